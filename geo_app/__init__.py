@@ -1,0 +1,36 @@
+"""Suzhou city-management map service (苏州市市容市政管理局): app factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .project import Project
+from .settings import DEFAULTS
+from .store import open_store
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, static_folder=str(Path(__file__).resolve().parent.parent / "static"),
+                template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_prefixed_env("GEO_APP")
+    else:
+        app.config.update(test_config)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["geo_app"] = {
+        "project": Project(Path(app.config["LAYERS_DIR"])),
+        "store": open_store(app.config["STORE"]),
+    }
+
+    from . import cli, errors
+    from .api import bp as api_bp
+    from .home import bp as home_bp
+
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(api_bp)
+    return app

@@ -1,0 +1,6 @@
+"""JSON (and CSV) endpoints under /api."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from . import districts, layers, report  # noqa: E402,F401  (routes register on bp)

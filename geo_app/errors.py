@@ -1,0 +1,39 @@
+"""Errors as JSON that say what was wrong, where and why; a bad request is never answered with a 500."""
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from .store import StoreError
+
+
+class BadParameter(Exception):
+    """A request parameter with a bad value: answered 400 naming the parameter and the reason."""
+
+    def __init__(self, parameter: str, reason: str, status: int = 400):
+        super().__init__(f"{parameter}: {reason}")
+        self.parameter, self.reason, self.status = parameter, reason, status
+
+
+def error_body(status: int, message: str, **extra):
+    return jsonify({"error": {"status": status, "message": message, **extra}}), status
+
+
+def check_params(args, allowed: set[str]) -> None:
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise BadParameter(unknown[0], f"unknown parameter; this endpoint takes {', '.join(sorted(allowed)) or 'none'}")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(BadParameter)
+    def bad_parameter(exc: BadParameter):
+        return error_body(exc.status, f"{exc.parameter}: {exc.reason}", parameter=exc.parameter)
+
+    @app.errorhandler(StoreError)
+    def store_missing(exc: StoreError):
+        return error_body(503, str(exc))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_body(exc.code or 500, exc.description or exc.name)

@@ -1,0 +1,149 @@
+"""Sources -> store: build the whole store from layers/, or import one file into one layer.
+
+Both validate everything first and then write every changed table in one atomic store write, so bad input
+changes nothing. After any change the per-unit statistics are recomputed in the same write.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from . import stats
+from .ingest import ImportFailed, Imported, Problem, derive_fields, read_layer_file
+from .ingest.problems import Collector
+from .project import Project
+from .store import Store
+
+EXTENT_MARGIN_DEG = 0.1   # about 10 km around the districts: the "outside the city" check
+REPORT_TABLE = "report_indicators"
+STATS_TABLE = "district_stats"
+SOURCES_TABLE = "layer_sources"
+
+
+@dataclass
+class Outcome:
+    layers: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def city_extent(districts: gpd.GeoDataFrame) -> tuple:
+    minx, miny, maxx, maxy = districts.total_bounds
+    return (minx - EXTENT_MARGIN_DEG, miny - EXTENT_MARGIN_DEG, maxx + EXTENT_MARGIN_DEG, maxy + EXTENT_MARGIN_DEG)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _source_row(project: Project, layer_id: str, frame, origin: str, files: str, crs: str,
+                source: str | None = None, licence: str | None = None) -> dict:
+    spec = project.catalog[layer_id]
+    prov = spec.provenance
+    return {
+        "layer": layer_id, "title_zh": spec.title_zh, "title_en": spec.title_en,
+        "kind": prov.get("kind", "") if origin == "catalog" else "imported",
+        "source": source or prov.get("source", ""), "licence": licence or prov.get("licence", ""),
+        "attribution": prov.get("attribution", "") if origin == "catalog" else (source or ""),
+        "files": files, "crs": crs, "features": len(frame),
+        "demo_features": int((frame["source"] == "demo").sum()) if "source" in frame else 0,
+        "updated_at": _now(),
+    }
+
+
+def build_store(project: Project, store: Store, *, max_bytes: int) -> Outcome:
+    """Read every layer's sources from layers/, validate, derive, compute statistics, write a fresh store."""
+    started = time.perf_counter()
+    outcome = Outcome()
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    sources = []
+    catalog = project.catalog
+    units_spec = catalog.units_layer
+    ordered = [units_spec] + [s for s in catalog.layers.values() if s is not units_spec]
+    for spec in ordered:
+        parts = []
+        districts = layers.get(units_spec.id)
+        for src in spec.sources:
+            imported = read_layer_file(spec, src.path, crs=src.crs, max_bytes=max_bytes, districts=districts,
+                                       extent=city_extent(districts) if districts is not None else None)
+            outcome.warnings += imported.warnings
+            parts.append(imported.frame)
+        frame = _concat(spec, parts)
+        _refuse_duplicates(spec, frame, ", ".join(s.path.name for s in spec.sources))
+        layers[spec.id] = frame
+        sources.append(_source_row(project, spec.id, frame, "catalog",
+                                   ", ".join(str(s.path.relative_to(project.root)) for s in spec.sources),
+                                   ", ".join(sorted({s.crs for s in spec.sources}))))
+    tables = _with_derived_tables(project, layers, pd.DataFrame(sources))
+    store.write(tables, fresh=True)
+    outcome.layers = {lid: len(f) for lid, f in layers.items()}
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def import_file(project: Project, store: Store, layer_id: str, path: Path | str, *, crs: str | None = None,
+                fmt: str | None = None, append: bool = False, source: str | None = None,
+                licence: str | None = None, max_bytes: int) -> Outcome:
+    """Replace (or append to) one layer from one file. ImportFailed on any problem; then nothing changed."""
+    started = time.perf_counter()
+    path = Path(path)
+    catalog = project.catalog
+    if layer_id not in catalog:
+        raise ImportFailed([Problem(path.name, f"unknown layer {layer_id!r}: one of {', '.join(catalog.layers)}")])
+    spec = catalog[layer_id]
+    layers = {lid: store.read(lid) for lid in catalog.layers if lid in store.tables()}
+    districts = layers.get(catalog.units_layer.id)
+    is_units = spec is catalog.units_layer
+    imported: Imported = read_layer_file(
+        spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name,
+        districts=None if is_units else districts,
+        extent=None if is_units or districts is None else city_extent(districts))
+    frame = imported.frame
+    if append and layer_id in layers:
+        frame = _concat(spec, [layers[layer_id], frame])
+    _refuse_duplicates(spec, frame, path.name)
+    layers[layer_id] = frame
+    changed = {layer_id: frame}
+    if is_units:
+        # New boundaries move every feature's district: derive again, and refuse if any now falls outside.
+        for other in catalog.layers.values():
+            if other is not spec and other.id in layers and any(f.derived == "adcode" for f in other.fields.values()):
+                log = Collector(f"{other.id} (after the new boundaries)")
+                layers[other.id] = derive_fields(other, layers[other.id], frame, log,
+                                                 [f"feature {i + 1}" for i in range(len(layers[other.id]))])
+                log.raise_if_any()
+                changed[other.id] = layers[other.id]
+    previous = store.read(SOURCES_TABLE)
+    row = _source_row(project, layer_id, frame, "import", path.name, imported.crs, source or path.name, licence or "not stated")
+    sources = pd.concat([previous[previous["layer"] != layer_id], pd.DataFrame([row])], ignore_index=True)
+    tables = _with_derived_tables(project, layers, sources, only=changed)
+    store.write(tables)
+    return Outcome({layer_id: len(frame)}, imported.warnings, time.perf_counter() - started)
+
+
+def _with_derived_tables(project: Project, layers: dict, sources: pd.DataFrame, only: dict | None = None) -> dict:
+    tables = dict(only if only is not None else layers)
+    tables[REPORT_TABLE] = project.report
+    tables[STATS_TABLE] = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
+    tables[SOURCES_TABLE] = sources
+    return tables
+
+
+def _concat(spec, parts: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    if not parts:
+        columns = list(spec.fields) + ["geometry"]
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=4326)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
+
+
+def _refuse_duplicates(spec, frame: gpd.GeoDataFrame, file: str) -> None:
+    duplicated = frame[spec.id_field][frame[spec.id_field].duplicated()]
+    if not duplicated.empty:
+        ids = ", ".join(map(str, duplicated.unique()[:10]))
+        raise ImportFailed([Problem(file, f"duplicate ids with features already in the layer: {ids}",
+                                    field=spec.id_field)], total=len(duplicated))

@@ -1,0 +1,36 @@
+"""Everything under layers/ that describes the city: catalog, statistical units, standards, report table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import Catalog, load_catalog
+from .report import load_report
+from .standards import Standards, load_standards
+from .units import Units, load_units
+
+REPORT_FILE = "report/suzhou-2018-h1.csv"
+
+
+@dataclass
+class Project:
+    root: Path
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.root)
+
+    @cached_property
+    def units(self) -> Units:
+        return load_units(self.root / "units.toml")
+
+    @cached_property
+    def standards(self) -> Standards:
+        return load_standards(self.root / "standards.toml")
+
+    @cached_property
+    def report(self) -> pd.DataFrame:
+        return load_report(self.root / REPORT_FILE, self.units)

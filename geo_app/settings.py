@@ -1,0 +1,22 @@
+"""Settings and their defaults. Every one can be set in the environment as GEO_APP_<NAME> (read when the app
+is created, never at import time) or passed to create_app() by tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS = {
+    # Where the embedded GeoPackage store lives; built by `make store` / `flask build-store`.
+    "STORE": str(ROOT / "instance" / "suzhou.gpkg"),
+    # The folder with the catalog, units, standards, report table and the layer source files.
+    "LAYERS_DIR": str(ROOT / "layers"),
+    # Largest file an import accepts, in bytes.
+    "MAX_IMPORT_BYTES": 50 * 1024 * 1024,
+}
+
+DOCUMENTED = {
+    "STORE": "path of the GeoPackage store file",
+    "LAYERS_DIR": "folder with catalog/, units.toml, standards.toml, report/ and the layer files",
+    "MAX_IMPORT_BYTES": "largest file an import accepts, in bytes",
+}

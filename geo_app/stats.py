@@ -1,0 +1,103 @@
+"""Per-unit statistics: facility counts and densities, parking capacity, grids, and service-radius coverage.
+
+All areas and distances in EPSG:4549 metres. Only operational facilities count and cover; the ones under
+construction or planned are counted apart. A unit without a boundary (工业园区 until one is imported) gets
+its report figures but no computed figures: they are null, with a note, never borrowed from another unit.
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from . import crs
+from .catalog import Catalog
+from .standards import Standards
+from .units import Units
+
+NO_BOUNDARY = "no boundary loaded (无边界数据): computed figures need one"
+
+
+def _operational(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return frame[frame["status"] == "operational"] if "status" in frame else frame
+
+
+def coverage_share(facilities_m: gpd.GeoSeries, area_m, radius_m: float) -> float:
+    """Share (0-1) of area_m (a metric polygon) within radius_m of any of the metric points."""
+    if area_m.area == 0:
+        return 0.0
+    if facilities_m.empty:
+        return 0.0
+    nearby = facilities_m[facilities_m.intersects(area_m.buffer(radius_m))]
+    covered = shapely.union_all(nearby.buffer(radius_m, quad_segs=16).values)
+    return covered.intersection(area_m).area / area_m.area
+
+
+def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units, standards: Standards,
+            report: pd.DataFrame) -> pd.DataFrame:
+    units_layer = catalog.units_layer.id
+    boundaries = layers[units_layer].set_index("adcode")
+    boundaries_m = crs.metric(boundaries)
+    facility_ids = [spec.id for spec in catalog.facility_layers if spec.id in layers]
+    grid_ids = [spec.id for spec in catalog.layers.values() if spec.role == "grid" and spec.id in layers]
+    metric_facilities = {lid: crs.metric(_operational(layers[lid])) for lid in facility_ids}
+    rows = []
+    for code, unit in units.units.items():
+        has_boundary = code in boundaries.index
+        row = {"code": code, "name_zh": unit.name_zh, "name_en": unit.name_en, "kind": unit.kind,
+               "has_boundary": has_boundary, "boundary_note": "" if has_boundary else NO_BOUNDARY,
+               "area_km2": round(float(boundaries_m.loc[code].geometry.area) / 1e6, 2) if has_boundary else None}
+        own = report[(report["scope_kind"] == "unit") & (report["scope_units"] == code)]
+        row["report_figures"] = len(own)
+        row["report_group_figures"] = int(report["scope_units"].str.split(",").apply(lambda c: code in c).sum()) - len(own)
+        for lid in facility_ids + grid_ids:
+            frame = layers[lid]
+            in_unit = frame[frame["adcode"] == code] if has_boundary else frame.iloc[0:0]
+            operational = _operational(in_unit)
+            row[f"{lid}_count"] = len(operational) if has_boundary else None
+            if lid in facility_ids:
+                row[f"{lid}_in_progress"] = len(in_unit) - len(operational) if has_boundary else None
+            row[f"{lid}_per_km2"] = round(len(operational) / row["area_km2"], 3) if has_boundary else None
+            if "capacity" in frame.columns and lid in facility_ids:
+                row[f"{lid}_capacity"] = int(operational["capacity"].fillna(0).sum()) if has_boundary else None
+        capacities = [row.get(f"{lid}_capacity") for lid in ("parking_lots", "street_parking") if f"{lid}_capacity" in row]
+        if capacities:
+            row["parking_capacity_total"] = sum(capacities) if has_boundary else None
+        for lid in standards.layers_with_radius:
+            if lid not in metric_facilities:
+                continue
+            radius = standards.radius(lid, code)
+            row[f"{lid}_radius_m"] = radius.metres
+            row[f"{lid}_coverage_pct"] = (
+                round(100 * coverage_share(metric_facilities[lid].geometry, boundaries_m.loc[code].geometry,
+                                           radius.metres), 2) if has_boundary else None)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def describe_columns(catalog: Catalog, standards: Standards) -> dict[str, dict]:
+    """What every statistics column means, with its unit (for tables, legends and the CSV's readers)."""
+    out = {
+        "code": {"zh": "区划代码", "en": "Division code"},
+        "area_km2": {"zh": "面积", "en": "Area (EPSG:4549)", "unit": "km²"},
+        "report_figures": {"zh": "本区报告数据条数", "en": "Report figures scoped to this unit", "unit": "rows"},
+        "report_group_figures": {"zh": "所属组合报告数据条数", "en": "Report figures of groups containing this unit",
+                                 "unit": "rows"},
+        "parking_capacity_total": {"zh": "停车泊位合计", "en": "Parking berths, lots and on-street", "unit": "berths"},
+    }
+    for spec in catalog.layers.values():
+        if spec.role == "units":
+            continue
+        out[f"{spec.id}_count"] = {"zh": f"{spec.title_zh}数量", "en": f"{spec.title_en} (operational)", "unit": "count"}
+        out[f"{spec.id}_per_km2"] = {"zh": f"{spec.title_zh}密度", "en": f"{spec.title_en} per km²", "unit": "per km²"}
+        if spec.role == "facility":
+            out[f"{spec.id}_in_progress"] = {"zh": f"{spec.title_zh}(在建/规划)", "en": f"{spec.title_en} under construction or planned", "unit": "count"}
+        if "capacity" in spec.fields and spec.role == "facility":
+            out[f"{spec.id}_capacity"] = {"zh": f"{spec.title_zh}容量", "en": f"{spec.title_en}: {spec.fields['capacity'].label_en}", "unit": spec.fields["capacity"].label_zh}
+    for lid in standards.layers_with_radius:
+        if lid in catalog:
+            title = catalog[lid]
+            radius = standards.radius(lid)
+            out[f"{lid}_radius_m"] = {"zh": f"{title.title_zh}服务半径", "en": f"{title.title_en}: service radius", "unit": "m", "source": radius.source}
+            out[f"{lid}_coverage_pct"] = {"zh": f"{title.title_zh}服务半径覆盖率", "en": f"Share of area within the service radius of {title.title_en.lower()}", "unit": "%"}
+    return out
