@@ -72,7 +72,13 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
                 round(100 * coverage_share(metric_facilities[lid].geometry, boundaries_m.loc[code].geometry,
                                            radius.metres), 2) if has_boundary else None)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return with_integer_counts(pd.DataFrame(rows))
+
+
+def with_integer_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts and capacities as nullable integers (a store may hand back floats for integer columns with nulls)."""
+    counts = [c for c in frame.columns if c.endswith(("_count", "_in_progress", "_capacity", "_capacity_total"))]
+    return frame.astype({c: "Int64" for c in counts})
 
 
 def describe_columns(catalog: Catalog, standards: Standards) -> dict[str, dict]:

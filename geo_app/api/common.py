@@ -25,7 +25,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with NaN as null (JSON has no NaN)."""
     out = []
     for row in frame.drop(columns=[c for c in ("geometry",) if c in frame]).to_dict("records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
+        out.append({k: (None if v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()})
     return out
 
 

@@ -7,13 +7,13 @@ from .. import context
 from ..errors import BadParameter, check_params
 from ..pipeline import STATS_TABLE
 from ..report import figures_for_unit
-from ..stats import describe_columns
+from ..stats import describe_columns, with_integer_counts
 from . import bp
 from .common import csv_response, provenance, records
 
 
 def _stats():
-    return context.store().read(STATS_TABLE)
+    return with_integer_counts(context.store().read(STATS_TABLE))
 
 
 @bp.get("/districts")
