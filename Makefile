@@ -45,7 +45,7 @@ districts: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app build-districts
 
 benchmark: $(VENV)/.runtime
-	$(BIN)/python benchmarks/build_store.py
+	$(BIN)/python -m benchmarks.build_store
 
 clean:
 	rm -rf $(VENV) instance

@@ -8,6 +8,7 @@ import click
 import geopandas as gpd
 import pyogrio
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from . import boundaries, context, demo
 from .ingest import FORMATS, ImportFailed
@@ -24,6 +25,7 @@ def _max_bytes() -> int:
 
 
 @click.command("build-store")
+@with_appcontext
 def build_store_command():
     """Build the store from layers/ (validates every source; the old store stays if anything is wrong)."""
     store = context.store()
@@ -39,6 +41,7 @@ def build_store_command():
 
 
 @click.command("import-layer")
+@with_appcontext
 @click.argument("layer")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--crs", default="WGS84", show_default=True,
@@ -60,6 +63,7 @@ def import_command(layer, path, crs, fmt, append, source, licence):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--seed", default=demo.SEED, show_default=True, help="Random seed (the same seed gives the same files).")
 def demo_command(seed):
     """Regenerate the demo layer files in layers/data/demo (示例数据)."""
@@ -70,6 +74,7 @@ def demo_command(seed):
 
 
 @click.command("build-districts")
+@with_appcontext
 @click.option("--city", default=None, help="6-digit adcode of the city (default: the one in layers/units.toml).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output GeoJSON (default: the districts source).")
 def districts_command(city, out):
@@ -88,6 +93,7 @@ def districts_command(city, out):
 
 
 @click.command("store-info")
+@with_appcontext
 def store_info_command():
     """List every table of the store with its geometry type and row count (read through GDAL)."""
     path = getattr(context.store(), "path", None)
