@@ -297,3 +297,17 @@ def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tm
     assert digest(store_path) == before
     assert [p.name for p in store_path.parent.iterdir()] == [store_path.name]   # no temporary file left behind
     assert len(pyogrio.list_layers(store_path)) == 10
+
+
+def test_an_overlapping_zone_takes_the_features_inside_it(project, store, tmp_path):
+    districts = store.read("districts")
+    sip = Polygon([(120.66, 31.25), (120.82, 31.25), (120.82, 31.37), (120.66, 31.37)])
+    extra = gpd.GeoDataFrame({"adcode": ["320571"], "name_zh": ["苏州工业园区"], "kind": ["功能区"],
+                              "source": ["test boundary"]}, geometry=[sip], crs=4326)
+    path = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame(pd_concat(districts, extra), crs=4326).to_file(path, driver="GeoJSON")
+    run_import(project, store, "districts", path)
+    toilets = store.read("toilets")
+    assert (toilets[toilets.within(sip)]["adcode"] == "320571").all()
+    outside = toilets[~toilets.within(sip) & toilets["id"].str.contains("-320506-")]
+    assert (outside["adcode"] == "320506").all() and len(outside) > 0

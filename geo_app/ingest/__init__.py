@@ -86,8 +86,11 @@ def _district_codes(frame: gpd.GeoDataFrame, districts, log: Collector, where: l
     if districts is None or districts.empty:
         raise ValueError("the districts layer must be loaded before any layer with a derived adcode")
     anchors = gpd.GeoDataFrame(geometry=frame.geometry.representative_point(), crs=4326)
-    joined = gpd.sjoin(anchors, districts[["adcode", "geometry"]], predicate="within", how="left")
-    codes = joined[~joined.index.duplicated()]["adcode"]
+    # Where boundaries overlap (a zone such as SIP imported inside its district) the smallest one wins.
+    by_size = districts.assign(_area=crs_mod.metric(districts).area).sort_values("_area")
+    joined = gpd.sjoin(anchors, by_size[["adcode", "_area", "geometry"]], predicate="within", how="left")
+    codes = joined.sort_values("_area", kind="stable")
+    codes = codes[~codes.index.duplicated()]["adcode"].sort_index()
     missing = codes.isna()
     if missing.any():
         near = gpd.sjoin_nearest(crs_mod.metric(anchors[missing]), crs_mod.metric(districts[["adcode", "geometry"]]),
