@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from . import boundaries, context, demo
 from .ingest import FORMATS, ImportFailed
 from .pipeline import build_store, import_file
+from .store import StoreError
 
 
 def init_app(app: Flask) -> None:
@@ -55,7 +56,7 @@ def import_command(layer, path, crs, fmt, append, source, licence):
     try:
         outcome = import_file(context.project(), context.store(), layer, path, crs=crs, fmt=fmt, append=append,
                               source=source, licence=licence, max_bytes=_max_bytes())
-    except ImportFailed as exc:
+    except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)

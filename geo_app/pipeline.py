@@ -17,7 +17,7 @@ from . import stats
 from .ingest import ImportFailed, Imported, Problem, derive_fields, read_layer_file
 from .ingest.problems import Collector
 from .project import Project
-from .store import Store
+from .store import Store, StoreError
 
 EXTENT_MARGIN_DEG = 0.1   # about 10 km around the districts: the "outside the city" check
 REPORT_TABLE = "report_indicators"
@@ -96,6 +96,8 @@ def import_file(project: Project, store: Store, layer_id: str, path: Path | str,
     if layer_id not in catalog:
         raise ImportFailed([Problem(path.name, f"unknown layer {layer_id!r}: one of {', '.join(catalog.layers)}")])
     spec = catalog[layer_id]
+    if not store.exists():
+        raise StoreError(f"the store {store} has not been built: run `make store` before importing")
     layers = {lid: store.read(lid) for lid in catalog.layers if lid in store.tables()}
     districts = layers.get(catalog.units_layer.id)
     is_units = spec is catalog.units_layer

