@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from .nearest import NearestService
 from .project import Project
 from .settings import DEFAULTS
 from .store import open_store
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["geo_app"] = {
         "project": Project(Path(app.config["LAYERS_DIR"])),
         "store": open_store(app.config["STORE"]),
+        "nearest": NearestService(),
     }
 
     from . import cli, errors

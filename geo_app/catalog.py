@@ -16,6 +16,7 @@ from . import crs as crs_mod
 
 FIELD_TYPES = ("string", "integer", "number", "boolean")
 DERIVED = ("adcode", "area_km2")
+FORMATS = ("opening_hours",)
 GEOMETRY_TYPES = {
     "Point": {"Point"},
     "LineString": {"LineString", "MultiLineString"},
@@ -40,6 +41,7 @@ class FieldSpec:
     default: object = None
     aliases: tuple = ()
     derived: str | None = None
+    format: str | None = None       # "opening_hours": checked with the OSM opening_hours grammar
     label_zh: str = ""
     label_en: str = ""
     osm: str | None = None
@@ -126,6 +128,8 @@ def _field(path: Path, name: str, raw: dict) -> FieldSpec:
         raise CatalogError(f"{where}: type must be one of {', '.join(FIELD_TYPES)}, not {raw.get('type')!r}")
     if raw.get("derived") not in (None, *DERIVED):
         raise CatalogError(f"{where}: derived must be one of {', '.join(DERIVED)}")
+    if raw.get("format") not in (None, *FORMATS):
+        raise CatalogError(f"{where}: format must be one of {', '.join(FORMATS)}")
     if "pattern" in raw:
         try:
             re.compile(raw["pattern"])

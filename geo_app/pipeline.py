@@ -22,6 +22,7 @@ from .store import Store, StoreError
 EXTENT_MARGIN_DEG = 0.1   # about 10 km around the districts: the "outside the city" check
 REPORT_TABLE = "report_indicators"
 STATS_TABLE = "district_stats"
+GRID_STATS_TABLE = "grid_stats"
 SOURCES_TABLE = "layer_sources"
 
 
@@ -132,6 +133,7 @@ def _with_derived_tables(project: Project, layers: dict, sources: pd.DataFrame, 
     tables = dict(only if only is not None else layers)
     tables[REPORT_TABLE] = project.report
     tables[STATS_TABLE] = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
+    tables[GRID_STATS_TABLE] = stats.grid_counts(layers, project.catalog)
     tables[SOURCES_TABLE] = sources
     return tables
 

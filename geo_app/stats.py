@@ -107,3 +107,24 @@ def describe_columns(catalog: Catalog, standards: Standards) -> dict[str, dict]:
             out[f"{lid}_radius_m"] = {"zh": f"{title.title_zh}服务半径", "en": f"{title.title_en}: service radius", "unit": "m", "source": radius.source}
             out[f"{lid}_coverage_pct"] = {"zh": f"{title.title_zh}服务半径覆盖率", "en": f"Share of area within the service radius of {title.title_en.lower()}", "unit": "%"}
     return out
+
+
+def grid_counts(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog) -> pd.DataFrame:
+    """Per grid: district, area, and the operational facilities of each layer inside it (for supervisors to
+    compare their grids). Lines count in the grid holding their midpoint."""
+    grid_ids = [spec.id for spec in catalog.layers.values() if spec.role == "grid" and spec.id in layers]
+    if not grid_ids:
+        return pd.DataFrame()
+    grid_layer = catalog[grid_ids[0]]
+    grids = layers[grid_layer.id][[grid_layer.id_field, "adcode", "geometry"]]
+    out = pd.DataFrame({"code": grids[grid_layer.id_field].to_numpy(), "adcode": grids["adcode"].to_numpy(),
+                        "area_km2": (crs.metric(grids).area / 1e6).round(4).to_numpy()})
+    for spec in catalog.facility_layers:
+        if spec.id not in layers:
+            continue
+        anchors = _operational(layers[spec.id])
+        anchors = gpd.GeoDataFrame(geometry=anchors.geometry.representative_point(), crs=4326)
+        joined = gpd.sjoin(anchors, grids, predicate="within")
+        counts = joined.groupby(grid_layer.id_field).size()
+        out[f"{spec.id}_count"] = out["code"].map(counts).fillna(0).astype(int)
+    return out

@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 
 from .. import crs as crs_mod
+from .. import hours
 from ..catalog import FieldSpec, LayerSpec
 from .problems import Collector
 from .readers import RawLayer
@@ -62,6 +63,8 @@ def check_value(spec: FieldSpec, value) -> str | None:
         return f"{value} is above the maximum {spec.max}"
     if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
         return f"{value!r} does not match the pattern {spec.pattern}"
+    if spec.format == "opening_hours" and not hours.is_valid(value):
+        return f"{value!r} is not an OSM opening_hours value (for example 24/7 or Mo-Su 06:00-22:00)"
     return None
 
 

@@ -22,6 +22,10 @@ class Store(ABC):
         """True once the store has been built."""
 
     @abstractmethod
+    def version(self) -> str:
+        """Changes whenever the content changes: the key for caches derived from the store."""
+
+    @abstractmethod
     def tables(self) -> list[str]:
         """Names of every table: spatial layers and attribute tables."""
 

@@ -28,8 +28,9 @@ class GeoPackageStore(Store):
     def __repr__(self) -> str:
         return f"GeoPackageStore({str(self.path)!r})"
 
-    def _version(self) -> int:
-        return self.path.stat().st_mtime_ns
+    def version(self) -> str:
+        stat = self.path.stat()
+        return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
 
     def exists(self) -> bool:
         return self.path.is_file()
@@ -44,7 +45,7 @@ class GeoPackageStore(Store):
             raise StoreError(f"the store {self.path} has not been built: run `make store`")
         if name not in self.tables():
             raise KeyError(name)
-        version = self._version()
+        version = self.version()
         cached = self._cache.get(name)
         if cached is None or cached[0] != version:
             frame = pyogrio.read_dataframe(self.path, layer=name)

@@ -1,0 +1,92 @@
+"""Features of any layer with filters (/api/facilities/<layer>) and the nearest ones (/api/nearest)."""
+from __future__ import annotations
+
+import numpy as np
+from flask import current_app, jsonify, request
+
+from .. import context, crs
+from ..errors import BadParameter, check_params
+from ..features import apply_filters, features, filter_parameters, parse_bbox, parse_crs
+from . import bp
+from .common import provenance
+
+MAX_NEAREST = 50
+
+
+def layer_spec(layer: str, parameter: str = "type"):
+    catalog = context.project().catalog
+    if layer not in catalog:
+        raise BadParameter(parameter, f"unknown layer {layer!r}; one of {', '.join(catalog.layers)}", status=404)
+    return catalog[layer]
+
+
+def number(parameter: str, low: float, high: float) -> float:
+    text = request.args.get(parameter)
+    if text is None:
+        raise BadParameter(parameter, "is required")
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadParameter(parameter, f"{text!r} is not a number") from None
+    if not low <= value <= high:
+        raise BadParameter(parameter, f"{value:g} is outside {low:g}..{high:g}")
+    return value
+
+
+def point_in_metres(output_crs: str) -> tuple[float, float, float, float]:
+    """lon, lat (as given) and x, y in EPSG:4549 of the request's lon/lat in its declared crs."""
+    lon, lat = number("lon", -180, 180), number("lat", -90, 90)
+    x, y = crs.convert(lon, lat, output_crs, f"EPSG:{crs.METRIC_EPSG}")
+    return lon, lat, float(x), float(y)
+
+
+def integer(parameter: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(parameter)
+    if text is None:
+        return default
+    if not text.isdigit():
+        raise BadParameter(parameter, f"{text!r} is not a whole number")
+    value = int(text)
+    if not low <= value <= high:
+        raise BadParameter(parameter, f"{value} is outside {low}..{high}")
+    return value
+
+
+@bp.get("/facilities/<layer>")
+def facilities(layer: str):
+    spec = layer_spec(layer, "layer")
+    check_params(request.args, {"bbox", "crs"} | filter_parameters(spec))
+    output_crs = parse_crs(request.args.get("crs"))
+    bbox = parse_bbox(request.args["bbox"]) if "bbox" in request.args else None
+    if bbox is not None and output_crs != crs.WGS84:
+        xs, ys = crs.convert(np.array(bbox[0::2]), np.array(bbox[1::2]), output_crs, crs.WGS84)
+        bbox = (float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1]))
+    frame = apply_filters(spec, context.store().read(layer, bbox=bbox), request.args)
+    prov = provenance()
+    return jsonify({
+        "type": "FeatureCollection", "layer": layer, "title_zh": spec.title_zh, "title_en": spec.title_en,
+        "crs": output_crs, "numberMatched": len(frame), "data_notice": prov["data_notice"] if spec.id in prov["demo_layers"] else None,
+        "features": features(spec, frame, output_crs),
+    })
+
+
+@bp.get("/nearest")
+def nearest():
+    spec = layer_spec(request.args.get("type", ""))
+    check_params(request.args, {"lon", "lat", "type", "n", "crs"} | filter_parameters(spec))
+    output_crs = parse_crs(request.args.get("crs"))
+    n = integer("n", 5, 1, MAX_NEAREST)
+    lon, lat, x, y = point_in_metres(output_crs)
+    filters = {k: v for k, v in request.args.items() if k not in {"lon", "lat", "type", "n", "crs"}}
+    index = current_app.extensions["geo_app"]["nearest"].index(context.store(), spec.id)
+    allowed = None
+    if filters:
+        passing = apply_filters(spec, index.frame, filters)
+        allowed = np.zeros(len(index.frame), dtype=bool)
+        allowed[passing.index.to_numpy()] = True
+    found = index.nearest(x, y, n, allowed)
+    rows = index.frame.iloc[[r for r, _ in found]]
+    results = [{"distance_m": round(d, 1), "feature": f}
+               for (_, d), f in zip(found, features(spec, rows, output_crs))]
+    return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": output_crs},
+                    "measured_in": f"EPSG:{crs.METRIC_EPSG}", "results": results})

@@ -1,0 +1,139 @@
+"""Querying a layer: filters on catalog fields, bbox, output coordinate system, GeoJSON.
+
+One filter language serves the maps' data requests, /api/facilities and OGC API - Features items:
+  <field>=a,b          string or boolean fields: equal to any of the values (allowed values are checked)
+  min_<field>=n        number fields: at least n;  max_<field>=n: at most n
+  open_now=true        layers with opening hours: open at the request time (or at `at`, ISO 8601)
+  q=text               name contains text (case-insensitive)
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import crs as crs_mod
+from . import hours
+from .catalog import LayerSpec
+from .errors import BadParameter
+
+TRUE = {"true", "1", "yes"}
+FALSE = {"false", "0", "no"}
+SPECIAL = {"open_now", "at", "q"}
+
+
+def filter_parameters(spec: LayerSpec) -> set[str]:
+    names = set()
+    for f in spec.fields.values():
+        if f.type in ("string", "boolean"):
+            names.add(f.name)
+        else:
+            names |= {f"min_{f.name}", f"max_{f.name}"}
+    if any(f.format == "opening_hours" for f in spec.fields.values()):
+        names |= {"open_now", "at"}
+    if "name" in spec.fields:
+        names.add("q")
+    return names
+
+
+def _boolean(parameter: str, text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE:
+        return True
+    if word in FALSE:
+        return False
+    raise BadParameter(parameter, f"{text!r} is not true or false")
+
+
+def _number(parameter: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadParameter(parameter, f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise BadParameter(parameter, f"{text!r} is not a finite number")
+    return value
+
+
+def apply_filters(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> gpd.GeoDataFrame:
+    """Rows of `frame` that pass every filter in `args` (a mapping); BadParameter names a bad one."""
+    mask = pd.Series(True, index=frame.index)
+    for name, text in args.items():
+        if name in spec.fields and spec.fields[name].type in ("string", "boolean"):
+            f = spec.fields[name]
+            if f.type == "boolean":
+                mask &= frame[name].fillna(False).astype(bool) == _boolean(name, text)
+                continue
+            values = [v.strip() for v in text.split(",") if v.strip()]
+            if f.allowed is not None:
+                unknown = [v for v in values if v not in f.allowed]
+                if unknown:
+                    raise BadParameter(name, f"{unknown[0]!r} is not one of {', '.join(f.allowed)}")
+            mask &= frame[name].isin(values)
+        elif name.startswith(("min_", "max_")) and name[4:] in spec.fields and spec.fields[name[4:]].type in ("integer", "number"):
+            bound = _number(name, text)
+            column = pd.to_numeric(frame[name[4:]], errors="coerce")
+            mask &= (column >= bound) if name.startswith("min_") else (column <= bound)
+        elif name == "open_now" and "open_now" in filter_parameters(spec):
+            if _boolean(name, text):
+                at = _moment(args.get("at"))
+                field = next(f.name for f in spec.fields.values() if f.format == "opening_hours")
+                states = {value: hours.is_open(value, at) for value in frame[field].dropna().unique()}
+                mask &= frame[field].map(states).fillna(False).astype(bool)
+        elif name == "q" and "name" in spec.fields:
+            mask &= frame["name"].fillna("").str.contains(text.strip(), case=False, regex=False)
+    return frame[mask]
+
+
+def _moment(text: str | None) -> datetime:
+    if not text:
+        return hours.now()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadParameter("at", f"{text!r} is not an ISO 8601 date-time such as 2026-11-28T21:30") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=hours.CITY_TZ)
+
+
+def parse_bbox(text: str, parameter: str = "bbox") -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise BadParameter(parameter, f"{text!r} must be four numbers: min lon, min lat, max lon, max lat")
+    minx, miny, maxx, maxy = (_number(parameter, p) for p in parts)
+    if minx > maxx or miny > maxy:
+        raise BadParameter(parameter, f"{text!r}: the minimum must not exceed the maximum")
+    if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise BadParameter(parameter, f"{text!r} lies outside lon -180..180, lat -90..90")
+    return minx, miny, maxx, maxy
+
+
+def parse_crs(text: str | None, parameter: str = "crs") -> str:
+    try:
+        name = crs_mod.normalise_crs(text or "WGS84")
+    except crs_mod.UnknownCRS as exc:
+        raise BadParameter(parameter, str(exc)) from None
+    if name not in (crs_mod.WGS84, crs_mod.GCJ02, crs_mod.BD09):
+        raise BadParameter(parameter, f"{text!r}: lon/lat output is WGS84, GCJ02 or BD09")
+    return name
+
+
+def features(spec: LayerSpec, frame: gpd.GeoDataFrame, output_crs: str = crs_mod.WGS84) -> list[dict]:
+    """GeoJSON features with the layer's id field as the feature id, coordinates in `output_crs`."""
+    if output_crs != crs_mod.WGS84 and not frame.empty:
+        frame = crs_mod.from_wgs84(frame, output_crs)
+    if frame.empty:
+        return []
+    collection = json.loads(frame.to_json(na="null", drop_id=True))
+    for feature, key in zip(collection["features"], frame[spec.id_field]):
+        feature["id"] = key
+    return collection["features"]
+
+
+def bbox_of(frame: gpd.GeoDataFrame) -> list[float] | None:
+    if frame.empty:
+        return None
+    return [round(float(v), 6) for v in np.asarray(frame.total_bounds)]
