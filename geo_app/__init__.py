@@ -29,10 +29,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, errors
     from .api import bp as api_bp
+    from .api.ogc import bp as ogc_bp
     from .home import bp as home_bp
 
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(home_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(ogc_bp)
     return app

@@ -309,5 +309,5 @@ def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tm
         run_import(project, store, "toilets", geojson_file(tmp_path, [toilet(1, 120.62, 31.31)]))
     assert digest(store_path) == before
     assert [p.name for p in store_path.parent.iterdir()] == [store_path.name]   # no temporary file left behind
-    assert len(pyogrio.list_layers(store_path)) == 10
+    assert len(pyogrio.list_layers(store_path)) == 11
 

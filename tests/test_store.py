@@ -12,7 +12,7 @@ from geo_app.store import StoreError, open_store
 from .conftest import digest
 
 EXPECTED_TABLES = {"districts", "grids", "refuse_stations", "toilets", "bike_stations", "parking_lots",
-                   "street_parking", "report_indicators", "district_stats", "layer_sources"}
+                   "street_parking", "report_indicators", "district_stats", "grid_stats", "layer_sources"}
 
 
 def test_every_table_is_listed_and_readable_through_gdal(built_store_path, project):

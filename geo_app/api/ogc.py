@@ -1,0 +1,172 @@
+"""OGC API - Features (Part 1: Core, GeoJSON, OpenAPI 3.0) under /ogc, one collection per catalog layer.
+
+Coordinates are CRS84 (lon, lat WGS-84). Items take bbox, limit (default 100, at most 10 000: larger values are
+reduced to the maximum, as the standard allows), offset for paging (next/prev links), and the catalog-field
+filters of geo_app.features. Any other parameter is answered 400.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, request, url_for
+
+from .. import context
+from ..errors import BadParameter, check_params
+from ..features import apply_filters, bbox_of, features, filter_parameters, parse_bbox
+from .common import provenance
+from .facilities import integer, layer_spec
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 10_000
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+
+
+def _respond(body: dict, mimetype: str = JSON) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), mimetype=mimetype)
+
+
+def _link(endpoint: str, rel: str, mimetype: str, title: str = "", **values) -> dict:
+    link = {"href": url_for(endpoint, _external=True, **values), "rel": rel, "type": mimetype}
+    if title:
+        link["title"] = title
+    return link
+
+
+def _check_format():
+    if request.args.get("f", "json") not in ("json", "geojson"):
+        raise BadParameter("f", f"{request.args['f']!r}: this service answers f=json only")
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    check_params(request.args, {"f"})
+    _check_format()
+    return _respond({
+        "title": "苏州市市容市政 OGC API - Features", "description": "Suzhou city-management layers",
+        "links": [
+            _link("ogc.landing", "self", JSON, "this document"),
+            _link("ogc.openapi", "service-desc", "application/vnd.oai.openapi+json;version=3.0", "the API definition"),
+            _link("ogc.conformance", "conformance", JSON, "conformance classes"),
+            _link("ogc.collections", "data", JSON, "the collections"),
+        ],
+    })
+
+
+@bp.get("/conformance")
+def conformance():
+    check_params(request.args, {"f"})
+    _check_format()
+    return _respond({"conformsTo": CONFORMANCE})
+
+
+def _collection(spec) -> dict:
+    frame = context.store().read(spec.id)
+    prov = spec.provenance
+    return {
+        "id": spec.id, "title": f"{spec.title_zh} {spec.title_en}",
+        "description": f"{prov.get('source', '')}. Licence: {prov.get('licence', '')}."
+                       + (" 示例数据 Demo data, not official." if spec.is_demo else ""),
+        "extent": {"spatial": {"bbox": [bbox_of(frame) or [-180, -90, 180, 90]], "crs": CRS84}},
+        "itemType": "feature", "crs": [CRS84],
+        "links": [
+            _link("ogc.collection", "self", JSON, spec.title_en, collection_id=spec.id),
+            _link("ogc.items", "items", GEOJSON, f"{spec.title_en} items", collection_id=spec.id),
+        ],
+    }
+
+
+@bp.get("/collections")
+def collections():
+    check_params(request.args, {"f"})
+    _check_format()
+    catalog = context.project().catalog
+    return _respond({"links": [_link("ogc.collections", "self", JSON)],
+                     "collections": [_collection(spec) for spec in catalog.layers.values()]})
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    check_params(request.args, {"f"})
+    _check_format()
+    return _respond(_collection(layer_spec(collection_id, "collectionId")))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    spec = layer_spec(collection_id, "collectionId")
+    check_params(request.args, {"bbox", "limit", "offset", "f"} | filter_parameters(spec))
+    _check_format()
+    limit = min(integer("limit", DEFAULT_LIMIT, 1, 10**9), MAX_LIMIT)
+    offset = integer("offset", 0, 0, 10**9)
+    bbox = parse_bbox(request.args["bbox"]) if "bbox" in request.args else None
+    filters = {k: v for k, v in request.args.items() if k not in {"bbox", "limit", "offset", "f"}}
+    frame = apply_filters(spec, context.store().read(spec.id, bbox=bbox), filters)
+    page = frame.iloc[offset:offset + limit]
+    args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
+    links = [_link("ogc.items", "self", GEOJSON, collection_id=spec.id, offset=offset, limit=limit, **args),
+             _link("ogc.collection", "collection", JSON, collection_id=spec.id)]
+    if offset + limit < len(frame):
+        links.append(_link("ogc.items", "next", GEOJSON, "next page", collection_id=spec.id,
+                           offset=offset + limit, limit=limit, **args))
+    if offset > 0:
+        links.append(_link("ogc.items", "prev", GEOJSON, "previous page", collection_id=spec.id,
+                           offset=max(0, offset - limit), limit=limit, **args))
+    body = {
+        "type": "FeatureCollection", "features": features(spec, page),
+        "numberMatched": len(frame), "numberReturned": len(page),
+        "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "links": links,
+    }
+    if spec.is_demo:
+        body["data_notice"] = provenance()["data_notice"]
+    return _respond(body, GEOJSON)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str):
+    spec = layer_spec(collection_id, "collectionId")
+    check_params(request.args, {"f"})
+    _check_format()
+    frame = context.store().read(spec.id)
+    row = frame[frame[spec.id_field].astype(str) == feature_id]
+    if row.empty:
+        raise BadParameter("featureId", f"no feature {feature_id!r} in {spec.id}", status=404)
+    feature = features(spec, row)[0]
+    feature["links"] = [_link("ogc.item", "self", GEOJSON, collection_id=spec.id, feature_id=feature_id),
+                        _link("ogc.collection", "collection", JSON, collection_id=spec.id)]
+    return _respond(feature, GEOJSON)
+
+
+@bp.get("/api")
+def openapi():
+    check_params(request.args, {"f"})
+    catalog = context.project().catalog
+    paths = {
+        "/": {"get": {"summary": "Landing page", "responses": {"200": {"description": "links"}}}},
+        "/conformance": {"get": {"summary": "Conformance classes", "responses": {"200": {"description": "classes"}}}},
+        "/collections": {"get": {"summary": "Collections", "responses": {"200": {"description": "collections"}}}},
+    }
+    common = [{"name": "bbox", "in": "query", "schema": {"type": "array", "items": {"type": "number"}}, "style": "form", "explode": False},
+              {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}]
+    for spec in catalog.layers.values():
+        filters = [{"name": name, "in": "query", "schema": {"type": "string"}} for name in sorted(filter_parameters(spec))]
+        paths[f"/collections/{spec.id}/items"] = {"get": {
+            "summary": f"{spec.title_en} features", "parameters": common + filters,
+            "responses": {"200": {"description": "GeoJSON FeatureCollection", "content": {GEOJSON: {}}}}}}
+        paths[f"/collections/{spec.id}/items/{{featureId}}"] = {"get": {
+            "summary": f"One {spec.title_en} feature",
+            "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "GeoJSON Feature"}, "404": {"description": "no such feature"}}}}
+    doc = {"openapi": "3.0.3", "info": {"title": "Suzhou city-management OGC API - Features", "version": "1.0"},
+           "servers": [{"url": url_for("ogc.landing", _external=True).rstrip("/")}], "paths": paths}
+    return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/vnd.oai.openapi+json;version=3.0")
