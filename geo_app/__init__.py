@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from .nearest import NearestService
+from .planning import CoverageCache
 from .project import Project
 from .settings import DEFAULTS
 from .store import open_store
@@ -25,16 +26,26 @@ def create_app(test_config: dict | None = None) -> Flask:
         "project": Project(Path(app.config["LAYERS_DIR"])),
         "store": open_store(app.config["STORE"]),
         "nearest": NearestService(),
+        "coverage": CoverageCache(),
     }
 
     from . import cli, errors
     from .api import bp as api_bp
     from .api.ogc import bp as ogc_bp
     from .home import bp as home_bp
+    from .maps import bp as maps_bp
+    from .maps.assets import bp as vendor_bp
+    from .maps.assets import use_local_assets
+    from .maps.page import page_globals, remember_language
 
     errors.init_app(app)
     cli.init_app(app)
+    use_local_assets()
+    app.context_processor(page_globals)
+    app.after_request(remember_language)
     app.register_blueprint(home_bp)
+    app.register_blueprint(maps_bp)
+    app.register_blueprint(vendor_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(ogc_bp)
     return app

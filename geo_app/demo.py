@@ -40,6 +40,7 @@ CENTRES = [
     Centre("金阊", "320508", 120.600, 31.315, 0.9, 1.1), Centre("沧浪", "320508", 120.610, 31.292, 0.9, 1.1),
     Centre("虎丘", "320508", 120.590, 31.332, 0.9, 0.8), Centre("白洋湾", "320508", 120.573, 31.345, 0.9, 0.6),
     Centre("吴门桥", "320508", 120.618, 31.278, 0.9, 0.8), Centre("苏锦", "320508", 120.622, 31.347, 0.9, 0.7),
+    Centre("留园", "320508", 120.588, 31.312, 0.8, 0.6), Centre("横塘", "320508", 120.578, 31.280, 0.8, 0.4),
     Centre("狮山", "320505", 120.565, 31.300, 2.0, 2.0), Centre("枫桥", "320505", 120.545, 31.325, 1.5, 1.0),
     Centre("浒墅关", "320505", 120.490, 31.375, 1.8, 1.0), Centre("通安", "320505", 120.452, 31.370, 1.2, 0.5),
     Centre("长桥", "320506", 120.610, 31.262, 1.6, 1.2), Centre("木渎", "320506", 120.505, 31.265, 1.8, 1.2),
@@ -273,6 +274,7 @@ def refuse_stations(rng, districts) -> gpd.GeoDataFrame:
 
 
 GRID_CELL_M = {"320508": 500}   # 姑苏区's old town gets finer patrol grids; 1 km elsewhere
+FULLY_BUILT = ("320508",)        # gridded whole; elsewhere only around the town centres
 URBAN_DISTRICTS = ("320508", "320505", "320506", "320507", "320509")
 
 
@@ -284,8 +286,11 @@ def grids(districts) -> gpd.GeoDataFrame:
     for adcode in URBAN_DISTRICTS:
         centres = [c for c in CENTRES if c.adcode == adcode]
         district = districts.loc[districts["adcode"] == adcode, "geometry"].iloc[0].difference(WATER_MASK)
-        built = shapely.union_all([_circle(c.lon, c.lat, 2.2 * c.sigma_km) for c in centres])
-        area = crs.transform_geometry(district.intersection(built), crs.WGS84, metric_epsg)
+        if adcode in FULLY_BUILT:
+            built_up = district
+        else:
+            built_up = district.intersection(shapely.union_all([_circle(c.lon, c.lat, 2.2 * c.sigma_km) for c in centres]))
+        area = crs.transform_geometry(built_up, crs.WGS84, metric_epsg)
         size = GRID_CELL_M.get(adcode, 1000)
         minx, miny, maxx, maxy = area.bounds
         xs = np.arange(np.floor(minx / size) * size, maxx, size)

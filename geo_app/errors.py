@@ -1,7 +1,7 @@
 """Errors as JSON that say what was wrong, where and why; a bad request is never answered with a 500."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .store import StoreError
@@ -16,6 +16,9 @@ class BadParameter(Exception):
 
 
 def error_body(status: int, message: str, **extra):
+    """JSON for the API and OGC endpoints; an HTML page, saying the same, for the pages people open."""
+    if not request.path.startswith(("/api/", "/ogc", "/vendor/", "/static/")):
+        return render_template("error.html", status=status, message=message), status
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 
 

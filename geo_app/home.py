@@ -1,4 +1,4 @@
-"""The start page: what the service offers so far, where its data comes from, and the demo notice."""
+"""The data page: where every layer's data comes from, its licence, the JSON endpoints; and a health check."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -10,13 +10,13 @@ from .store import StoreError
 bp = Blueprint("home", __name__)
 
 
-@bp.get("/")
-def index():
+@bp.get("/about")
+def about():
     try:
         prov = provenance()
     except StoreError as exc:
-        return render_template("index.html", error=str(exc), prov=None), 503
-    return render_template("index.html", prov=prov, catalog=context.project().catalog, error=None)
+        return render_template("about.html", error=str(exc), prov=None, page="about"), 503
+    return render_template("about.html", prov=prov, error=None, page="about", demo=bool(prov["demo_layers"]))
 
 
 @bp.get("/health")

@@ -15,7 +15,7 @@ import pandas as pd
 from .units import Units
 
 COLUMNS = ["id", "section", "topic", "indicator_zh", "indicator_en", "value_text", "unit_text", "value",
-           "base_unit", "approximate", "bound", "kind", "period", "scope", "note"]
+           "base_unit", "approximate", "bound", "kind", "period", "scope", "target_id", "note"]
 KINDS = {"actual": "H1 actual (上半年完成)", "target": "annual or multi-year target (目标)", "plan": "H2 plan (下半年计划)"}
 PERIODS = ("2018H1", "2018H2", "2018", "2018-2020/yr", "2018-06/2019-06")
 BOUNDS = ("", ">=", "<=")
@@ -96,7 +96,11 @@ def load_report(path: Path | str, units: Units) -> pd.DataFrame:
             raise ReportError(f"{path}: columns must be {COLUMNS}, found {reader.fieldnames}")
         rows = list(reader)
     problems, seen = [], set()
+    ids = {row["id"]: row for row in rows}
     for line, row in enumerate(rows, start=2):
+        target = ids.get(row["target_id"]) if row["target_id"] else None
+        if row["target_id"] and (target is None or target["kind"] == "actual" or target["base_unit"] != row["base_unit"]):
+            problems.append(f"line {line}, {row['id']}: target_id {row['target_id']!r} must name a target or plan in the same unit")
         if row["id"] in seen:
             problems.append(f"line {line}: duplicate id {row['id']}")
         seen.add(row["id"])
@@ -110,6 +114,21 @@ def load_report(path: Path | str, units: Units) -> pd.DataFrame:
     frame["scope_kind"] = [s.kind for s in scopes]
     frame["scope_units"] = [",".join(s.codes) for s in scopes]
     return frame
+
+
+def progress(report: pd.DataFrame) -> list[dict]:
+    """Achievements next to the targets they count towards (for example toilets: 37 completed of 510)."""
+    by_id = report.set_index("id")
+    out = []
+    for _, row in report[report["target_id"] != ""].iterrows():
+        target = by_id.loc[row["target_id"]]
+        out.append({"id": row["id"], "target_id": row["target_id"], "indicator_zh": row["indicator_zh"],
+                    "indicator_en": row["indicator_en"], "scope": row["scope"], "value": float(row["value"]),
+                    "target": float(target["value"]), "target_bound": target["bound"], "unit": row["base_unit"],
+                    "share_pct": round(float(100 * row["value"] / target["value"]), 1) if target["value"] else None,
+                    "period": row["period"], "target_period": target["period"], "section": row["section"],
+                    "target_section": target["section"]})
+    return out
 
 
 def figures_for_unit(report: pd.DataFrame, units: Units, code: str) -> dict:

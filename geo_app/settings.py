@@ -13,10 +13,16 @@ DEFAULTS = {
     "LAYERS_DIR": str(ROOT / "layers"),
     # Largest file an import accepts, in bytes.
     "MAX_IMPORT_BYTES": 50 * 1024 * 1024,
+    # Basemap a page opens with: osm, amap, tianditu (needs TIANDITU_KEY) or none (no tiles: intranet).
+    "DEFAULT_BASEMAP": "osm",
+    # A Tianditu (天地图) browser key; without one the Tianditu basemap is not offered.
+    "TIANDITU_KEY": "",
 }
 
 DOCUMENTED = {
     "STORE": "path of the GeoPackage store file",
     "LAYERS_DIR": "folder with catalog/, units.toml, standards.toml, report/ and the layer files",
     "MAX_IMPORT_BYTES": "largest file an import accepts, in bytes",
+    "DEFAULT_BASEMAP": "basemap a page opens with: osm, amap, tianditu or none",
+    "TIANDITU_KEY": "Tianditu browser key; without it the Tianditu basemap is not offered",
 }

@@ -62,3 +62,14 @@ def runner(app):
 
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, built_store_path):
+    """The app served over HTTP on its own copy of the store, opening pages without basemap tiles."""
+    from .live import LiveServer
+    path = tmp_path_factory.mktemp("live") / "suzhou.gpkg"
+    shutil.copyfile(built_store_path, path)
+    server = LiveServer(path, DEFAULT_BASEMAP="none")
+    yield server
+    server.stop()

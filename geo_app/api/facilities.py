@@ -73,11 +73,14 @@ def facilities(layer: str):
 @bp.get("/nearest")
 def nearest():
     spec = layer_spec(request.args.get("type", ""))
-    check_params(request.args, {"lon", "lat", "type", "n", "crs"} | filter_parameters(spec))
-    output_crs = parse_crs(request.args.get("crs"))
+    own = {"lon", "lat", "type", "n", "crs", "out_crs"}
+    check_params(request.args, own | filter_parameters(spec))
+    given_crs = parse_crs(request.args.get("crs"))
+    output_crs = parse_crs(request.args.get("out_crs", given_crs), "out_crs")
     n = integer("n", 5, 1, MAX_NEAREST)
-    lon, lat, x, y = point_in_metres(output_crs)
-    filters = {k: v for k, v in request.args.items() if k not in {"lon", "lat", "type", "n", "crs"}}
+    lon, lat, x, y = point_in_metres(given_crs)
+    out_lon, out_lat = crs.convert(lon, lat, given_crs, output_crs)
+    filters = {k: v for k, v in request.args.items() if k not in own}
     index = current_app.extensions["geo_app"]["nearest"].index(context.store(), spec.id)
     allowed = None
     if filters:
@@ -88,5 +91,6 @@ def nearest():
     rows = index.frame.iloc[[r for r, _ in found]]
     results = [{"distance_m": round(d, 1), "feature": f}
                for (_, d), f in zip(found, features(spec, rows, output_crs))]
-    return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": output_crs},
+    return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": given_crs, "out_lon": float(out_lon),
+                                              "out_lat": float(out_lat), "out_crs": output_crs},
                     "measured_in": f"EPSG:{crs.METRIC_EPSG}", "results": results})

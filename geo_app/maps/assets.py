@@ -1,0 +1,43 @@
+"""Self-hosted map assets: every JS and CSS file a page loads is served by the app (no public CDN), from
+packages installed at setup from PyPI (xstatic-leaflet, xstatic-leaflet-markercluster).
+
+folium names each element's assets in class attributes (`default_js`, `default_css`); they are set here, once,
+for the whole process: that is the point (no page may fall back to a CDN). folium's Bootstrap, jQuery and
+Font Awesome are dropped: the pages draw with Leaflet's own vector markers and plain HTML controls.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import xstatic.pkg.leaflet as xs_leaflet
+import xstatic.pkg.leaflet_markercluster as xs_markercluster
+from flask import Blueprint, abort, send_from_directory
+from folium import plugins
+
+PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR), "leaflet.markercluster": Path(xs_markercluster.BASE_DIR)}
+VERSIONS = {"leaflet": xs_leaflet.VERSION, "leaflet.markercluster": xs_markercluster.VERSION}
+PREFIX = "/vendor"
+
+bp = Blueprint("vendor", __name__, url_prefix=PREFIX)
+
+
+@bp.get("/<package>/<path:filename>")
+def vendor_file(package: str, filename: str):
+    if package not in PACKAGES:
+        abort(404)
+    return send_from_directory(PACKAGES[package], filename, max_age=7 * 24 * 3600)
+
+
+def _url(package: str, filename: str) -> str:
+    return f"{PREFIX}/{package}/{filename}"
+
+
+def use_local_assets() -> None:
+    folium.Map.default_js = [("leaflet", _url("leaflet", "leaflet.js"))]
+    folium.Map.default_css = [("leaflet_css", _url("leaflet", "leaflet.css"))]
+    plugins.MarkerCluster.default_js = [("markerclusterjs", _url("leaflet.markercluster", "leaflet.markercluster.js"))]
+    plugins.MarkerCluster.default_css = [
+        ("markerclustercss", _url("leaflet.markercluster", "MarkerCluster.css")),
+        ("markerclusterdefaultcss", _url("leaflet.markercluster", "MarkerCluster.Default.css")),
+    ]

@@ -1,0 +1,58 @@
+"""The grid supervisor map (/grid): grid-patrol areas with code and district, what lies in each and how it
+compares, the grid containing a point, and one district's grids highlighted (/grid?district=320508).
+
+Grids load for the current view from the API (at city scale they are too many to put in the page)."""
+from __future__ import annotations
+
+import folium
+from flask import request, url_for
+
+from .. import context, crs
+from ..errors import BadParameter
+from .page import chosen_basemap, layer_summary, new_map, render_map_page
+
+DISPLAY_TOLERANCE_DEG = 0.0002   # about 20 m: simplifies district outlines for drawing only
+
+
+def district_outlines(basemap, highlight: str | None) -> folium.GeoJson:
+    districts = context.store().read("districts")[["adcode", "name_zh", "name_en", "geometry"]]
+    districts["geometry"] = districts.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    if basemap.crs != crs.WGS84:
+        districts = crs.from_wgs84(districts, basemap.crs)
+    return folium.GeoJson(
+        districts.__geo_interface__, name="districts",
+        style_function=lambda f: {"color": "#333" if f["properties"]["adcode"] == highlight else "#777",
+                                  "weight": 3 if f["properties"]["adcode"] == highlight else 1.2,
+                                  "fill": False, "dashArray": None if f["properties"]["adcode"] == highlight else "4 3"},
+        interactive=False)
+
+
+def grid_page() -> str:
+    basemap = chosen_basemap()
+    project = context.project()
+    district = request.args.get("district") or None
+    if district:
+        try:
+            district = project.units.resolve_unit(district)
+        except KeyError:
+            raise BadParameter("district", f"{district!r} is not a district code, name or alias", status=404) from None
+    stats = context.store().read("district_stats").set_index("code")
+    with_grids = context.store().read("grid_stats")["adcode"].unique()
+    choices = [{"code": code, "name": stats.loc[code, "name_en" if request.args.get("lang") == "en" else "name_zh"]}
+               for code in stats.index if code in with_grids]
+    fmap = new_map(basemap, zoom=13)
+    district_outlines(basemap, district).add_to(fmap)
+    if district and district in context.store().read("districts")["adcode"].values:
+        bounds = context.store().read("districts").set_index("adcode").loc[[district]].total_bounds
+        xs, ys = crs.convert(bounds[0::2], bounds[1::2], crs.WGS84, basemap.crs)
+        fmap.fit_bounds([[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]])
+    grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
+    config = {
+        "district": district, "grid": request.args.get("grid"), "minZoom": 11,
+        "gridLayer": layer_summary(grid_spec),
+        "facilityLayers": [layer_summary(spec) for spec in project.catalog.facility_layers],
+        "districtNames": {code: {"zh": stats.loc[code, "name_zh"], "en": stats.loc[code, "name_en"]} for code in stats.index},
+        "api": {"grids": url_for("api.facilities", layer=grid_spec.id), "gridAt": url_for("api.grid_at"),
+                "grid": url_for("api.grid", code="CODE")},
+    }
+    return render_map_page("grid.html", fmap, config, basemap=basemap, district=district, choices=choices, page="grid")

@@ -1,0 +1,103 @@
+"""What every map page shares: the basemap choice, a folium map, and folium's documented Flask pattern (render
+the figure, then place its header, html and script parts in our own Jinja template)."""
+from __future__ import annotations
+
+import json
+
+import folium
+from folium import plugins
+from folium.elements import JSCSSMixin
+from flask import current_app, render_template, request
+from markupsafe import Markup
+
+from .. import context, i18n
+from ..errors import BadParameter
+from .basemaps import Basemap, available
+
+SUZHOU_CENTRE = (31.30, 120.62)   # lat, lon (WGS-84) for Leaflet
+
+
+def basemaps() -> dict[str, Basemap]:
+    return available(current_app.config["TIANDITU_KEY"])
+
+
+def chosen_basemap() -> Basemap:
+    options = basemaps()
+    name = request.args.get("basemap") or current_app.config["DEFAULT_BASEMAP"]
+    if name not in options:
+        raise BadParameter("basemap", f"{name!r} is not one of {', '.join(options)}")
+    if options[name].needs_key:
+        raise BadParameter("basemap", "Tianditu needs a key: set GEO_APP_TIANDITU_KEY")
+    return options[name]
+
+
+def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, clusters: bool = False) -> folium.Map:
+    """A folium map on the basemap; clusters=True loads Leaflet.markercluster for the page's own script."""
+    from .. import crs
+    lat, lon = location
+    if basemap.crs != crs.WGS84:
+        x, y = crs.convert(lon, lat, crs.WGS84, basemap.crs)
+        lat, lon = float(y), float(x)
+    fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True,
+                      minZoom=7, maxZoom=19)
+    for url, attribution, options in basemap.tiles:
+        folium.TileLayer(tiles=url, attr=attribution, name=basemap.title_en, **options).add_to(fmap)
+    if clusters:
+        fmap.add_child(ClusterAssets())
+    return fmap
+
+
+class ClusterAssets(JSCSSMixin):
+    """Loads Leaflet.markercluster (after Leaflet itself) for a page script that clusters its own markers."""
+
+    def __init__(self):
+        super().__init__()
+        self.default_js = list(plugins.MarkerCluster.default_js)
+        self.default_css = list(plugins.MarkerCluster.default_css)
+
+
+def render_map_page(template: str, fmap: folium.Map, config: dict, **values) -> str:
+    root = fmap.get_root()
+    root.render()
+    basemap = values.pop("basemap")
+    config = {"mapName": fmap.get_name(), "crs": basemap.crs, "basemap": basemap.id, "lang": i18n.lang(),
+              "strings": i18n.strings(), **config}
+    return render_template(
+        template,
+        map_header=Markup(root.header.render()), map_html=Markup(root.html.render()),
+        map_script=Markup(root.script.render()),
+        page_config=Markup(json.dumps(config, ensure_ascii=False).replace("</", "<\\/")),
+        basemap=basemap, basemaps=basemaps(), demo=_has_demo(), **values)
+
+
+def layer_summary(spec) -> dict:
+    """What a page script needs of a layer: titles, colour, geometry and field labels in the page language."""
+    english = i18n.lang() == "en"
+    return {"id": spec.id, "title_zh": spec.title_zh, "title_en": spec.title_en,
+            "color": spec.style.get("color", "#333"), "geometry": spec.geometry_type,
+            "fields": {n: (f.label_en if english else f.label_zh) or n for n, f in spec.fields.items()}}
+
+
+def _has_demo() -> bool:
+    from ..api.common import provenance
+    return bool(provenance()["demo_layers"])
+
+
+def page_globals() -> dict:
+    """Template helpers for every page: t() for text, the language, links that keep the current state."""
+    def with_args(**changes) -> str:
+        args = request.args.to_dict()
+        args.update({k: v for k, v in changes.items() if v is not None})
+        for key in [k for k, v in changes.items() if v is None]:
+            args.pop(key, None)
+        from urllib.parse import urlencode
+        return request.path + ("?" + urlencode(args) if args else "")
+    return {"t": i18n.t, "lang": i18n.lang(), "with_args": with_args, "catalog": context.project().catalog}
+
+
+def remember_language(response):
+    """A ?lang= choice is kept in a cookie so that links without it stay in that language."""
+    chosen = request.args.get("lang")
+    if chosen in i18n.LANGUAGES:
+        response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax")
+    return response

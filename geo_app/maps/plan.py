@@ -1,0 +1,35 @@
+"""The planner map (/plan): facilities of a type with their service-radius circles, and the parts of each
+district they leave uncovered, with coverage per district. The siting tools come with the planner toolkit."""
+from __future__ import annotations
+
+from flask import request, url_for
+
+from .. import context, i18n
+from ..api.coverage import coverage_frame
+from ..errors import BadParameter
+from .grid import district_outlines
+from .page import chosen_basemap, layer_summary, new_map, render_map_page
+
+
+def plan_page() -> str:
+    basemap = chosen_basemap()
+    project = context.project()
+    types = [lid for lid in project.standards.layers_with_radius if lid in project.catalog]
+    layer = request.args.get("type", types[0])
+    if layer not in types:
+        raise BadParameter("type", f"{layer!r} is not one of {', '.join(types)}")
+    spec, coverage = coverage_frame(layer)
+    stats = context.store().read("district_stats").set_index("code")
+    name = "name_en" if i18n.lang() == "en" else "name_zh"
+    rows = [{"code": r["adcode"], "name": stats.loc[r["adcode"], name], "radius_m": r["radius_m"],
+             "coverage_pct": r["coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
+            for _, r in coverage.iterrows()]
+    fmap = new_map(basemap, zoom=12)
+    district_outlines(basemap, None).add_to(fmap)
+    config = {
+        "layer": layer_summary(spec), "radii": {r["code"]: r["radius_m"] for r in rows},
+        "default_radius": project.standards.radius(layer).metres,
+        "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer)},
+    }
+    return render_map_page("plan.html", fmap, config, basemap=basemap, types=types, layer=layer,
+                           spec=spec, rows=rows, page="plan")

@@ -1,0 +1,72 @@
+// Shared by every map page: page configuration, safe DOM building, URL state, JSON requests, basemap choice.
+"use strict";
+(function () {
+  const config = JSON.parse(document.getElementById("page-config").textContent);
+  const map = window[config.mapName];
+
+  // Text always goes in through textContent: facility names such as <script> or O'Brien "x" show literally.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function setParam(name, value) {
+    const url = new URL(window.location.href);
+    if (value === null || value === undefined || value === "") url.searchParams.delete(name);
+    else url.searchParams.set(name, value);
+    window.history.replaceState(null, "", url.toString());
+  }
+
+  function status(text, isError) {
+    const node = document.getElementById("status");
+    if (!node) return;
+    node.textContent = text || "";
+    node.classList.toggle("error", Boolean(isError));
+  }
+
+  async function getJSON(url) {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    const body = await response.json();
+    if (!response.ok) {
+      const message = body && body.error ? body.error.message : response.statusText;
+      throw new Error(message);
+    }
+    return body;
+  }
+
+  function title(item) {
+    return config.lang === "en" ? item.title_en : item.title_zh;
+  }
+
+  // Keep the view in the URL so that a link reproduces it.
+  map.on("moveend", function () {
+    const c = map.getCenter();
+    setParam("center", c.lng.toFixed(5) + "," + c.lat.toFixed(5));
+    setParam("zoom", map.getZoom());
+  });
+  const params = new URL(window.location.href).searchParams;
+  if (params.get("center")) {
+    const [lng, lat] = params.get("center").split(",").map(Number);
+    const zoom = Number(params.get("zoom")) || map.getZoom();
+    if (Number.isFinite(lng) && Number.isFinite(lat)) map.setView([lat, lng], zoom);
+  }
+
+  const select = document.getElementById("basemap-select");
+  if (select) {
+    select.addEventListener("change", function () {
+      setParam("basemap", select.value);
+      window.location.reload();
+    });
+  }
+
+  window.CityMap = { config, map, el, setParam, status, getJSON, title, strings: config.strings };
+})();
