@@ -9,7 +9,7 @@ export GEO_APP_STORE := $(abspath $(STORE))
 
 LAYER_FILES := $(shell find layers -type f)
 
-.PHONY: run test store setup demo districts benchmark clean
+.PHONY: run test store setup demo districts benchmark clean browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,14 @@ run: store
 	@echo "serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/waitress-serve --host 127.0.0.1 --port $(PORT) --call geo_app:create_app
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest
+
+# The browser tests use Debian's Chromium; as root it is installed here, otherwise they are skipped locally.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "Chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; fi; }
 
 demo: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app demo
@@ -44,8 +50,9 @@ districts: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-boundaries.txt
 	$(BIN)/flask --app geo_app build-districts
 
-benchmark: $(VENV)/.runtime
+benchmark: $(VENV)/.runtime store
 	$(BIN)/python -m benchmarks.build_store
+	$(BIN)/python -m benchmarks.service
 
 clean:
 	rm -rf $(VENV) instance

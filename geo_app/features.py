@@ -8,13 +8,14 @@ One filter language serves the maps' data requests, /api/facilities and OGC API 
 """
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from . import crs as crs_mod
 from . import hours
@@ -61,32 +62,37 @@ def _number(parameter: str, text: str) -> float:
 
 def apply_filters(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> gpd.GeoDataFrame:
     """Rows of `frame` that pass every filter in `args` (a mapping); BadParameter names a bad one."""
-    mask = pd.Series(True, index=frame.index)
+    return frame[filter_mask(spec, frame, args)]
+
+
+def filter_mask(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> np.ndarray:
+    """A boolean array: which rows of `frame` pass every filter in `args`."""
+    mask = np.ones(len(frame), dtype=bool)
     for name, text in args.items():
         if name in spec.fields and spec.fields[name].type in ("string", "boolean"):
             f = spec.fields[name]
             if f.type == "boolean":
-                mask &= frame[name].fillna(False).astype(bool) == _boolean(name, text)
+                mask &= frame[name].fillna(False).to_numpy(dtype=bool) == _boolean(name, text)
                 continue
             values = [v.strip() for v in text.split(",") if v.strip()]
             if f.allowed is not None:
                 unknown = [v for v in values if v not in f.allowed]
                 if unknown:
                     raise BadParameter(name, f"{unknown[0]!r} is not one of {', '.join(f.allowed)}")
-            mask &= frame[name].isin(values)
+            mask &= frame[name].isin(values).to_numpy()
         elif name.startswith(("min_", "max_")) and name[4:] in spec.fields and spec.fields[name[4:]].type in ("integer", "number"):
             bound = _number(name, text)
             column = pd.to_numeric(frame[name[4:]], errors="coerce")
-            mask &= (column >= bound) if name.startswith("min_") else (column <= bound)
+            mask &= ((column >= bound) if name.startswith("min_") else (column <= bound)).to_numpy()
         elif name == "open_now" and "open_now" in filter_parameters(spec):
             if _boolean(name, text):
                 at = _moment(args.get("at"))
                 field = next(f.name for f in spec.fields.values() if f.format == "opening_hours")
                 states = {value: hours.is_open(value, at) for value in frame[field].dropna().unique()}
-                mask &= frame[field].map(states).fillna(False).astype(bool)
+                mask &= np.array([states.get(v, False) for v in frame[field]], dtype=bool)
         elif name == "q" and "name" in spec.fields:
-            mask &= frame["name"].fillna("").str.contains(text.strip(), case=False, regex=False)
-    return frame[mask]
+            mask &= frame["name"].fillna("").str.contains(text.strip(), case=False, regex=False).to_numpy()
+    return mask
 
 
 def _moment(text: str | None) -> datetime:
@@ -123,14 +129,18 @@ def parse_crs(text: str | None, parameter: str = "crs") -> str:
 
 def features(spec: LayerSpec, frame: gpd.GeoDataFrame, output_crs: str = crs_mod.WGS84) -> list[dict]:
     """GeoJSON features with the layer's id field as the feature id, coordinates in `output_crs`."""
-    if output_crs != crs_mod.WGS84 and not frame.empty:
-        frame = crs_mod.from_wgs84(frame, output_crs)
     if frame.empty:
         return []
-    collection = json.loads(frame.to_json(na="null", drop_id=True))
-    for feature, key in zip(collection["features"], frame[spec.id_field]):
-        feature["id"] = key
-    return collection["features"]
+    geometries = frame.geometry.values
+    if output_crs != crs_mod.WGS84:
+        geometries = crs_mod.transform_geometry(geometries, crs_mod.WGS84, output_crs)
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    return [
+        {"type": "Feature", "id": record[spec.id_field], "geometry": shapely.geometry.mapping(geometry),
+         "properties": {k: (None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v)
+                        for k, v in record.items()}}
+        for record, geometry in zip(records, geometries)
+    ]
 
 
 def bbox_of(frame: gpd.GeoDataFrame) -> list[float] | None:

@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 
 from .. import context, crs
 from ..errors import BadParameter, check_params
-from ..features import apply_filters, features, filter_parameters, parse_bbox, parse_crs
+from ..features import apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs
 from . import bp
 from .common import provenance
 
@@ -82,11 +82,7 @@ def nearest():
     out_lon, out_lat = crs.convert(lon, lat, given_crs, output_crs)
     filters = {k: v for k, v in request.args.items() if k not in own}
     index = current_app.extensions["geo_app"]["nearest"].index(context.store(), spec.id)
-    allowed = None
-    if filters:
-        passing = apply_filters(spec, index.frame, filters)
-        allowed = np.zeros(len(index.frame), dtype=bool)
-        allowed[passing.index.to_numpy()] = True
+    allowed = filter_mask(spec, index.frame, filters) if filters else None
     found = index.nearest(x, y, n, allowed)
     rows = index.frame.iloc[[r for r, _ in found]]
     results = [{"distance_m": round(d, 1), "feature": f}
