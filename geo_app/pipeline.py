@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import stats
+from . import scenarios, stats
 from .ingest import ImportFailed, Imported, Problem, derive_fields, read_layer_file
 from .ingest.problems import Collector
 from .project import Project
@@ -81,6 +81,9 @@ def build_store(project: Project, store: Store, *, max_bytes: int) -> Outcome:
                                    ", ".join(str(s.path.relative_to(project.root)) for s in spec.sources),
                                    ", ".join(sorted({s.crs for s in spec.sources}))))
     tables = _with_derived_tables(project, layers, pd.DataFrame(sources))
+    # What people made in the service (saved planning scenarios) is not in layers/: keep it across rebuilds.
+    existing = store.tables()
+    tables.update({name: store.read(name) for name in scenarios.PRESERVED if name in existing})
     store.write(tables, fresh=True)
     outcome.layers = {lid: len(f) for lid, f in layers.items()}
     outcome.seconds = time.perf_counter() - started

@@ -17,6 +17,12 @@ DEFAULTS = {
     "DEFAULT_BASEMAP": "osm",
     # A Tianditu (天地图) browser key; without one the Tianditu basemap is not offered.
     "TIANDITU_KEY": "",
+    # Siting (planner): CBC's time limit per solve, and the problem size beyond which demand is aggregated and
+    # the candidate lattice thinned (each run says what it simplified).
+    "SOLVER_TIME_LIMIT_S": 30,
+    "SITING_MAX_DEMAND": 20000,
+    "SITING_MAX_CANDIDATES": 10000,
+    "SITING_DEMAND_SPACING_M": 100,
 }
 
 DOCUMENTED = {
@@ -25,4 +31,8 @@ DOCUMENTED = {
     "MAX_IMPORT_BYTES": "largest file an import accepts, in bytes",
     "DEFAULT_BASEMAP": "basemap a page opens with: osm, amap, tianditu or none",
     "TIANDITU_KEY": "Tianditu browser key; without it the Tianditu basemap is not offered",
+    "SOLVER_TIME_LIMIT_S": "time limit of one siting solve (CBC), in seconds",
+    "SITING_MAX_DEMAND": "demand points a siting run solves at most (more are aggregated)",
+    "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
+    "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
 }

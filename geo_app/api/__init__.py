@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import coverage, districts, facilities, grids, layers, report  # noqa: E402,F401  (routes register on bp)
+from . import coverage, districts, facilities, grids, layers, plan, report  # noqa: E402,F401  (routes register on bp)

@@ -29,7 +29,10 @@ def plan_page() -> str:
     config = {
         "layer": layer_summary(spec), "radii": {r["code"]: r["radius_m"] for r in rows},
         "default_radius": project.standards.radius(layer).metres,
-        "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer)},
+        "districtNames": {r["code"]: r["name"] for r in rows},
+        "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer),
+                "sites": url_for("api.plan_sites"), "scenarios": url_for("api.scenario_list")},
     }
+    chosen = (request.args.get("districts") or "320508").split(",")
     return render_map_page("plan.html", fmap, config, basemap=basemap, types=types, layer=layer,
-                           spec=spec, rows=rows, page="plan")
+                           spec=spec, rows=rows, page="plan", chosen=chosen, args=request.args)

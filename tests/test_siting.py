@@ -1,0 +1,241 @@
+"""Siting: known optima on hand-made cases, agreement with PySAL spopt, fixed existing facilities, coverage
+against brute force, and the planner API (run, export, scenarios)."""
+import io
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pulp
+import pyogrio
+import pytest
+from scipy.spatial.distance import cdist
+from shapely.geometry import Point, box
+from spopt.locate import LSCP, MCLP
+
+from geo_app import crs, siting
+from geo_app.siting import Limits, SitingError, SitingRequest
+
+LIMITS = Limits(time_limit_s=20)
+
+
+def three_clusters():
+    """Demand in three clusters 5 km apart (weights 10, 6 and 3); candidates at each centre and between them."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [5000, 0], [0, 5000]], dtype=float)
+    sizes = [10, 6, 3]
+    demand = np.vstack([c + rng.normal(0, 60, (n, 2)) for c, n in zip(centres, sizes)])
+    candidates = np.vstack([centres, [[2500, 2500], [2500, 0]]])
+    return demand, np.ones(len(demand)), candidates
+
+
+def test_mclp_three_clusters_k2_takes_the_two_largest():
+    demand, weights, candidates = three_clusters()
+    sets = siting.coverage_sets(demand, np.full(len(demand), 300.0), candidates)
+    chosen, status = siting.mclp(sets, weights, len(candidates), 2, LIMITS)
+    assert status == "optimal" and sorted(chosen) == [0, 1]
+
+
+def test_lscp_three_clusters_needs_three():
+    demand, _, candidates = three_clusters()
+    sets = siting.coverage_sets(demand, np.full(len(demand), 300.0), candidates)
+    chosen, _ = siting.lscp(sets, len(candidates), LIMITS)
+    assert sorted(chosen) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_mclp_and_lscp_agree_with_spopt(seed):
+    rng = np.random.default_rng(seed)
+    demand = rng.uniform(0, 3000, (150, 2))
+    weights = rng.integers(1, 10, 150).astype(float)
+    candidates = rng.uniform(0, 3000, (40, 2))
+    radius = 500.0
+    sets = siting.coverage_sets(demand, np.full(len(demand), radius), candidates)
+    chosen, _ = siting.mclp(sets, weights, len(candidates), 4, LIMITS)
+    ours = weights[[bool(set(chosen) & set(s)) for s in sets]].sum()
+    costs = cdist(demand, candidates)
+    model = MCLP.from_cost_matrix(costs, weights, service_radius=radius, p_facilities=4)
+    model.solve(pulp.PULP_CBC_CMD(msg=False))
+    theirs = pulp.value(model.problem.objective)
+    assert ours == pytest.approx(theirs)
+    coverable = [i for i, s in enumerate(sets) if s]
+    chosen, _ = siting.lscp([sets[i] for i in coverable], len(candidates), LIMITS)
+    lscp = LSCP.from_cost_matrix(costs[coverable], service_radius=radius)
+    lscp.solve(pulp.PULP_CBC_CMD(msg=False))
+    assert len(chosen) == pytest.approx(pulp.value(lscp.problem.objective))
+
+
+# ---- solve() on a small synthetic city -------------------------------------------------------------------
+
+def synthetic_layers(existing_xy=()):
+    """One 3 x 3 km district near Suzhou (WGS-84), gridded whole, demand in three blobs made by weights."""
+    # aligned to the 100 m lattice the siting lays over the demand area
+    origin_x, origin_y = (round(float(v), -2) for v in crs.convert(120.60, 31.30, "WGS84", "EPSG:4549"))
+    square = box(origin_x, origin_y, origin_x + 3000, origin_y + 3000)
+    to_wgs = lambda g: crs.transform_geometry(g, "EPSG:4549", "WGS84")
+    districts = gpd.GeoDataFrame({"adcode": ["999999"], "name_zh": ["测试区"]}, geometry=[to_wgs(square)], crs=4326)
+    grids = gpd.GeoDataFrame({"code": ["999999001001001"], "adcode": ["999999"]}, geometry=[to_wgs(square)], crs=4326)
+    toilets = gpd.GeoDataFrame(
+        {"id": [f"E{i}" for i in range(len(existing_xy))], "status": ["operational"] * len(existing_xy)},
+        geometry=[to_wgs(Point(origin_x + x, origin_y + y)) for x, y in existing_xy], crs=4326)
+    return {"districts": districts, "grids": grids, "toilets": toilets}, (origin_x, origin_y)
+
+
+RADIUS = 420.0     # no lattice distance (multiples of 100 m) lies within 7 m of it: no ties at the edge
+
+
+class Standards:
+    def radius(self, layer, unit=None):
+        from geo_app.standards import Radius
+        return Radius(RADIUS, "test")
+
+
+def brute_force_share(layers, origin, sites_lonlat, radius, spacing=100.0):
+    """Share of the district's lattice within `radius` of an existing or proposed facility (shapely, no k-d tree)."""
+    ox, oy = origin
+    points = [Point(ox + x, oy + y) for x in np.arange(spacing / 2, 3000, spacing) for y in np.arange(spacing / 2, 3000, spacing)]
+    existing = crs.metric(layers["toilets"]).geometry.tolist()
+    proposed = [Point(*(float(v) for v in crs.convert(lon, lat, "WGS84", "EPSG:4549"))) for lon, lat in sites_lonlat]
+    facilities = existing + proposed
+    covered = sum(1 for p in points if any(p.distance(f) <= radius for f in facilities))
+    return 100 * covered / len(points)
+
+
+def test_existing_facilities_are_kept_and_counted(tmp_path):
+    layers, origin = synthetic_layers(existing_xy=[(500, 500), (2500, 2500)])
+    result = siting.solve(SitingRequest("toilets", ("999999",), k=2), layers, Standards(), LIMITS)
+    sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
+    assert len(sites) == 2
+    assert result["coverage"]["before_pct"] == pytest.approx(brute_force_share(layers, origin, [], RADIUS), abs=0.01)
+    assert result["coverage"]["after_pct"] == pytest.approx(brute_force_share(layers, origin, sites, RADIUS), abs=0.01)
+    existing = crs.metric(layers["toilets"]).geometry
+    for lon, lat in sites:                       # a new site never duplicates an existing one's reach
+        x, y = crs.convert(lon, lat, "WGS84", "EPSG:4549")
+        assert min(Point(float(x), float(y)).distance(e) for e in existing) > RADIUS
+    adds = [f["properties"]["adds_pct"] for f in result["sites"]["features"]]
+    assert adds == sorted(adds, reverse=True)    # numbered by what each adds
+
+
+def test_lscp_reaches_full_coverage_when_feasible():
+    layers, origin = synthetic_layers(existing_xy=[(1500, 1500)])
+    result = siting.solve(SitingRequest("toilets", ("999999",), target_pct=100, spacing_m=200), layers, Standards(), LIMITS)
+    assert result["coverage"]["after_pct"] == 100.0
+    sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
+    assert brute_force_share(layers, origin, sites, RADIUS) == 100.0
+
+
+def test_target_coverage_takes_the_fewest_sites():
+    layers, _ = synthetic_layers()
+    result = siting.solve(SitingRequest("toilets", ("999999",), target_pct=50, spacing_m=200), layers, Standards(), LIMITS)
+    k = len(result["sites"]["features"])
+    assert result["coverage"]["after_pct"] >= 50
+    fewer = siting.solve(SitingRequest("toilets", ("999999",), k=k - 1, spacing_m=200), layers, Standards(), LIMITS)
+    assert fewer["coverage"]["after_pct"] < 50
+
+
+def test_infeasible_full_coverage_says_how_far_it_can_go():
+    layers, _ = synthetic_layers()
+    # candidates: only two parking lots in one corner
+    lots = gpd.GeoDataFrame({"id": ["L1", "L2"]}, geometry=[Point(120.601, 31.301), Point(120.602, 31.301)], crs=4326)
+    layers["parking_lots"] = lots
+    with pytest.raises(SitingError, match=r"full coverage is impossible: with these candidates a 420 m radius can cover at most \d+\.\d% of demand"):
+        siting.solve(SitingRequest("toilets", ("999999",), target_pct=100, candidates="parking_lots"), layers, Standards(), LIMITS)
+
+
+def test_large_problems_are_bounded_and_say_so():
+    layers, _ = synthetic_layers()
+    small = Limits(max_demand=200, max_candidates=100, time_limit_s=20, demand_spacing_m=50)
+    result = siting.solve(SitingRequest("toilets", ("999999",), k=3, spacing_m=50), layers, Standards(), small)
+    notes = " ".join(result["simplifications"])
+    assert "aggregated" in notes and "thinned" in notes
+    assert result["sizes"]["demand_points_solved"] <= 200 and result["sizes"]["candidates_solved"] <= 100
+
+
+# ---- the planner API -------------------------------------------------------------------------------------
+
+def test_run_ten_toilets_for_gusu(client, store):
+    body = client.get("/api/plan/sites?type=toilets&districts=姑苏区&k=10").get_json()
+    assert len(body["sites"]["features"]) == 10 and body["status"] == "optimal"
+    gusu = body["coverage"]["districts"][0]
+    assert gusu["code"] == "320508" and gusu["radius_m"] == 300 and gusu["after_pct"] > gusu["before_pct"]
+    numbers = [f["properties"]["number"] for f in body["sites"]["features"]]
+    assert numbers == list(range(1, 11))
+    district = store.read("districts").set_index("adcode").geometry["320508"]
+    assert all(district.contains(Point(*f["geometry"]["coordinates"])) for f in body["sites"]["features"])
+
+
+def test_exports(client):
+    base = "/api/plan/sites?type=toilets&districts=320508&k=5"
+    geojson = json.loads(client.get(base + "&format=geojson").get_data(as_text=True))
+    assert len(geojson["features"]) == 5
+    csv = client.get(base + "&format=csv").get_data(as_text=True).lstrip("\ufeff")
+    table = pd.read_csv(io.StringIO(csv))
+    assert list(table["number"]) == [1, 2, 3, 4, 5] and {"lon", "lat", "adcode"} <= set(table.columns)
+    response = client.get(base + "&format=gpkg")
+    assert response.mimetype == "application/geopackage+sqlite3"
+    frame = pyogrio.read_dataframe(io.BytesIO(response.data))
+    assert len(frame) == 5 and frame.crs.to_epsg() == 4326
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ("type=toilets&districts=320508&k=0", "k"),
+    ("type=toilets&districts=320508&k=5&radius=-300", "radius"),
+    ("type=lampposts&districts=320508&k=5", "type"),
+    ("type=toilets&districts=火星&k=5", "districts"),
+    ("type=toilets&districts=工业园区&k=5", "districts"),
+    ("type=toilets&k=5", "districts"),
+    ("type=toilets&districts=320508", "k"),
+    ("type=toilets&districts=320508&k=5&target=90", "k"),
+    ("type=toilets&districts=320508&target=150", "target"),
+    ("type=toilets&districts=320508&k=5&demand=people", "demand"),
+    ("type=toilets&districts=320508&k=5&format=xlsx", "format"),
+    ("type=toilets&districts=320508&k=5&colour=red", "colour"),
+])
+def test_bad_parameters_are_400(client, query, parameter):
+    response = client.get(f"/api/plan/sites?{query}")
+    assert response.status_code == 400 and response.get_json()["error"]["parameter"] == parameter
+
+
+def test_unreachable_target_is_422_with_the_reason(client):
+    response = client.get("/api/plan/sites?type=toilets&districts=320508&target=100&candidates=parking_lots")
+    assert response.status_code == 422
+    assert "can cover at most" in response.get_json()["error"]["message"]
+
+
+def test_scenarios_are_saved_listed_reopened_and_deleted(client, app, store_path, project):
+    form = {"name": "10 new toilets for 姑苏区", "type": "toilets", "districts": "320508", "k": "10"}
+    saved = client.post("/api/plan/scenarios", data=form)
+    assert saved.status_code == 201
+    scenario_id = saved.get_json()["id"]
+    run = client.get("/api/plan/sites?type=toilets&districts=320508&k=10").get_json()
+    # a restart: a new app on the same store file
+    from geo_app import create_app
+    fresh = create_app({"STORE": str(store_path), "LAYERS_DIR": app.config["LAYERS_DIR"], "TESTING": True}).test_client()
+    listed = fresh.get("/api/plan/scenarios").get_json()["scenarios"]
+    assert [s["name"] for s in listed] == ["10 new toilets for 姑苏区"]
+    opened = fresh.get(f"/api/plan/scenarios/{scenario_id}").get_json()
+    assert opened["result"]["coverage"] == run["coverage"]
+    assert opened["result"]["sites"] == run["sites"]
+    assert len(pyogrio.read_dataframe(store_path, layer="scenario_sites")) == 10       # visible in QGIS too
+    # and a rebuild of the store from layers/ keeps it
+    from geo_app.pipeline import build_store
+    from geo_app.store import open_store
+    build_store(project, open_store(store_path), max_bytes=50 * 1024 * 1024)
+    assert fresh.get(f"/api/plan/scenarios/{scenario_id}?format=csv").status_code == 200
+    assert fresh.delete(f"/api/plan/scenarios/{scenario_id}").status_code == 200
+    assert fresh.get("/api/plan/scenarios").get_json()["scenarios"] == []
+    assert fresh.get(f"/api/plan/scenarios/{scenario_id}").status_code == 404
+    assert fresh.delete(f"/api/plan/scenarios/{scenario_id}").status_code == 404
+
+
+@pytest.mark.parametrize("form, parameter", [
+    ({"type": "toilets", "districts": "320508", "k": "3"}, "name"),
+    ({"name": "x" * 101, "type": "toilets", "districts": "320508", "k": "3"}, "name"),
+    ({"name": "a", "type": "toilets", "districts": "320508", "k": "3", "colour": "red"}, "colour"),
+])
+def test_bad_scenarios_are_refused(client, store_path, form, parameter):
+    from .conftest import digest
+    before = digest(store_path)
+    response = client.post("/api/plan/scenarios", data=form)
+    assert response.status_code == 400 and response.get_json()["error"]["parameter"] == parameter
+    assert digest(store_path) == before
