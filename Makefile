@@ -53,6 +53,7 @@ districts: $(VENV)/.runtime
 benchmark: $(VENV)/.runtime store
 	$(BIN)/python -m benchmarks.build_store
 	$(BIN)/python -m benchmarks.service
+	$(BIN)/python -m benchmarks.siting
 
 clean:
 	rm -rf $(VENV) instance

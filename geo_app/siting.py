@@ -88,16 +88,18 @@ def _demand(request: SitingRequest, layers: dict, standards: Standards, limits: 
     districts = crs.metric(layers["districts"].set_index("adcode").loc[list(request.districts)])
     xy, weight, unit = [], [], []
     if request.demand in ("grids", "area"):
-        spacing = limits.demand_spacing_m
-        total_area = sum(g.area for g in districts.geometry)
-        if total_area / spacing ** 2 > 4 * limits.max_demand:
-            spacing = float(np.ceil(np.sqrt(total_area / (4 * limits.max_demand)) / 50) * 50)
-            notes.append(f"demand lattice at {spacing:g} m instead of {limits.demand_spacing_m:g} m (area too large)")
+        areas = {}
         for code, district in districts.geometry.items():
-            area = district
+            areas[code] = district
             if request.demand == "grids":
                 grids = crs.metric(layers["grids"][layers["grids"]["adcode"] == code])
-                area = shapely.union_all(grids.geometry.values).intersection(district) if len(grids) else shapely.Polygon()
+                areas[code] = shapely.union_all(grids.geometry.values).intersection(district) if len(grids) else shapely.Polygon()
+        spacing = limits.demand_spacing_m
+        total_area = sum(a.area for a in areas.values())
+        if total_area / spacing ** 2 > limits.max_demand:
+            spacing = float(np.ceil(np.sqrt(total_area / limits.max_demand) / 10) * 10)
+            notes.append(f"demand lattice at {spacing:g} m instead of {limits.demand_spacing_m:g} m (area too large)")
+        for code, area in areas.items():
             points = _lattice(area, spacing)
             xy.append(points)
             weight.append(np.full(len(points), spacing * spacing / 1e6))      # km² each
@@ -276,37 +278,41 @@ def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Li
 
 
 def _fewest_for_target(sets, w, n_candidates: int, problem: Problem, target: float, limits: Limits):
-    """The smallest k whose MCLP optimum reaches the target coverage (binary search on k)."""
+    """The fewest new sites reaching the target coverage: a greedy choice first (an upper bound, and the answer if
+    time runs out), then a binary search on k with MCLP, all within one time limit."""
+    deadline = time.perf_counter() + limits.time_limit_s
     total = float(problem.demand_weight.sum())
     needed = target / 100 * total - float(problem.demand_weight[problem.covered_before].sum())
     if needed <= 0:
         return [], "nothing to do: existing facilities reach the target"
-    # a greedy choice reaching the target bounds the search from above
-    picked, gained, high = set(), 0.0, 0
-    open_rows = [i for i, hits in enumerate(sets) if hits]
-    while gained < needed - 1e-9 and high < n_candidates:
-        gain = {}
-        for i in open_rows:
-            if not picked.intersection(sets[i]):
-                for j in sets[i]:
+    picked, gained = [], 0.0
+    covered_rows: set = set()
+    while gained < needed - 1e-9:
+        gain: dict = {}
+        for i, hits in enumerate(sets):
+            if i not in covered_rows:
+                for j in hits:
                     gain[j] = gain.get(j, 0.0) + w[i]
-        if not gain:
-            break
         j = max(gain, key=gain.get)
-        picked.add(j)
+        picked.append(j)
         gained += gain[j]
-        high += 1
-    low, best = 1, None
+        covered_rows |= {i for i, hits in enumerate(sets) if j in hits}
+    best, proven = (picked, "greedy"), True
+    low, high = 1, len(picked) - 1
     while low <= high:
+        remaining = deadline - time.perf_counter()
+        if remaining < 1:
+            proven = False
+            break
         k = (low + high) // 2
-        chosen, status = mclp(sets, w, n_candidates, k, limits)
-        picked = set(chosen)
-        gained = float(sum(w[i] for i, hits in enumerate(sets) if picked.intersection(hits)))
-        if gained >= needed - 1e-9:
+        chosen, status = mclp(sets, w, n_candidates, k, Limits(time_limit_s=remaining))
+        proven &= status == "optimal"
+        reached = float(sum(w[i] for i, hits in enumerate(sets) if set(chosen).intersection(hits)))
+        if reached >= needed - 1e-9:
             best, high = (chosen, status), k - 1
         else:
             low = k + 1
-    return best
+    return best[0], ("optimal" if proven else "stopped at the time limit (best found; fewer sites may suffice)")
 
 
 def _radius_text(request: SitingRequest, r: np.ndarray) -> str:

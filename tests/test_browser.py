@@ -152,6 +152,36 @@ def test_plan_map(browser, live_server, store):
     visit.clean()
 
 
+def test_planner_sites_saves_and_reopens(browser, live_server):
+    visit = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    page = visit.page
+    page.click("#siting-form button[type=submit]")
+    page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=90_000)
+    assert page.locator(".site-number").count() == 10
+    assert sorted(int(t) for t in page.locator(".site-number").all_inner_texts()) == list(range(1, 11))
+    summary = page.inner_text("#siting-result")
+    assert "→" in summary and page.locator("#siting-table tbody tr").count() == 1
+    exports = [page.get_attribute(f"#siting-result a:nth-of-type({i})", "href") for i in (1, 2, 3)]
+    assert [e.rsplit("format=", 1)[1] for e in exports] == ["geojson", "csv", "gpkg"]
+    page.wait_for_timeout(800)          # let the zoom to the proposal finish before the picture
+    visit.shot("plan-siting")
+    page.fill("#save-form input[name=name]", "10 new toilets for 姑苏区")
+    page.click("#save-form button")
+    page.wait_for_selector("#scenario-list li")
+    assert "10 new toilets for 姑苏区" in page.inner_text("#scenario-list")
+    scenario_url = page.url
+    assert "scenario=" in scenario_url
+    # reopened from its link in a new page: the same ten sites, named
+    again = Visit(browser, live_server.url, scenario_url.replace(live_server.url, ""), width=1280, height=900)
+    again.page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=30_000)
+    assert "10 new toilets for 姑苏区" in again.page.inner_text("#siting-result h3")
+    # delete it from the list
+    again.page.click("#scenario-list li button:has-text('删除')")
+    again.page.wait_for_function("() => !document.querySelector('#scenario-list li')")
+    visit.clean()
+    again.clean()
+
+
 def test_popups_show_hostile_names_literally(browser, project, built_store_path, tmp_path):
     store_path = tmp_path / "store.gpkg"
     shutil.copyfile(built_store_path, store_path)
