@@ -147,7 +147,7 @@ def test_large_problems_are_bounded_and_say_so():
     small = Limits(max_demand=200, max_candidates=100, time_limit_s=20, demand_spacing_m=50)
     result = siting.solve(SitingRequest("toilets", ("999999",), k=3, spacing_m=50), layers, Standards(), small)
     notes = " ".join(result["simplifications"])
-    assert "aggregated" in notes and "thinned" in notes
+    assert "demand lattice at 220 m instead of 50 m" in notes and "thinned" in notes
     assert result["sizes"]["demand_points_solved"] <= 200 and result["sizes"]["candidates_solved"] <= 100
 
 
