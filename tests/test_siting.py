@@ -239,3 +239,25 @@ def test_bad_scenarios_are_refused(client, store_path, form, parameter):
     response = client.post("/api/plan/scenarios", data=form)
     assert response.status_code == 400 and response.get_json()["error"]["parameter"] == parameter
     assert digest(store_path) == before
+
+
+def test_weighted_demand_from_a_layer_is_aggregated_when_too_large():
+    layers, (ox, oy) = synthetic_layers()
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(100, 2900, (600, 2))
+    lon, lat = crs.convert(ox + xy[:, 0], oy + xy[:, 1], "EPSG:4549", "WGS84")
+    layers["population"] = gpd.GeoDataFrame({"people": rng.integers(1, 50, 600)},
+                                            geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    small = Limits(max_demand=150, max_candidates=2000, time_limit_s=20)
+    result = siting.solve(SitingRequest("toilets", ("999999",), k=3, spacing_m=200, demand="population:people"),
+                          layers, Standards(), small)
+    assert any("aggregated from 600" in note for note in result["simplifications"])
+    assert result["sizes"]["demand_points_solved"] <= 150
+    assert result["coverage"]["demand_unit"] == "population:people"
+    # coverage is measured on the full demand, weighted by people
+    sites = np.array([crs.convert(*f["geometry"]["coordinates"], "WGS84", "EPSG:4549") for f in result["sites"]["features"]],
+                     dtype=float)
+    points = np.column_stack([ox + xy[:, 0], oy + xy[:, 1]])
+    near = (cdist(points, sites) <= RADIUS).any(axis=1)
+    people = layers["population"]["people"].to_numpy()
+    assert result["coverage"]["after_pct"] == pytest.approx(100 * people[near].sum() / people.sum(), abs=0.01)
