@@ -240,6 +240,14 @@ def lscp(sets: list[list[int]], n_candidates: int, limits: Limits) -> tuple[list
     return [j for j, v in enumerate(x) if (v.value() or 0) > 0.5], status
 
 
+def coverage(request: SitingRequest, layers: dict, standards: Standards, limits: Limits) -> dict:
+    """Demand-weighted coverage by the existing facilities alone, per district (no siting)."""
+    problem = build_problem(request, layers, standards, limits)
+    report = _report(request, problem, None, None, None, problem.candidates_xy, [], float(problem.demand_weight.sum()))
+    return {"request": report["request"], "coverage": report["coverage"], "sizes": problem.sizes,
+            "simplifications": problem.simplifications}
+
+
 def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Limits) -> dict:
     started = time.perf_counter()
     problem = build_problem(request, layers, standards, limits)

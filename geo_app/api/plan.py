@@ -13,7 +13,7 @@ from shapely.geometry import shape
 
 from .. import context, scenarios
 from ..errors import BadParameter, check_params
-from ..siting import Limits, SitingError, SitingRequest, solve
+from ..siting import Limits, SitingError, SitingRequest, coverage, solve
 from . import bp
 
 PARAMS = {"type", "districts", "k", "target", "radius", "spacing", "demand", "candidates"}
@@ -34,7 +34,7 @@ def _number(name: str, low: float, high: float, integer: bool = False):
     return value
 
 
-def parse_request() -> SitingRequest:
+def parse_request(need_size: bool = True) -> SitingRequest:
     project = context.project()
     layer = request.values.get("type", "")
     types = [lid for lid in project.standards.layers_with_radius if lid in project.catalog]
@@ -56,7 +56,7 @@ def parse_request() -> SitingRequest:
         raise BadParameter("districts", "give one or more districts, e.g. districts=320508")
     k = _number("k", 1, 1000, integer=True)
     target = _number("target", 1, 100)
-    if (k is None) == (target is None):
+    if need_size and (k is None) == (target is None):
         raise BadParameter("k", "give either k (new sites, MCLP) or target (coverage %, 100 = LSCP), not both")
     demand = request.values.get("demand") or "grids"
     if demand not in ("grids", "area") and ":" not in demand:
@@ -75,17 +75,20 @@ def limits() -> Limits:
                   time_limit_s=float(config["SOLVER_TIME_LIMIT_S"]), demand_spacing_m=float(config["SITING_DEMAND_SPACING_M"]))
 
 
+def _layers(siting: SitingRequest) -> dict:
+    project, store = context.project(), context.store()
+    needed = {project.catalog.units_layer.id, siting.layer, "grids"} | {siting.demand.split(":")[0], siting.candidates}
+    return {lid: store.read(lid) for lid in needed if lid in store.tables()}
+
+
 def run(siting: SitingRequest) -> dict:
     """The solution, from a small cache keyed by the request and the store's version (exports and saving reuse it)."""
     cache: OrderedDict = current_app.extensions["geo_app"].setdefault("siting_cache", OrderedDict())
     store = context.store()
     key = (siting, store.version())
     if key not in cache:
-        project = context.project()
-        needed = {project.catalog.units_layer.id, siting.layer, "grids"} | {siting.demand.split(":")[0], siting.candidates}
-        layers = {lid: store.read(lid) for lid in needed if lid in store.tables()}
         try:
-            cache[key] = solve(siting, layers, project.standards, limits())
+            cache[key] = solve(siting, _layers(siting), context.project().standards, limits())
         except SitingError as exc:
             raise BadParameter("problem", str(exc), status=422) from None
         while len(cache) > _CACHE_SIZE:
@@ -130,6 +133,17 @@ def plan_sites():
     if fmt == "json":
         return jsonify(result)
     return _export(result, fmt, f"sites-{result['request']['type']}")
+
+
+@bp.get("/plan/coverage")
+def plan_coverage():
+    """Demand-weighted coverage of the chosen districts by the existing facilities (no new sites)."""
+    check_params(request.args, PARAMS - {"k", "target", "spacing", "candidates"})
+    siting = parse_request(need_size=False)
+    try:
+        return jsonify(coverage(siting, _layers(siting), context.project().standards, limits()))
+    except SitingError as exc:
+        raise BadParameter("problem", str(exc), status=422) from None
 
 
 @bp.get("/plan/scenarios")
