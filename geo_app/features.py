@@ -24,7 +24,6 @@ from .errors import BadParameter
 
 TRUE = {"true", "1", "yes"}
 FALSE = {"false", "0", "no"}
-SPECIAL = {"open_now", "at", "q"}
 
 
 def filter_parameters(spec: LayerSpec) -> set[str]:

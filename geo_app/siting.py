@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pulp
@@ -243,7 +242,7 @@ def lscp(sets: list[list[int]], n_candidates: int, limits: Limits) -> tuple[list
 def coverage(request: SitingRequest, layers: dict, standards: Standards, limits: Limits) -> dict:
     """Demand-weighted coverage by the existing facilities alone, per district (no siting)."""
     problem = build_problem(request, layers, standards, limits)
-    report = _report(request, problem, None, None, None, problem.candidates_xy, [], float(problem.demand_weight.sum()))
+    report = _report(request, problem, problem.candidates_xy, [], float(problem.demand_weight.sum()))
     return {"request": report["request"], "coverage": report["coverage"], "sizes": problem.sizes,
             "simplifications": problem.simplifications}
 
@@ -279,7 +278,7 @@ def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Li
                 raise SitingError(f"a coverage of {target:g}% is out of reach: with these candidates a "
                                   f"{_radius_text(request, r)} radius can cover at most {best_pct:.1f}% of demand")
             chosen, status = _fewest_for_target(sets, w, len(candidates), problem, target, limits)
-    result = _report(request, problem, xy, w, r, candidates, chosen, total)
+    result = _report(request, problem, candidates, chosen, total)
     result.update(status=status, sizes=sizes, simplifications=problem.simplifications,
                   best_possible_pct=round(best_pct, 2), seconds=round(time.perf_counter() - started, 2))
     return result
@@ -330,28 +329,25 @@ def _radius_text(request: SitingRequest, r: np.ndarray) -> str:
     return " / ".join(f"{v:g} m" for v in values) if values else "service"
 
 
-def _report(request, problem: Problem, xy, w, r, candidates, chosen: list[int], total: float) -> dict:
+def _report(request, problem: Problem, candidates, chosen: list[int], total: float) -> dict:
     """Sites numbered by what each adds (greedy order), and coverage per district before and after."""
     sites = candidates[chosen] if chosen else np.empty((0, 2))
-    # coverage after, on the full (unaggregated) demand
+    # what each site reaches of the demand left uncovered, on the full (unaggregated) demand
+    reach = [set(np.nonzero((np.hypot(*(problem.demand_xy - site).T) <= problem.demand_radius)
+                            & ~problem.covered_before)[0]) for site in sites]
     after = problem.covered_before.copy()
-    gains = []
-    if len(sites):
-        distance, nearest = cKDTree(sites).query(problem.demand_xy)
-        newly = (~problem.covered_before) & (distance <= problem.demand_radius)
-        after |= newly
-        remaining = list(range(len(sites)))
-        reach = [set(np.nonzero(((np.hypot(*(problem.demand_xy - s).T)) <= problem.demand_radius) & ~problem.covered_before)[0])
-                 for s in sites]
-        taken: set = set()
-        order = []
-        while remaining:
-            best = max(remaining, key=lambda j: problem.demand_weight[list(reach[j] - taken)].sum() if reach[j] - taken else 0)
-            gain = float(problem.demand_weight[list(reach[best] - taken)].sum()) if reach[best] - taken else 0.0
-            order.append((best, gain))
-            taken |= reach[best]
-            remaining.remove(best)
-        gains = order
+    for reached in reach:
+        after[list(reached)] = True
+    gains, taken, remaining = [], set(), list(range(len(sites)))
+
+    def adds(j: int) -> float:
+        return float(problem.demand_weight[list(reach[j] - taken)].sum())
+
+    while remaining:
+        best = max(remaining, key=adds)
+        gains.append((best, adds(best)))
+        taken |= reach[best]
+        remaining.remove(best)
     lon, lat = crs.convert(sites[:, 0], sites[:, 1], METRIC, crs.WGS84) if len(sites) else (np.array([]), np.array([]))
     site_unit = []
     for s in sites:
