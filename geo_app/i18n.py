@@ -49,7 +49,7 @@ STRINGS = {
     "find": ("查找", "Find"),
     "statistic": ("统计指标", "Statistic"),
     "show": ("显示", "Show"),
-    "unit": ("单位", "Unit"),
+    "all_units": ("全部统计单元", "All units"),
     "no_boundary": ("无边界数据", "no boundary loaded"),
     "report_figures": ("工作报告数据", "Report figures"),
     "own_figures": ("本区数据", "Figures of this unit"),
