@@ -12,7 +12,15 @@ from . import crs
 from .standards import Standards
 
 DISPLAY_TOLERANCE_M = 10      # uncovered outlines are simplified this much for drawing
-QUAD_SEGMENTS = 8             # circle vertices per quarter: 0.3 % area error at most
+QUAD_SEGMENTS = 16            # circle vertices per quarter: under 0.1 % area error
+
+
+def covered_part(facilities_m: gpd.GeoSeries, area_m, radius_m: float):
+    """The part of a metric polygon within radius_m of any of the metric facilities (one may lie outside it)."""
+    nearby = facilities_m[facilities_m.intersects(area_m.buffer(radius_m))]
+    if nearby.empty:
+        return shapely.Polygon()
+    return shapely.union_all(nearby.buffer(radius_m, quad_segs=QUAD_SEGMENTS).values).intersection(area_m)
 
 
 def uncovered(districts: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, standards: Standards,
@@ -24,9 +32,7 @@ def uncovered(districts: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, standar
     rows = []
     for (_, district), geometry in zip(districts_m.iterrows(), districts_m.geometry):
         radius = standards.radius(layer, district["adcode"])
-        near = facilities_m[facilities_m.intersects(geometry.buffer(radius.metres))]
-        covered = shapely.union_all(near.buffer(radius.metres, quad_segs=QUAD_SEGMENTS).values)
-        gap = geometry.difference(covered) if not near.empty else geometry
+        gap = geometry.difference(covered_part(facilities_m.geometry, geometry, radius.metres))
         rows.append({
             "adcode": district["adcode"], "radius_m": radius.metres, "radius_source": radius.source,
             "area_km2": round(geometry.area / 1e6, 3), "uncovered_km2": round(gap.area / 1e6, 3),

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 from . import crs
 from .catalog import Catalog
+from .planning import covered_part
 from .standards import Standards
 from .units import Units
 
@@ -20,17 +20,6 @@ NO_BOUNDARY = "no boundary loaded (无边界数据): computed figures need one"
 
 def _operational(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame[frame["status"] == "operational"] if "status" in frame else frame
-
-
-def coverage_share(facilities_m: gpd.GeoSeries, area_m, radius_m: float) -> float:
-    """Share (0-1) of area_m (a metric polygon) within radius_m of any of the metric points."""
-    if area_m.area == 0:
-        return 0.0
-    if facilities_m.empty:
-        return 0.0
-    nearby = facilities_m[facilities_m.intersects(area_m.buffer(radius_m))]
-    covered = shapely.union_all(nearby.buffer(radius_m, quad_segs=16).values)
-    return covered.intersection(area_m).area / area_m.area
 
 
 def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units, standards: Standards,
@@ -67,10 +56,11 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
             if lid not in metric_facilities:
                 continue
             radius = standards.radius(lid, code)
+            district_m = boundaries_m.loc[code].geometry if has_boundary else None
             row[f"{lid}_radius_m"] = radius.metres
             row[f"{lid}_coverage_pct"] = (
-                round(100 * coverage_share(metric_facilities[lid].geometry, boundaries_m.loc[code].geometry,
-                                           radius.metres), 2) if has_boundary else None)
+                round(100 * covered_part(metric_facilities[lid].geometry, district_m, radius.metres).area
+                      / district_m.area, 2) if has_boundary and district_m.area else None)
         rows.append(row)
     return with_integer_counts(pd.DataFrame(rows))
 

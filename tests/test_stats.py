@@ -8,6 +8,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
 from geo_app import crs, stats
+from geo_app.planning import covered_part
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +80,13 @@ def test_radius_overrides_by_unit_come_from_the_standards(table, project):
     assert "GB 55013-2021" in project.standards.radius("toilets", "320508").source
 
 
-def test_coverage_share_of_a_single_circle():
+def test_covered_part_of_a_single_circle():
     square = box(0, 0, 1000, 1000)
-    share = stats.coverage_share(gpd.GeoSeries([Point(500, 500)]), square, 100)
-    assert abs(share - math.pi * 100 ** 2 / 1e6) < 1e-3
-    assert stats.coverage_share(gpd.GeoSeries([], dtype="geometry"), square, 100) == 0
+    share = covered_part(gpd.GeoSeries([Point(500, 500)]), square, 100).area / square.area
+    assert abs(share - math.pi * 100 ** 2 / 1e6) < 1e-4
+    assert covered_part(gpd.GeoSeries([], dtype="geometry"), square, 100).area == 0
     # a facility outside the area still covers the part of the area within its radius
-    edge = stats.coverage_share(gpd.GeoSeries([Point(-50, 500)]), square, 100)
+    edge = covered_part(gpd.GeoSeries([Point(-50, 500)]), square, 100).area / square.area
     assert 0 < edge < share / 2
 
 
