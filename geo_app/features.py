@@ -14,8 +14,7 @@ from datetime import datetime
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-import shapely.geometry
+from shapely.geometry import mapping
 
 from . import crs as crs_mod
 from . import hours
@@ -135,7 +134,7 @@ def features(spec: LayerSpec, frame: gpd.GeoDataFrame, output_crs: str = crs_mod
         geometries = crs_mod.transform_geometry(geometries, crs_mod.WGS84, output_crs)
     records = frame.drop(columns=frame.geometry.name).to_dict("records")
     return [
-        {"type": "Feature", "id": record[spec.id_field], "geometry": shapely.geometry.mapping(geometry),
+        {"type": "Feature", "id": record[spec.id_field], "geometry": mapping(geometry),
          "properties": {k: (None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v)
                         for k, v in record.items()}}
         for record, geometry in zip(records, geometries)

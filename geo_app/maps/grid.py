@@ -42,8 +42,9 @@ def grid_page() -> str:
                for code in stats.index if code in with_grids]
     fmap = new_map(basemap, zoom=13)
     district_outlines(basemap, district).add_to(fmap)
-    if district and district in context.store().read("districts")["adcode"].values:
-        bounds = context.store().read("districts").set_index("adcode").loc[[district]].total_bounds
+    outlines = context.store().read("districts").set_index("adcode")
+    if district and district in outlines.index:
+        bounds = outlines.loc[[district]].total_bounds
         xs, ys = crs.convert(bounds[0::2], bounds[1::2], crs.WGS84, basemap.crs)
         fmap.fit_bounds([[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]])
     grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")

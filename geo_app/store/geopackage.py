@@ -22,7 +22,8 @@ from . import Store, StoreError
 class GeoPackageStore(Store):
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._cache: dict[str, tuple[int, object]] = {}
+        self._cache: dict[str, tuple[str, object]] = {}
+        self._tables: tuple[str, list[str]] | None = None
         self._write_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -36,9 +37,13 @@ class GeoPackageStore(Store):
         return self.path.is_file()
 
     def tables(self) -> list[str]:
+        """Table names, listed once per store version (every request asks; opening the file each time is waste)."""
         if not self.exists():
             return []
-        return [str(name) for name, _ in pyogrio.list_layers(self.path)]
+        version = self.version()
+        if self._tables is None or self._tables[0] != version:
+            self._tables = (version, [str(name) for name, _ in pyogrio.list_layers(self.path)])
+        return list(self._tables[1])
 
     def read(self, name: str, bbox: tuple | None = None):
         if not self.exists():
@@ -74,6 +79,7 @@ class GeoPackageStore(Store):
                 tmp_path.unlink(missing_ok=True)
                 raise
         self._cache.clear()
+        self._tables = None
 
 
 def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
