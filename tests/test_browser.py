@@ -222,3 +222,10 @@ def test_amap_basemap_aligns_markers(browser, live_server, store):
     from pyproj import Geod
     assert 400 < Geod(ellps="WGS84").inv(lng, lat, toilet.geometry.x, toilet.geometry.y)[2] < 550
     assert all("autonavi.com" in url for url in visit.outside) and visit.outside      # only Amap's tiles went out
+
+
+def test_save_form_appears_only_after_a_run(browser, live_server):
+    visit = Visit(browser, live_server.url, "/plan?type=toilets")
+    visit.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    assert not visit.page.is_visible("#save-form")
+    visit.clean()
