@@ -1,6 +1,8 @@
 """Interface text in Chinese (default) and English. `?lang=en` switches and is remembered in a cookie."""
 from __future__ import annotations
 
+import re
+
 from flask import request
 
 LANGUAGES = ("zh", "en")
@@ -99,7 +101,31 @@ STRINGS = {
     "simplified": ("简化", "Simplified"),
     "seconds": ("秒", "s"),
     "default_radius": ("默认(按标准)", "default (standards)"),
+    "not_found": ("找不到该页面或数据", "Not found"),
+    "bad_request": ("请求参数有误", "Bad request"),
+    "server_error": ("服务暂时不可用", "Service unavailable"),
+    "error_detail": ("详细原因", "Details"),
+    "status": ("状态", "Status"),
+    "counts_include": ("数量仅含运营中的设施;列表含全部状态", "Counts include operational facilities only; the lists show every status"),
+    "legend_inactive": ("虚线边框:在建或规划", "Dashed outline: under construction or planned"),
+    "cluster_hint": ("数字为该处聚合的设施数,放大可分开", "A number is how many facilities are grouped there; zoom in to separate them"),
+    "open_24_7": ("全天开放", "Open 24/7"),
+    "area_unknown": ("面积未知(无边界数据)", "area unknown (no boundary loaded)"),
+    "no_boundary_note": ("边界数据尚未导入,计算类指标暂缺;报告数据完整保留。", "No boundary loaded: computed figures are missing until one is imported; its report figures are all kept."),
+    "district_map": ("地图", "Map"),
+    "show_figures": ("展开", "show"),
+    "selected_grid": ("所选网格", "Chosen grid"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
 }
+
+# Units as the statistics and the report name them, as a page shows them.
+UNITS = {
+    "count": ("个", "count"), "rows": ("条", "rows"), "berths": ("个泊位", "berths"), "per km²": ("个/km²", "per km²"),
+    "泊位数": ("个泊位", "berths"), "桩位数": ("个桩位", "docks"), "t": ("吨", "t"), "t/d": ("吨/日", "t/d"),
+    "month": ("个月", "months"), "day": ("天", "days"),
+}
+HALVES = {"H1": ("上半年", "H1"), "H2": ("下半年", "H2")}
 
 
 def lang() -> str:
@@ -110,6 +136,27 @@ def lang() -> str:
 def t(key: str) -> str:
     zh, en = STRINGS[key]
     return en if lang() == "en" else zh
+
+
+def unit(name) -> str:
+    """A unit (from the statistics or the report) in the page language; symbols such as km², % and m as they are."""
+    if name is None or name != name:
+        return ""
+    zh, en = UNITS.get(name, (name, name))
+    return en if lang() == "en" else zh
+
+
+def period(text: str) -> str:
+    """A report period (2018H1, 2018, 2018-2020/yr, 2018-06/2019-06) in the page language."""
+    english = lang() == "en"
+    if m := re.fullmatch(r"(\d{4})(H[12])?", text):
+        half = HALVES[m[2]][english] if m[2] else ""
+        return f"{m[1]} {half}".strip() if english else f"{m[1]}年{half}"
+    if m := re.fullmatch(r"(\d{4})-(\d{4})/yr", text):
+        return f"{m[1]}–{m[2]}, per year" if english else f"{m[1]}—{m[2]}年(每年)"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", text):
+        return f"{m[1]}-{m[2]} to {m[3]}-{m[4]}" if english else f"{m[1]}年{int(m[2])}月至{m[3]}年{int(m[4])}月"
+    return text
 
 
 def strings() -> dict[str, str]:

@@ -74,7 +74,8 @@ def test_tianditu_needs_a_key(app, client):
     ("/districts?stat=happiness", 400, "'happiness' is not one of"),
     ("/districts/999999", 404, "unknown district"),
     ("/plan?type=grids", 400, "'grids' is not one of"),
-    ("/nowhere", 404, "not found"),
+    ("/nowhere", 404, "404 · 找不到该页面"),           # the page's language, not Werkzeug's English text
+    ("/nowhere?lang=en", 404, "404 · Not found"),
 ])
 def test_bad_page_parameters_get_a_page_saying_why(client, url, status, fragment):
     response = client.get(url)

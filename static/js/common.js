@@ -47,6 +47,15 @@
     return config.lang === "en" ? item.title_en : item.title_zh;
   }
 
+  // The map is told whenever its box changes size (the phone panel opening or closing, rotation, resizing):
+  // otherwise Leaflet keeps drawing tiles and markers in the old box and leaves the rest blank.
+  const box = map.getContainer();
+  let measured = box.clientWidth + "x" + box.clientHeight;
+  new ResizeObserver(() => {
+    const size = box.clientWidth + "x" + box.clientHeight;
+    if (size !== measured) { measured = size; map.invalidateSize({ pan: false }); }
+  }).observe(box);
+
   // Keep the view in the URL so that a link reproduces it.
   map.on("moveend", function () {
     const c = map.getCenter();
