@@ -37,7 +37,9 @@ def grid_page() -> str:
         except KeyError:
             raise BadParameter("district", f"{district!r} is not a district code, name or alias", status=404) from None
     stats = context.store().read("district_stats").set_index("code")
-    with_grids = context.store().read("grid_stats")["adcode"].unique()
+    grid_stats = context.store().read("grid_stats")
+    with_grids = grid_stats["adcode"].unique()
+    mine = grid_stats[grid_stats["adcode"] == district] if district else grid_stats
     choices = [{"code": code, "name": stats.loc[code, "name_en" if request.args.get("lang") == "en" else "name_zh"]}
                for code in stats.index if code in with_grids]
     fmap = new_map(basemap, zoom=13)
@@ -50,6 +52,8 @@ def grid_page() -> str:
     grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
     config = {
         "district": district, "grid": request.args.get("grid"), "minZoom": 11,
+        # typical side of a grid (m): a phone opens a district at the zoom where grids are big enough to tap
+        "gridSideM": round(float(mine["area_km2"].median() ** 0.5 * 1000)) if len(mine) else None,
         "gridLayer": layer_summary(grid_spec),
         "facilityLayers": [layer_summary(spec) for spec in project.catalog.facility_layers],
         "districtNames": {code: {"zh": stats.loc[code, "name_zh"], "en": stats.loc[code, "name_en"]} for code in stats.index},

@@ -38,7 +38,7 @@ def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, clusters: 
     if basemap.crs != crs.WGS84:
         x, y = crs.convert(lon, lat, crs.WGS84, basemap.crs)
         lat, lon = float(y), float(x)
-    fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True,
+    fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=True,
                       minZoom=7, maxZoom=19)
     for url, attribution, options in basemap.tiles:
         folium.TileLayer(tiles=url, attr=attribution, name=basemap.title_en, **options).add_to(fmap)
@@ -96,7 +96,7 @@ def page_globals() -> dict:
         from urllib.parse import urlencode
         return request.path + ("?" + urlencode(args) if args else "")
     return {"t": i18n.t, "lang": i18n.lang(), "with_args": with_args, "catalog": context.project().catalog,
-            "unit": i18n.unit, "period": i18n.period}
+            "unit_label": i18n.unit, "period": i18n.period}
 
 
 def remember_language(response):

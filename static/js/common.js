@@ -47,6 +47,8 @@
     return config.lang === "en" ? item.title_en : item.title_zh;
   }
 
+  L.control.scale({ imperial: false }).addTo(map);      // metric only (folium's scale adds miles)
+
   // The map is told whenever its box changes size (the phone panel opening or closing, rotation, resizing):
   // otherwise Leaflet keeps drawing tiles and markers in the old box and leaves the rest blank.
   const box = map.getContainer();
