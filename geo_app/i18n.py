@@ -113,10 +113,16 @@ STRINGS = {
     "area_unknown": ("面积未知(无边界数据)", "area unknown (no boundary loaded)"),
     "no_boundary_note": ("边界数据尚未导入,计算类指标暂缺;报告数据完整保留。", "No boundary loaded: computed figures are missing until one is imported; its report figures are all kept."),
     "district_map": ("地图", "Map"),
-    "show_figures": ("展开", "show"),
     "selected_grid": ("所选网格", "Chosen grid"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
+    "needs_key": ("需密钥", "needs a key"),
+    "api_districts": ("各区统计", "Per-district statistics"),
+    "api_report": ("工作报告指标", "Report indicators"),
+    "api_layers": ("图层目录", "Layer catalog"),
+    "sources": ("数据来源", "Sources"),
+    "layer": ("图层", "Layer"),
+    "features": ("要素数", "Features"),
+    "licence": ("许可", "Licence"),
+    "demo": ("示例", "demo"),
 }
 
 # Units as the statistics and the report name them, as a page shows them.

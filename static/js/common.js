@@ -79,5 +79,8 @@
     });
   }
 
-  window.CityMap = { config, map, el, setParam, status, getJSON, title, strings: config.strings };
+  // Whether the page was opened with a view of its own (center/zoom in its link), before the map moved.
+  const linkedView = Boolean(params.get("center"));
+
+  window.CityMap = { config, map, el, setParam, status, getJSON, title, strings: config.strings, linkedView };
 })();

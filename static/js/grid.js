@@ -1,7 +1,7 @@
 // The grid supervisor map: grids for the current view, a grid's contents and comparison, find by point.
 "use strict";
 (function () {
-  const { config, map, el, setParam, status, getJSON, title, strings } = window.CityMap;
+  const { config, map, el, setParam, status, getJSON, title, strings, linkedView } = window.CityMap;
   const gridsLayer = L.geoJSON(null, { style: gridStyle, onEachFeature: bindGrid }).addTo(map);
   // The chosen grid, drawn on top of the others from its own geometry (also when it lies outside the view).
   const chosen = L.geoJSON(null, { style: { color: "#e65100", weight: 4, fillColor: "#ffeb3b", fillOpacity: 0.5 }, interactive: false }).addTo(map);
@@ -26,8 +26,9 @@
     return Math.ceil(Math.log2(44 * metresPerPixelAtZ0 / config.gridSideM));
   }
   const touch = window.matchMedia("(pointer: coarse), (max-width: 40rem)").matches;
-  if (config.district && config.gridSideM && touch && !new URL(window.location.href).searchParams.get("center")) {
-    map.setZoom(Math.max(map.getZoom(), Math.min(tappableZoom(), 18)), { animate: false });
+  if (config.districtBounds && !linkedView) {
+    map.fitBounds(config.districtBounds, { animate: false });
+    if (touch && config.gridSideM) map.setZoom(Math.max(map.getZoom(), Math.min(tappableZoom(), 18)), { animate: false });
   }
 
   async function loadView() {
@@ -123,6 +124,6 @@
     const lat = document.getElementById("find-lat").value.trim();
     at(encodeURIComponent(lon), encodeURIComponent(lat), document.getElementById("find-crs").value, true);
   });
-  if (selected) show(selected, !new URL(window.location.href).searchParams.get("center"));
+  if (selected) show(selected, !linkedView);
   loadView();
 })();

@@ -68,6 +68,7 @@
       L.circleMarker(origin, { radius: 6, color: "#000", fillColor: "#ffeb3b", fillOpacity: 1, weight: 2 }).addTo(highlight);
       if (!data.results.length) list.append(el("li", {}, strings.no_results));
       const layer = layerInfo(id);
+      window.CityMap.nearestResults = data.results.map((r) => r.feature);      // for the browser tests
       for (const [i, result] of data.results.entries()) {
         const f = result.feature;
         const g = f.geometry.type === "Point" ? f.geometry.coordinates : (f.geometry.type === "LineString" ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0]);
