@@ -58,6 +58,12 @@
     if (size !== measured) { measured = size; map.invalidateSize({ pan: false }); }
   }).observe(box);
 
+  // A popup never outgrows the map (a phone with its panel open leaves little room): it scrolls instead.
+  map.on("popupopen", (event) => {
+    const room = Math.max(120, map.getSize().y - 90);
+    if (event.popup.options.maxHeight !== room) { event.popup.options.maxHeight = room; event.popup.update(); }
+  });
+
   // Keep the view in the URL so that a link reproduces it.
   map.on("moveend", function () {
     const c = map.getCenter();
