@@ -445,7 +445,7 @@ def test_districts_table_is_readable(browser, live_server, size):
     cells = page.evaluate("[...document.querySelectorAll('#district-table tbody td.num')].map(td => td.getBoundingClientRect().height)")
     assert max(cells) < 3 * line
     headers = page.evaluate("[...document.querySelectorAll('#district-table thead th')].map(th => th.getBoundingClientRect().height)")
-    assert max(headers) < 5 * line
+    assert max(headers) < 5 * line                                     # at most four lines of text
     visit.clean()
 
 
