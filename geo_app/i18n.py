@@ -114,6 +114,8 @@ STRINGS = {
     "no_boundary_note": ("边界数据尚未导入,计算类指标暂缺;报告数据完整保留。", "No boundary loaded: computed figures are missing until one is imported; its report figures are all kept."),
     "district_map": ("地图", "Map"),
     "selected_grid": ("所选网格", "Chosen grid"),
+    "locate_failed": ("无法获取您的位置:请允许定位,或点击地图", "Your position is not available: allow location access, or click the map"),
+    "no_grid_here": ("此处不在任何巡查网格内", "No grid-patrol area here"),
     "needs_key": ("需密钥", "needs a key"),
     "api_districts": ("各区统计", "Per-district statistics"),
     "api_report": ("工作报告指标", "Report indicators"),

@@ -38,7 +38,7 @@
     const body = await response.json();
     if (!response.ok) {
       const message = body && body.error ? body.error.message : response.statusText;
-      throw new Error(message);
+      throw Object.assign(new Error(message), { status: response.status });
     }
     return body;
   }

@@ -113,7 +113,7 @@
   async function at(lon, lat, crs, fit) {
     try {
       select(await getJSON(`${config.api.gridAt}?lon=${lon}&lat=${lat}&crs=${crs}`), fit);
-    } catch (error) { status(error.message, true); }
+    } catch (error) { status(error.status === 404 ? strings.no_grid_here : error.message, true); }
   }
 
   map.on("moveend", loadView);

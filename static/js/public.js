@@ -89,7 +89,7 @@
   map.on("click", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs));
   document.getElementById("locate-me").addEventListener("click", () => map.locate({ setView: false, enableHighAccuracy: true }));
   map.on("locationfound", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), "WGS84"));
-  map.on("locationerror", (event) => status(event.message, true));
+  map.on("locationerror", () => status(strings.locate_failed, true));     // the browser's message is English
 
   function rank(layer, n) {
     const node = facilities.symbolNode(layer);
