@@ -343,6 +343,16 @@ def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
     visit.clean()
 
 
+def test_a_refused_position_is_said_in_the_page_language(browser, live_server):
+    visit = Visit(browser, live_server.url, "/?layers=toilets", size="phone")     # no permission to locate
+    page = visit.page
+    wait_for_layers(page, ["toilets"])
+    page.click("#locate-me")
+    page.wait_for_function("() => document.getElementById('status').textContent !== ''")
+    assert page.inner_text("#status").startswith("无法获取您的位置")
+    visit.clean()
+
+
 def test_popups_show_labels_in_the_page_language(browser, live_server, store):
     toilets = store.read("toilets")
     toilet = toilets[(toilets["status"] == "operational") & (toilets["fee"] == "no") & (toilets["wheelchair"] == "yes")].iloc[0]
