@@ -104,7 +104,6 @@ STRINGS = {
     "bad_request": ("请求参数有误", "Bad request"),
     "server_error": ("服务暂时不可用", "Service unavailable"),
     "error_detail": ("详细原因", "Details"),
-    "status": ("状态", "Status"),
     "counts_include": ("数量仅含运营中的设施;列表含全部状态", "Counts include operational facilities only; the lists show every status"),
     "legend_inactive": ("虚线边框:在建或规划", "Dashed outline: under construction or planned"),
     "cluster_hint": ("数字为该处聚合的设施数,放大可分开", "A number is how many facilities are grouped there; zoom in to separate them"),

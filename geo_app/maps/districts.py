@@ -122,11 +122,11 @@ def district_page(code: str) -> str:
     if outline.empty:                        # no boundary loaded (SIP): its figures without a map
         from ..api.common import provenance
         return render_template("district.html", map_html=None, demo=bool(provenance()["demo_layers"]), **values)
-    return render_map_page("district.html", _district_map(project, code, outline), _district_config(project, code),
+    return render_map_page("district.html", _district_map(outline), _district_config(project, code),
                            basemap=chosen_basemap(), **values)
 
 
-def _district_map(project, code: str, outline) -> folium.Map:
+def _district_map(outline) -> folium.Map:
     """The district's outline, fitted; its grids and facilities are loaded by static/js/district.js."""
     basemap = chosen_basemap()
     outline = outline[["adcode", "geometry"]].assign(

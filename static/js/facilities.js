@@ -124,5 +124,5 @@
     return lines;
   }
 
-  window.CityMap.facilities = { symbolNode, marker, clusterGroup, popupContent, draw, group };
+  window.CityMap.facilities = { symbolNode, popupContent, group };
 })();
