@@ -16,7 +16,7 @@ class BadParameter(Exception):
 
 
 def is_page_request() -> bool:
-    return not request.path.startswith(("/api/", "/ogc", "/vendor/", "/static/"))
+    return not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/"))
 
 
 def error_body(status: int, message: str | None, **extra):
