@@ -38,6 +38,17 @@ def browser():
         browser.close()
 
 
+OPEN_PAGES = []
+
+
+@pytest.fixture(autouse=True)
+def close_pages():
+    """Every page a test opened is closed after it: open map pages pile up and slow the browser down."""
+    yield
+    while OPEN_PAGES:
+        OPEN_PAGES.pop().close()
+
+
 class Visit:
     """One page in a phone-sized viewport, outside requests blocked and recorded with errors."""
 
@@ -45,6 +56,7 @@ class Visit:
         if size:
             width, height = SIZES[size]
         self.page = browser.new_page(viewport={"width": width, "height": height})
+        OPEN_PAGES.append(self.page)
         self.outside, self.failed, self.errors, self.dialogs = [], [], [], []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -323,7 +335,7 @@ def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
     visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations", size=size)
     page = visit.page
     wait_for_layers(page, ["toilets", "bike_stations"])
-    page.evaluate("() => CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)})")
+    page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
     page.wait_for_selector("#nearest-results li")
     page.wait_for_timeout(400)          # the fit to the results
     found = page.evaluate("""() => [...document.querySelectorAll('.nearest-icon')].map(icon => {
@@ -413,7 +425,7 @@ def test_grid_lists_say_status_and_what_the_counts_include(browser, live_server,
     assert page.locator("#grid-detail .tag.status", has_text="在建").count() == len(building)
     assert "数量仅含运营中的设施" in page.inner_text("#grid-detail")
     # a tap outside every grid (on 太湖) says so in the page's language
-    page.evaluate("() => CityMap.map.fire('click', {latlng: L.latLng(31.20, 120.25)})")
+    page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.20, 120.25)}); }")
     page.wait_for_function("() => document.getElementById('status').textContent !== ''")
     assert page.inner_text("#status") == "此处不在任何巡查网格内"
     visit.errors = [e for e in visit.errors if "404" not in e]        # the API's answer to that tap
