@@ -104,8 +104,15 @@ def _district_grid(districts, water, adcode: str, size: float) -> pd.DataFrame:
         "street": names,
         "community": [f"{n}{c:03d}社区(示例)" for n, c in zip(names, cell["community"])],
         "source": demo.SOURCE,
-        "geometry": shapely.set_precision(crs.transform_geometry(cells[cell.index.to_numpy()], METRIC, crs.WGS84), 1e-6),
+        "geometry": _rounded(crs.transform_geometry(cells, METRIC, crs.WGS84), edge[keep])[cell.index.to_numpy()],
     })
+
+
+def _rounded(cells: np.ndarray, edge: np.ndarray) -> np.ndarray:
+    """Coordinates to 1e-6 degree: whole squares stay valid as they are; cut ones are kept valid by GEOS."""
+    out = shapely.set_precision(cells, 1e-6, mode="pointwise")
+    out[edge] = shapely.set_precision(cells[edge], 1e-6)
+    return out
 
 
 def _polygonal(geometries: np.ndarray) -> np.ndarray:
