@@ -9,7 +9,7 @@ export GEO_APP_STORE := $(abspath $(STORE))
 
 LAYER_FILES := $(shell find layers -type f)
 
-.PHONY: run test store setup demo districts benchmark clean browser
+.PHONY: run test store setup demo city districts benchmark clean browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ browser:
 
 demo: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app demo
+
+# The city-scale demo set (60,000+ unit grids, 62,000 facilities) generated into instance/city/ and imported.
+city: store
+	$(BIN)/flask --app geo_app demo --scale city
 
 districts: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-boundaries.txt
