@@ -9,7 +9,7 @@ from geo_app import crs, demo, demo_city
 from geo_app.ingest import read_layer_file
 from geo_app.pipeline import city_extent
 
-from .conftest import LAYERS, MAX_BYTES
+from .conftest import LAYERS, MAX_BYTES, digest
 
 FACTOR = 0.01
 
@@ -132,6 +132,17 @@ def test_the_command_generates_and_imports_grids_first(runner, store, tmp_path):
     sources = store.read("layer_sources").set_index("layer")
     assert (sources.loc[list(demo_city.IMPORT_ORDER), "demo_features"] == sources.loc[list(demo_city.IMPORT_ORDER), "features"]).all()
     assert sources.loc["toilets", "source"] == demo_city.PROVENANCE
+
+
+def test_no_import_writes_the_files_and_leaves_the_store_alone(runner, store_path, tmp_path):
+    before = digest(store_path)
+    out = tmp_path / "city"
+    result = runner.invoke(args=["demo", "--scale", "city", "--scale-factor", str(FACTOR), "--out", str(out),
+                                 "--no-import"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.gpkg" for name in demo_city.IMPORT_ORDER)
+    assert pyogrio.read_info(out / "toilets.gpkg")["features"] == round(20_000 * FACTOR)
+    assert digest(store_path) == before and "imported" not in result.output
 
 
 def test_the_command_refuses_city_options_at_demo_scale_and_a_missing_store(runner, store_path, tmp_path):
