@@ -4,11 +4,11 @@
 
 Measures `/collections/{id}/items?limit=1000` at offsets spread over each collection, the same requests on both
 servers, one keep-alive connection each, and prints p50/p95 and the ratio pygeoapi / this service. pygeoapi runs
-from its own virtualenv (it is not a dependency of the project) with its SQLiteGPKG provider, under waitress with
-as many threads as `make run` gives this service (4). Set it up once:
+from its own virtualenv (it is not a dependency of the project) with its SQLiteGPKG provider, under gunicorn with
+the worker processes and threads `make run` gives this service (one worker per core, 4 threads). Set it up once:
 
     apt-get install libsqlite3-mod-spatialite        # the provider loads SpatiaLite
-    .venv/bin/python -m benchmarks.pygeoapi_compare --setup   # /usr/bin/python3 -m venv /tmp/pygeoapi-venv; pip install pygeoapi waitress
+    .venv/bin/python -m benchmarks.pygeoapi_compare --setup   # /usr/bin/python3 -m venv /tmp/pygeoapi-venv; pip install pygeoapi gunicorn
 
 The venv must come from a Python whose sqlite3 can load extensions (Debian's /usr/bin/python3 can; a pyenv
 build often cannot). The report is printed and written under benchmarks/results/.
@@ -29,13 +29,14 @@ from .measure import Client, machine, run_series, save
 
 VENV = Path("/tmp/pygeoapi-venv")
 SETUP_PYTHON = "/usr/bin/python3"
+WORKERS = os.cpu_count() or 2   # as `make run`: one worker process per core, 4 threads each
 THREADS = 4
 CITY_BBOX = [119.9, 30.7, 121.4, 32.1]
 
 
 def setup(venv: Path) -> None:
     subprocess.run([SETUP_PYTHON, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "pygeoapi", "waitress"], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "pygeoapi", "gunicorn"], check=True)
 
 
 def preflight(venv: Path) -> None:
@@ -82,8 +83,8 @@ class PygeoapiServer:
         subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(config_path),
                         "--output-file", str(openapi_path)], env=env, check=True, capture_output=True)
         self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([str(venv / "bin" / "waitress-serve"), f"--threads={THREADS}",
-                                         f"--listen=127.0.0.1:{port}", "pygeoapi.flask_app:APP"],
+        self.process = subprocess.Popen([str(venv / "bin" / "gunicorn"), f"--workers={WORKERS}", f"--threads={THREADS}",
+                                         f"--bind=127.0.0.1:{port}", "pygeoapi.flask_app:APP"],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("url", nargs="?", help="this service, e.g. http://127.0.0.1:5000")
     parser.add_argument("--gpkg", type=Path, default=Path(DEFAULTS["STORE"]), help="the store the service serves")
     parser.add_argument("--venv", type=Path, default=VENV)
-    parser.add_argument("--setup", action="store_true", help=f"create --venv from {SETUP_PYTHON} with pygeoapi and waitress")
+    parser.add_argument("--setup", action="store_true", help=f"create --venv from {SETUP_PYTHON} with pygeoapi and gunicorn")
     parser.add_argument("--port", type=int, default=5099, help="where pygeoapi listens (loopback)")
     parser.add_argument("--collections", default="toilets:id,grids:code", help="table:id_field, comma-separated")
     parser.add_argument("--runs", type=int, default=50)
@@ -140,8 +141,8 @@ def main(argv: list[str] | None = None) -> None:
     server = PygeoapiServer(args.venv, args.gpkg.resolve(), args.port, collections)
     try:
         theirs = Client(server.url)
-        lines = [f"OGC API - Features items, this service ({args.url}) and pygeoapi (SQLiteGPKG provider, waitress "
-                 f"{THREADS} threads) on {args.gpkg.name}; {args.runs} requests of limit={args.limit} each; {machine()}", "",
+        lines = [f"OGC API - Features items, this service ({args.url}) and pygeoapi (SQLiteGPKG provider, gunicorn "
+                 f"{WORKERS} workers x {THREADS} threads) on {args.gpkg.name}; {args.runs} requests of limit={args.limit} each; {machine()}", "",
                  "| collection | this service p50 / p95 | pygeoapi p50 / p95 | features per page (ours / pygeoapi) | ratio of p50 (pygeoapi / ours) |",
                  "| --- | ---: | ---: | ---: | ---: |"]
         for collection in collections:

@@ -75,12 +75,13 @@ def measure_latency(client: Client, points, runs: int) -> list[tuple[str, Series
     return out
 
 
-def measure_import(client: Client, store: Path, rows: int) -> dict:
+def measure_import(client: Client, store: str, rows: int) -> dict:
     """`flask import-layer toilets` of a GCJ-02 CSV of `rows` toilets, timed as a process (start-up included)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "toilets.csv"
         large_csv(path, rows)
-        env = dict(os.environ, GEO_APP_STORE=str(store), GEO_APP_MAX_IMPORT_BYTES=str(max(path.stat().st_size, 50 << 20)))
+        location = store if "://" in store else str(Path(store).resolve())
+        env = dict(os.environ, GEO_APP_STORE=location, GEO_APP_MAX_IMPORT_BYTES=str(max(path.stat().st_size, 50 << 20)))
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "flask", "--app", "geo_app", "import-layer", "toilets", str(path),
                                "--crs", "GCJ02", "--source", "benchmark"], cwd=ROOT, env=env, capture_output=True, text=True)
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts of {', '.join(PARTS)}")
     parser.add_argument("--runs", type=int, default=200, help="requests per latency case")
     parser.add_argument("--token", help="sent as `Authorization: Bearer` (saving may need a login)")
-    parser.add_argument("--store", type=Path, help="import: the GeoPackage the CLI imports into (the import part needs it)")
+    parser.add_argument("--store", help="import: the store the CLI imports into, a GeoPackage path or a postgresql:// URL")
     parser.add_argument("--rows", type=int, default=20_000, help="import: toilets in the CSV")
     parser.add_argument("--saves", type=int, default=1000)
     parser.add_argument("--save-clients", type=int, default=8)
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     latency = measure_latency(client, points, args.runs) if "latency" in parts else None
     imported = None
     if "import" in parts:
-        imported = (measure_import(client, args.store.resolve(), args.rows) if args.store
+        imported = (measure_import(client, args.store, args.rows) if args.store
                     else {"seconds": None, "note": "skipped: give --store"})
     saves = measure_saves(url, headers, args.saves, args.save_clients, args.save_params) if "saves" in parts else None
     load = measure_load(url, args.token, args.load_clients, args.load_seconds, points) if "load" in parts else None
