@@ -9,7 +9,7 @@ from geo_app import crs, demo, demo_city
 from geo_app.ingest import read_layer_file
 from geo_app.pipeline import city_extent
 
-from .conftest import LAYERS, MAX_BYTES, digest
+from .conftest import BOTH_BACKENDS, LAYERS, MAX_BYTES, digest
 
 FACTOR = 0.01
 
@@ -121,6 +121,7 @@ def test_every_file_imports_cleanly_against_the_catalog(city, project, districts
     assert (imported.frame["source"] == "demo").all()
 
 
+@BOTH_BACKENDS
 def test_the_command_generates_and_imports_grids_first(runner, store, tmp_path):
     result = runner.invoke(args=["demo", "--scale", "city", "--scale-factor", str(FACTOR), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
