@@ -16,8 +16,11 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from geo_app import crs
+
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE = 100
+METRIC = f"EPSG:{crs.METRIC_EPSG}"
 
 
 class Client:
@@ -112,10 +115,11 @@ def get_ok(client: Client, path: str) -> bytes:
 
 
 def bbox_around(lon: float, lat: float, side_m: float) -> str:
-    """minlon,minlat,maxlon,maxlat of a side_m x side_m square centred on the point."""
-    half_lon = side_m / 2 / (111_320 * np.cos(np.radians(lat)))
-    half_lat = side_m / 2 / 110_574
-    return f"{lon - half_lon:.6f},{lat - half_lat:.6f},{lon + half_lon:.6f},{lat + half_lat:.6f}"
+    """minlon,minlat,maxlon,maxlat of a side_m x side_m square (in EPSG:4549 metres) centred on the point."""
+    x, y = crs.convert(lon, lat, crs.WGS84, METRIC)
+    half = side_m / 2
+    lons, lats = crs.convert(np.array([x - half, x + half]), np.array([y - half, y + half]), METRIC, crs.WGS84)
+    return f"{lons[0]:.6f},{lats[0]:.6f},{lons[1]:.6f},{lats[1]:.6f}"
 
 
 def machine() -> str:
