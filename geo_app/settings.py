@@ -25,6 +25,8 @@ DEFAULTS = {
     "SITING_MAX_DEMAND": 20000,
     "SITING_MAX_CANDIDATES": 10000,
     "SITING_DEMAND_SPACING_M": 100,
+    # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
+    "TILE_CACHE_BYTES": 64 * 1024 * 1024,
 }
 
 DOCUMENTED = {
@@ -38,4 +40,5 @@ DOCUMENTED = {
     "SITING_MAX_DEMAND": "demand points a siting run solves at most (more are aggregated)",
     "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
+    "TILE_CACHE_BYTES": "bytes of vector tiles each worker process keeps in memory (least recently used go first)",
 }
