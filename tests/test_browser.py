@@ -5,13 +5,14 @@ a missing browser is a failure (.ci/run installs it)."""
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from geo_app import crs
 from geo_app.pipeline import import_file
 
-from .conftest import MAX_BYTES, copy_store_file
+from .conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
 from .live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -152,8 +153,23 @@ def test_plan_map(browser, live_server, store):
     visit.clean()
 
 
+def log_in(visit: Visit, name: str = "planner", password: str = TEST_PASSWORD) -> None:
+    """Through the login page the visit was opened at; it goes on to its `next` page."""
+    visit.page.fill("input[name=name]", name)
+    visit.page.fill("input[name=password]", password)
+    with visit.page.expect_navigation():
+        visit.page.click(".login-form button[type=submit]")
+
+
 def test_planner_sites_saves_and_reopens(browser, live_server):
-    visit = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
+    anonymous.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    anonymous.page.click("#login-to-save a")
+    anonymous.page.wait_for_selector(".login-form")
+    log_in(anonymous)
+    assert anonymous.page.url.endswith("/plan?type=toilets&districts=320508&k=10")
+    visit = anonymous
     page = visit.page
     page.click("#siting-form button[type=submit]")
     page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=90_000)
@@ -172,7 +188,9 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
     scenario_url = page.url
     assert "scenario=" in scenario_url
     # reopened from its link in a new page: the same ten sites, named
-    again = Visit(browser, live_server.url, scenario_url.replace(live_server.url, ""), width=1280, height=900)
+    again = Visit(browser, live_server.url, "/login?next=" + quote(scenario_url.replace(live_server.url, "")),
+                  width=1280, height=900)
+    log_in(again)
     again.page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=30_000)
     assert "10 new toilets for 姑苏区" in again.page.inner_text("#siting-result h3")
     # delete it from the list
