@@ -38,7 +38,8 @@ def get(store: Store, scenario_id: str) -> dict | None:
             "request": json.loads(row["request"]), "result": json.loads(row["result"])}
 
 
-def save(store: Store, name: str, result: dict, owner: str) -> str:
+def save(store: Store, name: str, result: dict, owner: str | None = None) -> str:
+    """Store a run under a name; `owner` (the user saving it) may delete it later, besides admins."""
     slug = re.sub(r"[^0-9a-z]+", "-", name.lower()).strip("-")[:30] or "scenario"
     scenario_id = f"{slug}-{uuid.uuid4().hex[:8]}"
     row = pd.DataFrame([{"id": scenario_id, "name": name, "owner": owner,

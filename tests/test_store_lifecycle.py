@@ -47,7 +47,7 @@ def test_rebuild_keeps_saved_scenarios(store, project):
     from geo_app.pipeline import build_store
     result = {"request": {"type": "toilets"}, "coverage": {"before_pct": 1, "after_pct": 2},
               "sites": {"type": "FeatureCollection", "features": []}}
-    kept = scenarios.save(store, "keep me", result, owner="planner")
+    kept = scenarios.save(store, "keep me", result)
     with pytest.raises(Exception, match="rows of scenarios"):
         build_store(project, store, max_bytes=10**8)
     build_store(project, store, max_bytes=10**8, force=True)
