@@ -193,6 +193,8 @@ def live_server(tmp_path_factory, built_store_path):
     store = open_store(path)
     users.add(store, "planner", "planner", TEST_PASSWORD)     # the browser tests log in as this user
     store.close()
-    server = LiveServer(path, DEFAULT_BASEMAP="none", SECRET_KEY_FILE=path.parent / "secret_key")
+    # one client address for every browser and GDAL test: the anonymous rate limit would stop them (test_auth tests it)
+    server = LiveServer(path, DEFAULT_BASEMAP="none", SECRET_KEY_FILE=path.parent / "secret_key",
+                        RATE_LIMIT_ANONYMOUS="100000 per minute")
     yield server
     server.stop()

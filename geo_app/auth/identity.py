@@ -12,11 +12,11 @@ from ..store import StoreError
 from . import users
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOG_IN_FIRST = "log in first (the login page, or an API token: Authorization: Bearer <token>)"
 
 
 def init_app(app: Flask) -> None:
     manager = LoginManager(app)
-    manager.login_view = "auth.login"
 
     @manager.user_loader
     def from_session(name: str):
@@ -35,10 +35,6 @@ def init_app(app: Flask) -> None:
             return None
         g.via_token = True
         return user
-
-    @manager.unauthorized_handler
-    def unauthorized():
-        abort(401, "log in first (the login page, or an API token: Authorization: Bearer <token>)")
 
     app.before_request(_refuse_bad_tokens)
     app.after_request(_challenge)
@@ -85,7 +81,7 @@ def requires(*roles: str):
         @wraps(view)
         def checked(*args, **kwargs):
             if not current_user.is_authenticated:
-                abort(401, "log in first (the login page, or an API token: Authorization: Bearer <token>)")
+                abort(401, LOG_IN_FIRST)
             if current_user.role != "admin" and current_user.role not in roles:
                 abort(403, f"this needs the role {' or '.join(roles + ('admin',))}; "
                            f"{current_user.name} is {current_user.role}")
