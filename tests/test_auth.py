@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 
@@ -54,12 +55,12 @@ def test_cli_adds_lists_tokens_and_disables_users(app, runner, client, tmp_path,
     secret.write_text("an admin's password\n", encoding="utf-8")
     done = runner.invoke(args=["users", "add", "wang", "--role", "admin", "--password-file", str(secret)])
     assert done.exit_code == 0, done.output
-    done = runner.invoke(args=["users", "add", "li", "--role", "supervisor", "--grids", "320508001001001,320508001001002"],
+    done = runner.invoke(args=["users", "add", "li", "--role", "supervisor", "--grids", "320508001001001,320508001002001"],
                          input="li's password 1\nli's password 1\n")
     assert done.exit_code == 0, done.output
     listed = runner.invoke(args=["users", "list"]).output.splitlines()
     assert [line.split("\t")[:3] for line in listed] == [["li", "supervisor", "active"], ["wang", "admin", "active"]]
-    assert listed[0].endswith("320508001001001,320508001001002")
+    assert listed[0].endswith("320508001001001,320508001002001")
     assert "argon2" not in "".join(listed) and "password" not in "".join(listed)
 
     first = runner.invoke(args=["users", "token", "wang"]).output.strip()
@@ -78,12 +79,17 @@ def test_cli_adds_lists_tokens_and_disables_users(app, runner, client, tmp_path,
 @pytest.mark.parametrize("args, message", [
     (["users", "add", "x", "--role", "mayor"], "'mayor' is not one of"),
     (["users", "add", "bad name", "--role", "planner"], "letters, digits"),
-    (["users", "add", "zhao", "--role", "planner"], "10 to 1024 characters"),
+    (["users", "add", "zhao", "--role", "planner", "--password-file", "short.txt"], "10 to 1024 characters"),
+    (["users", "add", "x", "--role", "supervisor", "--grids", "320508001001001,999"], "no grid '999'"),
+    (["users", "add", "x", "--role", "planner", "--grids", "320508001001001"], "supervisors only"),
+    (["users", "add", "x", "--role", "admin", "--department", "环卫处"], "handlers only"),
     (["users", "token", "nobody"], "no active user 'nobody'"),
     (["users", "disable", "nobody"], "no user 'nobody'"),
 ])
-def test_cli_refuses_bad_input_with_a_reason(runner, args, message):
-    done = runner.invoke(args=args, input="short\nshort\n")
+def test_cli_refuses_bad_input_with_a_reason(runner, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    Path("short.txt").write_text("short\n", encoding="utf-8")
+    done = runner.invoke(args=args, input="a good long password\na good long password\n")
     assert done.exit_code != 0 and message in done.output
 
 

@@ -17,6 +17,7 @@ from flask_login import UserMixin
 from ..store import Store
 
 TABLE = "users"
+GRIDS = "grids"      # the layer whose codes supervisors are assigned
 ROLES = ("admin", "planner", "supervisor", "dispatcher", "handler")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -80,12 +81,20 @@ def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, 
     if role not in ROLES:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
     check_password(password)
+    if grids and role != "supervisor":
+        raise UserError("grids are assigned to supervisors only")
+    if department and role != "handler":
+        raise UserError("a department is given to handlers only")
     row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
            "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "grids": ",".join(grids) or None, "department": department}
     with store.transaction() as tx:       # writers queue behind each other: the check and the insert are one
         if _row(tx, {"name": name}) is not None:
             raise UserError(f"user {name!r} exists already")
+        known = set(tx.read(GRIDS, where={"code": list(grids)}, columns=["code"])["code"]) if grids else set()
+        unknown = [code for code in grids if code not in known]
+        if unknown:
+            raise UserError(f"no grid {unknown[0]!r} in the grids layer")
         tx.insert(TABLE, pd.DataFrame([row], columns=list(row)).astype({"disabled": bool}))
     return _user(row)
 
