@@ -161,6 +161,25 @@ def log_in(visit: Visit, name: str = "planner", password: str = TEST_PASSWORD) -
         visit.page.click(".login-form button[type=submit]")
 
 
+EVIL_PAGE = """<!doctype html><form id="f" method="post" action="{url}/api/plan/scenarios">
+<input name="name" value="forged"><input name="type" value="toilets"><input name="districts" value="320508">
+<input name="k" value="1"></form><script>document.getElementById("f").submit()</script>"""
+
+
+def test_a_page_on_another_site_cannot_save(browser, live_server):
+    """A logged-in planner opens a hostile page that posts a form to the service: refused, nothing saved."""
+    visit = Visit(browser, live_server.url, "/login?next=/about")
+    log_in(visit)
+    visit.page.route("http://evil.example/**", lambda r: r.fulfill(content_type="text/html",
+                                                                   body=EVIL_PAGE.format(url=live_server.url)))
+    with visit.page.expect_response(lambda r: r.url.endswith("/api/plan/scenarios")) as posted:
+        visit.page.goto("http://evil.example/")
+    assert posted.value.status == 403 and posted.value.request.method == "POST"
+    assert "evil.example" in posted.value.json()["error"]["message"]
+    visit.page.goto(live_server.url + "/api/plan/scenarios")
+    assert "forged" not in visit.page.inner_text("body")
+
+
 def test_planner_sites_saves_and_reopens(browser, live_server):
     anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
     assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
