@@ -337,6 +337,11 @@ def test_login_attempts_are_limited(store_path, tmp_path):
     assert login(client, "guo").status_code == 429            # even the right password, until the minute is up
 
 
+def test_a_mistyped_limit_stops_the_start(store_path, tmp_path):
+    with pytest.raises(ValueError, match="GEO_APP_RATE_LIMIT_WRITES: '30 a minute' is not a rate limit"):
+        _app(store_path, tmp_path, RATE_LIMIT_WRITES="30 a minute")
+
+
 def test_every_write_is_logged_with_the_user(client, caplog):
     caplog.set_level(logging.INFO, logger="geo_app")
     use_token(client, "planner")

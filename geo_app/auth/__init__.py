@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     identity.init_app(app)
-    app.extensions["geo_app"]["limiter"] = limits.init_app(app)
+    limits.init_app(app)
     csrf.init_app(app)
     _log_to_stderr()
     app.after_request(_log_write)

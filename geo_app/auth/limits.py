@@ -8,8 +8,10 @@ from flask import Flask, current_app, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse_many
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+SETTINGS = ("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_WRITES", "RATE_LIMIT_LOGIN")
 _UNCOUNTED = {"static", "vendor.vendor_file"}
 
 
@@ -21,7 +23,18 @@ def _user_name() -> str:
     return f"user:{current_user.get_id()}"
 
 
-def init_app(app: Flask) -> Limiter:
+def _check(config) -> None:
+    """A mistyped limit stops the start with the reason (it would otherwise be no limit at all)."""
+    for name in SETTINGS:
+        try:
+            parse_many(str(config[name]))
+        except ValueError:
+            raise ValueError(f"GEO_APP_{name}: {config[name]!r} is not a rate limit "
+                             "(for example '30 per minute;500 per day')") from None
+
+
+def init_app(app: Flask) -> None:
+    _check(app.config)
     limiter = Limiter(
         get_remote_address, app=app, storage_uri=str(app.config["RATE_LIMIT_STORAGE"]), headers_enabled=True,
         application_limits=[
@@ -34,5 +47,4 @@ def init_app(app: Flask) -> Limiter:
                              exempt_when=lambda: request.endpoint != "auth.login"),
         ])
     limiter.request_filter(lambda: request.endpoint in _UNCOUNTED)
-    return limiter
 
