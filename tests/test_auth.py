@@ -239,16 +239,17 @@ def test_an_owner_is_recorded_and_listed(client, planner):
 
 
 def test_scenarios_saved_before_owners_existed_are_admin_only(store_path, tmp_path):
-    """Migration 3 gives the scenarios table an owner column; older scenarios have none."""
+    """Migration 4 gives the scenarios table an owner column; older scenarios have none."""
     from geo_app.migrations import migrate
+    from geo_app.project import Project
     from geo_app.store import open_store
     store = open_store(store_path)
     old = scenarios.save(store, "from before", STUB_RESULT, owner="x")
     with store.transaction() as tx:
         tx.replace("scenarios", tx.read("scenarios").drop(columns="owner"), indexes=("id",))
         tx.drop("users")
-        tx.set_meta("schema_version", "1")
-    assert migrate(store) == ["2: users with roles", "3: scenario owners"]
+        tx.set_meta("schema_version", "2")
+    assert migrate(store, Project(LAYERS)) == ["3: users with roles", "4: scenario owners"]
     assert store.read("scenarios", where={"id": old})["owner"].isna().all()
     client = _app(store_path, tmp_path).test_client()
     use_token(client, "planner")
