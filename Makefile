@@ -14,7 +14,7 @@ ifeq ($(origin GEO_APP_STORE), undefined)
 export GEO_APP_STORE := $(abspath $(STORE))
 endif
 
-.PHONY: run test store setup demo districts benchmark clean browser postgis postgis-server
+.PHONY: run test store setup demo city districts benchmark clean browser postgis postgis-server
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ browser:
 
 demo: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app demo
+
+# The city-scale demo set (60,000+ unit grids, 62,000 facilities) generated into instance/city/ and imported.
+city: store
+	$(BIN)/flask --app geo_app demo --scale city
 
 districts: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-boundaries.txt
