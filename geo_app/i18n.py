@@ -122,6 +122,19 @@ STRINGS = {
     "features": ("要素数", "Features"),
     "licence": ("许可", "Licence"),
     "demo": ("示例", "demo"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "user_name": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "login_help": ("登录后可按您的角色保存和修改数据。浏览公开数据无需登录。", "Log in to save and change data as your role allows. Public data needs no login."),
+    "login_failed": ("用户名或密码不正确。", "Wrong user name or password."),
+    "login_disabled": ("该账户已停用。", "This account is disabled."),
+    "login_to_save": ("登录后可保存方案", "Log in to save scenarios"),
+    "role_admin": ("管理员", "admin"),
+    "role_planner": ("规划人员", "planner"),
+    "role_supervisor": ("监督员", "supervisor"),
+    "role_dispatcher": ("派遣员", "dispatcher"),
+    "role_handler": ("处置人员", "handler"),
 }
 
 # Units as the statistics and the report name them, as a page shows them.

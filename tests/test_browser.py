@@ -7,13 +7,14 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from geo_app import crs
 from geo_app.pipeline import import_file
 
-from .conftest import MAX_BYTES, copy_store_file
+from .conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
 from .live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -169,8 +170,42 @@ def test_plan_map(browser, live_server, store):
     visit.clean()
 
 
+def log_in(visit: Visit, name: str = "planner", password: str = TEST_PASSWORD) -> None:
+    """Through the login page the visit was opened at; it goes on to its `next` page."""
+    visit.page.fill("input[name=name]", name)
+    visit.page.fill("input[name=password]", password)
+    with visit.page.expect_navigation():
+        visit.page.click(".login-form button[type=submit]")
+
+
+EVIL_PAGE = """<!doctype html><form id="f" method="post" action="{url}/api/plan/scenarios">
+<input name="name" value="forged"><input name="type" value="toilets"><input name="districts" value="320508">
+<input name="k" value="1"></form><script>document.getElementById("f").submit()</script>"""
+
+
+def test_a_page_on_another_site_cannot_save(browser, live_server):
+    """A logged-in planner opens a hostile page that posts a form to the service: refused, nothing saved."""
+    visit = Visit(browser, live_server.url, "/login?next=/about")
+    log_in(visit)
+    visit.page.route("http://evil.example/**", lambda r: r.fulfill(content_type="text/html",
+                                                                   body=EVIL_PAGE.format(url=live_server.url)))
+    with visit.page.expect_response(lambda r: r.url.endswith("/api/plan/scenarios")) as posted:
+        visit.page.goto("http://evil.example/")
+    assert posted.value.status == 403 and posted.value.request.method == "POST"
+    assert "evil.example" in posted.value.json()["error"]["message"]
+    visit.page.goto(live_server.url + "/api/plan/scenarios")
+    assert "forged" not in visit.page.inner_text("body")
+
+
 def test_planner_sites_saves_and_reopens(browser, live_server):
-    visit = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
+    anonymous.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    anonymous.page.click("#login-to-save a")
+    anonymous.page.wait_for_selector(".login-form")
+    log_in(anonymous)
+    assert anonymous.page.url.endswith("/plan?type=toilets&districts=320508&k=10")
+    visit = anonymous
     page = visit.page
     page.click("#siting-form button[type=submit]")
     page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=90_000)
@@ -189,7 +224,9 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
     scenario_url = page.url
     assert "scenario=" in scenario_url
     # reopened from its link in a new page: the same ten sites, named
-    again = Visit(browser, live_server.url, scenario_url.replace(live_server.url, ""), width=1280, height=900)
+    again = Visit(browser, live_server.url, "/login?next=" + quote(scenario_url.replace(live_server.url, "")),
+                  width=1280, height=900)
+    log_in(again)
     again.page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=30_000)
     assert "10 new toilets for 姑苏区" in again.page.inner_text("#siting-result h3")
     # delete it from the list
