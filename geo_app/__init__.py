@@ -37,8 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .maps.assets import bp as vendor_bp
     from .maps.assets import use_local_assets
     from .maps.page import page_globals, remember_language
+    from .security import headers
 
     errors.init_app(app)
+    headers.init_app(app)
     cli.init_app(app)
     use_local_assets()
     app.context_processor(page_globals)

@@ -23,6 +23,9 @@ DEFAULTS = {
     "SITING_MAX_DEMAND": 20000,
     "SITING_MAX_CANDIDATES": 10000,
     "SITING_DEMAND_SPACING_M": 100,
+    # The address the public reaches the service at (https://map.example.cn), for the absolute links of
+    # OGC API - Features; empty: those links are paths relative to the document. Never taken from Host.
+    "PUBLIC_BASE_URL": "",
 }
 
 DOCUMENTED = {
@@ -35,4 +38,5 @@ DOCUMENTED = {
     "SITING_MAX_DEMAND": "demand points a siting run solves at most (more are aggregated)",
     "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
+    "PUBLIC_BASE_URL": "address the public reaches the service at, for absolute OGC links; empty: relative links",
 }

@@ -33,5 +33,5 @@ def csv_response(frame: pd.DataFrame, filename: str) -> Response:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     # A BOM so that spreadsheet programs (Excel, WPS) read the Chinese text as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -15,7 +15,7 @@
 
   function bindGrid(feature, layer) {
     layer.on("click", (event) => { L.DomEvent.stopPropagation(event); show(feature.id); });
-    layer.bindTooltip(() => `${feature.properties.name} · ${feature.id}`, { sticky: true });
+    layer.bindTooltip(() => el("span", {}, `${feature.properties.name} · ${feature.id}`), { sticky: true });
   }
 
   async function loadView() {
