@@ -51,11 +51,12 @@ def build_store_command():
 @click.option("--append", is_flag=True, help="Add to the layer instead of replacing it.")
 @click.option("--source", help="Where the data comes from (fills the source field; default: the file name).")
 @click.option("--licence", help="Licence of the data (recorded with the layer's provenance).")
-def import_command(layer, path, crs, fmt, append, source, licence):
+@click.option("--encoding", help="Text encoding of a CSV or JSON file (big5, gbk, utf-16, ...); default: UTF-8 or GB18030.")
+def import_command(layer, path, crs, fmt, append, source, licence, encoding):
     """Import PATH into LAYER: all of it, or nothing with the reasons."""
     try:
         outcome = import_file(context.project(), context.store(), layer, path, crs=crs, fmt=fmt, append=append,
-                              source=source, licence=licence, max_bytes=_max_bytes())
+                              source=source, licence=licence, max_bytes=_max_bytes(), encoding=encoding)
     except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     for warning in outcome.warnings:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import scenarios, stats
 from .ingest import ImportFailed, Imported, Problem, derive_fields, read_layer_file
+from .ingest.land import load_water
 from .ingest.problems import Collector
 from .project import Project
 from .store import Store, StoreError
@@ -92,7 +93,7 @@ def build_store(project: Project, store: Store, *, max_bytes: int) -> Outcome:
 
 def import_file(project: Project, store: Store, layer_id: str, path: Path | str, *, crs: str | None = None,
                 fmt: str | None = None, append: bool = False, source: str | None = None,
-                licence: str | None = None, max_bytes: int) -> Outcome:
+                licence: str | None = None, max_bytes: int, encoding: str | None = None) -> Outcome:
     """Replace (or append to) one layer from one file. ImportFailed on any problem; then nothing changed."""
     started = time.perf_counter()
     path = Path(path)
@@ -106,7 +107,8 @@ def import_file(project: Project, store: Store, layer_id: str, path: Path | str,
     districts = layers.get(catalog.units_layer.id)
     is_units = spec is catalog.units_layer
     imported: Imported = read_layer_file(
-        spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name,
+        spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name, encoding=encoding,
+        water=None if spec.allow_water else load_water(project.root),
         districts=None if is_units else districts,
         extent=None if is_units or districts is None else city_extent(districts))
     frame = imported.frame
