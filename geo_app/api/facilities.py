@@ -8,6 +8,7 @@ from .. import context, crs
 from ..errors import BadParameter, check_params
 from ..features import (apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs,
                         parse_number, parse_whole)
+from ..nearest import nearest as find_nearest
 from ..pipeline import city_extent
 from . import bp
 from .common import provenance
@@ -55,13 +56,6 @@ def service_point(given_crs: str) -> tuple[float, float, float, float]:
     return lon, lat, x, y
 
 
-def point_in_metres(given_crs: str) -> tuple[float, float, float, float]:
-    """lon, lat (as given) and x, y in EPSG:4549 of the request's lon/lat in its declared crs."""
-    lon, lat, x, y = service_point(given_crs)
-    mx, my = crs.convert(x, y, crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
-    return lon, lat, float(mx), float(my)
-
-
 def integer(parameter: str, default: int, low: int, high: int) -> int:
     text = request.args.get(parameter)
     return default if text is None else parse_whole(parameter, text, low, high)
@@ -93,13 +87,12 @@ def nearest():
     given_crs = parse_crs(request.args.get("crs"))
     output_crs = parse_crs(request.args.get("out_crs", given_crs), "out_crs")
     n = integer("n", 5, 1, MAX_NEAREST)
-    lon, lat, x, y = point_in_metres(given_crs)
+    lon, lat, wgs_lon, wgs_lat = service_point(given_crs)
     out_lon, out_lat = crs.convert(lon, lat, given_crs, output_crs)
     filters = {k: v for k, v in request.args.items() if k not in own}
-    index = current_app.extensions["geo_app"]["nearest"].index(context.store(), spec.id)
-    allowed = filter_mask(spec, index.frame, filters) if filters else None
-    found = index.nearest(x, y, n, allowed)
-    rows = index.frame.iloc[[r for r, _ in found]]
+    keep = (lambda frame: filter_mask(spec, frame, filters)) if filters else None
+    frame, found = find_nearest(context.store(), spec.id, wgs_lon, wgs_lat, n, keep)
+    rows = frame.iloc[[r for r, _ in found]]
     results = [{"distance_m": round(d, 1), "feature": f}
                for (_, d), f in zip(found, features(spec, rows, output_crs))]
     return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": given_crs, "out_lon": float(out_lon),
