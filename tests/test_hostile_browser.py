@@ -1,12 +1,11 @@
 """In Chromium: no page breaks its Content-Security-Policy, and hostile text in every text field of every layer
 shows as text wherever it appears (popups, tooltips, lists, tables, legends), opening no dialog."""
-import shutil
-
 import pytest
 
 from geo_app.pipeline import SOURCES_TABLE
 from geo_app.store import open_store
 
+from .conftest import copy_store_file
 from .live import LiveServer
 from .test_browser import Visit, browser  # noqa: F401  (the module's browser fixture; skips without Chromium)
 
@@ -55,7 +54,7 @@ def test_no_page_breaks_its_content_security_policy(browser, live_server, path, 
 def hostile_store(project, built_store_path, tmp_path):
     """The built store with every free-text field of every layer (and each layer's source and licence) hostile."""
     path = tmp_path / "hostile.gpkg"
-    shutil.copyfile(built_store_path, path)
+    copy_store_file(built_store_path, path)
     store = open_store(path)
     tables = {}
     for spec in project.catalog.layers.values():
@@ -69,13 +68,15 @@ def hostile_store(project, built_store_path, tmp_path):
     sources = store.read(SOURCES_TABLE)
     sources["source"], sources["licence"] = HOSTILE[0], HOSTILE[1]
     tables[SOURCES_TABLE] = sources
-    store.write(tables)
-    return store
+    with store.transaction() as tx:
+        for name, frame in tables.items():
+            tx.replace(name, frame)
+    store.close()
+    return path
 
 
 def test_hostile_text_in_every_field_stays_text(browser, project, built_store_path, tmp_path):  # noqa: F811
-    store = hostile_store(project, built_store_path, tmp_path)
-    server = LiveServer(store.path, DEFAULT_BASEMAP="none")
+    server = LiveServer(hostile_store(project, built_store_path, tmp_path), DEFAULT_BASEMAP="none")
     try:
         visit = Watched(browser, server.url, "/?layers=toilets,bike_stations,parking_lots,street_parking,refuse_stations"
                                     "&center=120.62,31.31&zoom=16")

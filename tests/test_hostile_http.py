@@ -7,7 +7,7 @@ import pytest
 
 from geo_app import create_app
 
-from .conftest import LAYERS, MAX_BYTES
+from .conftest import LAYERS, MAX_BYTES, copy_store_file
 
 PAGES = ["/", "/grid", "/grid?district=320508", "/districts", "/districts/320508", "/plan", "/about"]
 
@@ -226,9 +226,8 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
 
 @pytest.fixture(scope="module")
 def fuzz_client(tmp_path_factory, built_store_path):
-    import shutil
     path = tmp_path_factory.mktemp("fuzz") / "suzhou.gpkg"
-    shutil.copyfile(built_store_path, path)
+    copy_store_file(built_store_path, path)
     app = create_app({"STORE": str(path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES, "TESTING": True})
     return app.test_client()
 
