@@ -256,3 +256,13 @@ def test_no_bad_value_breaks_a_write(fuzz_client, endpoint):
             url = template.format(**path_args)
             assert_handled(fuzz_client.open(url, method=method, data=dict(form, **{name: value})),
                            f"{method} {url} {name}={value[:20]!r}")
+
+
+def test_a_refusal_is_logged_on_one_line_and_its_message_bounded(client, caplog):
+    with caplog.at_level("INFO", logger="geo_app"):
+        response = client.get("/api/nearest", query_string={"type": "toilets", "lon": "1\nFAKE LOG LINE" + "9" * 900,
+                                                            "lat": "31"})
+    assert response.status_code == 400
+    assert len(response.get_json()["error"]["message"]) <= 501
+    logged = [r.getMessage() for r in caplog.records if "answered 400" in r.getMessage()]
+    assert len(logged) == 1 and "\n" not in logged[0] and "\\nFAKE LOG LINE" in logged[0]
