@@ -9,8 +9,10 @@ import pytest
 
 from geo_app.ingest import ImportFailed
 
-from .conftest import digest
+from .conftest import BOTH_BACKENDS, digest
 from .test_import import feature, run_import, toilet
+
+pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 
 POINT = {"type": "Point", "coordinates": [120.62, 31.31]}
 
