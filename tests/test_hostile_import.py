@@ -145,3 +145,15 @@ def test_the_cli_takes_an_encoding(runner, tmp_path):
     done = runner.invoke(args=["import-layer", "toilets", str(path), "--encoding", "big5"])
     assert done.exit_code == 0, done.output
     assert "the layer now has 1 features" in done.output
+
+
+@pytest.mark.parametrize("option, value, reason", [("--source", "普查\u202eexe", "bidirectional control character U+202E"),
+                                                   ("--licence", "CC0\nfake line", "control character U+000A"),
+                                                   ("--source", "x" * 101, "1 to 100 characters")])
+def test_the_cli_refuses_labels_with_control_characters(runner, store_path, tmp_path, option, value, reason):
+    path = tmp_path / "ok.csv"
+    path.write_bytes(b"id,name,lon,lat\nA1,x,120.62,31.31")
+    before = digest(store_path)
+    result = runner.invoke(args=["import-layer", "toilets", str(path), option, value])
+    assert result.exit_code == 2 and reason in result.output and option in result.output
+    assert digest(store_path) == before
