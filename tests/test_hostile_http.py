@@ -34,6 +34,14 @@ def test_every_response_carries_the_security_headers(client, url):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+def test_images_may_come_from_every_basemaps_tile_host_and_no_other(store_path):
+    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TIANDITU_KEY": "k", "TESTING": True})
+    csp = app.test_client().get("/health").headers["Content-Security-Policy"]
+    img = next(d for d in csp.split("; ") if d.startswith("img-src ")).split()[1:]
+    assert img == ["'self'", "data:", "https://tile.openstreetmap.org", "http://webrd01.is.autonavi.com",
+                   "https://*.tianditu.gov.cn"]
+
+
 @pytest.mark.parametrize("url", PAGES)
 def test_every_inline_script_carries_this_responses_nonce(client, url):
     first, second = client.get(url), client.get(url)
