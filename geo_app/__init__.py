@@ -22,11 +22,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    store = open_store(app.config["STORE"])
+    store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
     if store.exists():
-        migrate(store)     # schema changes are migrations applied at start-up, never a rebuild
+        migrate(store, project)     # schema changes are migrations applied at start-up, never a rebuild
     app.extensions["geo_app"] = {
-        "project": Project(Path(app.config["LAYERS_DIR"])),
+        "project": project,
         "store": store,
         "coverage": CoverageCache(),
     }

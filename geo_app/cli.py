@@ -60,7 +60,7 @@ def store_init_command():
     store = context.store()
     if store.exists():
         todo = pending(store)
-        for applied in migrate(store):
+        for applied in migrate(store, context.project()):
             click.echo(f"migrated: {applied}")
         click.echo(f"the store {store} is in use: kept as it is" + ("" if todo else " (schema up to date)"))
         return
@@ -119,7 +119,7 @@ def restore_command(path):
     store = context.store()
     try:
         store.restore(path)
-        migrate(store)
+        migrate(store, context.project())
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {store} from {path}")

@@ -312,3 +312,20 @@ def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tm
     monkeypatch.undo()
     assert digest(store_path) == before
 
+
+
+@pytest.mark.parametrize("layer", ["toilets", "parking_lots"])
+def test_statistics_after_an_import_equal_a_full_recomputation(project, store, tmp_path, layer):
+    """An import computes only its own layer's statistics again and keeps the others' columns."""
+    from geo_app import stats
+    lots = {"parking_lots": {"capacity": 120, "parking": "surface"}}.get(layer, {})
+    features = [toilet(i, 120.60 + i / 200, 31.30, **lots) for i in range(6)]
+    run_import(project, store, layer, geojson_file(tmp_path, features))
+    layers = {lid: store.read(lid) for lid in project.catalog.layers}
+    full = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
+    stored = store.read("district_stats")
+    pd.testing.assert_frame_equal(stored[full.columns].set_index("code").sort_index(),
+                                  full.set_index("code").sort_index(), check_dtype=False, check_index_type=False)
+    grid = stats.grid_counts(layers, project.catalog)
+    pd.testing.assert_frame_equal(store.read("grid_stats")[grid.columns].set_index("code").sort_index(),
+                                  grid.set_index("code").sort_index(), check_dtype=False, check_index_type=False)
