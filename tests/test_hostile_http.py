@@ -1,5 +1,7 @@
 """Hostile requests: security headers, escaping of page state, ASCII-only numbers, the service area, links that
 ignore the Host header, names with control characters, and every route fuzzed with bad values."""
+import csv
+import io
 import json
 import re
 
@@ -274,3 +276,17 @@ def test_a_refusal_is_logged_on_one_line_and_its_message_bounded(client, caplog)
     assert len(response.get_json()["error"]["message"]) <= 501
     logged = [r.getMessage() for r in caplog.records if "answered 400" in r.getMessage()]
     assert len(logged) == 1 and "\n" not in logged[0] and "\\nFAKE LOG LINE" in logged[0]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_text(app):
+    import pandas as pd
+
+    from geo_app.api.common import csv_response
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-x",
+                                   "plain", None], "value": [-1.5, 2, 3, 4, 5, 6]})
+    with app.test_request_context():
+        text = csv_response(frame, "x.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil.example\")", "'+cmd|' /C calc'!A0", "'@SUM(1)",
+                                        "'-x", "plain", ""]
+    assert rows[1][1] == "-1.5"
