@@ -290,3 +290,15 @@ def test_csv_cells_that_would_run_as_formulas_are_text(app):
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil.example\")", "'+cmd|' /C calc'!A0", "'@SUM(1)",
                                         "'-x", "plain", ""]
     assert rows[1][1] == "-1.5"
+
+
+@pytest.mark.parametrize("url", ["/districts?stat=%3Cscript%3Ealert(1)%3C/script%3E",
+                                 "/grid?district=%3Cscript%3Ealert(1)%3C/script%3E",
+                                 "/plan?type=%3Cscript%3Ealert(1)%3C/script%3E",
+                                 "/?layers=%3Cscript%3Ealert(1)%3C/script%3E",
+                                 "/districts/%3Cscript%3Ealert(1)%3C%2Fscript%3E"])
+def test_an_error_page_shows_the_bad_value_as_text(client, url):
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code in (400, 404)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
