@@ -24,7 +24,7 @@ def error_body(status: int, message: str, **extra):
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "…"
     current_app.logger.info("%s %r answered %d: %r", request.method, request.path, status, message)
-    if not request.path.startswith(("/api/", "/ogc", "/vendor/", "/static/")):
+    if not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/")):
         return render_template("error.html", status=status, message=message), status
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 

@@ -28,6 +28,8 @@ DEFAULTS = {
     # The address the public reaches the service at (https://map.example.cn), for the absolute links of
     # OGC API - Features; empty: those links are paths relative to the document. Never taken from Host.
     "PUBLIC_BASE_URL": "",
+    # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
+    "TILE_CACHE_BYTES": 64 * 1024 * 1024,
 }
 
 DOCUMENTED = {
@@ -42,4 +44,5 @@ DOCUMENTED = {
     "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
     "PUBLIC_BASE_URL": "address the public reaches the service at, for absolute OGC links; empty: relative links",
+    "TILE_CACHE_BYTES": "bytes of vector tiles each worker process keeps in memory (least recently used go first)",
 }

@@ -131,7 +131,8 @@ def ogc_hrefs(body) -> list[str]:
 
 
 @pytest.mark.parametrize("url", ["/ogc", "/ogc/collections", "/ogc/collections/toilets/items?limit=2",
-                                 "/ogc/api", "/ogc/collections/toilets"])
+                                 "/ogc/api", "/ogc/collections/toilets", "/ogc/collections/toilets/tiles",
+                                 "/ogc/tileMatrixSets", "/ogc/collections/toilets/tiles/WebMercatorQuad"])
 def test_ogc_links_ignore_the_host_header(client, app, url):
     body = json.loads(client.get(url, headers={"Host": "evil.example"}).get_data(as_text=True))
     hrefs = ogc_hrefs(body)
@@ -207,6 +208,16 @@ ROUTES = {
                  {"collection_id": "toilets", "feature_id": "WC-320508-0001"},
                  {"f": "json"}),
     "ogc.openapi": ("/ogc/api", {}, {"f": "json"}),
+    "ogc.tile_matrix_sets": ("/ogc/tileMatrixSets", {}, {"f": "json"}),
+    "ogc.tile_matrix_set": ("/ogc/tileMatrixSets/{tms_id}", {"tms_id": "WebMercatorQuad"}, {"f": "json"}),
+    "ogc.tilesets": ("/ogc/collections/{collection_id}/tiles", {"collection_id": "toilets"}, {"f": "json"}),
+    "ogc.tileset": ("/ogc/collections/{collection_id}/tiles/{tms_id}",
+                    {"collection_id": "toilets", "tms_id": "WebMercatorQuad"}, {"f": "json"}),
+    "ogc.collection_tile": ("/ogc/collections/{collection_id}/tiles/{tms_id}/{z}/{row}/{col}",
+                            {"collection_id": "toilets", "tms_id": "WebMercatorQuad", "z": "14", "row": "6690",
+                             "col": "13681"}, {"fee": "no"}),
+    "tiles.tile": ("/tiles/{layer}/{z}/{x}/{y}.mvt", {"layer": "toilets", "z": "14", "x": "13681", "y": "6690"},
+                   {"crs": "GCJ02", "fee": "no", "open_now": "true"}),
 }
 # (without k or target a save stops at the parameters: the fuzz does not run a solve per write)
 WRITES = {"api.scenario_save": ("POST", "/api/plan/scenarios", {}, {"name": "n", "type": "toilets",
