@@ -18,13 +18,18 @@ class BadParameter(Exception):
 MAX_MESSAGE = 500     # characters: messages quote request values, which may be long
 
 
-def error_body(status: int, message: str, **extra):
-    """JSON for the API and OGC endpoints; an HTML page, saying the same, for the pages people open. Logged at
-    INFO, the message quoted (repr) so that a newline in a request value cannot forge a log line."""
-    if len(message) > MAX_MESSAGE:
+def is_page_request() -> bool:
+    return not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/"))
+
+
+def error_body(status: int, message: str | None, **extra):
+    """JSON for the API and OGC endpoints; an HTML page, saying the same in the page's language, for the pages
+    people open (message None: the page says only what the status means, never the framework's English).
+    Logged at INFO, the message quoted (repr) so that a newline in a request value cannot forge a log line."""
+    if message is not None and len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "…"
     current_app.logger.info("%s %r answered %d: %r", request.method, request.path, status, message)
-    if not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/")):
+    if is_page_request():
         return render_template("error.html", status=status, message=message), status
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 
@@ -46,4 +51,4 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_body(exc.code or 500, exc.description or exc.name)
+        return error_body(exc.code or 500, None if is_page_request() else exc.description or exc.name)

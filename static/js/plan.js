@@ -4,6 +4,13 @@
   const { config, map, el, setParam, status, getJSON, title, strings } = window.CityMap;
   const layer = config.layer;
   const proposal = L.layerGroup().addTo(map);
+  // writes carry the session's CSRF token; only the owner of a scenario (or an admin) gets its delete button
+  const csrf = { "X-CSRFToken": document.querySelector('meta[name="csrf-token"]')?.content || "" };
+  const saveForm = document.getElementById("save-form");
+  const scenarioList = document.getElementById("scenario-list");
+  const mayDelete = (s) => scenarioList.dataset.admin === "yes" || (scenarioList.dataset.user && s.owner === scenarioList.dataset.user);
+  const loginLink = document.querySelector("#login-to-save a");
+  if (loginLink) loginLink.addEventListener("click", () => { loginLink.search = `?next=${encodeURIComponent(location.pathname + location.search)}`; });
 
   async function drawCoverage() {
     try {
@@ -68,7 +75,7 @@
       result.simplifications.length ? el("details", {}, el("summary", {}, strings.simplified),
         el("ul", { class: "notes" }, ...result.simplifications.map((n) => el("li", {}, n)))) : null,
     ].filter(Boolean));
-    document.getElementById("save-form").hidden = Boolean(savedName);
+    if (saveForm) saveForm.hidden = Boolean(savedName);
   }
 
   form.addEventListener("submit", async (event) => {
@@ -83,11 +90,11 @@
     } catch (error) { status(error.message, true); }
   });
 
-  document.getElementById("save-form").addEventListener("submit", async (event) => {
+  if (saveForm) saveForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = query();
     body.set("name", new FormData(event.target).get("name"));
-    const response = await fetch(config.api.scenarios, { method: "POST", body });
+    const response = await fetch(config.api.scenarios, { method: "POST", body, headers: csrf });
     const answer = await response.json();
     if (!response.ok) { status(answer.error.message, true); return; }
     setParam("scenario", answer.id);
@@ -108,15 +115,15 @@
   }
 
   async function listScenarios() {
-    const list = document.getElementById("scenario-list");
     const data = await getJSON(config.api.scenarios);
-    list.replaceChildren(...data.scenarios.map((s) => el("li", {},
+    scenarioList.replaceChildren(...data.scenarios.map((s) => el("li", {},
       el("button", { type: "button", class: "link", onclick: () => openScenario(s.id) }, `${s.name} (${s.before_pct}% → ${s.after_pct}%)`),
       " ",
-      el("button", { type: "button", class: "link", onclick: async () => {
-        await fetch(`${config.api.scenarios}/${encodeURIComponent(s.id)}`, { method: "DELETE" });
+      mayDelete(s) ? el("button", { type: "button", class: "link", onclick: async () => {
+        const response = await fetch(`${config.api.scenarios}/${encodeURIComponent(s.id)}`, { method: "DELETE", headers: csrf });
+        if (!response.ok) status((await response.json()).error.message, true);
         listScenarios();
-      } }, strings.delete))));
+      } }, strings.delete) : null)));
   }
 
   drawCoverage();
