@@ -76,7 +76,8 @@ def hostile_store(project, built_store_path, tmp_path):
 
 
 def test_hostile_text_in_every_field_stays_text(browser, project, built_store_path, tmp_path):  # noqa: F811
-    server = LiveServer(hostile_store(project, built_store_path, tmp_path), DEFAULT_BASEMAP="none")
+    server = LiveServer(hostile_store(project, built_store_path, tmp_path), DEFAULT_BASEMAP="none",
+                        SECRET_KEY_FILE=tmp_path / "secret_key", RATE_LIMIT_ANONYMOUS="100000 per minute")
     try:
         visit = Watched(browser, server.url, "/?layers=toilets,bike_stations,parking_lots,street_parking,refuse_stations"
                                     "&center=120.62,31.31&zoom=16")

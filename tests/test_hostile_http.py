@@ -9,7 +9,7 @@ import pytest
 
 from geo_app import create_app
 
-from .conftest import LAYERS, MAX_BYTES, copy_store_file
+from .conftest import LAYERS, MAX_BYTES, copy_store_file, use_token
 
 PAGES = ["/", "/grid", "/grid?district=320508", "/districts", "/districts/320508", "/plan", "/about"]
 
@@ -153,7 +153,7 @@ def test_csv_says_its_charset_once(client, url):
     ("\u202eevil", "bidirectional control character U+202E"), ("x" * 101, "1 to 100 characters"),
     ("   ", "1 to 100 characters"),
 ])
-def test_scenario_names_with_control_characters_are_refused(client, name, reason):
+def test_scenario_names_with_control_characters_are_refused(client, planner, name, reason):
     response = client.post("/api/plan/scenarios", data={"name": name, "type": "toilets", "districts": "320508", "k": "1"})
     assert response.status_code == 400
     assert reason in response.get_json()["error"]["message"]
@@ -167,6 +167,7 @@ HOSTILE_VALUES = ["", " ", "²", "١٢٠", "-1", "0", "1e309", "NaN", "9" * 5000
 # Per endpoint: a request that works, and the parameters it reads (each is replaced by every hostile value).
 ROUTES = {
     "static": ("/static/{filename}", {"filename": "site.css"}, {}),
+    "auth.login": ("/login", {}, {"next": "/grid"}),
     "home.about": ("/about", {}, {}),
     "home.health": ("/health", {}, {}),
     "maps.public": ("/", {}, {"layers": "toilets", "nearest": "toilets", "center": "120.6,31.3", "zoom": "12",
@@ -219,8 +220,11 @@ ROUTES = {
     "tiles.tile": ("/tiles/{layer}/{z}/{x}/{y}.mvt", {"layer": "toilets", "z": "14", "x": "13681", "y": "6690"},
                    {"crs": "GCJ02", "fee": "no", "open_now": "true"}),
 }
-# (without k or target a save stops at the parameters: the fuzz does not run a solve per write)
-WRITES = {"api.scenario_save": ("POST", "/api/plan/scenarios", {}, {"name": "n", "type": "toilets",
+# Sent by a planner with an API token (no CSRF token needed). Without k or target a save stops at the
+# parameters: the fuzz does not run a solve per write.
+WRITES = {"auth.login": ("POST", "/login", {}, {"name": "nobody", "password": "not the password", "next": "/"}),
+          "auth.logout": ("POST", "/logout", {}, {"next": "/"}),
+          "api.scenario_save": ("POST", "/api/plan/scenarios", {}, {"name": "n", "type": "toilets",
                                                                     "districts": "320508"}),
           "api.scenario_delete": ("DELETE", "/api/plan/scenarios/{scenario_id}", {"scenario_id": "x"}, {})}
 
@@ -228,6 +232,7 @@ WRITES = {"api.scenario_save": ("POST", "/api/plan/scenarios", {}, {"name": "n",
 def assert_handled(response, where: str) -> None:
     body = response.get_data().decode("utf-8", "replace")      # vector tiles are binary
     assert response.status_code < 500, f"{where}: {response.status_code} {body[:300]}"
+    assert response.status_code != 429, f"{where}: the fuzz met a rate limit, not the route"
     assert "Traceback" not in body and 'File "' not in body, where
 
 
@@ -249,8 +254,18 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
 def fuzz_client(tmp_path_factory, built_store_path):
     path = tmp_path_factory.mktemp("fuzz") / "suzhou.gpkg"
     copy_store_file(built_store_path, path)
-    app = create_app({"STORE": str(path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES, "TESTING": True})
+    unlimited = "1000000 per minute"
+    app = create_app({"STORE": str(path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES, "TESTING": True,
+                      "SECRET_KEY_FILE": str(path.parent / "secret_key"), "RATE_LIMIT_ANONYMOUS": unlimited,
+                      "RATE_LIMIT_WRITES": unlimited, "RATE_LIMIT_LOGIN": unlimited})
     return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def planner_client(fuzz_client):
+    client = fuzz_client.application.test_client()
+    use_token(client, "planner", "fuzz-planner")
+    return client
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
@@ -266,16 +281,24 @@ def test_no_bad_value_breaks_a_route(fuzz_client, endpoint):
                            f"{url} ?{name}={value[:20]!r}")
 
 
+@pytest.mark.parametrize("endpoint, status", [("api.scenario_save", 400), ("api.scenario_delete", 404),
+                                              ("auth.login", 401), ("auth.logout", 302)])
+def test_the_fuzzed_writes_pass_the_login_and_reach_their_own_checks(planner_client, endpoint, status):
+    method, template, path_args, form = WRITES[endpoint]
+    response = planner_client.open(template.format(**path_args), method=method, data=form)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+
+
 @pytest.mark.parametrize("endpoint", sorted(WRITES))
-def test_no_bad_value_breaks_a_write(fuzz_client, endpoint):
+def test_no_bad_value_breaks_a_write(planner_client, endpoint):
     method, template, path_args, form = WRITES[endpoint]
     for value in HOSTILE_VALUES:
         for name in path_args:
             url = template.format(**dict(path_args, **{name: value.replace("/", "%2F") or "%20"}))
-            assert_handled(fuzz_client.open(url, method=method, data=form), f"{method} {url}")
+            assert_handled(planner_client.open(url, method=method, data=form), f"{method} {url}")
         for name in list(form) + ["unknown"]:
             url = template.format(**path_args)
-            assert_handled(fuzz_client.open(url, method=method, data=dict(form, **{name: value})),
+            assert_handled(planner_client.open(url, method=method, data=dict(form, **{name: value})),
                            f"{method} {url} {name}={value[:20]!r}")
 
 
