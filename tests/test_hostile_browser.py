@@ -7,7 +7,8 @@ from geo_app.store import open_store
 
 from .conftest import copy_store_file
 from .live import LiveServer
-from .test_browser import Visit, browser  # noqa: F401  (the module's browser fixture; skips without Chromium)
+# the browser fixture, and the autouse fixture that closes every page a test opened; skips without Chromium
+from .test_browser import Visit, browser, close_pages  # noqa: F401
 
 HOSTILE = ["<img src=x onerror=alert(5)>", "</script><script>alert(1)</script>"]
 PAGES = ["/", "/grid?district=320508", "/districts", "/districts/320508", "/plan?type=toilets", "/about"]
@@ -35,7 +36,6 @@ def test_the_policy_blocks_injected_markup_and_the_watch_sees_it(browser, live_s
     assert visit.dialogs == [] and visit.violations()
     with pytest.raises(AssertionError):
         visit.check()
-    visit.page.close()
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -48,7 +48,6 @@ def test_no_page_breaks_its_content_security_policy(browser, live_server, path, 
         visit.page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 0")
     visit.check()
     visit.clean()
-    visit.page.close()
 
 
 def hostile_store(project, built_store_path, tmp_path):
@@ -129,4 +128,3 @@ def test_choosing_a_statistic_still_submits_without_an_inline_handler(browser, l
     visit.page.select_option("select[name=stat]", "toilets_coverage_pct")
     visit.page.wait_for_url("**/districts?stat=toilets_coverage_pct*")
     visit.check()
-    visit.page.close()
