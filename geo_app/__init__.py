@@ -40,8 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .maps.assets import use_local_assets
     from .tiles.routes import bp as tiles_bp
     from .maps.page import page_globals, remember_language
+    from .security import headers
 
     errors.init_app(app)
+    headers.init_app(app)
     caching.init_app(app)
     cli.init_app(app)
     auth.init_app(app)

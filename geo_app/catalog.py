@@ -76,6 +76,7 @@ class LayerSpec:
     order: int = 100
     osm: str | None = None
     spec_file: Path | None = None
+    allow_water: bool = False       # features may lie on open water (imports check points against the land mask)
 
     @property
     def input_fields(self) -> list[FieldSpec]:
@@ -195,8 +196,15 @@ def _layer(path: Path, raw: dict, field_sets: dict[str, dict], root: Path) -> La
         id=raw["id"], title_zh=raw["title_zh"], title_en=raw["title_en"],
         geometry_type=raw["geometry_type"], id_field=raw["id_field"], fields=fields, sources=sources,
         provenance=raw["provenance"], style=raw.get("style", {}), role=raw.get("role", "facility"),
-        order=raw.get("order", 100), osm=raw.get("osm"), spec_file=path,
+        order=raw.get("order", 100), osm=raw.get("osm"), spec_file=path, allow_water=_flag(path, raw, "allow_water"),
     )
+
+
+def _flag(path: Path, raw: dict, key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise CatalogError(f"{path}: {key} must be true or false, not {value!r}")
+    return value
 
 
 def load_catalog(root: Path | str) -> Catalog:

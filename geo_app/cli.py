@@ -12,9 +12,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import boundaries, context, demo, demo_city
+from .errors import BadParameter
 from .ingest import FORMATS, ImportFailed
 from .migrations import migrate
 from .pipeline import build_store, import_file, user_data
+from .security.text import clean_name
 from .store import StoreError, open_store
 from .store.copy import copy_store
 
@@ -23,6 +25,16 @@ def init_app(app: Flask) -> None:
     for command in (build_store_command, store_init_command, import_command, demo_command, districts_command,
                     store_info_command, backup_command, restore_command, copy_command):
         app.cli.add_command(command)
+
+
+def _plain_text(ctx, param, value: str | None) -> str | None:
+    """A label shown on the pages (source, licence): trimmed, one line, at most NAME_MAX_LENGTH characters."""
+    if value is None:
+        return None
+    try:
+        return clean_name(param.name, value)
+    except BadParameter as exc:
+        raise click.BadParameter(exc.reason) from None
 
 
 def _max_bytes() -> int:
@@ -137,13 +149,16 @@ def copy_command(source, target, force):
               help="Coordinate system of the file's coordinates: WGS84, GCJ02, BD09, CGCS2000 or EPSG:<code>.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Override the format guessed from the file name.")
 @click.option("--append", is_flag=True, help="Add to the layer instead of replacing it.")
-@click.option("--source", help="Where the data comes from (fills the source field; default: the file name).")
-@click.option("--licence", help="Licence of the data (recorded with the layer's provenance).")
-def import_command(layer, path, crs, fmt, append, source, licence):
+@click.option("--source", callback=_plain_text,
+              help="Where the data comes from (fills the source field; default: the file name).")
+@click.option("--licence", callback=_plain_text,
+              help="Licence of the data (recorded with the layer's provenance).")
+@click.option("--encoding", help="Text encoding of a CSV or JSON file (big5, gbk, utf-16, ...); default: UTF-8 or GB18030.")
+def import_command(layer, path, crs, fmt, append, source, licence, encoding):
     """Import PATH into LAYER: all of it, or nothing with the reasons."""
     try:
         outcome = import_file(context.project(), context.store(), layer, path, crs=crs, fmt=fmt, append=append,
-                              source=source, licence=licence, max_bytes=_max_bytes())
+                              source=source, licence=licence, max_bytes=_max_bytes(), encoding=encoding)
     except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     for warning in outcome.warnings:

@@ -48,11 +48,16 @@ def normalise_crs(name: str) -> str:
     key = str(name).strip().upper().replace(" ", "")
     if key in ALIASES:
         return ALIASES[key]
-    if key.startswith("EPSG:") and key[5:].isdigit():
+    code = key[5:]
+    if key.startswith("EPSG:") and code.isascii() and code.isdigit() and len(code) <= 6:
         try:
-            pyproj.CRS.from_epsg(int(key[5:]))
+            system = pyproj.CRS.from_epsg(int(code))
         except pyproj.exceptions.CRSError as exc:
-            raise UnknownCRS(f"unknown EPSG code {key[5:]}: {exc}") from None
+            raise UnknownCRS(f"unknown EPSG code {code}: {exc}") from None
+        if not (system.is_geographic or system.is_projected):
+            kind = system.type_name.lower().removesuffix(" crs")     # geocentric, vertical, engineering...
+            raise UnknownCRS(f"EPSG:{code} ({system.name}) is not a horizontal coordinate system but {kind}: "
+                             "give a lon/lat or projected x/y one, such as WGS84 or EPSG:4549")
         return key
     raise UnknownCRS(
         f"unknown coordinate system {name!r}: use WGS84, GCJ02, BD09, CGCS2000 or EPSG:<code>"

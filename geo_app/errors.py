@@ -1,7 +1,7 @@
 """Errors as JSON that say what was wrong, where and why; a bad request is never answered with a 500."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .store import StoreError
@@ -15,13 +15,20 @@ class BadParameter(Exception):
         self.parameter, self.reason, self.status = parameter, reason, status
 
 
+MAX_MESSAGE = 500     # characters: messages quote request values, which may be long
+
+
 def is_page_request() -> bool:
     return not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/"))
 
 
 def error_body(status: int, message: str | None, **extra):
     """JSON for the API and OGC endpoints; an HTML page, saying the same in the page's language, for the pages
-    people open (message None: the page says only what the status means, never the framework's English)."""
+    people open (message None: the page says only what the status means, never the framework's English).
+    Logged at INFO, the message quoted (repr) so that a newline in a request value cannot forge a log line."""
+    if message is not None and len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + "…"
+    current_app.logger.info("%s %r answered %d: %r", request.method, request.path, status, message)
     if is_page_request():
         return render_template("error.html", status=status, message=message), status
     return jsonify({"error": {"status": status, "message": message, **extra}}), status

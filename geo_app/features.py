@@ -9,6 +9,7 @@ One filter language serves the maps' data requests, /api/facilities and OGC API 
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 import geopandas as gpd
@@ -23,6 +24,10 @@ from .errors import BadParameter
 
 TRUE = {"true", "1", "yes"}
 FALSE = {"false", "0", "no"}
+# Numbers in requests are ASCII only: float() and int() also take other scripts' digits (٣), "1_000", "nan"
+# and "inf", and str.isdigit() takes "²", which int() then refuses. Length-bounded (int() fails past 4300 digits).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,20}(?:\.[0-9]{0,20})?|\.[0-9]{1,20})(?:[eE][+-]?[0-9]{1,3})?", re.ASCII)
+_WHOLE = re.compile(r"[0-9]{1,12}", re.ASCII)
 
 
 def filter_parameters(spec: LayerSpec) -> set[str]:
@@ -48,14 +53,29 @@ def _boolean(parameter: str, text: str) -> bool:
     raise BadParameter(parameter, f"{text!r} is not true or false")
 
 
-def _number(parameter: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadParameter(parameter, f"{text!r} is not a number") from None
+def parse_number(parameter: str, text: str) -> float:
+    """A decimal number written in ASCII (120.62, -3, 1e3); BadParameter otherwise."""
+    if not _DECIMAL.fullmatch(text):
+        raise BadParameter(parameter, f"{_shown(text)} is not a number (ASCII digits, e.g. 120.62)")
+    value = float(text)
     if not math.isfinite(value):
-        raise BadParameter(parameter, f"{text!r} is not a finite number")
+        raise BadParameter(parameter, f"{_shown(text)} is not a finite number")
     return value
+
+
+def parse_whole(parameter: str, text: str, low: int, high: int) -> int:
+    """A whole number written in ASCII digits, within low..high; BadParameter otherwise."""
+    if not _WHOLE.fullmatch(text):
+        raise BadParameter(parameter, f"{_shown(text)} is not a whole number (ASCII digits 0-9)")
+    value = int(text)
+    if not low <= value <= high:
+        raise BadParameter(parameter, f"{value} is outside {low}..{high}")
+    return value
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A request value quoted for an error message, cut to `limit` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def apply_filters(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> gpd.GeoDataFrame:
@@ -79,7 +99,7 @@ def filter_mask(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> np.ndarray:
                     raise BadParameter(name, f"{unknown[0]!r} is not one of {', '.join(f.allowed)}")
             mask &= frame[name].isin(values).to_numpy()
         elif name.startswith(("min_", "max_")) and name[4:] in spec.fields and spec.fields[name[4:]].type in ("integer", "number"):
-            bound = _number(name, text)
+            bound = parse_number(name, text)
             column = pd.to_numeric(frame[name[4:]], errors="coerce")
             mask &= ((column >= bound) if name.startswith("min_") else (column <= bound)).to_numpy()
         elif name == "open_now" and "open_now" in filter_parameters(spec):
@@ -108,7 +128,7 @@ def parse_bbox(text: str, parameter: str = "bbox") -> tuple[float, float, float,
     parts = text.split(",")
     if len(parts) != 4:
         raise BadParameter(parameter, f"{text!r} must be four numbers: min lon, min lat, max lon, max lat")
-    minx, miny, maxx, maxy = (_number(parameter, p) for p in parts)
+    minx, miny, maxx, maxy = (parse_number(parameter, p.strip()) for p in parts)
     if minx > maxx or miny > maxy:
         raise BadParameter(parameter, f"{text!r}: the minimum must not exceed the maximum")
     if not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):

@@ -20,6 +20,7 @@ import pandas as pd
 from . import scenarios, stats
 from .migrations import migrate
 from .ingest import ImportFailed, Imported, Problem, derive_fields, read_layer_file
+from .ingest.land import load_water
 from .ingest.problems import Collector
 from .project import Project
 from .store import Store, StoreError, Transaction
@@ -115,7 +116,7 @@ def build_store(project: Project, store: Store, *, max_bytes: int, force: bool =
 
 def import_file(project: Project, store: Store, layer_id: str, path: Path | str, *, crs: str | None = None,
                 fmt: str | None = None, append: bool = False, source: str | None = None,
-                licence: str | None = None, max_bytes: int) -> Outcome:
+                licence: str | None = None, max_bytes: int, encoding: str | None = None) -> Outcome:
     """Replace (or append to) one layer from one file. ImportFailed on any problem; then nothing changed."""
     started = time.perf_counter()
     path = Path(path)
@@ -129,7 +130,8 @@ def import_file(project: Project, store: Store, layer_id: str, path: Path | str,
     is_units = spec is catalog.units_layer
     districts = None if is_units else store.read(catalog.units_layer.id)
     imported: Imported = read_layer_file(
-        spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name,
+        spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name, encoding=encoding,
+        water=None if spec.allow_water else load_water(project.root),
         districts=districts, extent=None if districts is None else city_extent(districts))
     grid_id = next((s.id for s in catalog.layers.values() if s.role == "grid"), None)
     # new boundaries or grids change every statistic; any other layer only its own columns

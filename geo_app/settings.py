@@ -25,6 +25,9 @@ DEFAULTS = {
     "SITING_MAX_DEMAND": 20000,
     "SITING_MAX_CANDIDATES": 10000,
     "SITING_DEMAND_SPACING_M": 100,
+    # The address the public reaches the service at (https://map.example.cn), for the absolute links of
+    # OGC API - Features; empty: those links are paths relative to the document. Never taken from Host.
+    "PUBLIC_BASE_URL": "",
     # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
     "TILE_CACHE_BYTES": 64 * 1024 * 1024,
     # Sessions: the key that signs the session cookie. Empty: a random key is made once and kept in
@@ -56,6 +59,7 @@ DOCUMENTED = {
     "SITING_MAX_DEMAND": "demand points a siting run solves at most (more are aggregated)",
     "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
+    "PUBLIC_BASE_URL": "address the public reaches the service at, for absolute OGC links; empty: relative links",
     "TILE_CACHE_BYTES": "bytes of vector tiles each worker process keeps in memory (least recently used go first)",
     "SECRET_KEY": "key that signs session cookies; empty: a random key kept in SECRET_KEY_FILE",
     "SECRET_KEY_FILE": "where the generated session key is kept (made once, mode 0600)",

@@ -29,9 +29,23 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (=HYPERLINK(...), +cmd, @SUM) start with ' instead,
+    which Excel and WPS show as text (OWASP, CSV injection). Numbers are left as they are."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+                             for v in frame[column]]
+    return frame
+
+
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    spreadsheet_safe(frame).to_csv(buffer, index=False)
     # A BOM so that spreadsheet programs (Excel, WPS) read the Chinese text as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from .. import context, crs
 from ..errors import BadParameter, check_params
-from ..features import apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs
+from ..features import (apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs,
+                        parse_number, parse_whole)
 from ..nearest import nearest as find_nearest
+from ..pipeline import city_extent
 from . import bp
 from .common import provenance
 
@@ -25,25 +27,38 @@ def number(parameter: str, low: float, high: float) -> float:
     text = request.args.get(parameter)
     if text is None:
         raise BadParameter(parameter, "is required")
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadParameter(parameter, f"{text!r} is not a number") from None
+    value = parse_number(parameter, text)
     if not low <= value <= high:
         raise BadParameter(parameter, f"{value:g} is outside {low:g}..{high:g}")
     return value
 
 
+def service_extent() -> tuple[float, float, float, float]:
+    """WGS-84 bounds of the service area: the districts with the import margin (cached per store version)."""
+    store = context.store()
+    cache = current_app.extensions["geo_app"].setdefault("service_extent", {})
+    version = store.version()
+    if version not in cache:
+        cache.clear()
+        cache[version] = tuple(float(v) for v in city_extent(store.read(context.project().catalog.units_layer.id)))
+    return cache[version]
+
+
+def service_point(given_crs: str) -> tuple[float, float, float, float]:
+    """The request's lon/lat (as given, in `given_crs`) and the same point in WGS-84; 400 if it lies outside
+    the service area (an answer about a point in the Atlantic would be thousands of kilometres long)."""
+    lon, lat = number("lon", -180, 180), number("lat", -90, 90)
+    x, y = (float(v) for v in crs.convert(lon, lat, given_crs, crs.WGS84))
+    minx, miny, maxx, maxy = service_extent()
+    if not (minx <= x <= maxx and miny <= y <= maxy):
+        raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) lies outside the service area (WGS-84 lon "
+                                      f"{minx:.2f}..{maxx:.2f}, lat {miny:.2f}..{maxy:.2f})")
+    return lon, lat, x, y
+
+
 def integer(parameter: str, default: int, low: int, high: int) -> int:
     text = request.args.get(parameter)
-    if text is None:
-        return default
-    if not text.isdigit():
-        raise BadParameter(parameter, f"{text!r} is not a whole number")
-    value = int(text)
-    if not low <= value <= high:
-        raise BadParameter(parameter, f"{value} is outside {low}..{high}")
-    return value
+    return default if text is None else parse_whole(parameter, text, low, high)
 
 
 @bp.get("/facilities/<layer>")
@@ -72,12 +87,11 @@ def nearest():
     given_crs = parse_crs(request.args.get("crs"))
     output_crs = parse_crs(request.args.get("out_crs", given_crs), "out_crs")
     n = integer("n", 5, 1, MAX_NEAREST)
-    lon, lat = number("lon", -180, 180), number("lat", -90, 90)
-    wgs_lon, wgs_lat = crs.convert(lon, lat, given_crs, crs.WGS84)
+    lon, lat, wgs_lon, wgs_lat = service_point(given_crs)
     out_lon, out_lat = crs.convert(lon, lat, given_crs, output_crs)
     filters = {k: v for k, v in request.args.items() if k not in own}
     keep = (lambda frame: filter_mask(spec, frame, filters)) if filters else None
-    frame, found = find_nearest(context.store(), spec.id, float(wgs_lon), float(wgs_lat), n, keep)
+    frame, found = find_nearest(context.store(), spec.id, wgs_lon, wgs_lat, n, keep)
     rows = frame.iloc[[r for r, _ in found]]
     results = [{"distance_m": round(d, 1), "feature": f}
                for (_, d), f in zip(found, features(spec, rows, output_crs))]

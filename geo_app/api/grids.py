@@ -5,12 +5,12 @@ import geopandas as gpd
 from flask import jsonify, request
 from shapely.geometry import Point
 
-from .. import context, crs
+from .. import context
 from ..errors import BadParameter, check_params
 from ..features import features, parse_crs
 from ..pipeline import GRID_STATS_TABLE
 from . import bp
-from .facilities import number
+from .facilities import service_point
 
 
 def _grid_spec():
@@ -21,10 +21,9 @@ def _grid_spec():
 def grid_at():
     check_params(request.args, {"lon", "lat", "crs"})
     given_crs = parse_crs(request.args.get("crs"))
-    lon, lat = number("lon", -180, 180), number("lat", -90, 90)
-    x, y = crs.convert(lon, lat, given_crs, crs.WGS84)
+    lon, lat, x, y = service_point(given_crs)
     spec = _grid_spec()
-    point = Point(float(x), float(y))
+    point = Point(x, y)
     hit = context.store().read(spec.id, bbox=(point.x, point.y, point.x, point.y))
     if hit.empty:
         raise BadParameter("lon/lat", f"no grid-patrol area contains ({lon:g}, {lat:g}) in {given_crs}", status=404)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 
 from .. import context
 from ..errors import BadParameter, check_params
@@ -45,8 +45,14 @@ def _respond(body: dict, mimetype: str = JSON) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), mimetype=mimetype)
 
 
+def _href(endpoint: str, **values) -> str:
+    """PUBLIC_BASE_URL + path when the setting is given, else the path alone (a reference relative to the
+    document, RFC 3986); never built from the request's Host header, which any client can set."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _link(endpoint: str, rel: str, mimetype: str, title: str = "", **values) -> dict:
-    link = {"href": url_for(endpoint, _external=True, **values), "rel": rel, "type": mimetype}
+    link = {"href": _href(endpoint, **values), "rel": rel, "type": mimetype}
     if title:
         link["title"] = title
     return link
@@ -180,7 +186,7 @@ def tile_matrix_set(tms_id: str):
 
 
 def _tileset(spec) -> dict:
-    template = url_for("ogc.collection", _external=True, collection_id=spec.id) + \
+    template = _href("ogc.collection", collection_id=spec.id) + \
         f"/tiles/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
     return {
         "title": f"{spec.title_zh} {spec.title_en}", "dataType": "vector", "tileMatrixSetURI": TMS_URI,
@@ -248,5 +254,5 @@ def openapi():
             "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "GeoJSON Feature"}, "404": {"description": "no such feature"}}}}
     doc = {"openapi": "3.0.3", "info": {"title": "Suzhou city-management OGC API - Features", "version": "1.0"},
-           "servers": [{"url": url_for("ogc.landing", _external=True).rstrip("/")}], "paths": paths}
+           "servers": [{"url": _href("ogc.landing").rstrip("/")}], "paths": paths}
     return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/vnd.oai.openapi+json;version=3.0")

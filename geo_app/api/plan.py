@@ -15,6 +15,8 @@ from shapely.geometry import shape
 from .. import context, scenarios
 from ..auth import requires
 from ..errors import BadParameter, check_params
+from ..features import parse_number, parse_whole
+from ..security.text import clean_name
 from ..siting import Limits, SitingError, SitingRequest, coverage, solve
 from . import bp
 
@@ -27,10 +29,9 @@ def _number(name: str, low: float, high: float, integer: bool = False):
     text = request.values.get(name)
     if text in (None, ""):
         return None
-    try:
-        value = int(text) if integer else float(text)
-    except ValueError:
-        raise BadParameter(name, f"{text!r} is not a {'whole ' if integer else ''}number") from None
+    if integer:
+        return parse_whole(name, text, low, high)
+    value = parse_number(name, text)
     if not low <= value <= high:
         raise BadParameter(name, f"{value:g} is outside {low:g}..{high:g}")
     return value
@@ -110,7 +111,7 @@ def _export(result: dict, fmt: str, name: str):
         table = frame.assign(lon=frame.geometry.x.round(7), lat=frame.geometry.y.round(7)).drop(columns="geometry")
         buffer = io.StringIO()
         table.to_csv(buffer, index=False)
-        return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+        return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{name}.gpkg"
@@ -161,9 +162,7 @@ def scenario_save():
     unknown = sorted(set(request.form) - PARAMS - {"name"})
     if unknown:
         raise BadParameter(unknown[0], f"unknown field; give name and {', '.join(sorted(PARAMS))}")
-    name = (request.form.get("name") or "").strip()
-    if not name or len(name) > 100:
-        raise BadParameter("name", "give a name of 1 to 100 characters")
+    name = clean_name("name", request.form.get("name"))
     result = run(parse_request())
     scenario_id = scenarios.save(context.store(), name, result, owner=current_user.name)
     return jsonify({"id": scenario_id, "name": name}), 201

@@ -13,8 +13,9 @@ import pandas as pd
 
 from .. import crs as crs_mod
 from ..catalog import LayerSpec
+from .land import Water, refuse_points_on_water
 from .problems import Collector, ImportFailed, Problem
-from .readers import FORMATS, detect_format, read_source
+from .readers import FORMATS, check_encoding, detect_format, read_source
 from .validate import check_unique_ids, checked_geometries, to_frame, typed_properties
 
 __all__ = ["ImportFailed", "Problem", "Imported", "read_layer_file", "derive_fields", "FORMATS"]
@@ -37,16 +38,23 @@ class Imported:
 
 def read_layer_file(spec: LayerSpec, path: Path | str, *, crs: str | None = None, fmt: str | None = None,
                     max_bytes: int, extent=None, districts: gpd.GeoDataFrame | None = None,
-                    source_label: str | None = None) -> Imported:
+                    source_label: str | None = None, encoding: str | None = None,
+                    water: Water | None = None) -> Imported:
     """Read, validate and convert one source file for `spec`. `extent` (WGS-84 minx, miny, maxx, maxy) bounds
     where features may lie; `districts` (the units layer) gives the derived `adcode`; `source_label` fills the
-    `source` field of features whose file has no such column."""
+    `source` field of features whose file has no such column; `encoding` names the text encoding (otherwise
+    UTF-8 or GB18030); points on `water` are refused."""
     path = Path(path)
     log = Collector(path.name)
     try:
         declared = crs_mod.normalise_crs(crs or "WGS84")
     except crs_mod.UnknownCRS as exc:
         log.fail(str(exc), field="crs")
+    if encoding:
+        encoding = check_encoding(encoding, log)
+    if path.is_symlink():
+        # Refused before reading: an error message must not show a line of a file the link points at.
+        log.fail("is a symbolic link: give the file itself")
     if not path.is_file():
         log.fail("no such file")
     fmt = fmt or detect_format(path)
@@ -58,7 +66,7 @@ def read_layer_file(spec: LayerSpec, path: Path | str, *, crs: str | None = None
     if size > max_bytes:
         log.fail(f"the file is {size / 1e6:.1f} MB, over the import limit of {max_bytes / 1e6:.1f} MB"
                  " (setting MAX_IMPORT_BYTES)")
-    raw = read_source(path, fmt, declared, log)
+    raw = read_source(path, fmt, declared, log, max_bytes=max_bytes, encoding=encoding)
     if not raw.records:
         log.fail("the file holds no features")
     rows = typed_properties(spec, raw, log, {"source": source_label} if source_label else None)
@@ -66,6 +74,8 @@ def read_layer_file(spec: LayerSpec, path: Path | str, *, crs: str | None = None
     geometries = checked_geometries(spec, raw, extent, log)
     log.raise_if_any()
     frame = to_frame(spec, rows, geometries, raw.crs)
+    if water is not None:
+        refuse_points_on_water(frame.geometry, water, log, [r.where for r in raw.records])
     frame = derive_fields(spec, frame, districts, log, [r.where for r in raw.records])
     log.raise_if_any()
     return Imported(spec.id, frame, path.name, fmt, raw.crs, raw.encoding, log.warnings)

@@ -2,13 +2,16 @@
 
 Formats: GeoJSON; CSV with lon/lat (or x/y, or WKT) columns; GeoPackage; zipped or plain Shapefile; and a GBFS
 `station_information.json`. Text is read as UTF-8 (with or without BOM) or, failing that, GB18030 (a superset of
-GBK, which Chinese office software often writes). Nothing here validates fields: see validate.py.
+GBK, which Chinese office software often writes), unless the import names the encoding. Nothing here validates
+fields: see validate.py.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,25 +49,37 @@ def detect_format(path: Path) -> str:
     return {".csv": "csv", ".txt": "csv", ".gpkg": "gpkg", ".zip": "shapefile", ".shp": "shapefile"}.get(suffix, "")
 
 
-def decode(data: bytes, log: Collector) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "gb18030"):
+def check_encoding(name: str, log: Collector) -> str:
+    """The codec name for an --encoding option (big5, gbk, utf-16, ...), or a problem naming the option."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        log.fail(f"unknown text encoding {name!r}: give one such as utf-8, gb18030, big5 or utf-16", field="encoding")
+
+
+def decode(data: bytes, log: Collector, encoding: str | None = None) -> tuple[str, str]:
+    for candidate in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
         try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    log.fail("cannot decode the text as UTF-8 or GBK/GB18030")
+            return data.decode(candidate), candidate
+        except UnicodeDecodeError as exc:
+            if encoding:
+                log.fail(f"cannot decode the text as {encoding} at byte {exc.start}: give the file's encoding"
+                         " with --encoding", field="encoding")
+    log.fail("cannot decode the text as UTF-8 or GBK/GB18030: give the file's encoding with --encoding")
 
 
-def _load_json(data: bytes, log: Collector) -> tuple[object, str]:
-    text, encoding = decode(data, log)
+def _load_json(data: bytes, log: Collector, encoding: str | None) -> tuple[object, str]:
+    text, encoding = decode(data, log, encoding)
     try:
         return json.loads(text), encoding
     except json.JSONDecodeError as exc:
         log.fail(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+    except RecursionError:
+        log.fail("the JSON is nested too deeply to read (arrays or objects inside each other thousands of times)")
 
 
-def read_geojson(data: bytes, declared_crs: str, log: Collector) -> RawLayer:
-    doc, encoding = _load_json(data, log)
+def read_geojson(data: bytes, declared_crs: str, log: Collector, text_encoding: str | None = None) -> RawLayer:
+    doc, encoding = _load_json(data, log, text_encoding)
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
@@ -76,6 +91,9 @@ def read_geojson(data: bytes, declared_crs: str, log: Collector) -> RawLayer:
             log.add("not a GeoJSON Feature object", where)
             continue
         props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            log.add(f"properties is {_json_kind(props)}, not an object of name: value pairs", where, "properties")
+            props = {}
         if "id" in feature and "id" not in props:
             props = dict(props, id=feature["id"])
         geometry = None
@@ -84,10 +102,16 @@ def read_geojson(data: bytes, declared_crs: str, log: Collector) -> RawLayer:
         else:
             try:
                 geometry = shape(feature["geometry"])
-            except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException) as exc:
-                log.add(f"unreadable geometry: {exc}", where, "geometry")
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
+                    shapely.errors.GEOSException) as exc:
+                log.add(f"unreadable geometry: {exc or type(exc).__name__}", where, "geometry")
         records.append(Record(where, props, geometry))
     return RawLayer(records, declared_crs, encoding)
+
+
+def _json_kind(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
 
 
 def _pick(header: list[str], names: tuple) -> str | None:
@@ -95,8 +119,8 @@ def _pick(header: list[str], names: tuple) -> str | None:
     return next((lowered[n] for n in names if n in lowered), None)
 
 
-def read_csv(data: bytes, declared_crs: str, log: Collector) -> RawLayer:
-    text, encoding = decode(data, log)
+def read_csv(data: bytes, declared_crs: str, log: Collector, text_encoding: str | None = None) -> RawLayer:
+    text, encoding = decode(data, log, text_encoding)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
@@ -139,6 +163,18 @@ def read_csv(data: bytes, declared_crs: str, log: Collector) -> RawLayer:
     return RawLayer(records, declared_crs, encoding)
 
 
+def check_zip(path: Path, max_bytes: int, log: Collector) -> None:
+    """Refuse a zip that unpacks to more than the import limit (a zip bomb) before GDAL opens it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        log.fail(f"not a readable zip file: {exc}")
+    if unpacked > max_bytes:
+        log.fail(f"the zip unpacks to {unpacked / 1e6:.1f} MB, over the import limit of {max_bytes / 1e6:.1f} MB"
+                 " (setting MAX_IMPORT_BYTES)")
+
+
 def read_ogr(path: Path, declared_crs: str, log: Collector) -> RawLayer:
     """GeoPackage or Shapefile (plain or zipped) through GDAL. The file's own CRS wins, except that a declared
     GCJ-02 / BD-09 says its lon/lat carry that offset (GDAL cannot know it)."""
@@ -152,7 +188,10 @@ def read_ogr(path: Path, declared_crs: str, log: Collector) -> RawLayer:
     file_crs = gdf.crs.to_string() if gdf.crs is not None else None
     source_crs = declared_crs
     if file_crs and declared_crs not in (crs_mod.GCJ02, crs_mod.BD09):
-        source_crs = crs_mod.normalise_crs(gdf.crs.to_string()) if gdf.crs.to_epsg() else declared_crs
+        try:
+            source_crs = crs_mod.normalise_crs(gdf.crs.to_string()) if gdf.crs.to_epsg() else declared_crs
+        except crs_mod.UnknownCRS as exc:
+            log.fail(f"the file's coordinate system: {exc}", field="crs")
         if gdf.crs.to_epsg() is None:
             log.warn(f"the file's CRS has no EPSG code; taking the declared {declared_crs}")
     props_frame = gdf.drop(columns=gdf.geometry.name)
@@ -165,15 +204,20 @@ def read_ogr(path: Path, declared_crs: str, log: Collector) -> RawLayer:
     return RawLayer(records, source_crs)
 
 
-def read_gbfs_station_information(data: bytes, declared_crs: str, log: Collector) -> RawLayer:
+def read_gbfs_station_information(data: bytes, declared_crs: str, log: Collector,
+                                  text_encoding: str | None = None) -> RawLayer:
     """GBFS station_information.json (v1-v3): data.stations[] with station_id, name, lat, lon, capacity."""
-    doc, encoding = _load_json(data, log)
-    stations = doc.get("data", {}).get("stations") if isinstance(doc, dict) else None
+    doc, encoding = _load_json(data, log, text_encoding)
+    body = doc.get("data") if isinstance(doc, dict) else None
+    stations = body.get("stations") if isinstance(body, dict) else None
     if not isinstance(stations, list):
         log.fail("not a GBFS station_information.json: no data.stations list")
     records = []
     for i, station in enumerate(stations, start=1):
         where = f"station {i}"
+        if not isinstance(station, dict):
+            log.add(f"is {_json_kind(station)}, not a station object", where)
+            continue
         name = station.get("name")
         if isinstance(name, list):   # GBFS v3 localised strings: [{"text": ..., "language": ...}]
             name = next((n.get("text") for n in name if isinstance(n, dict)), None)
@@ -188,9 +232,12 @@ def read_gbfs_station_information(data: bytes, declared_crs: str, log: Collector
     return RawLayer(records, declared_crs, encoding)
 
 
-def read_source(path: Path, fmt: str, declared_crs: str, log: Collector) -> RawLayer:
+def read_source(path: Path, fmt: str, declared_crs: str, log: Collector, *, max_bytes: int,
+                encoding: str | None = None) -> RawLayer:
     if fmt in ("gpkg", "shapefile"):
+        if zipfile.is_zipfile(path):
+            check_zip(path, max_bytes, log)
         return read_ogr(path, declared_crs, log)
     data = path.read_bytes()
     reader = {"geojson": read_geojson, "csv": read_csv, "gbfs": read_gbfs_station_information}[fmt]
-    return reader(data, declared_crs, log)
+    return reader(data, declared_crs, log, encoding)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +12,7 @@ import shapely
 from .. import crs as crs_mod
 from .. import hours
 from ..catalog import FieldSpec, LayerSpec
+from ..security.text import text_problem
 from .problems import Collector
 from .readers import RawLayer
 
@@ -26,8 +28,22 @@ def _is_empty(value) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _mis_decoded(text: str, encoding: str | None) -> str | None:
+    """Why `text` looks decoded with the wrong encoding (private-use or replacement characters), or None."""
+    for char in text:
+        if char == "\ufffd" or unicodedata.category(char) == "Co":
+            kind = "the replacement character" if char == "\ufffd" else "a private-use character"
+            return (f"holds {kind} U+{ord(char):04X}: the text looks decoded with the wrong encoding"
+                    f"{f' ({encoding})' if encoding else ''}; give the file's encoding with --encoding"
+                    " (for example --encoding big5 for traditional-Chinese files)")
+    return None
+
+
 def coerce(spec: FieldSpec, value):
     """The value as the field's type; ValueError with a reason a person can act on."""
+    if isinstance(value, (dict, list, tuple)):
+        raise ValueError(f"a nested value ({'an object' if isinstance(value, dict) else 'a list'}) where a single"
+                         " value belongs")
     if spec.type == "string":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -116,12 +132,17 @@ def typed_properties(spec: LayerSpec, raw: RawLayer, log: Collector, fill: dict 
             except ValueError as exc:
                 log.add(f"wrong type ({f.type}): {exc}", record.where, f.name)
                 continue
-            reason = check_value(f, value)
+            reason = _text_reason(value, raw.encoding) if isinstance(value, str) else None
+            reason = reason or check_value(f, value)
             if reason:
                 log.add(reason, record.where, f.name)
             row[f.name] = value
         rows.append(row)
     return rows
+
+
+def _text_reason(text: str, encoding: str | None) -> str | None:
+    return _mis_decoded(text, encoding) or text_problem(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
 
 
 def check_unique_ids(spec: LayerSpec, raw: RawLayer, rows: list[dict], log: Collector) -> None:
@@ -144,7 +165,7 @@ def _inside(bounds, extent) -> bool:
 def checked_geometries(spec: LayerSpec, raw: RawLayer, extent, log: Collector) -> list:
     """Geometries in the source CRS after type, emptiness, validity and extent checks (None where refused)."""
     out = []
-    repaired = []
+    repaired, flattened = [], []
     extent_in_source = None
     if extent is not None:
         x, y = crs_mod.convert(np.array([extent[0], extent[2]]), np.array([extent[1], extent[3]]),
@@ -155,10 +176,17 @@ def checked_geometries(spec: LayerSpec, raw: RawLayer, extent, log: Collector) -
         if geom is None:
             out.append(None)
             continue
+        if not np.isfinite(shapely.get_coordinates(geom, include_z=shapely.has_z(geom))).all():
+            log.add("coordinates are not finite numbers (NaN or infinity)", record.where, "geometry")
+            out.append(None)
+            continue
         if geom.is_empty:
             log.add("empty geometry", record.where, "geometry")
             out.append(None)
             continue
+        if shapely.has_z(geom):
+            geom = shapely.force_2d(geom)
+            flattened.append(record.where)
         if not spec.accepts(geom.geom_type):
             log.add(f"wrong geometry type {geom.geom_type}: layer {spec.id} takes {spec.geometry_type}",
                     record.where, "geometry")
@@ -188,6 +216,9 @@ def checked_geometries(spec: LayerSpec, raw: RawLayer, extent, log: Collector) -
             out.append(None)
             continue
         out.append(geom)
+    if flattened:
+        log.warn(f"3-D coordinates: the height (z) was dropped from {len(flattened)} features "
+                 f"({', '.join(flattened[:10])}{', ...' if len(flattened) > 10 else ''})")
     if repaired:
         log.warn(f"repaired {len(repaired)} invalid geometries with make_valid: {'; '.join(repaired[:10])}")
     return out

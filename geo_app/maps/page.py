@@ -2,8 +2,6 @@
 the figure, then place its header, html and script parts in our own Jinja template)."""
 from __future__ import annotations
 
-import json
-
 import folium
 from folium import plugins
 from folium.elements import JSCSSMixin
@@ -12,6 +10,8 @@ from markupsafe import Markup
 
 from .. import context, i18n
 from ..errors import BadParameter
+from ..features import parse_number, parse_whole
+from ..security.headers import with_nonce
 from .basemaps import Basemap, available
 
 SUZHOU_CENTRE = (31.30, 120.62)   # lat, lon (WGS-84) for Leaflet
@@ -56,7 +56,21 @@ class ClusterAssets(JSCSSMixin):
         self.default_css = list(plugins.MarkerCluster.default_css)
 
 
+def check_view() -> None:
+    """The view every map page keeps in its URL: center=lon,lat and zoom (set by common.js)."""
+    center, zoom = request.args.get("center"), request.args.get("zoom")
+    if center is not None:
+        parts = center.split(",")
+        if len(parts) != 2:
+            raise BadParameter("center", "give lon,lat, e.g. center=120.62,31.30")
+        for part in parts:
+            parse_number("center", part)
+    if zoom is not None:
+        parse_whole("zoom", zoom, 0, 22)
+
+
 def render_map_page(template: str, fmap: folium.Map, config: dict, **values) -> str:
+    check_view()
     root = fmap.get_root()
     root.render()
     basemap = values.pop("basemap")
@@ -64,9 +78,8 @@ def render_map_page(template: str, fmap: folium.Map, config: dict, **values) -> 
               "strings": i18n.strings(), **config}
     return render_template(
         template,
-        map_header=Markup(root.header.render()), map_html=Markup(root.html.render()),
-        map_script=Markup(root.script.render()),
-        page_config=Markup(json.dumps(config, ensure_ascii=False).replace("</", "<\\/")),
+        map_header=Markup(with_nonce(root.header.render())), map_html=Markup(root.html.render()),
+        map_script=Markup(root.script.render()), page_config=config,
         basemap=basemap, basemaps=basemaps(), demo=_has_demo(), **values)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from ..errors import BadParameter
+from ..features import parse_whole
 from .page import chosen_basemap, layer_summary, new_map, render_map_page
 
 LAYERS = ["toilets", "bike_stations", "parking_lots", "street_parking", "refuse_stations"]
@@ -33,8 +34,8 @@ def _state() -> dict:
             given = request.args.get(f"{layer}.{param}")
             if given is None:
                 continue
-            if control == "number" and not given.isdigit():
-                raise BadParameter(f"{layer}.{param}", f"{given!r} is not a whole number")
+            if control == "number":
+                parse_whole(f"{layer}.{param}", given, 0, 10**9)
             if control == "check" and given != value:
                 raise BadParameter(f"{layer}.{param}", f"{given!r}: the only value is {value}")
             filters[f"{layer}.{param}"] = given

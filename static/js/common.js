@@ -77,6 +77,11 @@
     if (Number.isFinite(lng) && Number.isFinite(lat)) map.setView([lat, lng], zoom);
   }
 
+  // Choosing in a <select data-autosubmit> submits its form (no inline handlers: the CSP forbids them).
+  for (const node of document.querySelectorAll("select[data-autosubmit]")) {
+    node.addEventListener("change", () => node.form.submit());
+  }
+
   const select = document.getElementById("basemap-select");
   if (select) {
     select.addEventListener("change", function () {
