@@ -11,6 +11,7 @@ import pyogrio
 import pytest
 from scipy.spatial.distance import cdist
 from shapely.geometry import Point, box
+from shapely.ops import unary_union
 from spopt.locate import LSCP, MCLP
 
 from geo_app import crs, siting
@@ -101,13 +102,28 @@ def brute_force_share(layers, origin, sites_lonlat, radius, spacing=100.0):
     return 100 * covered / len(points)
 
 
+def exact_share(layers, origin, sites_lonlat, radius):
+    """Share of the district's area within `radius` of an existing or proposed facility: fine circles (256
+    vertices), the published coordinates, nothing of the service's own code but the CRS conversion."""
+    ox, oy = origin
+    square = box(ox, oy, ox + 3000, oy + 3000)
+    existing = crs.metric(layers["toilets"]).geometry.tolist()
+    proposed = [Point(*(float(v) for v in crs.convert(lon, lat, "WGS84", "EPSG:4549"))) for lon, lat in sites_lonlat]
+    circles = unary_union([f.buffer(radius, quad_segs=64) for f in existing + proposed])
+    return 100 * circles.intersection(square).area / square.area
+
+
 def test_existing_facilities_are_kept_and_counted(tmp_path):
     layers, origin = synthetic_layers(existing_xy=[(500, 500), (2500, 2500)])
     result = siting.solve(SitingRequest("toilets", ("999999",), k=2), layers, Standards(), LIMITS)
     sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
     assert len(sites) == 2
-    assert result["coverage"]["before_pct"] == pytest.approx(brute_force_share(layers, origin, [], RADIUS), abs=0.01)
-    assert result["coverage"]["after_pct"] == pytest.approx(brute_force_share(layers, origin, sites, RADIUS), abs=0.01)
+    # measured exactly on geometry (two whole circles of 420 m in 9 km²), reproducible from the coordinates
+    assert result["coverage"]["before_pct"] == pytest.approx(200 * np.pi * RADIUS ** 2 / 9e6, abs=0.03)
+    assert result["coverage"]["before_pct"] == pytest.approx(exact_share(layers, origin, [], RADIUS), abs=0.03)
+    assert result["coverage"]["after_pct"] == pytest.approx(exact_share(layers, origin, sites, RADIUS), abs=0.03)
+    assert "measured exactly" in result["method"] and "lattice" in result["method"]
+    assert result["coverage"]["measure"] == "patrolled_area"
     existing = crs.metric(layers["toilets"]).geometry
     for lon, lat in sites:                       # a new site never duplicates an existing one's reach
         x, y = crs.convert(lon, lat, "WGS84", "EPSG:4549")
@@ -119,18 +135,41 @@ def test_existing_facilities_are_kept_and_counted(tmp_path):
 def test_lscp_reaches_full_coverage_when_feasible():
     layers, origin = synthetic_layers(existing_xy=[(1500, 1500)])
     result = siting.solve(SitingRequest("toilets", ("999999",), target_pct=100, spacing_m=200), layers, Standards(), LIMITS)
-    assert result["coverage"]["after_pct"] == 100.0
     sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
-    assert brute_force_share(layers, origin, sites, RADIUS) == 100.0
+    assert brute_force_share(layers, origin, sites, RADIUS) == 100.0      # every lattice point: what was optimised
+    # the area between lattice points is measured as it is, not rounded up to the target
+    assert result["coverage"]["after_pct"] == pytest.approx(exact_share(layers, origin, sites, RADIUS), abs=0.03)
+    assert 99 < result["coverage"]["after_pct"] <= 100
 
 
 def test_target_coverage_takes_the_fewest_sites():
-    layers, _ = synthetic_layers()
+    layers, origin = synthetic_layers()
     result = siting.solve(SitingRequest("toilets", ("999999",), target_pct=50, spacing_m=200), layers, Standards(), LIMITS)
-    k = len(result["sites"]["features"])
-    assert result["coverage"]["after_pct"] >= 50
-    fewer = siting.solve(SitingRequest("toilets", ("999999",), k=k - 1, spacing_m=200), layers, Standards(), LIMITS)
-    assert fewer["coverage"]["after_pct"] < 50
+    sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
+    assert brute_force_share(layers, origin, sites, RADIUS) >= 50
+    fewer = siting.solve(SitingRequest("toilets", ("999999",), k=len(sites) - 1, spacing_m=200), layers, Standards(), LIMITS)
+    assert brute_force_share(layers, origin, [f["geometry"]["coordinates"] for f in fewer["sites"]["features"]], RADIUS) < 50
+
+
+def test_gains_are_measured_on_geometry_and_add_up():
+    """A coarse candidate lattice (400 m) still reports gains no larger than one circle, summing to the rise."""
+    layers, origin = synthetic_layers(existing_xy=[(1500, 1500)])
+    result = siting.solve(SitingRequest("toilets", ("999999",), k=5, spacing_m=400), layers, Standards(), LIMITS)
+    features = result["sites"]["features"]
+    adds = [f["properties"]["adds_km2_or_weight"] for f in features]
+    assert len(adds) == 5 and all(0 < a <= np.pi * RADIUS ** 2 / 1e6 for a in adds)
+    assert adds == sorted(adds, reverse=True)
+    rise = result["coverage"]["after_pct"] - result["coverage"]["before_pct"]
+    assert sum(f["properties"]["adds_pct"] for f in features) == pytest.approx(rise, abs=0.05)
+    # each gain is what its circle adds to the existing facility and the sites numbered before it
+    ox, oy = origin
+    square = box(ox, oy, ox + 3000, oy + 3000)
+    points = [Point(ox + 1500, oy + 1500)] + [Point(*(float(v) for v in crs.convert(*f["geometry"]["coordinates"], "WGS84", "EPSG:4549")))
+                                              for f in features]
+    for n, f in enumerate(features, start=1):
+        before = unary_union([p.buffer(RADIUS, quad_segs=64) for p in points[:n]]).intersection(square).area
+        after = unary_union([p.buffer(RADIUS, quad_segs=64) for p in points[:n + 1]]).intersection(square).area
+        assert f["properties"]["adds_km2_or_weight"] == pytest.approx((after - before) / 1e6, abs=2e-4)
 
 
 def test_infeasible_full_coverage_says_how_far_it_can_go():
