@@ -23,6 +23,14 @@ DEFAULTS = {
     "SITING_MAX_DEMAND": 20000,
     "SITING_MAX_CANDIDATES": 10000,
     "SITING_DEMAND_SPACING_M": 100,
+    # Siting runs as jobs: the candidate lattice points a run may build (refused beforehand beyond it), the memory
+    # one run may use, how many run at once across all worker processes (more get 503 with Retry-After), where
+    # job state is kept (files, shared by the worker processes) and how long a finished job is kept.
+    "SITING_MAX_LATTICE": 250_000,
+    "SITING_MAX_MEMORY_MB": 2048,
+    "SITING_MAX_RUNNING": 2,
+    "JOBS_DIR": "",                   # empty: a folder `jobs` beside the store file (instance/jobs)
+    "SITING_JOB_KEEP_S": 86_400,
 }
 
 DOCUMENTED = {
@@ -35,4 +43,9 @@ DOCUMENTED = {
     "SITING_MAX_DEMAND": "demand points a siting run solves at most (more are aggregated)",
     "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
+    "SITING_MAX_LATTICE": "candidate lattice points a siting run may build; a larger run is refused (422) beforehand, naming the smallest spacing allowed",
+    "SITING_MAX_MEMORY_MB": "memory (address space) one siting run may use, in MB, the solver included",
+    "SITING_MAX_RUNNING": "siting runs at once across all worker processes; more get 503 with Retry-After",
+    "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside the store file)",
+    "SITING_JOB_KEEP_S": "how long a finished siting job (and its result) is kept, in seconds",
 }

@@ -11,7 +11,11 @@ each weighing its cell's area; or over the whole district polygons; or the featu
 weight column (a population layer imported like any other). Candidates are a lattice inside the demand area, or
 the points of an imported candidate layer. Everything is measured in EPSG:4549 metres.
 
-Runs stay bounded: demand already covered by existing facilities is set aside first (with existing facilities
+The lattice serves the optimisation only: the figures of a result (coverage before and after, each site's gain)
+are measured exactly on geometry once the sites are chosen (siting_report.py).
+
+Runs stay bounded: `estimate` sizes a run from areas and spacings before anything is built and refuses a
+candidate lattice beyond the budget (naming the smallest spacing allowed); demand already covered by existing facilities is set aside first (with existing facilities
 fixed, maximising total coverage is the same as maximising the coverage of the rest), candidates that reach no
 uncovered demand are dropped, and when the rest is still too large the demand is aggregated and the candidate
 lattice thinned. Each simplification is reported with the result.
@@ -186,6 +190,11 @@ def _candidates(request: SitingRequest, layers: dict, areas: dict | None):
     points = crs.metric(frame).geometry.representative_point()
     inside = points[points.within(shapely.union_all(districts_m.geometry.values))]
     return np.column_stack([inside.x, inside.y]) if len(inside) else np.empty((0, 2))
+
+
+def needed_layers(request: SitingRequest, units_layer: str) -> set[str]:
+    """The store layers a run reads."""
+    return {units_layer, request.layer, "grids", request.demand.partition(":")[0], request.candidates}
 
 
 def _quiet(stage: str) -> None:
