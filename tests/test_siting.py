@@ -305,9 +305,11 @@ def test_weighted_demand_from_a_layer_is_aggregated_when_too_large():
 def test_demand_weighted_coverage_without_siting(client, store):
     stats = store.read("district_stats").set_index("code")
     by_area = client.get("/api/plan/coverage?type=toilets&districts=320508&demand=area").get_json()
-    # a 100 m lattice over the whole district against the exact polygon computation of the statistics
-    assert by_area["coverage"]["before_pct"] == pytest.approx(stats.loc["320508", "toilets_coverage_pct"], abs=0.5)
+    # measured on geometry like the statistics: the same figure, named for the same thing
+    assert by_area["coverage"]["before_pct"] == pytest.approx(stats.loc["320508", "toilets_district_area_coverage_pct"], abs=0.011)
+    assert by_area["coverage"]["measure"] == "district_area"
     patrolled = client.get("/api/plan/coverage?type=toilets&districts=320508,高新区").get_json()["coverage"]
+    assert patrolled["measure"] == "patrolled_area" and "patrolled area" in patrolled["measures"]
     assert [d["code"] for d in patrolled["districts"]] == ["320508", "320505"]
     run = client.get("/api/plan/sites?type=toilets&districts=320508&k=1").get_json()
     assert run["coverage"]["districts"][0]["before_pct"] == patrolled["districts"][0]["before_pct"]

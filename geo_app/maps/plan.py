@@ -24,7 +24,7 @@ def plan_page() -> str:
     stats = context.store().read("district_stats").set_index("code")
     name = "name_en" if i18n.lang() == "en" else "name_zh"
     rows = [{"code": r["adcode"], "name": stats.loc[r["adcode"], name], "radius_m": r["radius_m"],
-             "coverage_pct": r["coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
+             "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
             for _, r in coverage.iterrows()]
     fmap = new_map(basemap, zoom=12)
     district_outlines(basemap, None).add_to(fmap)
