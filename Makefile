@@ -1,15 +1,20 @@
-# make run   : set up a fresh machine (venv, dependencies, store) and serve on http://127.0.0.1:$(PORT)
-# make test  : set up and run the whole test suite
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-PORT   ?= 5000
-STORE  ?= instance/suzhou.gpkg
+# make run      : set up a fresh machine (venv, dependencies, store) and serve on http://127.0.0.1:$(PORT)
+# make test     : set up and run the whole test suite (GeoPackage and PostGIS)
+# make postgis  : install and start a local PostgreSQL + PostGIS, create the database and load it; then
+#                 GEO_APP_STORE=$(PG_URL) make run
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT    ?= 5000
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+STORE   ?= instance/suzhou.gpkg
+PG_URL  ?= postgresql://geo_app:geo_app@127.0.0.1:5432/suzhou
+# The store is GEO_APP_STORE when set (a path or a postgresql:// URL), else STORE.
+ifeq ($(origin GEO_APP_STORE), undefined)
 export GEO_APP_STORE := $(abspath $(STORE))
+endif
 
-LAYER_FILES := $(shell find layers -type f)
-
-.PHONY: run test store setup demo districts benchmark clean browser
+.PHONY: run test store setup demo districts benchmark clean browser postgis postgis-server
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,17 +30,36 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/activate
 
 setup: $(VENV)/.runtime
 
-$(STORE): $(VENV)/.runtime $(LAYER_FILES) $(wildcard geo_app/*.py geo_app/*/*.py)
-	$(BIN)/flask --app geo_app build-store
-
-store: $(STORE)
+# The store is the record: created and seeded from layers/ only when there is none; otherwise only the pending
+# schema migrations are applied. A deployment (new code, `make run`) never rebuilds it.
+store: $(VENV)/.runtime
+	$(BIN)/flask --app geo_app store-init
 
 run: store
-	@echo "serving on http://127.0.0.1:$(PORT)"
-	$(BIN)/waitress-serve --host 127.0.0.1 --port $(PORT) --call geo_app:create_app
+	@echo "serving on http://127.0.0.1:$(PORT) with $(WORKERS) worker processes (store: $$($(BIN)/python -c 'import os; from geo_app.store import open_store; print(open_store(os.environ["GEO_APP_STORE"]))'))"
+	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'geo_app:create_app()'
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser postgis-server
 	$(BIN)/python -m pytest
+
+# A local PostgreSQL 15 + PostGIS 3 (Debian packages; installed when missing and run as root), started, with a
+# role geo_app (password geo_app, may create databases: the tests make throw-away ones) and a database suzhou.
+postgis-server:
+	@command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/share/postgresql/15/extension ] && \
+	  ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null; \
+	  else echo "PostgreSQL + PostGIS are missing: sudo apt-get install postgresql-15 postgresql-15-postgis-3"; exit 1; fi; }
+	@pg_lsclusters -h | grep -q '^15 *main' || pg_createcluster 15 main >/dev/null
+	@pg_lsclusters -h | grep -q '^15 *main .*online' || pg_ctlcluster 15 main start
+	@runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'geo_app'" | grep -q 1 || \
+	  runuser -u postgres -- psql -qc "CREATE ROLE geo_app LOGIN CREATEDB PASSWORD 'geo_app'"
+	@runuser -u postgres -- psql -qd template1 -c "CREATE EXTENSION IF NOT EXISTS postgis"
+	@runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'suzhou'" | grep -q 1 || \
+	  runuser -u postgres -- createdb -O geo_app suzhou
+
+postgis: postgis-server $(VENV)/.runtime
+	GEO_APP_STORE=$(PG_URL) $(BIN)/flask --app geo_app store-init
+	@echo "serve it with: GEO_APP_STORE=$(PG_URL) make run"
 
 # The browser tests use Debian's Chromium; as root it is installed here, otherwise they are skipped locally.
 browser:

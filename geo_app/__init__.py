@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .nearest import NearestService
+from .migrations import migrate
 from .planning import CoverageCache
 from .project import Project
 from .settings import DEFAULTS
@@ -22,10 +22,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    store = open_store(app.config["STORE"])
+    if store.exists():
+        migrate(store)     # schema changes are migrations applied at start-up, never a rebuild
     app.extensions["geo_app"] = {
         "project": Project(Path(app.config["LAYERS_DIR"])),
-        "store": open_store(app.config["STORE"]),
-        "nearest": NearestService(),
+        "store": store,
         "coverage": CoverageCache(),
     }
 

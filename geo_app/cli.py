@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 import geopandas as gpd
-import pyogrio
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import boundaries, context, demo
 from .ingest import FORMATS, ImportFailed
-from .pipeline import build_store, import_file
-from .store import StoreError
+from .migrations import migrate, pending
+from .pipeline import build_store, import_file, user_data
+from .store import StoreError, open_store
+from .store.copy import copy_store
 
 
 def init_app(app: Flask) -> None:
-    for command in (build_store_command, import_command, demo_command, districts_command, store_info_command):
+    for command in (build_store_command, store_init_command, import_command, demo_command, districts_command,
+                    store_info_command, backup_command, restore_command, copy_command):
         app.cli.add_command(command)
 
 
@@ -25,20 +28,105 @@ def _max_bytes() -> int:
     return int(current_app.config["MAX_IMPORT_BYTES"])
 
 
-@click.command("build-store")
-@with_appcontext
-def build_store_command():
-    """Build the store from layers/ (validates every source; the old store stays if anything is wrong)."""
-    store = context.store()
-    try:
-        outcome = build_store(context.project(), store, max_bytes=_max_bytes())
-    except ImportFailed as exc:
-        raise click.ClickException(str(exc)) from None
+def _report(outcome) -> None:
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     for layer, count in outcome.layers.items():
         click.echo(f"{layer:16s} {count:6d} features")
+
+
+def _backup_path(store) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return Path(current_app.config["BACKUP_DIR"]) / f"store-{stamp}.{store.backup_suffix}"
+
+
+@click.command("store-init")
+@with_appcontext
+def store_init_command():
+    """Create the store and seed it from layers/ when there is none; otherwise only apply pending migrations.
+    Never overwrites what the store holds (this is what `make run` does on every start)."""
+    store = context.store()
+    if store.exists():
+        todo = pending(store)
+        for applied in migrate(store):
+            click.echo(f"migrated: {applied}")
+        click.echo(f"the store {store} is in use: kept as it is" + ("" if todo else " (schema up to date)"))
+        return
+    try:
+        outcome = build_store(context.project(), store, max_bytes=_max_bytes())
+    except ImportFailed as exc:
+        raise click.ClickException(str(exc)) from None
+    _report(outcome)
+    click.echo(f"created {store} from layers/ in {outcome.seconds:.1f} s")
+
+
+@click.command("build-store")
+@with_appcontext
+@click.option("--force", is_flag=True, help="Rebuild even though the store holds imported layers or saved work "
+                                            "(a backup is written first; saved scenarios are kept).")
+def build_store_command(force):
+    """Rebuild the store's layers from layers/ (validates every source; the store stays as it was if anything
+    is wrong). Refuses when the store holds imported layers or saved scenarios, unless --force."""
+    store = context.store()
+    if store.exists():
+        held = user_data(store)
+        if held and not force:
+            raise click.ClickException(f"the store {store} holds {', '.join(held)}; a rebuild from layers/ would "
+                                       "overwrite imported layers. Use --force (a backup is written first).")
+        if held:
+            target = _backup_path(store)
+            store.backup(target)
+            click.echo(f"backup written to {target}")
+    try:
+        outcome = build_store(context.project(), store, max_bytes=_max_bytes(), force=force)
+    except (ImportFailed, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    _report(outcome)
     click.echo(f"built {store} in {outcome.seconds:.1f} s")
+
+
+@click.command("store-backup")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path), required=False)
+def backup_command(path):
+    """Write a consistent copy of the store while it is in use (SQLite online backup / pg_dump)."""
+    store = context.store()
+    target = path or _backup_path(store)
+    try:
+        store.backup(target)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup of {store} (version {store.version()}) written to {target}")
+
+
+@click.command("store-restore")
+@with_appcontext
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def restore_command(path):
+    """Replace the store's whole content with a backup made by store-backup."""
+    store = context.store()
+    try:
+        store.restore(path)
+        migrate(store)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {store} from {path}")
+
+
+@click.command("store-copy")
+@with_appcontext
+@click.argument("source")
+@click.argument("target")
+@click.option("--force", is_flag=True, help="Overwrite tables the target already has.")
+def copy_command(source, target, force):
+    """Copy every table of the store at SOURCE to TARGET (a .gpkg path or a postgresql:// URL, either way)."""
+    try:
+        copied = copy_store(open_store(source), open_store(target), force=force)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name, rows in copied.items():
+        click.echo(f"{name:20s} {rows:7d} rows")
+    click.echo(f"copied {len(copied)} tables from {source} to {target}")
 
 
 @click.command("import-layer")
@@ -96,11 +184,12 @@ def districts_command(city, out):
 @click.command("store-info")
 @with_appcontext
 def store_info_command():
-    """List every table of the store with its geometry type and row count (read through GDAL)."""
-    path = getattr(context.store(), "path", None)
-    if path is None or not Path(path).exists():
-        raise click.ClickException(f"no store at {path}: run `make store`")
-    for name, geometry_type in pyogrio.list_layers(path):
-        info = pyogrio.read_info(path, layer=name)
-        click.echo(json.dumps({"table": str(name), "geometry": geometry_type, "rows": int(info["features"]),
-                               "crs": info["crs"]}, ensure_ascii=False))
+    """List every table of the store with its row count, extent and version."""
+    store = context.store()
+    if not store.exists():
+        raise click.ClickException(f"no store at {store}: run `make store`")
+    click.echo(json.dumps({"store": str(store), "version": store.version(),
+                           "schema_version": int(store.meta("schema_version") or 0)}))
+    for name in store.tables():
+        click.echo(json.dumps({"table": name, "rows": store.count(name), "extent": store.extent(name),
+                               "version": store.table_version(name)}, ensure_ascii=False))

@@ -148,9 +148,3 @@ def _json_value(value):
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     return value
-
-
-def bbox_of(frame: gpd.GeoDataFrame) -> list[float] | None:
-    if frame.empty:
-        return None
-    return [round(float(v), 6) for v in np.asarray(frame.total_bounds)]

@@ -22,4 +22,4 @@ def about():
 @bp.get("/health")
 def health():
     store = context.store()
-    return {"status": "ok" if store.exists() else "store missing", "store": str(getattr(store, "path", ""))}
+    return {"status": "ok" if store.exists() else "store missing", "store": str(store)}

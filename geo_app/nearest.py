@@ -1,66 +1,45 @@
-"""Nearest facilities, answered from a k-d tree over EPSG:4549 metres (built once per layer and store version).
+"""Nearest facilities, found through the store's spatial index: a box around the point grows until it holds
+enough features that pass the filters, then exact distances in EPSG:4549 metres rank them.
 
-Lines (on-street parking) are indexed by their vertices; the distance reported is to the geometry itself.
+A feature is a candidate once its envelope meets the box; the n nearest are certain when the n-th distance is
+within the box's half-width (nothing outside the box can be nearer). Lines (on-street parking) are measured to
+the line itself. Nothing of a whole layer is held in memory.
 """
 from __future__ import annotations
-
-import threading
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from . import crs
+from .store import Reader
+
+FIRST_REACH_M = 1000
+MAX_REACH_M = 60_000        # farther than any two points of the city: the search stops there
 
 
-@dataclass
-class LayerIndex:
-    frame: gpd.GeoDataFrame          # the layer as stored (WGS-84)
-    metric: np.ndarray               # geometries in EPSG:4549
-    tree: cKDTree                    # over vertex coordinates
-    owner: np.ndarray                # vertex -> row position
-
-    @classmethod
-    def build(cls, frame: gpd.GeoDataFrame) -> "LayerIndex":
-        metric = crs.metric(frame).geometry.values
-        coords, owner = shapely.get_coordinates(metric, return_index=True)
-        return cls(frame.reset_index(drop=True), np.asarray(metric), cKDTree(coords), owner)
-
-    def nearest(self, x: float, y: float, n: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(row position, metres) of the n nearest rows, among `allowed` (a boolean mask) if given."""
-        total = len(self.owner)
-        if total == 0:
-            return []
-        wanted = n if allowed is None else min(n, int(allowed.sum()))
-        k = min(total, max(8, 4 * n))
-        while True:
-            _, vertices = self.tree.query([x, y], k=k)
-            rows = list(dict.fromkeys(self.owner[np.atleast_1d(vertices)]))
-            if allowed is not None:
-                rows = [r for r in rows if allowed[r]]
-            if len(rows) >= wanted or k >= total:
-                break
-            k = min(total, k * 4)
-        point = shapely.Point(x, y)
-        found = sorted((float(shapely.distance(self.metric[r], point)), r) for r in rows)
-        # a row whose nearest vertex was not among the first k can still be nearer than the last found one
-        # (long lines): rows are ranked on exact distances among the candidates, which suffices for points and
-        # for segments much shorter than the distances asked about.
-        return [(r, d) for d, r in found[:wanted]]
+def nearest(store: Reader, layer: str, lon: float, lat: float, n: int,
+            keep=None) -> tuple[gpd.GeoDataFrame, list[tuple[int, float]]]:
+    """(frame, [(row position, metres)]) of the n nearest features of `layer` to lon/lat (WGS-84);
+    `keep(frame) -> boolean mask` applies the request's filters."""
+    x, y = crs.convert(lon, lat, crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
+    point = shapely.Point(float(x), float(y))
+    reach = FIRST_REACH_M
+    while True:
+        frame = store.read(layer, bbox=_box_around(float(x), float(y), reach))
+        if keep is not None and not frame.empty:
+            frame = frame[keep(frame)]
+        frame = frame.reset_index(drop=True)
+        distances = shapely.distance(crs.metric(frame).geometry.values, point) if not frame.empty else np.array([])
+        order = np.argsort(distances, kind="stable")[:n]
+        settled = len(order) == n and distances[order[-1]] <= reach
+        if settled or reach >= MAX_REACH_M:
+            return frame, [(int(i), float(distances[i])) for i in order]
+        reach *= 4
 
 
-class NearestService:
-    def __init__(self):
-        self._cache: dict[str, tuple[str, LayerIndex]] = {}
-        self._lock = threading.Lock()
-
-    def index(self, store, layer: str) -> LayerIndex:
-        version = store.version()
-        cached = self._cache.get(layer)
-        if cached is None or cached[0] != version:
-            with self._lock:
-                cached = (version, LayerIndex.build(store.read(layer)))
-                self._cache[layer] = cached
-        return cached[1]
+def _box_around(x: float, y: float, reach: float) -> tuple:
+    """A WGS-84 box holding every point within `reach` metres of the metric point (x, y)."""
+    ring = shapely.Point(x, y).buffer(reach * 1.01, quad_segs=4)
+    back = crs.transform_geometry(ring, f"EPSG:{crs.METRIC_EPSG}", crs.WGS84)
+    return tuple(float(v) for v in gpd.GeoSeries([back]).total_bounds)

@@ -1,7 +1,11 @@
-"""Sources -> store: build the whole store from layers/, or import one file into one layer.
+"""Sources -> store: seed the store from layers/, or import one file into one layer.
 
-Both validate everything first and then write every changed table in one atomic store write, so bad input
-changes nothing. After any change the per-unit statistics are recomputed in the same write.
+Both validate everything first (outside any lock) and then write every changed table in one store transaction,
+so bad input changes nothing and concurrent writers all land. The per-unit statistics are recomputed inside the
+same transaction, from what the store holds then.
+
+The store is the record and layers/ only seeds it: seeding refuses to overwrite imported layers or what people
+saved unless forced (the CLI then writes a backup first).
 """
 from __future__ import annotations
 
@@ -14,10 +18,11 @@ import geopandas as gpd
 import pandas as pd
 
 from . import scenarios, stats
+from .migrations import migrate
 from .ingest import ImportFailed, Imported, Problem, derive_fields, read_layer_file
 from .ingest.problems import Collector
 from .project import Project
-from .store import Store, StoreError
+from .store import Store, StoreError, Transaction
 
 EXTENT_MARGIN_DEG = 0.1   # about 10 km around the districts: the "outside the city" check
 REPORT_TABLE = "report_indicators"
@@ -57,8 +62,21 @@ def _source_row(project: Project, layer_id: str, frame, origin: str, files: str,
     }
 
 
-def build_store(project: Project, store: Store, *, max_bytes: int) -> Outcome:
-    """Read every layer's sources from layers/, validate, derive, compute statistics, write a fresh store."""
+def user_data(reader) -> list[str]:
+    """What a rebuild from layers/ would overwrite or what people made: imported layers and saved scenarios."""
+    held = []
+    if SOURCES_TABLE in reader.tables():
+        sources = reader.read(SOURCES_TABLE, where={"kind": "imported"}, columns=["layer"])
+        held += [f"imported layer {name}" for name in sources["layer"]]
+    held += [f"{reader.count(name)} rows of {name}" for name in scenarios.USER_TABLES
+             if name in reader.tables() and reader.count(name)]
+    return held
+
+
+def build_store(project: Project, store: Store, *, max_bytes: int, force: bool = False) -> Outcome:
+    """Read every layer's sources from layers/, validate, derive, compute statistics, and write them into the
+    store (created if missing). Refuses when the store holds imported layers or saved work, unless forced;
+    what people saved is kept either way."""
     started = time.perf_counter()
     outcome = Outcome()
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -81,10 +99,15 @@ def build_store(project: Project, store: Store, *, max_bytes: int) -> Outcome:
                                    ", ".join(str(s.path.relative_to(project.root)) for s in spec.sources),
                                    ", ".join(sorted({s.crs for s in spec.sources}))))
     tables = _with_derived_tables(project, layers, pd.DataFrame(sources))
-    # What people made in the service (saved planning scenarios) is not in layers/: keep it across rebuilds.
-    existing = store.tables()
-    tables.update({name: store.read(name) for name in scenarios.PRESERVED if name in existing})
-    store.write(tables, fresh=True)
+    if not store.exists():
+        store.create()
+    migrate(store)
+    with store.transaction() as tx:
+        held = user_data(tx)
+        if held and not force:
+            raise StoreError(f"the store {store} holds {', '.join(held)}: a rebuild from layers/ would overwrite"
+                             " imported layers. Back it up and force it (`flask build-store --force`), or leave it.")
+        _write(project, tx, tables)
     outcome.layers = {lid: len(f) for lid, f in layers.items()}
     outcome.seconds = time.perf_counter() - started
     return outcome
@@ -102,34 +125,49 @@ def import_file(project: Project, store: Store, layer_id: str, path: Path | str,
     spec = catalog[layer_id]
     if not store.exists():
         raise StoreError(f"the store {store} has not been built: run `make store` before importing")
-    layers = {lid: store.read(lid) for lid in catalog.layers if lid in store.tables()}
-    districts = layers.get(catalog.units_layer.id)
+    units_version = store.table_version(catalog.units_layer.id)
     is_units = spec is catalog.units_layer
+    districts = None if is_units else store.read(catalog.units_layer.id)
     imported: Imported = read_layer_file(
         spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name,
-        districts=None if is_units else districts,
-        extent=None if is_units or districts is None else city_extent(districts))
-    frame = imported.frame
-    if append and layer_id in layers:
-        frame = _concat(spec, [layers[layer_id], frame])
-    _refuse_duplicates(spec, frame, path.name)
-    layers[layer_id] = frame
-    changed = {layer_id: frame}
-    if is_units:
-        # New boundaries move every feature's district: derive again, and refuse if any now falls outside.
-        for other in catalog.layers.values():
-            if other is not spec and other.id in layers and any(f.derived == "adcode" for f in other.fields.values()):
-                log = Collector(f"{other.id} (after the new boundaries)")
-                layers[other.id] = derive_fields(other, layers[other.id], frame, log,
-                                                 [f"feature {i + 1}" for i in range(len(layers[other.id]))])
-                log.raise_if_any()
-                changed[other.id] = layers[other.id]
-    previous = store.read(SOURCES_TABLE)
-    row = _source_row(project, layer_id, frame, "import", path.name, imported.crs, source or path.name, licence or "not stated")
-    sources = pd.concat([previous[previous["layer"] != layer_id], pd.DataFrame([row])], ignore_index=True)
-    tables = _with_derived_tables(project, layers, sources, only=changed)
-    store.write(tables)
+        districts=districts, extent=None if districts is None else city_extent(districts))
+    with store.transaction() as tx:
+        layers = {lid: tx.read(lid) for lid in catalog.layers if lid in tx.tables()}
+        frame = imported.frame
+        if not is_units and tx.table_version(catalog.units_layer.id) != units_version:
+            # the boundaries changed while this file was validated: derive its districts again
+            log = Collector(path.name)
+            frame = derive_fields(spec, frame, layers[catalog.units_layer.id], log,
+                                  [f"feature {i + 1}" for i in range(len(frame))])
+            log.raise_if_any()
+        if append and layer_id in layers:
+            frame = _concat(spec, [layers[layer_id], frame])
+        _refuse_duplicates(spec, frame, path.name)
+        layers[layer_id] = frame
+        changed = {layer_id: frame}
+        if is_units:
+            # New boundaries move every feature's district: derive again, and refuse if any now falls outside.
+            for other in catalog.layers.values():
+                if other is not spec and other.id in layers and any(f.derived == "adcode" for f in other.fields.values()):
+                    log = Collector(f"{other.id} (after the new boundaries)")
+                    layers[other.id] = derive_fields(other, layers[other.id], frame, log,
+                                                     [f"feature {i + 1}" for i in range(len(layers[other.id]))])
+                    log.raise_if_any()
+                    changed[other.id] = layers[other.id]
+        previous = tx.read(SOURCES_TABLE)
+        row = _source_row(project, layer_id, frame, "import", path.name, imported.crs, source or path.name,
+                          licence or "not stated")
+        sources = pd.concat([previous[previous["layer"] != layer_id], pd.DataFrame([row])], ignore_index=True)
+        _write(project, tx, _with_derived_tables(project, layers, sources, only=changed))
     return Outcome({layer_id: len(frame)}, imported.warnings, time.perf_counter() - started)
+
+
+def _write(project: Project, tx: Transaction, tables: dict) -> None:
+    """Replace each table, with indexes on what services look rows up by."""
+    catalog = project.catalog
+    for name, frame in tables.items():
+        keys = (catalog[name].id_field,) if name in catalog else ("code",) if "code" in frame else ()
+        tx.replace(name, frame, indexes=keys + (("adcode",) if "adcode" in frame and "adcode" not in keys else ()))
 
 
 def _with_derived_tables(project: Project, layers: dict, sources: pd.DataFrame, only: dict | None = None) -> dict:

@@ -7,8 +7,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULTS = {
-    # Where the embedded GeoPackage store lives; built by `make store` / `flask build-store`.
+    # The store: a GeoPackage path (created and seeded by `make store` when missing) or a postgresql:// URL.
     "STORE": str(ROOT / "instance" / "suzhou.gpkg"),
+    # Where `flask store-backup` (and a forced rebuild) write backups.
+    "BACKUP_DIR": str(ROOT / "instance" / "backups"),
     # The folder with the catalog, units, standards, report table and the layer source files.
     "LAYERS_DIR": str(ROOT / "layers"),
     # Largest file an import accepts, in bytes.
@@ -34,7 +36,8 @@ DEFAULTS = {
 }
 
 DOCUMENTED = {
-    "STORE": "path of the GeoPackage store file",
+    "STORE": "the store: path of a GeoPackage file, or a postgresql:// URL (PostGIS)",
+    "BACKUP_DIR": "folder of the backups written by store-backup and by a forced rebuild",
     "LAYERS_DIR": "folder with catalog/, units.toml, standards.toml, report/ and the layer files",
     "MAX_IMPORT_BYTES": "largest file an import accepts, in bytes",
     "DEFAULT_BASEMAP": "basemap a page opens with: osm, amap, tianditu or none",

@@ -1,11 +1,19 @@
 """Shared fixtures: the project's own layers/, a store built from them once per session, and per-test copies
-(an app on a throw-away store, a client, a CLI runner)."""
+(an app on a throw-away store, a client, a CLI runner).
+
+Tests marked BOTH_BACKENDS run on the GeoPackage store and on PostGIS: each PostGIS test gets a database of its
+own, created from a template that holds the built store. The server comes from GEO_APP_TEST_POSTGRES (an admin
+URL; default: the local cluster `make postgis-server` sets up). Without a server those runs are skipped, except
+in CI (CI=true), where they fail.
+"""
 from __future__ import annotations
 
 import hashlib
-import shutil
+import os
+import uuid
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geo_app import create_app
@@ -26,17 +34,93 @@ def project() -> Project:
 @pytest.fixture(scope="session")
 def built_store_path(tmp_path_factory, project) -> Path:
     path = tmp_path_factory.mktemp("built") / "suzhou.gpkg"
-    build_store(project, open_store(path), max_bytes=MAX_BYTES)
+    store = open_store(path)
+    build_store(project, store, max_bytes=MAX_BYTES)
+    store.close()
     return path
+
+
+def copy_store_file(source: Path, target: Path) -> None:
+    """A copy of a GeoPackage store made as a user would: the store's own online backup."""
+    store = open_store(source)
+    store.backup(target)
+    store.close()
+
+
+def gdal_view(store_path: Path, folder: Path) -> Path:
+    """A closed copy of the store for GDAL (pyogrio) to read. GDAL links its own SQLite: two SQLite libraries
+    on one file in one process break each other's locks, so tests never point GDAL at a store they hold open."""
+    target = Path(folder) / f"gdal-view-{uuid.uuid4().hex[:6]}.gpkg"
+    copy_store_file(store_path, target)
+    return target
+
+
+POSTGRES = os.environ.get("GEO_APP_TEST_POSTGRES", "postgresql://geo_app:geo_app@127.0.0.1:5432/postgres")
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["gpkg", "postgis"], indirect=True)
+
+
+class PostGISDatabases:
+    """Throw-away databases on a PostgreSQL server, each a copy of a template holding the built store."""
+
+    def __init__(self, admin_url: str, built_store_path: Path):
+        import psycopg
+        from geo_app.store.copy import copy_store
+        self.admin_url, self.psycopg = admin_url, psycopg
+        self.template = f"geo_app_test_{uuid.uuid4().hex[:8]}"
+        self._sql(f'CREATE DATABASE "{self.template}"')
+        template_store = open_store(self.url(self.template))
+        copy_store(open_store(built_store_path), template_store)
+        template_store.close()
+
+    def url(self, database: str) -> str:
+        return self.admin_url.rsplit("/", 1)[0] + "/" + database
+
+    def _sql(self, statement: str) -> None:
+        with self.psycopg.connect(self.admin_url, autocommit=True) as con:
+            con.execute(statement)
+
+    def fresh(self) -> str:
+        name = f"{self.template}_{uuid.uuid4().hex[:8]}"
+        self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgis(built_store_path):
+    try:
+        import psycopg
+        psycopg.connect(POSTGRES, connect_timeout=3).close()
+    except Exception as exc:     # no server here
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostGIS tests need a server at {POSTGRES}: {exc}")
+        pytest.skip(f"no PostgreSQL server at {POSTGRES} (`make postgis-server` starts one): {exc}")
+    databases = PostGISDatabases(POSTGRES, built_store_path)
+    yield databases
+    databases.drop(databases.template)
 
 
 @pytest.fixture
-def store_path(tmp_path, built_store_path) -> Path:
-    """A private copy of the built store that a test may change."""
+def backend(request) -> str:
+    return getattr(request, "param", "gpkg")
+
+
+@pytest.fixture
+def store_path(request, backend, tmp_path, built_store_path):
+    """A private copy of the built store that a test may change: a GeoPackage path, or a PostGIS URL."""
+    if backend == "postgis":
+        databases = request.getfixturevalue("postgis")
+        name = databases.fresh()
+        yield databases.url(name)
+        open_store(databases.url(name)).close()
+        databases.drop(name)
+        return
     path = tmp_path / "store" / "suzhou.gpkg"
     path.parent.mkdir()
-    shutil.copyfile(built_store_path, path)
-    return path
+    copy_store_file(built_store_path, path)
+    yield path
 
 
 @pytest.fixture
@@ -45,9 +129,9 @@ def store(store_path):
 
 
 @pytest.fixture
-def app(store_path):
+def app(store_path, tmp_path):
     return create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES,
-                       "TESTING": True})
+                       "BACKUP_DIR": str(tmp_path / "backups"), "TESTING": True})
 
 
 @pytest.fixture
@@ -61,7 +145,14 @@ def runner(app):
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """A digest of everything the store at `path` holds (every table's rows, the version), not of the file's
+    bytes: a WAL checkpoint rewrites bytes without changing content."""
+    store = open_store(path)
+    hasher = hashlib.sha256(str(store.version()).encode())
+    for name in sorted(store.tables()):
+        hasher.update(name.encode())
+        hasher.update(pd.DataFrame(store.read(name)).to_csv(index=False).encode())
+    return hasher.hexdigest()
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +160,7 @@ def live_server(tmp_path_factory, built_store_path):
     """The app served over HTTP on its own copy of the store, opening pages without basemap tiles."""
     from .live import LiveServer
     path = tmp_path_factory.mktemp("live") / "suzhou.gpkg"
-    shutil.copyfile(built_store_path, path)
+    copy_store_file(built_store_path, path)
     server = LiveServer(path, DEFAULT_BASEMAP="none")
     yield server
     server.stop()

@@ -11,7 +11,7 @@ import pytest
 from geo_app import crs
 from geo_app.pipeline import import_file
 
-from .conftest import MAX_BYTES
+from .conftest import MAX_BYTES, copy_store_file
 from .live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -184,7 +184,7 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
 
 def test_popups_show_hostile_names_literally(browser, project, built_store_path, tmp_path):
     store_path = tmp_path / "store.gpkg"
-    shutil.copyfile(built_store_path, store_path)
+    copy_store_file(built_store_path, store_path)
     source = tmp_path / "toilets.csv"
     source.write_text('id,name,lon,lat\nX1,<script>alert(1)</script>,120.6255,31.3115\nX2,"O\'Brien ""x""",120.6265,31.3118\n',
                       encoding="utf-8")

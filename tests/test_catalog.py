@@ -11,7 +11,7 @@ from geo_app.pipeline import build_store
 from geo_app.project import Project
 from geo_app.store import open_store
 
-from .conftest import LAYERS, MAX_BYTES
+from .conftest import LAYERS, MAX_BYTES, copy_store_file, gdal_view
 
 
 def test_the_six_kinds_of_layer_are_described(project):
@@ -105,10 +105,11 @@ def test_a_seventh_layer_needs_only_a_catalog_entry_and_a_file(tmp_path):
     store_path = tmp_path / "store.gpkg"
     build_store(project, open_store(store_path), max_bytes=MAX_BYTES)
 
-    frame = pyogrio.read_dataframe(store_path, layer="waste_sorting_points")
+    view = gdal_view(store_path, tmp_path)
+    frame = pyogrio.read_dataframe(view, layer="waste_sorting_points")
     assert frame.set_index("id")["adcode"].to_dict() == {"W1": "320508", "W2": "320505"}
     assert frame["bins"].tolist() == [4, 2]
-    stats = pyogrio.read_dataframe(store_path, layer="district_stats").set_index("code")
+    stats = pyogrio.read_dataframe(view, layer="district_stats").set_index("code")
     assert stats.loc["320508", "waste_sorting_points_count"] == 1
     client = create_app({"STORE": str(store_path), "LAYERS_DIR": str(root), "TESTING": True}).test_client()
     layers = client.get("/api/layers").get_json()["layers"]
@@ -124,7 +125,7 @@ def test_a_broken_source_file_keeps_the_old_store(tmp_path, built_store_path):
     doc["features"][5]["properties"]["fee"] = "sometimes"
     bad.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     store_path = tmp_path / "store.gpkg"
-    shutil.copyfile(built_store_path, store_path)
+    copy_store_file(built_store_path, store_path)
     before = store_path.read_bytes()
     from geo_app.ingest import ImportFailed
     with pytest.raises(ImportFailed, match="toilets.geojson, feature 6, field 'fee': 'sometimes' is not one of yes, no"):

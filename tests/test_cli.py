@@ -15,9 +15,11 @@ def test_build_store(runner, store_path):
 def test_store_info_lists_every_table(runner):
     result = runner.invoke(args=["store-info"])
     assert result.exit_code == 0
-    tables = {json.loads(line)["table"]: json.loads(line) for line in result.output.splitlines()}
-    assert tables["toilets"]["geometry"] == "Point" and tables["toilets"]["rows"] > 1000
-    assert tables["report_indicators"]["geometry"] is None and tables["district_stats"]["rows"] == 10
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert lines[0]["version"] > 0 and lines[0]["schema_version"] >= 1
+    tables = {line["table"]: line for line in lines[1:]}
+    assert tables["toilets"]["rows"] > 1000 and len(tables["toilets"]["extent"]) == 4
+    assert tables["report_indicators"]["extent"] is None and tables["district_stats"]["rows"] == 10
 
 
 def test_import_layer_from_gcj02_csv(runner, tmp_path, store):

@@ -3,6 +3,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
@@ -29,7 +30,7 @@ def test_all_ten_units_are_listed(table, project):
     assert len(table) == 10
     sip = table.loc["320571"]
     assert not sip["has_boundary"] and "no boundary loaded" in sip["boundary_note"]
-    assert math.isnan(sip["toilets_count"]) and math.isnan(sip["area_km2"])
+    assert pd.isna(sip["toilets_count"]) and pd.isna(sip["area_km2"])
     assert sip["report_group_figures"] > 0           # its report figures are still there
 
 

@@ -1,84 +1,160 @@
-"""The GeoPackage store: what it holds, that GDAL reads it as it is, and that writes are all or nothing."""
+"""The store on both backends: what it holds, reads through the index, transactions all or nothing."""
+import os
 import sqlite3
+import stat
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-from shapely.geometry import Point
+from shapely.geometry import Point, box
 
 from geo_app.store import StoreError, open_store
 
-from .conftest import digest
+from .conftest import BOTH_BACKENDS, digest, gdal_view
 
 EXPECTED_TABLES = {"districts", "grids", "refuse_stations", "toilets", "bike_stations", "parking_lots",
-                   "street_parking", "report_indicators", "district_stats", "grid_stats", "layer_sources"}
+                   "street_parking", "report_indicators", "district_stats", "grid_stats", "layer_sources",
+                   "scenarios", "scenario_sites"}
 
 
-def test_every_table_is_listed_and_readable_through_gdal(built_store_path, project):
-    listed = {str(name): geometry for name, geometry in pyogrio.list_layers(built_store_path)}
-    assert set(listed) == EXPECTED_TABLES
+def _toilet(ident: str, lon=120.6, lat=31.3) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": [ident]}, geometry=[Point(lon, lat)], crs=4326)
+
+
+@BOTH_BACKENDS
+def test_every_table_is_there_with_its_rows(store, project):
+    assert EXPECTED_TABLES <= set(store.tables())
     for layer_id, spec in project.catalog.layers.items():
-        info = pyogrio.read_info(built_store_path, layer=layer_id)
-        assert info["crs"] == "EPSG:4326"
-        assert info["features"] > 0
-        frame = pyogrio.read_dataframe(built_store_path, layer=layer_id)
-        assert set(spec.fields) <= set(frame.columns)
-    assert listed["report_indicators"] is None       # an attribute table, as GeoPackage allows
+        frame = store.read(layer_id)
+        assert len(frame) > 0 and set(spec.fields) <= set(frame.columns)
+        assert frame.crs.to_epsg() == 4326
 
 
-def test_it_is_a_standard_geopackage(built_store_path):
-    with sqlite3.connect(built_store_path) as db:
-        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+def test_the_geopackage_is_standard_and_gdal_reads_it(built_store_path, project, tmp_path):
+    view = gdal_view(built_store_path, tmp_path)
+    listed = {str(name): geometry for name, geometry in pyogrio.list_layers(view)}
+    assert EXPECTED_TABLES <= set(listed)
+    ours = open_store(built_store_path)
+    for layer_id in project.catalog.layers:
+        info = pyogrio.read_info(view, layer=layer_id)
+        assert info["crs"] == "EPSG:4326" and info["features"] == ours.count(layer_id)
+        through_gdal = pyogrio.read_dataframe(view, layer=layer_id)
+        assert through_gdal.geometry.equals(ours.read(layer_id).geometry)
+    assert listed["report_indicators"] is None
+    with sqlite3.connect(view) as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47            # "GPKG"
         contents = dict(db.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
-    assert application_id == 0x47504B47            # "GPKG"
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert contents["toilets"] == "features" and contents["district_stats"] == "attributes"
 
 
-def test_bbox_read_returns_only_features_in_the_box(store):
-    box = (120.60, 31.30, 120.62, 31.32)
-    inside = store.read("toilets", bbox=box)
+@BOTH_BACKENDS
+def test_bbox_read_returns_exactly_the_features_in_the_box(store):
+    area = (120.60, 31.30, 120.62, 31.32)
     everything = store.read("toilets")
+    expected = everything[everything.intersects(box(*area))]
+    inside = store.read("toilets", bbox=area)
     assert 0 < len(inside) < len(everything)
-    expected = everything.cx[box[0]:box[2], box[1]:box[3]]
     assert sorted(inside["id"]) == sorted(expected["id"])
+    assert store.count("toilets", bbox=area) == len(expected)
+    grids = store.read("grids")
+    point = Point(120.62, 31.31)
+    hit = store.read("grids", bbox=point.bounds, columns=["code"])
+    assert set(hit[hit.intersects(point)]["code"]) == set(grids[grids.intersects(point)]["code"])
 
 
-def test_write_replaces_tables_and_keeps_the_others(store):
-    frame = gpd.GeoDataFrame({"id": ["x"]}, geometry=[Point(120.6, 31.3)], crs=4326)
-    store.write({"toilets": frame})
-    assert store.read("toilets")["id"].tolist() == ["x"]
-    assert len(store.read("bike_stations")) > 0
-
-
-def test_fresh_write_holds_only_the_new_tables(store):
-    store.write({"only": pd.DataFrame({"a": [1]})}, fresh=True)
-    assert store.tables() == ["only"]
-
-
-def test_a_failing_write_leaves_the_file_as_it_was(store, store_path):
-    before = digest(store_path)
-    bad = pd.DataFrame({"a": [1 + 2j]})              # GDAL has no field type for complex numbers
-    with pytest.raises(StoreError, match="writing table 'broken'"):
-        store.write({"toilets": gpd.GeoDataFrame({"id": ["y"]}, geometry=[Point(120.6, 31.3)], crs=4326),
-                     "broken": bad})
-    assert digest(store_path) == before
-
-
-def test_reads_see_writes_made_through_another_handle(store_path):
-    first, second = open_store(store_path), open_store(store_path)
-    assert len(first.read("toilets")) > 1
-    second.write({"toilets": gpd.GeoDataFrame({"id": ["z"]}, geometry=[Point(120.6, 31.3)], crs=4326)})
-    assert first.read("toilets")["id"].tolist() == ["z"]
-
-
-def test_missing_store_and_table(tmp_path, store):
-    with pytest.raises(StoreError, match="has not been built"):
-        open_store(tmp_path / "none.gpkg").read("toilets")
+@BOTH_BACKENDS
+def test_where_columns_order_and_paging(store):
+    some = store.read("toilets", where={"adcode": ["320508", "320505"]}, columns=["id", "adcode"])
+    assert set(some["adcode"]) == {"320508", "320505"} and list(some.columns) == ["id", "adcode", "geometry"]
+    everything = store.read("toilets", order_by="id")
+    page = store.read("toilets", order_by="id", limit=10, offset=20)
+    assert page["id"].tolist() == everything["id"].tolist()[20:30]
+    one = store.read("toilets", where={"id": everything["id"].iloc[5]})
+    assert len(one) == 1 and one.geometry.iloc[0].equals(everything.geometry.iloc[5])
+    with pytest.raises(StoreError, match="no column"):
+        store.read("toilets", where={"nope": 1})
     with pytest.raises(KeyError):
         store.read("nope")
 
 
-def test_postgis_is_not_offered_yet():
-    with pytest.raises(StoreError, match="PostGIS backend is not built yet"):
-        open_store("postgresql://localhost/suzhou")
+@BOTH_BACKENDS
+def test_types_survive_a_round_trip(store):
+    frame = gpd.GeoDataFrame({"t": ["甲", None], "i": [1, 2], "n": pd.array([3, None], dtype="Int64"),
+                              "r": [0.5, float("nan")], "b": [True, False]},
+                             geometry=[Point(120.6, 31.3), None], crs=4326)
+    with store.transaction() as tx:
+        tx.replace("kinds", frame)
+    back = store.read("kinds")
+    assert back["t"].tolist() == ["甲", None] and back["i"].tolist() == [1, 2]
+    assert back["n"].iloc[0] == 3 and back["n"].isna().iloc[1]
+    assert back["r"].iloc[0] == 0.5 and back["b"].tolist() == [True, False]
+    assert back.geometry.iloc[0].equals(Point(120.6, 31.3)) and back.geometry.iloc[1] is None
+
+
+@BOTH_BACKENDS
+def test_a_transaction_lands_whole_and_bumps_the_version(store):
+    version = store.version()
+    with store.transaction() as tx:
+        tx.replace("toilets", _toilet("x"))
+        tx.insert("toilets", _toilet("y"))
+        assert sorted(tx.read("toilets")["id"]) == ["x", "y"]       # a transaction reads its own writes
+    assert sorted(store.read("toilets")["id"]) == ["x", "y"]
+    assert store.version() == version + 1 and store.table_version("toilets") == version + 1
+    assert store.read("toilets", bbox=(120.59, 31.29, 120.61, 31.31))["id"].tolist() == ["x", "y"]
+    with store.transaction() as tx:
+        assert tx.delete("toilets", {"id": "x"}) == 1
+        assert tx.update("toilets", {"id": "y"}, {"geometry": Point(120.7, 31.4)}) == 1
+    assert store.read("toilets", bbox=(120.69, 31.39, 120.71, 31.41))["id"].tolist() == ["y"]
+    assert store.read("toilets", bbox=(120.59, 31.29, 120.61, 31.31)).empty        # the index moved too
+    assert store.extent("toilets") == pytest.approx((120.7, 31.4, 120.7, 31.4))
+
+
+@BOTH_BACKENDS
+def test_a_failing_transaction_changes_nothing(store, store_path):
+    before, version = digest(store_path), store.version()
+    with pytest.raises(StoreError, match="complex"):
+        with store.transaction() as tx:
+            tx.replace("toilets", _toilet("y"))
+            tx.replace("broken", pd.DataFrame({"a": [1 + 2j]}))          # no column type for complex numbers
+    with pytest.raises(ZeroDivisionError):
+        with store.transaction() as tx:
+            tx.delete("toilets", {"adcode": "320508"})
+            1 / 0
+    assert digest(store_path) == before and store.version() == version
+
+
+@BOTH_BACKENDS
+def test_another_handle_sees_committed_writes(store_path):
+    first, second = open_store(store_path), open_store(store_path)
+    assert len(first.read("toilets")) > 1
+    with second.transaction() as tx:
+        tx.replace("toilets", _toilet("z"))
+    assert first.read("toilets")["id"].tolist() == ["z"] and first.version() == second.version()
+
+
+@BOTH_BACKENDS
+def test_copy_between_backends_keeps_every_row(store, tmp_path):
+    from geo_app.store.copy import copy_store
+    target = open_store(tmp_path / "copy.gpkg")
+    copied = copy_store(store, target)
+    assert copied["toilets"] == store.count("toilets") and set(target.tables()) == set(store.tables())
+    assert target.read("grids", order_by="code").geometry.equals(store.read("grids", order_by="code").geometry)
+    assert target.indexes("grids") and target.meta("schema_version") == store.meta("schema_version")
+    with pytest.raises(StoreError, match="already has"):
+        copy_store(store, target)
+
+
+def test_writes_keep_the_file_mode(store, store_path):
+    os.chmod(store_path, 0o664)
+    with store.transaction() as tx:
+        tx.replace("toilets", _toilet("m"))
+    assert stat.S_IMODE(os.stat(store_path).st_mode) == 0o664
+
+
+def test_missing_store(tmp_path):
+    missing = open_store(tmp_path / "none.gpkg")
+    assert not missing.exists()
+    with pytest.raises(StoreError, match="no store"):
+        missing.read("toilets")

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from .. import context, crs
 from ..errors import BadParameter, check_params
 from ..features import apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs
+from ..nearest import nearest as find_nearest
 from . import bp
 from .common import provenance
 
@@ -31,13 +32,6 @@ def number(parameter: str, low: float, high: float) -> float:
     if not low <= value <= high:
         raise BadParameter(parameter, f"{value:g} is outside {low:g}..{high:g}")
     return value
-
-
-def point_in_metres(output_crs: str) -> tuple[float, float, float, float]:
-    """lon, lat (as given) and x, y in EPSG:4549 of the request's lon/lat in its declared crs."""
-    lon, lat = number("lon", -180, 180), number("lat", -90, 90)
-    x, y = crs.convert(lon, lat, output_crs, f"EPSG:{crs.METRIC_EPSG}")
-    return lon, lat, float(x), float(y)
 
 
 def integer(parameter: str, default: int, low: int, high: int) -> int:
@@ -78,13 +72,13 @@ def nearest():
     given_crs = parse_crs(request.args.get("crs"))
     output_crs = parse_crs(request.args.get("out_crs", given_crs), "out_crs")
     n = integer("n", 5, 1, MAX_NEAREST)
-    lon, lat, x, y = point_in_metres(given_crs)
+    lon, lat = number("lon", -180, 180), number("lat", -90, 90)
+    wgs_lon, wgs_lat = crs.convert(lon, lat, given_crs, crs.WGS84)
     out_lon, out_lat = crs.convert(lon, lat, given_crs, output_crs)
     filters = {k: v for k, v in request.args.items() if k not in own}
-    index = current_app.extensions["geo_app"]["nearest"].index(context.store(), spec.id)
-    allowed = filter_mask(spec, index.frame, filters) if filters else None
-    found = index.nearest(x, y, n, allowed)
-    rows = index.frame.iloc[[r for r, _ in found]]
+    keep = (lambda frame: filter_mask(spec, frame, filters)) if filters else None
+    frame, found = find_nearest(context.store(), spec.id, float(wgs_lon), float(wgs_lat), n, keep)
+    rows = frame.iloc[[r for r, _ in found]]
     results = [{"distance_m": round(d, 1), "feature": f}
                for (_, d), f in zip(found, features(spec, rows, output_crs))]
     return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": given_crs, "out_lon": float(out_lon),

@@ -25,8 +25,8 @@ def grid_at():
     x, y = crs.convert(lon, lat, given_crs, crs.WGS84)
     spec = _grid_spec()
     point = Point(float(x), float(y))
-    grids = context.store().read(spec.id, bbox=(point.x, point.y, point.x, point.y))
-    hit = grids[grids.contains(point)]
+    grids = context.store().read(spec.id, bbox=(point.x, point.y, point.x, point.y), columns=[spec.id_field])
+    hit = grids[grids.intersects(point)]
     if hit.empty:
         raise BadParameter("lon/lat", f"no grid-patrol area contains ({lon:g}, {lat:g}) in {given_crs}", status=404)
     return jsonify({"code": hit.iloc[0][spec.id_field], **_grid_detail(hit.iloc[0][spec.id_field], given_crs)})
@@ -41,8 +41,7 @@ def grid(code: str):
 def _grid_detail(code: str, output_crs: str) -> dict:
     spec = _grid_spec()
     store, catalog = context.store(), context.project().catalog
-    grids = store.read(spec.id)
-    row = grids[grids[spec.id_field] == code]
+    row = store.read(spec.id, where={spec.id_field: code})
     if row.empty:
         raise BadParameter("code", f"no grid with code {code!r}", status=404)
     polygon = row.geometry.iloc[0]
@@ -53,9 +52,8 @@ def _grid_detail(code: str, output_crs: str) -> dict:
         contents[facility.id] = {"title_zh": facility.title_zh, "title_en": facility.title_en, "count": len(inside),
                                  "features": [{"id": r[facility.id_field], "name": r.get("name"), "status": r.get("status")}
                                               for _, r in inside.iterrows()]}
-    table = store.read(GRID_STATS_TABLE)
-    mine = table[table["code"] == code].iloc[0]
-    peers = table[table["adcode"] == mine["adcode"]]
+    mine = store.read(GRID_STATS_TABLE, where={"code": code}).iloc[0]
+    peers = store.read(GRID_STATS_TABLE, where={"adcode": mine["adcode"]})
     comparison = {}
     for facility in catalog.facility_layers:
         column = f"{facility.id}_count"

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request, url_for
 
 from .. import context
 from ..errors import BadParameter, check_params
-from ..features import apply_filters, bbox_of, features, filter_parameters, parse_bbox
+from ..features import apply_filters, features, filter_parameters, parse_bbox
 from .common import provenance
 from .facilities import integer, layer_spec
 
@@ -70,13 +70,13 @@ def conformance():
 
 
 def _collection(spec) -> dict:
-    frame = context.store().read(spec.id)
+    extent = context.store().extent(spec.id)
     prov = spec.provenance
     return {
         "id": spec.id, "title": f"{spec.title_zh} {spec.title_en}",
         "description": f"{prov.get('source', '')}. Licence: {prov.get('licence', '')}."
                        + (" 示例数据 Demo data, not official." if spec.is_demo else ""),
-        "extent": {"spatial": {"bbox": [bbox_of(frame) or [-180, -90, 180, 90]], "crs": CRS84}},
+        "extent": {"spatial": {"bbox": [[round(v, 6) for v in extent] if extent else [-180, -90, 180, 90]], "crs": CRS84}},
         "itemType": "feature", "crs": [CRS84],
         "links": [
             _link("ogc.collection", "self", JSON, spec.title_en, collection_id=spec.id),
@@ -110,12 +110,17 @@ def items(collection_id: str):
     offset = integer("offset", 0, 0, 10**9)
     bbox = parse_bbox(request.args["bbox"]) if "bbox" in request.args else None
     filters = {k: v for k, v in request.args.items() if k not in {"bbox", "limit", "offset", "f"}}
-    frame = apply_filters(spec, context.store().read(spec.id, bbox=bbox), filters)
-    page = frame.iloc[offset:offset + limit]
+    store = context.store()
+    if filters:
+        frame = apply_filters(spec, store.read(spec.id, bbox=bbox), filters)
+        matched, page = len(frame), frame.iloc[offset:offset + limit]
+    else:    # paged in the store: nothing beyond the page is read
+        matched = store.count(spec.id, bbox=bbox)
+        page = store.read(spec.id, bbox=bbox, limit=limit, offset=offset)
     args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
     links = [_link("ogc.items", "self", GEOJSON, collection_id=spec.id, offset=offset, limit=limit, **args),
              _link("ogc.collection", "collection", JSON, collection_id=spec.id)]
-    if offset + limit < len(frame):
+    if offset + limit < matched:
         links.append(_link("ogc.items", "next", GEOJSON, "next page", collection_id=spec.id,
                            offset=offset + limit, limit=limit, **args))
     if offset > 0:
@@ -123,7 +128,7 @@ def items(collection_id: str):
                            offset=max(0, offset - limit), limit=limit, **args))
     body = {
         "type": "FeatureCollection", "features": features(spec, page),
-        "numberMatched": len(frame), "numberReturned": len(page),
+        "numberMatched": matched, "numberReturned": len(page),
         "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "links": links,
     }
     if spec.is_demo:
@@ -136,8 +141,7 @@ def item(collection_id: str, feature_id: str):
     spec = layer_spec(collection_id, "collectionId")
     check_params(request.args, {"f"})
     _check_format()
-    frame = context.store().read(spec.id)
-    row = frame[frame[spec.id_field].astype(str) == feature_id]
+    row = context.store().read(spec.id, where={spec.id_field: feature_id})
     if row.empty:
         raise BadParameter("featureId", f"no feature {feature_id!r} in {spec.id}", status=404)
     feature = features(spec, row)[0]

@@ -1,0 +1,40 @@
+"""Versioned changes of the store's schema, applied in order at start-up (never a rebuild).
+
+Each migration runs in its own write transaction, which first checks the store's schema_version: several worker
+processes starting at once apply each migration exactly once. Add a migration at the end; never edit one that has
+shipped.
+"""
+from __future__ import annotations
+
+from .store import Store, Transaction
+
+
+def _scenarios(tx: Transaction) -> None:
+    """Saved siting scenarios and, for GIS users, their sites as a layer."""
+    tx.create("scenarios", {"id": "text", "name": "text", "created_at": "text", "request": "text", "result": "text"},
+              indexes=("id",))
+    tx.create("scenario_sites", {"scenario_id": "text", "scenario_name": "text", "number": "integer",
+                                 "adcode": "text", "adds_pct": "real"}, geometry=True, indexes=("scenario_id",))
+
+
+MIGRATIONS = [
+    (1, "saved scenarios and their sites", _scenarios),
+]
+
+
+def pending(store: Store) -> list[tuple[int, str]]:
+    current = int(store.meta("schema_version") or 0)
+    return [(number, title) for number, title, _ in MIGRATIONS if number > current]
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply what is pending; returns what was applied (by this process)."""
+    applied = []
+    for number, title, change in MIGRATIONS:
+        with store.transaction() as tx:
+            if int(tx.get_meta("schema_version") or 0) >= number:
+                continue
+            change(tx)
+            tx.set_meta("schema_version", str(number))
+        applied.append(f"{number}: {title}")
+    return applied

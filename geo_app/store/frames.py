@@ -1,0 +1,153 @@
+"""Frames <-> rows for both backends: column types, Python values, geometries, and checked identifiers."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import COLUMN_TYPES, StoreError
+
+GEOMETRY = "geometry"        # the frame's geometry column; stored as "geom"
+STORED_GEOMETRY = "geom"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+def checked_name(name: str, what: str = "table") -> str:
+    """Table and column names become SQL identifiers: letters, digits and _ only."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise StoreError(f"{what} name {name!r}: use letters, digits and _ (at most 63)")
+    return name
+
+
+@dataclass
+class Columns:
+    """A frame taken apart: typed attribute columns as Python lists, and the geometries (or None)."""
+    names: list[str]
+    types: list[str]
+    values: list[list]
+    geometries: np.ndarray | None
+
+    @property
+    def rows(self) -> int:
+        if self.values:
+            return len(self.values[0])
+        return 0 if self.geometries is None else len(self.geometries)
+
+    def row_tuples(self):
+        return zip(*self.values) if self.values else iter([()] * self.rows)
+
+
+def _logical_type(series: pd.Series, name: str) -> str:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "real"
+    present = [v for v in series.tolist() if not _missing(v)]
+    if not present:
+        return "text"
+    kinds = {type(v) for v in present}
+    if kinds <= {bool, np.bool_}:
+        return "boolean"
+    if kinds <= {int, np.int64, np.int32}:
+        return "integer"
+    if kinds <= {int, float, np.int64, np.float64}:
+        return "real"
+    bad = next((v for v in present if not isinstance(v, str)), None)
+    if bad is not None:
+        raise StoreError(f"column {name!r}: {type(bad).__name__} values cannot be stored (text, numbers or true/false)")
+    return "text"
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def _python(value, kind: str):
+    if _missing(value):
+        return None
+    if kind == "boolean":
+        return bool(value)
+    if kind == "integer":
+        return int(value)
+    if kind == "real":
+        return float(value)
+    return str(value)
+
+
+def take_apart(frame: pd.DataFrame) -> Columns:
+    geometries = None
+    if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+        series = frame.geometry
+        if series.crs is not None and series.crs.to_epsg() != 4326:
+            raise StoreError(f"geometries must be WGS-84 (EPSG:4326), not {series.crs}")
+        geometries = np.asarray(series.values, dtype=object)
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    names, types, values = [], [], []
+    for name in frame.columns:
+        checked_name(str(name), "column")
+        if str(name).lower() in ("fid", STORED_GEOMETRY):
+            raise StoreError(f"column name {name!r} is reserved by the store")
+        kind = _logical_type(frame[name], str(name))
+        names.append(str(name))
+        types.append(kind)
+        values.append([_python(v, kind) for v in frame[name].tolist()])
+    return Columns(names, types, values, geometries)
+
+
+def put_together(names: list[str], types: list[str], rows: list[tuple], geometries=None) -> pd.DataFrame:
+    """A frame from rows read back: booleans as bool, integers as int64 (Int64 where some are missing)."""
+    columns = {}
+    transposed = list(zip(*rows)) if rows else [()] * len(names)
+    for i, (name, kind) in enumerate(zip(names, types)):
+        data = list(transposed[i])
+        if kind == "boolean":
+            data = [None if v is None else bool(v) for v in data]
+            columns[name] = pd.Series(data, dtype=bool if None not in data else object)
+        elif kind == "integer":
+            columns[name] = pd.Series(data, dtype="int64" if None not in data else "Int64")
+        elif kind == "real":
+            columns[name] = pd.Series(data, dtype="float64")
+        else:
+            columns[name] = pd.Series(data, dtype=object)
+    frame = pd.DataFrame(columns, columns=names)
+    if geometries is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=4326, index=frame.index), crs=4326)
+
+
+def geometry_kind(geometries: np.ndarray) -> str:
+    """The declared geometry type: one type when all agree, GEOMETRY otherwise."""
+    kinds = set(shapely.get_type_id(geometries[~shapely.is_missing(geometries)]).tolist())
+    names = {0: "POINT", 1: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT", 5: "MULTILINESTRING", 6: "MULTIPOLYGON"}
+    return names.get(kinds.pop(), "GEOMETRY") if len(kinds) == 1 else "GEOMETRY"
+
+
+def where_items(where: dict | None, known: list[str]) -> list[tuple[str, list]]:
+    """(column, values) pairs of a where mapping, the columns checked against the table's."""
+    items = []
+    for column, value in (where or {}).items():
+        if column not in known:
+            raise StoreError(f"no column {column!r}: one of {', '.join(known)}")
+        values = list(value) if isinstance(value, (list, tuple, set)) else [value]
+        items.append((column, [v.item() if hasattr(v, "item") else v for v in values]))
+    return items
+
+
+def box_geometry(bbox) -> shapely.Geometry:
+    """The bbox as a geometry: a polygon, or a line or point when it has no width or height."""
+    minx, miny, maxx, maxy = (float(v) for v in bbox)
+    return shapely.envelope(shapely.multipoints([(minx, miny), (maxx, maxy)]))
+
+
+def check_type(kind: str) -> str:
+    if kind not in COLUMN_TYPES:
+        raise StoreError(f"column type {kind!r}: one of {', '.join(COLUMN_TYPES)}")
+    return kind

@@ -1,0 +1,358 @@
+"""The server store: PostgreSQL with PostGIS, for a city's load (psycopg 3 with a connection pool per process).
+
+The same tables and behaviour as the GeoPackage store. Layers have a `geom geometry(Geometry, 4326)` column with
+a GiST index; bbox reads are `geom && envelope AND ST_Intersects` in SQL. A write transaction first locks the
+store's version row, so writers queue behind each other (up to the busy timeout, then StoreBusy); readers never
+wait and see the last committed state (MVCC). A table whose columns stay the same is emptied with DELETE, not
+dropped, so that readers of it are never blocked by a write.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+import shapely
+
+from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
+from .frames import STORED_GEOMETRY, box_geometry, checked_name, check_type, put_together, take_apart, where_items
+
+_SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean"}
+_LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
+            "double precision": "real", "real": "real", "numeric": "real", "boolean": "boolean"}
+_BOOKKEEPING = [
+    "CREATE EXTENSION IF NOT EXISTS postgis",
+    "CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS store_tables (name text PRIMARY KEY, version bigint NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS store_contents (table_name text PRIMARY KEY, seq bigserial, spatial boolean NOT NULL,"
+    " min_x double precision, min_y double precision, max_x double precision, max_y double precision)",
+    "INSERT INTO store_meta VALUES ('version', '0'), ('schema_version', '0') ON CONFLICT DO NOTHING",
+]
+
+
+def _q(name: str) -> str:
+    return f'"{checked_name(name)}"'
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+class _Reading:
+    """Reads on one connection (the store's pooled ones, or a transaction's)."""
+
+    def _run(self, sql: str, params=()):
+        raise NotImplementedError
+
+    def tables(self) -> list[str]:
+        return [r[0] for r in self._run("SELECT table_name FROM store_contents ORDER BY seq")]
+
+    def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
+        rows = self._run("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema ="
+                         " current_schema() AND table_name = %s ORDER BY ordinal_position", (name,))
+        if not rows or name not in self.tables():
+            raise KeyError(name)
+        names, types, spatial = [], [], False
+        for column, declared in rows:
+            if column == "fid":
+                continue
+            if column == STORED_GEOMETRY:
+                spatial = True
+                continue
+            names.append(column)
+            types.append(_LOGICAL.get(declared, "text"))
+        return names, types, spatial
+
+    def _where(self, name, bbox, where, names, spatial) -> tuple[str, list]:
+        conditions, params = [], []
+        if bbox is not None and spatial:
+            conditions.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+                              " AND ST_Intersects(geom, ST_GeomFromWKB(%s, 4326))")
+            params += [float(v) for v in bbox] + [shapely.to_wkb(box_geometry(bbox))]
+        for column, values in where_items(where, names):
+            present = [v for v in values if v is not None]
+            parts = [f'"{column}" = ANY(%s)'] if present else []
+            params += [present] if present else []
+            if len(present) < len(values):
+                parts.append(f'"{column}" IS NULL')
+            conditions.append("(" + " OR ".join(parts or ["false"]) + ")")
+        return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+    def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
+             offset=0):
+        names, types, spatial = self._layout(name)
+        wanted = list(columns) if columns is not None else names
+        for column in wanted + ([order_by] if order_by else []):
+            if column not in names:
+                raise StoreError(f"table {name!r} has no column {column!r}")
+        condition, params = self._where(name, bbox, where, names, spatial)
+        selected = [f'"{c}"' for c in wanted] + (["ST_AsBinary(geom)"] if spatial else [])
+        sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}{condition}"
+        sql += f' ORDER BY "{order_by}"{" DESC" if descending else ""}, fid' if order_by else " ORDER BY fid"
+        if limit is not None or offset:
+            sql += " LIMIT %s OFFSET %s"
+            params += [limit, int(offset)]
+        rows = self._run(sql, params)
+        geometries = None
+        if spatial:
+            geometries = shapely.from_wkb(np.array([None if r[-1] is None else bytes(r[-1]) for r in rows],
+                                                   dtype=object))
+        type_of = dict(zip(names, types))
+        return put_together(wanted, [type_of[c] for c in wanted], rows, geometries)
+
+    def count(self, name, *, bbox=None, where=None) -> int:
+        names, _, spatial = self._layout(name)
+        condition, params = self._where(name, bbox, where, names, spatial)
+        return int(self._run(f"SELECT count(*) FROM {_q(name)}{condition}", params)[0][0])
+
+    def table_version(self, name: str) -> int:
+        rows = self._run("SELECT version FROM store_tables WHERE name = %s", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    def indexes(self, name: str) -> list[str]:
+        rows = self._run(
+            "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a"
+            " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s)"
+            " AND c.relname LIKE 'idx\\_%%' ORDER BY c.relname", (_q(name),))
+        return [r[0] for r in rows]
+
+
+class PostGISStore(_Reading, Store):
+    backup_suffix = "dump"
+
+    def __init__(self, url: str, *, busy_timeout_s: float):
+        self.url = url
+        self.location = _redacted(url)
+        self.busy_timeout_s = busy_timeout_s
+        self._pool = None
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PostGISStore({self.location!r})"
+
+    @property
+    def pool(self):
+        """One pool per process (a forked worker makes its own)."""
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    from psycopg_pool import ConnectionPool
+                    self._pool = ConnectionPool(self.url, min_size=1, max_size=8, open=True, timeout=30,
+                                                kwargs={"autocommit": True})
+                    self._pid = os.getpid()
+        return self._pool
+
+    def _run(self, sql, params=()):
+        import psycopg
+        try:
+            with self.pool.connection() as con:
+                cursor = con.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        except psycopg.errors.UndefinedTable as exc:
+            raise StoreMissing(f"the store {self.location} has not been created: run `make postgis` ({exc})") from None
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"cannot reach the store {self.location}: {exc}") from None
+
+    def exists(self) -> bool:
+        rows = self._run("SELECT to_regclass('store_meta') IS NOT NULL")
+        return bool(rows[0][0])
+
+    def create(self) -> None:
+        with self.pool.connection() as con, con.transaction():
+            for statement in _BOOKKEEPING:
+                con.execute(statement)
+
+    def meta(self, key: str) -> str | None:
+        rows = self._run("SELECT value FROM store_meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def version(self) -> int:
+        return int(self.meta("version") or 0)
+
+    def extent(self, name: str) -> tuple | None:
+        rows = self._run("SELECT min_x, min_y, max_x, max_y FROM store_contents WHERE table_name = %s", (name,))
+        return None if not rows or rows[0][0] is None else tuple(float(v) for v in rows[0])
+
+    @contextmanager
+    def transaction(self):
+        import psycopg
+        with self.pool.connection() as con:
+            try:
+                with con.transaction():
+                    con.execute(f"SET LOCAL lock_timeout = '{int(self.busy_timeout_s * 1000)}ms'")
+                    try:
+                        con.execute("SELECT value FROM store_meta WHERE key = 'version' FOR UPDATE")
+                    except psycopg.errors.LockNotAvailable:
+                        raise StoreBusy(f"the store is busy with another write for over {self.busy_timeout_s:g} s;"
+                                        " try again") from None
+                    tx = PostGISTransaction(con)
+                    yield tx
+                    tx.finish()
+            except psycopg.errors.LockNotAvailable:
+                raise StoreBusy(f"the store is busy with another write for over {self.busy_timeout_s:g} s;"
+                                " try again") from None
+
+    def close(self) -> None:
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool, self._pid = None, None
+
+    def _tool(self, name: str) -> str:
+        found = shutil.which(name) or next((str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                                                                     reverse=True)), None)
+        if found is None:
+            raise StoreError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
+        return found
+
+    def backup(self, path: Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([self._tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(path), self.url],
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise StoreError(f"pg_dump failed: {done.stderr.strip()}")
+
+    def restore(self, path: Path) -> None:
+        listed = subprocess.run([self._tool("pg_restore"), "--list", str(path)], capture_output=True, text=True)
+        if listed.returncode or "store_meta" not in listed.stdout:
+            raise StoreError(f"{path} is not a store backup (pg_restore --list: {listed.stderr.strip() or 'no store_meta'})")
+        before = self.version()
+        self.close()
+        done = subprocess.run([self._tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                               "-d", self.url, str(path)], capture_output=True, text=True)
+        if done.returncode:
+            raise StoreError(f"pg_restore failed: {done.stderr.strip()}")
+        with self.transaction() as tx:
+            tx.set_meta("version", str(max(before, int(tx.get_meta("version") or 0))))
+
+
+class PostGISTransaction(_Reading, Transaction):
+    def __init__(self, con):
+        self.con = con
+        self.touched: set[str] = set()
+
+    def _run(self, sql, params=()):
+        cursor = self.con.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._run("SELECT value FROM store_meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._run("INSERT INTO store_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                  (key, str(value)))
+
+    def _create_table(self, name, names, types, spatial: bool) -> None:
+        columns = ["fid bigserial PRIMARY KEY"] + (["geom geometry(Geometry, 4326)"] if spatial else [])
+        columns += [f'"{n}" {_SQL_TYPES[check_type(t)]}' for n, t in zip(names, types)]
+        self._run(f"CREATE TABLE {_q(name)} ({', '.join(columns)})")
+        if spatial:
+            self._run(f'CREATE INDEX "gist_{name}_geom" ON {_q(name)} USING GIST (geom)')
+        self._run("INSERT INTO store_contents (table_name, spatial) VALUES (%s, %s)", (name, spatial))
+
+    def _index(self, name, indexes) -> None:
+        for column in indexes:
+            self._run(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")')
+
+    def create(self, name, columns, *, geometry=False, indexes=()) -> None:
+        if name in self.tables():
+            return
+        self._create_table(name, list(columns), list(columns.values()), geometry)
+        self._index(name, indexes)
+        self.touched.add(name)
+
+    def replace(self, name, frame, *, indexes=()) -> None:
+        parts = take_apart(frame)
+        spatial = parts.geometries is not None
+        if name in self.tables() and self._layout(name) == (parts.names, parts.types, spatial):
+            self._run(f"DELETE FROM {_q(name)}")     # same columns: readers of the table are never blocked
+        else:
+            self.drop(name)
+            self._create_table(name, parts.names, parts.types, spatial)
+        self._copy(name, parts)
+        self._index(name, indexes)
+        self.touched.add(name)
+
+    def insert(self, name, frame, *, indexes=()) -> None:
+        if name not in self.tables():
+            self.replace(name, frame, indexes=indexes)
+            return
+        parts = take_apart(frame)
+        names, _, spatial = self._layout(name)
+        extra = sorted(set(parts.names) - set(names))
+        if extra:
+            raise StoreError(f"table {name!r} has no column {extra[0]!r}")
+        if (parts.geometries is not None) != spatial:
+            raise StoreError(f"table {name!r} {'needs' if spatial else 'takes no'} geometries")
+        self._copy(name, parts)
+        self.touched.add(name)
+
+    def _copy(self, name, parts) -> None:
+        columns = (["geom"] if parts.geometries is not None else []) + [f'"{n}"' for n in parts.names]
+        if not columns or not parts.rows:
+            return
+        wkb = None
+        if parts.geometries is not None:
+            wkb = shapely.to_wkb(shapely.set_srid(parts.geometries, 4326), hex=True, include_srid=True)
+        with self.con.cursor().copy(f"COPY {_q(name)} ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, row in enumerate(parts.row_tuples()):
+                copy.write_row(((wkb[i],) if wkb is not None else ()) + tuple(row))
+
+    def _conditions(self, name, where) -> tuple[str, list]:
+        names, _, spatial = self._layout(name)
+        if not where:
+            raise StoreError("give at least one condition (a where that matches everything is refused)")
+        return self._where(name, None, where, names, spatial)
+
+    def update(self, name, where, values) -> int:
+        names, _, spatial = self._layout(name)
+        sets, params = [], []
+        for column, value in values.items():
+            if column == "geometry" and spatial:
+                sets.append("geom = ST_GeomFromWKB(%s, 4326)")
+                params.append(shapely.to_wkb(value))
+                continue
+            if column not in names:
+                raise StoreError(f"table {name!r} has no column {column!r}")
+            sets.append(f'"{column}" = %s')
+            params.append(value.item() if hasattr(value, "item") else value)
+        condition, where_params = self._conditions(name, where)
+        cursor = self.con.execute(f"UPDATE {_q(name)} SET {', '.join(sets)}{condition}", params + where_params)
+        self.touched.add(name)
+        return cursor.rowcount
+
+    def delete(self, name, where) -> int:
+        condition, params = self._conditions(name, where)
+        cursor = self.con.execute(f"DELETE FROM {_q(name)}{condition}", params)
+        self.touched.add(name)
+        return cursor.rowcount
+
+    def drop(self, name) -> None:
+        if name not in self.tables():
+            return
+        self._run(f"DROP TABLE {_q(name)}")
+        self._run("DELETE FROM store_contents WHERE table_name = %s", (name,))
+        self.touched.add(name)
+
+    def finish(self) -> None:
+        version = int(self.get_meta("version") or 0) + 1
+        self.set_meta("version", str(version))
+        present = set(self.tables())
+        for name in self.touched:
+            self._run("INSERT INTO store_tables VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version",
+                      (name, version))
+            if name in present and self._layout(name)[2]:
+                self._run(f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
+                          f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
+                          " WHERE table_name = %s", (name,))
