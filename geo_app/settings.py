@@ -31,7 +31,7 @@ DEFAULTS = {
     "SITING_MAX_LATTICE": 250_000,
     "SITING_MAX_MEMORY_MB": 2048,
     "SITING_MAX_RUNNING": 2,
-    "JOBS_DIR": "",                   # empty: a folder `jobs` beside the store file (instance/jobs)
+    "JOBS_DIR": "",      # empty: a folder `jobs` beside a GeoPackage store file (instance/jobs for PostGIS)
     "SITING_JOB_KEEP_S": 86_400,
 }
 
@@ -49,6 +49,6 @@ DOCUMENTED = {
     "SITING_MAX_LATTICE": "candidate lattice points a siting run may build; a larger run is refused (422) beforehand, naming the smallest spacing allowed",
     "SITING_MAX_MEMORY_MB": "memory (address space) one siting run may use, in MB, the solver included",
     "SITING_MAX_RUNNING": "siting runs at once across all worker processes; more get 503 with Retry-After",
-    "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside the store file)",
+    "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside a GeoPackage store, else instance/jobs)",
     "SITING_JOB_KEEP_S": "how long a finished siting job (and its result) is kept, in seconds",
 }

@@ -15,6 +15,7 @@ from shapely.geometry import shape
 from .. import context, scenarios
 from ..errors import BadParameter, check_params, error_body
 from ..jobs import Busy, Jobs
+from ..settings import ROOT
 from ..jobs.files import FINAL
 from ..siting import STAGES, Limits, SitingError, SitingRequest, coverage, estimate, needed_layers
 from . import bp
@@ -86,7 +87,8 @@ def _layers(siting: SitingRequest) -> dict:
 
 def jobs() -> Jobs:
     config = current_app.config
-    folder = config["JOBS_DIR"] or Path(str(config["STORE"])).parent / "jobs"
+    store = str(config["STORE"])
+    folder = config["JOBS_DIR"] or (ROOT / "instance" / "jobs" if "://" in store else Path(store).parent / "jobs")
     return Jobs(folder, config["SITING_MAX_RUNNING"], config["SITING_JOB_KEEP_S"])
 
 

@@ -1,6 +1,6 @@
 """One siting run in its own process: `python -m geo_app.jobs.runner <jobs folder> <job id>`.
 
-The process caps its own memory (address space, also for the CBC solver it starts), reads the layers from the
+The process caps its own memory once its code is loaded (address space, also for the CBC solver it starts), reads the layers from the
 store, reports each stage in the job's file, checks for cancellation between stages and writes the result or
 the reason it failed. A separate process keeps the service's pages fast while it works."""
 from __future__ import annotations
@@ -10,6 +10,9 @@ import sys
 import traceback
 from pathlib import Path
 
+from ..project import Project
+from ..siting import Cancelled, Limits, SitingError, SitingRequest, needed_layers, solve
+from ..store import open_store
 from . import files
 
 
@@ -19,13 +22,9 @@ def _fail(folder: Path, job_id: str, status: int, message: str) -> None:
 
 def run(folder: Path, job_id: str) -> None:
     task = files.read(folder, job_id)["task"]
-    cap = int(task["memory_mb"]) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (int(task["memory_mb"]) * 1024 * 1024, hard))
     try:
-        from ..project import Project
-        from ..siting import Cancelled, Limits, SitingError, SitingRequest, needed_layers, solve
-        from ..store import open_store
-
         project = Project(Path(task["layers_dir"]))
         request = SitingRequest(**{**task["request"], "districts": tuple(task["request"]["districts"])})
         store = open_store(task["store"])
@@ -45,6 +44,7 @@ def run(folder: Path, job_id: str) -> None:
     except SitingError as exc:
         _fail(folder, job_id, 422, str(exc))
     except MemoryError:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))     # room to say so
         _fail(folder, job_id, 422, f"the run needed more than the {task['memory_mb']} MB of memory a run may use "
                                    "(GEO_APP_SITING_MAX_MEMORY_MB): choose fewer districts or a wider candidate spacing")
     except Exception:                                           # noqa: BLE001  (logged, and the job says it failed)
