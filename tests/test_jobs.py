@@ -4,9 +4,13 @@ pages answering while the most runs allowed are working."""
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +20,8 @@ from geo_app import create_app, siting
 from geo_app.jobs import Jobs, files
 from geo_app.siting import STAGES, Limits, SitingError, SitingRequest
 
-from .conftest import LAYERS
+from .conftest import LAYERS, copy_store_file
+from .live import free_port
 
 HEAVY = {"type": "toilets", "districts": "320505,320508", "demand": "area", "k": "60"}
 
@@ -142,3 +147,48 @@ def test_unknown_jobs_are_404(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert client.delete(path).status_code == 404
+
+
+def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
+    """The deployment: gunicorn worker processes, each request on whichever worker accepts it."""
+    store = tmp_path / "suzhou.gpkg"
+    copy_store_file(built_store_path, store)
+    port = free_port()
+    env = dict(os.environ, GEO_APP_STORE=str(store), GEO_APP_LAYERS_DIR=str(LAYERS), GEO_APP_SITING_MAX_RUNNING="1")
+    server = subprocess.Popen([shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "--workers", "3",
+                               "--threads", "2", "--bind", f"127.0.0.1:{port}", "geo_app:create_app()"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+
+    def call(path, data=None, method=None):
+        request = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode() if data else None,
+                                         method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+    try:
+        for _ in range(300):
+            try:
+                if call("/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        status, headers, _ = call("/api/plan/jobs", HEAVY)
+        assert status == 202
+        url = headers["Location"]
+        # every poll, on whichever worker, sees the run; a second run anywhere is refused while it works
+        assert {json.loads(call(url)[2])["state"] for _ in range(12)} == {"running"}
+        assert [call("/api/plan/jobs", HEAVY)[0] for _ in range(3)] == [503] * 3
+        assert call("/")[0] == 200
+        assert call(url, method="DELETE")[0] == 202
+        for _ in range(300):
+            state = json.loads(call(url)[2])["state"]
+            if state in files.FINAL:
+                break
+            time.sleep(0.2)
+        assert state == "cancelled"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
