@@ -42,20 +42,24 @@ run: store
 test: $(VENV)/.dev browser postgis-server
 	$(BIN)/python -m pytest
 
-# A local PostgreSQL 15 + PostGIS 3 (Debian packages; installed when missing and run as root), started, with a
-# role geo_app (password geo_app, may create databases: the tests make throw-away ones) and a database suzhou.
+# A local PostgreSQL 15 + PostGIS 3 (Debian packages), started, with a role geo_app (password geo_app; it may
+# create databases: the tests make throw-away ones) and a database suzhou. As root it installs and starts what is
+# missing; otherwise it says what to run.
 postgis-server:
-	@command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /usr/share/postgresql/15/extension ] && \
-	  ls /usr/share/postgresql/15/extension/postgis.control >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null; \
-	  else echo "PostgreSQL + PostGIS are missing: sudo apt-get install postgresql-15 postgresql-15-postgis-3"; exit 1; fi; }
-	@pg_lsclusters -h | grep -q '^15 *main' || pg_createcluster 15 main >/dev/null
-	@pg_lsclusters -h | grep -q '^15 *main .*online' || pg_ctlcluster 15 main start
-	@runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'geo_app'" | grep -q 1 || \
-	  runuser -u postgres -- psql -qc "CREATE ROLE geo_app LOGIN CREATEDB PASSWORD 'geo_app'"
-	@runuser -u postgres -- psql -qd template1 -c "CREATE EXTENSION IF NOT EXISTS postgis"
-	@runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'suzhou'" | grep -q 1 || \
-	  runuser -u postgres -- createdb -O geo_app suzhou
+	@if [ "$$(id -u)" = 0 ]; then \
+	  [ -f /usr/share/postgresql/15/extension/postgis.control ] || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null; }; \
+	  pg_lsclusters -h | grep -q '^15 *main' || pg_createcluster 15 main >/dev/null; \
+	  pg_lsclusters -h | grep -q '^15 *main .*online' || pg_ctlcluster 15 main start; \
+	  runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'geo_app'" | grep -q 1 || \
+	    runuser -u postgres -- psql -qc "CREATE ROLE geo_app LOGIN CREATEDB PASSWORD 'geo_app'"; \
+	  runuser -u postgres -- psql -qd template1 -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis"; \
+	  runuser -u postgres -- psql -qtAc "SELECT 1 FROM pg_database WHERE datname = 'suzhou'" | grep -q 1 || \
+	    runuser -u postgres -- createdb -O geo_app suzhou; \
+	elif ! psql "$(PG_URL)" -qtAc "SELECT 1" >/dev/null 2>&1; then \
+	  echo "no PostGIS at $(PG_URL): run 'sudo make postgis-server' (Debian), or set PG_URL"; \
+	  [ "$$CI" != true ] || exit 1; \
+	fi
 
 postgis: postgis-server $(VENV)/.runtime
 	GEO_APP_STORE=$(PG_URL) $(BIN)/flask --app geo_app store-init

@@ -131,8 +131,12 @@ def import_file(project: Project, store: Store, layer_id: str, path: Path | str,
     imported: Imported = read_layer_file(
         spec, path, crs=crs, fmt=fmt, max_bytes=max_bytes, source_label=source or path.name,
         districts=districts, extent=None if districts is None else city_extent(districts))
+    grid_id = next((s.id for s in catalog.layers.values() if s.role == "grid"), None)
+    # new boundaries or grids change every statistic; any other layer only its own columns
+    full = is_units or layer_id == grid_id
     with store.transaction() as tx:
-        layers = {lid: tx.read(lid) for lid in catalog.layers if lid in tx.tables()}
+        wanted = set(catalog.layers) if full else {catalog.units_layer.id, grid_id, layer_id}
+        layers = {lid: tx.read(lid) for lid in catalog.layers if lid in wanted and lid in tx.tables()}
         frame = imported.frame
         if not is_units and tx.table_version(catalog.units_layer.id) != units_version:
             # the boundaries changed while this file was validated: derive its districts again
@@ -158,7 +162,12 @@ def import_file(project: Project, store: Store, layer_id: str, path: Path | str,
         row = _source_row(project, layer_id, frame, "import", path.name, imported.crs, source or path.name,
                           licence or "not stated")
         sources = pd.concat([previous[previous["layer"] != layer_id], pd.DataFrame([row])], ignore_index=True)
-        _write(project, tx, _with_derived_tables(project, layers, sources, only=changed))
+        if full:
+            tables = _with_derived_tables(project, layers, sources, only=changed)
+        else:
+            tables = _with_derived_tables(project, {lid: layers[lid] for lid in wanted if lid in layers}, sources,
+                                          only=changed, previous=tx)
+        _write(project, tx, tables)
     return Outcome({layer_id: len(frame)}, imported.warnings, time.perf_counter() - started)
 
 
@@ -170,11 +179,18 @@ def _write(project: Project, tx: Transaction, tables: dict) -> None:
         tx.replace(name, frame, indexes=keys + (("adcode",) if "adcode" in frame and "adcode" not in keys else ()))
 
 
-def _with_derived_tables(project: Project, layers: dict, sources: pd.DataFrame, only: dict | None = None) -> dict:
+def _with_derived_tables(project: Project, layers: dict, sources: pd.DataFrame, only: dict | None = None,
+                         previous=None) -> dict:
+    """The changed layers (`only`, default all) with the statistics, report and sources tables. With `previous`
+    (a reader of the stored statistics) only the columns of the given layers are computed again."""
     tables = dict(only if only is not None else layers)
     tables[REPORT_TABLE] = project.report
-    tables[STATS_TABLE] = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
-    tables[GRID_STATS_TABLE] = stats.grid_counts(layers, project.catalog)
+    district = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
+    grid = stats.grid_counts(layers, project.catalog)
+    if previous is not None:
+        district = stats.merged(previous.read(STATS_TABLE), district, "code")
+        grid = stats.merged(previous.read(GRID_STATS_TABLE), grid, "code")
+    tables[STATS_TABLE], tables[GRID_STATS_TABLE] = district, grid
     tables[SOURCES_TABLE] = sources
     return tables
 

@@ -49,9 +49,6 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
             row[f"{lid}_per_km2"] = round(len(operational) / row["area_km2"], 3) if has_boundary else None
             if "capacity" in frame.columns and lid in facility_ids:
                 row[f"{lid}_capacity"] = int(operational["capacity"].fillna(0).sum()) if has_boundary else None
-        capacities = [row.get(f"{lid}_capacity") for lid in ("parking_lots", "street_parking") if f"{lid}_capacity" in row]
-        if capacities:
-            row["parking_capacity_total"] = sum(capacities) if has_boundary else None
         for lid in standards.layers_with_radius:
             if lid not in metric_facilities:
                 continue
@@ -62,7 +59,29 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
                 round(100 * covered_part(metric_facilities[lid].geometry, district_m, radius.metres).area
                       / district_m.area, 2) if has_boundary and district_m.area else None)
         rows.append(row)
-    return with_integer_counts(pd.DataFrame(rows))
+    return _with_parking_total(with_integer_counts(pd.DataFrame(rows)))
+
+
+PARKING_CAPACITIES = ("parking_lots_capacity", "street_parking_capacity")
+
+
+def _with_parking_total(frame: pd.DataFrame) -> pd.DataFrame:
+    present = [c for c in PARKING_CAPACITIES if c in frame]
+    if present:
+        total = frame[present].sum(axis=1, min_count=1).astype("Int64")
+        frame["parking_capacity_total"] = total.where(frame["has_boundary"].astype(bool), pd.NA)
+    return frame
+
+
+def merged(previous: pd.DataFrame, fresh: pd.DataFrame, key: str) -> pd.DataFrame:
+    """`previous` (a statistics table as stored) with every column `fresh` computed taken from `fresh`: after an
+    import only the imported layer's columns are computed again."""
+    out = previous.set_index(key)
+    fresh = fresh.set_index(key).reindex(out.index)
+    for column in fresh.columns:
+        out[column] = fresh[column]
+    out = with_integer_counts(out.reset_index())
+    return _with_parking_total(out) if "has_boundary" in out else out
 
 
 def with_integer_counts(frame: pd.DataFrame) -> pd.DataFrame:

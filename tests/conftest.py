@@ -56,7 +56,13 @@ def gdal_view(store_path: Path, folder: Path) -> Path:
 
 
 POSTGRES = os.environ.get("GEO_APP_TEST_POSTGRES", "postgresql://geo_app:geo_app@127.0.0.1:5432/postgres")
-BOTH_BACKENDS = pytest.mark.parametrize("backend", ["gpkg", "postgis"], indirect=True)
+BOTH_BACKENDS = pytest.mark.both_backends      # on a test, or on a module as `pytestmark`
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked both_backends that use a store run once per backend."""
+    if metafunc.definition.get_closest_marker("both_backends") and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", ["gpkg", "postgis"], indirect=True)
 
 
 class PostGISDatabases:

@@ -6,7 +6,9 @@ import pytest
 
 from geo_app import create_app
 
-from .conftest import LAYERS
+from .conftest import BOTH_BACKENDS, LAYERS
+
+pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 
 
 def test_district_statistics_json(client):

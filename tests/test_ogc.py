@@ -4,6 +4,10 @@ import pytest
 
 from geo_app.store import open_store
 
+from .conftest import BOTH_BACKENDS
+
+pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
+
 GEOJSON = "application/geo+json"
 
 
