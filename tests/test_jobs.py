@@ -192,3 +192,15 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_running_or_cancelled_job_cannot_be_saved(client, app):
+    url = client.post("/api/plan/jobs", data=HEAVY).get_json()["url"]
+    job_id = url.rsplit("/", 1)[1]
+    running = client.post("/api/plan/scenarios", data={"name": "too early", "job": job_id})
+    assert running.status_code == 409 and "only a finished run" in running.get_json()["error"]["message"]
+    client.delete(url)
+    assert settle(client, url)["state"] == "cancelled"
+    assert client.post("/api/plan/scenarios", data={"name": "cancelled", "job": job_id}).status_code == 409
+    assert client.get(url + "?format=csv").status_code == 409
+    assert client.get("/api/plan/scenarios").get_json()["scenarios"] == []

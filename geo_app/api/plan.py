@@ -118,8 +118,8 @@ def finished(job: dict) -> dict:
     """The result of a finished job, or the error it ended with, answered with the job's own status."""
     if job["state"] == "failed":
         raise BadParameter("problem", job["error"]["message"], status=job["error"]["status"])
-    if job["state"] == "cancelled":
-        raise BadParameter("job", "the run was cancelled", status=409)
+    if job["state"] != "done":
+        raise BadParameter("job", f"the run is {job['state']}: only a finished run has a result", status=409)
     return job["result"]
 
 

@@ -160,12 +160,15 @@
     status("");
   }
 
+  const runButton = form.querySelector("button[type=submit]");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     rememberForm();
     setParam("scenario", null);
     status(strings.running);
+    runButton.disabled = true;          // one run at a time from this page
     try { await runJob(query()); } catch (error) { progress.hidden = true; status(error.message, true); }
+    runButton.disabled = false;
   });
 
   document.getElementById("siting-cancel").addEventListener("click", async () => {
