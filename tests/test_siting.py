@@ -317,3 +317,18 @@ def test_demand_weighted_coverage_without_siting(client, store):
     run = client.get("/api/plan/sites?type=toilets&districts=320508&k=1").get_json()
     assert run["coverage"]["districts"][0]["before_pct"] == patrolled["districts"][0]["before_pct"]
     assert client.get("/api/plan/coverage?type=toilets&districts=320508&k=3").status_code == 400
+
+
+def test_each_coverage_figure_is_named_for_what_it_measures(client):
+    columns = client.get("/api/districts").get_json()["columns"]
+    assert "toilets_coverage_pct" not in columns
+    described = columns["toilets_district_area_coverage_pct"]
+    assert "占辖区面积" in described["zh"] and "share of the district's area" in described["en"]
+    assert "占辖区面积" in client.get("/districts/320508").get_data(as_text=True)
+    gaps = client.get("/api/coverage/toilets").get_json()
+    assert "district_area_coverage_pct" in gaps["features"][0]["properties"]
+    assert "辖区面积覆盖率" in client.get("/plan?type=toilets").get_data(as_text=True)
+    patrolled = client.get("/api/plan/coverage?type=toilets&districts=320508").get_json()["coverage"]
+    whole = client.get("/api/plan/coverage?type=toilets&districts=320508&demand=area").get_json()["coverage"]
+    assert (patrolled["measure"], whole["measure"]) == ("patrolled_area", "district_area")
+    assert patrolled["before_pct"] != whole["before_pct"]          # two figures, two names
