@@ -15,8 +15,8 @@ from shapely.geometry import shape
 from .. import context, scenarios
 from ..errors import BadParameter, check_params, error_body
 from ..jobs import Busy, Jobs
-from ..settings import ROOT
 from ..jobs.files import FINAL
+from ..settings import ROOT
 from ..siting import STAGES, Limits, SitingError, SitingRequest, coverage, estimate, needed_layers
 from . import bp
 
