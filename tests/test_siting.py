@@ -203,6 +203,20 @@ def test_run_ten_toilets_for_gusu(client, store):
     assert numbers == list(range(1, 11))
     district = store.read("districts").set_index("adcode").geometry["320508"]
     assert all(district.contains(Point(*f["geometry"]["coordinates"])) for f in body["sites"]["features"])
+    # every figure reproduces from the published coordinates: circles of 300 m around the operational toilets and
+    # the new sites, over the patrolled area (the district's grids), in EPSG:4549
+    assert all(f["properties"]["adds_km2_or_weight"] <= np.pi * 0.3 ** 2 for f in body["sites"]["features"])
+    toilets = store.read("toilets")
+    existing = crs.metric(toilets[toilets["status"] == "operational"]).geometry.tolist()
+    grids = store.read("grids")
+    area = unary_union(crs.metric(grids[grids["adcode"] == "320508"]).geometry.tolist()).intersection(
+        crs.metric(gpd.GeoSeries([district], crs=4326)).iloc[0])
+    sites = [Point(*(float(v) for v in crs.convert(*f["geometry"]["coordinates"], "WGS84", "EPSG:4549")))
+             for f in body["sites"]["features"]]
+    for facilities, figure in ((existing, gusu["before_pct"]), (existing + sites, gusu["after_pct"])):
+        near = [f for f in facilities if f.distance(area) <= 300]
+        covered = unary_union([f.buffer(300, quad_segs=64) for f in near]).intersection(area).area
+        assert 100 * covered / area.area == pytest.approx(figure, abs=0.011)
 
 
 def test_exports(client):
