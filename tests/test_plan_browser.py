@@ -105,6 +105,11 @@ def test_a_run_shows_its_stages_its_measure_and_can_be_cancelled(browser, server
     assert page.locator("#sites-table tbody tr").count() == 3
     links = page.eval_on_selector_all("#siting-result .exports a", "as => as.map(a => a.href)")
     assert all(urllib.parse.urlsplit(link).path.startswith("/api/plan/jobs/") for link in links)
+    # the URL keeps the run: a reload shows it again
+    assert "job=" in page.url
+    page.reload()
+    page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 3")
+    assert page.input_value("#siting-form input[name=k]") == "3"
     # a long run: its stage shows, and it can be cancelled
     page.check("#siting-form input[value='320505']")
     page.select_option("select[name=demand]", "area")

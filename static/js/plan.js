@@ -142,7 +142,13 @@
     const answer = await response.json();
     if (response.status === 503) throw new Error(strings.busy.replace("{s}", response.headers.get("Retry-After") || "30"));
     if (!response.ok) throw new Error(answer.error.message);
-    job = answer.url;
+    await follow(answer.url);
+  }
+
+  // Poll a run until it ends, showing its stage; the URL keeps it, so a reload or a link follows it again.
+  async function follow(url) {
+    job = url;
+    setParam("job", url.split("/").pop());
     progress.hidden = false;
     showStage("starting");
     let state = await getJSON(job);
@@ -182,6 +188,7 @@
     const answer = await response.json();
     if (!response.ok) { status(answer.error.message, true); return; }
     setParam("scenario", answer.id);
+    setParam("job", null);
     event.target.hidden = true;
     for (const link of document.querySelectorAll("#siting-result .exports a")) {
       link.href = `${config.api.scenarios}/${encodeURIComponent(answer.id)}?${new URL(link.href).searchParams}`;
@@ -198,6 +205,7 @@
       }
       restoreForm(scenario.request);
       setParam("scenario", id);
+      setParam("job", null);
       job = null;
       show(scenario.result, `${config.api.scenarios}/${encodeURIComponent(id)}`, scenario.name);
     } catch (error) { status(error.message, true); }
@@ -217,6 +225,13 @@
 
   drawCoverage();
   listScenarios();
-  const opened = new URL(window.location.href).searchParams.get("scenario");
-  if (opened) openScenario(opened);
+  const params = new URL(window.location.href).searchParams;
+  if (params.get("scenario")) openScenario(params.get("scenario"));
+  else if (params.get("job")) {
+    follow(`${config.api.jobs}/${encodeURIComponent(params.get("job"))}`).catch((error) => {
+      progress.hidden = true;
+      setParam("job", null);
+      status(error.message, true);
+    });
+  }
 })();
