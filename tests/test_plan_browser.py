@@ -70,6 +70,11 @@ def test_numbered_sites_do_not_overlap(browser, server, scenario, size):  # noqa
         for b in boxes[i + 1:]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
     v.shot(f"plan-sites-{size}")
+    # any site from the list, close up, with its number
+    page.click("#sites-table button:has-text('#10')")
+    page.wait_for_selector(".leaflet-tooltip:has-text('#10')")
+    page.wait_for_timeout(600)
+    assert page.locator(".site-number[title='10']:not(.dot)").count() == 1
     v.clean()
 
 
@@ -99,7 +104,7 @@ def test_a_run_shows_its_stages_its_measure_and_can_be_cancelled(browser, server
     v = visit(browser, server, "/plan?type=toilets&districts=320508&k=3", size)
     page = v.page
     page.click("#siting-form button[type=submit]")
-    page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 3", timeout=120_000)
+    page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 3", timeout=180_000)
     assert page.evaluate("document.body.dataset.jobState") == "done"
     assert page.inner_text("#siting-result strong.measure").startswith("巡查区域覆盖率")
     assert page.locator("#sites-table tbody tr").count() == 3
@@ -115,10 +120,10 @@ def test_a_run_shows_its_stages_its_measure_and_can_be_cancelled(browser, server
     page.select_option("select[name=demand]", "area")
     page.fill("#siting-form input[name=k]", "60")
     page.click("#siting-form button[type=submit]")
-    page.wait_for_function("() => ['demand', 'candidates', 'solve'].includes(document.body.dataset.jobStage)", timeout=60_000)
+    page.wait_for_function("() => ['demand', 'candidates', 'solve'].includes(document.body.dataset.jobStage)", timeout=180_000)
     assert page.is_visible("#siting-progress li.current")
     v.shot(f"plan-progress-{size}")
     page.click("#siting-cancel")
-    page.wait_for_function("() => document.body.dataset.jobState === 'cancelled'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.jobState === 'cancelled'", timeout=180_000)
     assert page.inner_text("#status") == "已取消" and not page.is_visible("#siting-progress")
     v.clean()

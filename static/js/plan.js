@@ -74,6 +74,12 @@
   }
   map.on("zoomend", declutter);
 
+  // From the list of sites: the site close up, its number shown.
+  function showSite(marker) {
+    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16));
+    marker.openTooltip();
+  }
+
   function measureName(coverage) {
     return strings[`measure_${coverage.measure}`] || strings.coverage;
   }
@@ -98,7 +104,8 @@
     document.body.dataset.sitesDrawn = String(result.sites.features.length);
     const rows = cov.districts.map((d) => el("tr", {}, el("td", {}, config.districtNames[d.code] || d.code),
       el("td", { class: "num" }, d.before_pct), el("td", { class: "num" }, d.after_pct), el("td", { class: "num" }, d.new_sites)));
-    const sites = result.sites.features.map((f) => el("tr", {}, el("td", {}, `#${f.properties.number}`),
+    const sites = result.sites.features.map((f, i) => el("tr", {},
+      el("td", {}, el("button", { type: "button", class: "link", onclick: () => showSite(siteMarkers[i]) }, `#${f.properties.number}`)),
       el("td", { class: "num" }, f.properties.adds_km2_or_weight), el("td", { class: "num" }, f.properties.adds_pct)));
     const unit = cov.measure === "demand_weight" ? "" : " (km²)";
     const links = ["geojson", "csv", "gpkg"].map((fmt) =>
