@@ -22,25 +22,27 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    store = open_store(app.config["STORE"])
+    store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
     if store.exists():
-        migrate(store)     # schema changes are migrations applied at start-up, never a rebuild
+        migrate(store, project)     # schema changes are migrations applied at start-up, never a rebuild
     app.extensions["geo_app"] = {
-        "project": Project(Path(app.config["LAYERS_DIR"])),
+        "project": project,
         "store": store,
         "coverage": CoverageCache(),
     }
 
-    from . import cli, errors
+    from . import caching, cli, errors
     from .api import bp as api_bp
     from .api.ogc import bp as ogc_bp
     from .home import bp as home_bp
     from .maps import bp as maps_bp
     from .maps.assets import bp as vendor_bp
     from .maps.assets import use_local_assets
+    from .tiles.routes import bp as tiles_bp
     from .maps.page import page_globals, remember_language
 
     errors.init_app(app)
+    caching.init_app(app)
     cli.init_app(app)
     use_local_assets()
     app.context_processor(page_globals)
@@ -50,4 +52,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(vendor_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(ogc_bp)
+    app.register_blueprint(tiles_bp)
     return app

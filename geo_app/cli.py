@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from . import boundaries, context, demo
 from .ingest import FORMATS, ImportFailed
-from .migrations import migrate, pending
+from .migrations import migrate
 from .pipeline import build_store, import_file, user_data
 from .store import StoreError, open_store
 from .store.copy import copy_store
@@ -47,10 +47,9 @@ def store_init_command():
     Never overwrites what the store holds (this is what `make run` does on every start)."""
     store = context.store()
     if store.exists():
-        todo = pending(store)
-        for applied in migrate(store):
+        for applied in migrate(store, context.project()):   # the app factory has usually applied them already
             click.echo(f"migrated: {applied}")
-        click.echo(f"the store {store} is in use: kept as it is" + ("" if todo else " (schema up to date)"))
+        click.echo(f"the store {store} is in use: kept as it is (schema version {store.meta('schema_version')})")
         return
     try:
         outcome = build_store(context.project(), store, max_bytes=_max_bytes())
@@ -107,7 +106,7 @@ def restore_command(path):
     store = context.store()
     try:
         store.restore(path)
-        migrate(store)
+        migrate(store, context.project())
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {store} from {path}")

@@ -17,7 +17,7 @@ class BadParameter(Exception):
 
 def error_body(status: int, message: str, **extra):
     """JSON for the API and OGC endpoints; an HTML page, saying the same, for the pages people open."""
-    if not request.path.startswith(("/api/", "/ogc", "/vendor/", "/static/")):
+    if not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/")):
         return render_template("error.html", status=status, message=message), status
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 

@@ -6,10 +6,11 @@ shipped.
 """
 from __future__ import annotations
 
+from .project import Project
 from .store import Store, Transaction
 
 
-def _scenarios(tx: Transaction) -> None:
+def _scenarios(tx: Transaction, project: Project) -> None:
     """Saved siting scenarios and, for GIS users, their sites as a layer."""
     tx.create("scenarios", {"id": "text", "name": "text", "created_at": "text", "request": "text", "result": "text"},
               indexes=("id",))
@@ -17,8 +18,18 @@ def _scenarios(tx: Transaction) -> None:
                                  "adcode": "text", "adds_pct": "real"}, geometry=True, indexes=("scenario_id",))
 
 
+def _grid_comparisons(tx: Transaction, project: Project) -> None:
+    """grid_stats carries each grid's rank and its district's density per layer (one row answers a supervisor)."""
+    from . import stats
+    from .pipeline import GRID_STATS_TABLE
+    layers = {lid: tx.read(lid) for lid in project.catalog.layers if lid in tx.tables()}
+    if GRID_STATS_TABLE in tx.tables():
+        tx.replace(GRID_STATS_TABLE, stats.grid_counts(layers, project.catalog), indexes=("code", "adcode"))
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
+    (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
 ]
 
 
@@ -27,14 +38,16 @@ def pending(store: Store) -> list[tuple[int, str]]:
     return [(number, title) for number, title, _ in MIGRATIONS if number > current]
 
 
-def migrate(store: Store) -> list[str]:
+def migrate(store: Store, project: Project) -> list[str]:
     """Apply what is pending; returns what was applied (by this process)."""
+    if not pending(store):
+        return []
     applied = []
     for number, title, change in MIGRATIONS:
         with store.transaction() as tx:
             if int(tx.get_meta("schema_version") or 0) >= number:
                 continue
-            change(tx)
+            change(tx, project)
             tx.set_meta("schema_version", str(number))
         applied.append(f"{number}: {title}")
     return applied

@@ -14,7 +14,7 @@ import shapely
 from . import crs
 from .store import Reader
 
-FIRST_REACH_M = 1000
+FIRST_REACH_M = 250         # dense centres answer from the first box; sparse areas take a few more
 MAX_REACH_M = 60_000        # farther than any two points of the city: the search stops there
 
 
@@ -35,7 +35,7 @@ def nearest(store: Reader, layer: str, lon: float, lat: float, n: int,
         settled = len(order) == n and distances[order[-1]] <= reach
         if settled or reach >= MAX_REACH_M:
             return frame, [(int(i), float(distances[i])) for i in order]
-        reach *= 4
+        reach *= 3
 
 
 def _box_around(x: float, y: float, reach: float) -> tuple:

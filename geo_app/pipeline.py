@@ -101,7 +101,7 @@ def build_store(project: Project, store: Store, *, max_bytes: int, force: bool =
     tables = _with_derived_tables(project, layers, pd.DataFrame(sources))
     if not store.exists():
         store.create()
-    migrate(store)
+    migrate(store, project)
     with store.transaction() as tx:
         held = user_data(tx)
         if held and not force:

@@ -33,6 +33,8 @@ DEFAULTS = {
     "SITING_MAX_RUNNING": 2,
     "JOBS_DIR": "",      # empty: a folder `jobs` beside a GeoPackage store file (instance/jobs for PostGIS)
     "SITING_JOB_KEEP_S": 86_400,
+    # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
+    "TILE_CACHE_BYTES": 64 * 1024 * 1024,
 }
 
 DOCUMENTED = {
@@ -51,4 +53,5 @@ DOCUMENTED = {
     "SITING_MAX_RUNNING": "siting runs at once across all worker processes; more get 503 with Retry-After",
     "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside a GeoPackage store, else instance/jobs)",
     "SITING_JOB_KEEP_S": "how long a finished siting job (and its result) is kept, in seconds",
+    "TILE_CACHE_BYTES": "bytes of vector tiles each worker process keeps in memory (least recently used go first)",
 }

@@ -119,8 +119,9 @@ def describe_columns(catalog: Catalog, standards: Standards) -> dict[str, dict]:
 
 
 def grid_counts(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog) -> pd.DataFrame:
-    """Per grid: district, area, and the operational facilities of each layer inside it (for supervisors to
-    compare their grids). Lines count in the grid holding their midpoint."""
+    """Per grid: district, area, and per facility layer the operational facilities inside it, with how the grid
+    stands among its district's grids (rank, the district's grids' facilities per km²), so that a supervisor's
+    comparison is one row to read. Lines count in the grid holding their midpoint."""
     grid_ids = [spec.id for spec in catalog.layers.values() if spec.role == "grid" and spec.id in layers]
     if not grid_ids:
         return pd.DataFrame()
@@ -128,6 +129,7 @@ def grid_counts(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog) -> pd.Dat
     grids = layers[grid_layer.id][[grid_layer.id_field, "adcode", "geometry"]]
     out = pd.DataFrame({"code": grids[grid_layer.id_field].to_numpy(), "adcode": grids["adcode"].to_numpy(),
                         "area_km2": (crs.metric(grids).area / 1e6).round(4).to_numpy()})
+    district_area = out.groupby("adcode")["area_km2"].transform("sum")
     for spec in catalog.facility_layers:
         if spec.id not in layers:
             continue
@@ -135,5 +137,8 @@ def grid_counts(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog) -> pd.Dat
         anchors = gpd.GeoDataFrame(geometry=anchors.geometry.representative_point(), crs=4326)
         joined = gpd.sjoin(anchors, grids, predicate="within")
         counts = joined.groupby(grid_layer.id_field).size()
-        out[f"{spec.id}_count"] = out["code"].map(counts).fillna(0).astype(int)
+        column = f"{spec.id}_count"
+        out[column] = out["code"].map(counts).fillna(0).astype(int)
+        out[f"{spec.id}_rank_in_district"] = out.groupby("adcode")[column].rank(method="min", ascending=False).astype(int)
+        out[f"{spec.id}_district_per_km2"] = (out.groupby("adcode")[column].transform("sum") / district_area).round(2)
     return out

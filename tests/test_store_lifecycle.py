@@ -79,7 +79,22 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path, store_pat
     assert digest(store_path) == before
 
 
-def test_migrations_run_once_and_record_the_schema_version(store):
+def test_migrations_run_once_and_record_the_schema_version(store, project):
     assert migrations.pending(store) == []
     assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0]
-    assert migrations.migrate(store) == []
+    assert migrations.migrate(store, project) == []
+
+
+def test_a_store_of_an_earlier_schema_is_migrated_at_start_up(store_path, store, project):
+    """A store made before grid comparisons were precomputed gets them from the migration, keeping its data."""
+    from geo_app import create_app
+    with store.transaction() as tx:
+        old = tx.read("grid_stats")
+        tx.replace("grid_stats", old[[c for c in old.columns if "rank" not in c and "district_per" not in c]])
+        tx.set_meta("schema_version", "1")
+    scenarios_before = store.count("scenarios")
+    client = create_app({"STORE": str(store_path), "TESTING": True}).test_client()
+    assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0]
+    code = store.read("grid_stats", limit=1)["code"].iloc[0]
+    assert client.get(f"/api/grids/{code}").status_code == 200
+    assert store.count("scenarios") == scenarios_before and store.count("toilets") > 1000

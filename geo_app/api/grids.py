@@ -25,11 +25,11 @@ def grid_at():
     x, y = crs.convert(lon, lat, given_crs, crs.WGS84)
     spec = _grid_spec()
     point = Point(float(x), float(y))
-    grids = context.store().read(spec.id, bbox=(point.x, point.y, point.x, point.y), columns=[spec.id_field])
-    hit = grids[grids.intersects(point)]
+    hit = context.store().read(spec.id, bbox=(point.x, point.y, point.x, point.y))
     if hit.empty:
         raise BadParameter("lon/lat", f"no grid-patrol area contains ({lon:g}, {lat:g}) in {given_crs}", status=404)
-    return jsonify({"code": hit.iloc[0][spec.id_field], **_grid_detail(hit.iloc[0][spec.id_field], given_crs)})
+    code = hit.iloc[0][spec.id_field]
+    return jsonify({"code": code, **_grid_detail(code, given_crs, hit.iloc[:1])})
 
 
 @bp.get("/grids/<code>")
@@ -38,10 +38,10 @@ def grid(code: str):
     return jsonify({"code": code, **_grid_detail(code, parse_crs(request.args.get("crs")))})
 
 
-def _grid_detail(code: str, output_crs: str) -> dict:
+def _grid_detail(code: str, output_crs: str, row: gpd.GeoDataFrame | None = None) -> dict:
     spec = _grid_spec()
     store, catalog = context.store(), context.project().catalog
-    row = store.read(spec.id, where={spec.id_field: code})
+    row = store.read(spec.id, where={spec.id_field: code}) if row is None else row
     if row.empty:
         raise BadParameter("code", f"no grid with code {code!r}", status=404)
     polygon = row.geometry.iloc[0]
@@ -53,17 +53,16 @@ def _grid_detail(code: str, output_crs: str) -> dict:
                                  "features": [{"id": r[facility.id_field], "name": r.get("name"), "status": r.get("status")}
                                               for _, r in inside.iterrows()]}
     mine = store.read(GRID_STATS_TABLE, where={"code": code}).iloc[0]
-    peers = store.read(GRID_STATS_TABLE, where={"adcode": mine["adcode"]})
+    grids_in_district = store.count(GRID_STATS_TABLE, where={"adcode": mine["adcode"]})
     comparison = {}
     for facility in catalog.facility_layers:
-        column = f"{facility.id}_count"
-        density = peers[column].sum() / peers["area_km2"].sum()
+        count = int(mine[f"{facility.id}_count"])
         comparison[facility.id] = {
-            "count": int(mine[column]),
-            "per_km2": round(float(mine[column] / mine["area_km2"]), 2) if mine["area_km2"] else None,
-            "district_grids_per_km2": round(float(density), 2),
-            "rank_in_district": int((peers[column] > mine[column]).sum()) + 1,
-            "grids_in_district": len(peers),
+            "count": count,
+            "per_km2": round(float(count / mine["area_km2"]), 2) if mine["area_km2"] else None,
+            "district_grids_per_km2": float(mine[f"{facility.id}_district_per_km2"]),
+            "rank_in_district": int(mine[f"{facility.id}_rank_in_district"]),
+            "grids_in_district": grids_in_district,
         }
     return {
         "feature": features(spec, gpd.GeoDataFrame(row, crs=4326), output_crs)[0],

@@ -1,4 +1,5 @@
-"""OGC API - Features (Part 1: Core, GeoJSON, OpenAPI 3.0) under /ogc, one collection per catalog layer.
+"""OGC API - Features (Part 1: Core, GeoJSON, OpenAPI 3.0) and - Tiles (vector tiles, WebMercatorQuad) under
+/ogc, one collection per catalog layer.
 
 Coordinates are CRS84 (lon, lat WGS-84). Items take bbox, limit (default 100, at most 10 000: larger values are
 reduced to the maximum, as the standard allows), offset for paging (next/prev links), and the catalog-field
@@ -15,6 +16,8 @@ from .. import context
 from ..errors import BadParameter, check_params
 from ..features import apply_filters, features, filter_parameters, parse_bbox
 from .common import provenance
+from ..tiles import MAX_ZOOM, TMS, tile_fields
+from ..tiles.routes import MVT, tile_response
 from .facilities import integer, layer_spec
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -27,7 +30,15 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
+TMS_ID = "WebMercatorQuad"
+TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+TILESETS_REL = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 
 
 def _respond(body: dict, mimetype: str = JSON) -> Response:
@@ -81,6 +92,7 @@ def _collection(spec) -> dict:
         "links": [
             _link("ogc.collection", "self", JSON, spec.title_en, collection_id=spec.id),
             _link("ogc.items", "items", GEOJSON, f"{spec.title_en} items", collection_id=spec.id),
+            _link("ogc.tilesets", TILESETS_REL, JSON, f"{spec.title_en} vector tiles", collection_id=spec.id),
         ],
     }
 
@@ -148,6 +160,70 @@ def item(collection_id: str, feature_id: str):
     feature["links"] = [_link("ogc.item", "self", GEOJSON, collection_id=spec.id, feature_id=feature_id),
                         _link("ogc.collection", "collection", JSON, collection_id=spec.id)]
     return _respond(feature, GEOJSON)
+
+
+@bp.get("/tileMatrixSets")
+def tile_matrix_sets():
+    check_params(request.args, {"f"})
+    _check_format()
+    return _respond({"tileMatrixSets": [{"id": TMS_ID, "title": TMS.title or TMS_ID, "uri": TMS_URI, "links": [
+        _link("ogc.tile_matrix_set", "self", JSON, TMS_ID, tms_id=TMS_ID)]}]})
+
+
+@bp.get("/tileMatrixSets/<tms_id>")
+def tile_matrix_set(tms_id: str):
+    check_params(request.args, {"f"})
+    _check_format()
+    if tms_id != TMS_ID:
+        raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
+    return _respond(TMS.model_dump(mode="json", exclude_none=True))
+
+
+def _tileset(spec) -> dict:
+    template = url_for("ogc.collection", _external=True, collection_id=spec.id) + \
+        f"/tiles/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
+    return {
+        "title": f"{spec.title_zh} {spec.title_en}", "dataType": "vector", "tileMatrixSetURI": TMS_URI,
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "layers": [{"id": spec.id, "dataType": "vector", "geometryDimension": {"Point": 0, "LineString": 1}.get(spec.geometry_type, 2),
+                    "minTileMatrix": str(spec.style.get("min_zoom", 0)), "maxTileMatrix": str(MAX_ZOOM),
+                    "propertiesSchema": {"type": "object", "properties": {
+                        name: {"type": {"string": "string", "integer": "integer", "number": "number",
+                                        "boolean": "boolean"}[spec.fields[name].type]} for name in tile_fields(spec)}}}],
+        "links": [
+            _link("ogc.tileset", "self", JSON, f"{spec.title_en} tiles", collection_id=spec.id, tms_id=TMS_ID),
+            _link("ogc.tile_matrix_set", "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", JSON, TMS_ID, tms_id=TMS_ID),
+            _link("ogc.collection", "collection", JSON, spec.title_en, collection_id=spec.id),
+            {"href": template, "rel": "item", "type": MVT, "templated": True, "title": "a vector tile"},
+        ],
+    }
+
+
+@bp.get("/collections/<collection_id>/tiles")
+def tilesets(collection_id: str):
+    check_params(request.args, {"f"})
+    _check_format()
+    spec = layer_spec(collection_id, "collectionId")
+    summary = {k: v for k, v in _tileset(spec).items() if k in ("title", "dataType", "crs", "tileMatrixSetURI", "links")}
+    summary["links"] = [link for link in summary["links"] if link["rel"] != "item"]
+    return _respond({"links": [_link("ogc.tilesets", "self", JSON, collection_id=spec.id)], "tilesets": [summary]})
+
+
+@bp.get("/collections/<collection_id>/tiles/<tms_id>")
+def tileset(collection_id: str, tms_id: str):
+    check_params(request.args, {"f"})
+    _check_format()
+    spec = layer_spec(collection_id, "collectionId")
+    if tms_id != TMS_ID:
+        raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
+    return _respond(_tileset(spec))
+
+
+@bp.get("/collections/<collection_id>/tiles/<tms_id>/<int:z>/<int:row>/<int:col>")
+def collection_tile(collection_id: str, tms_id: str, z: int, row: int, col: int):
+    if tms_id != TMS_ID:
+        raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
+    return tile_response(collection_id, z, col, row)
 
 
 @bp.get("/api")

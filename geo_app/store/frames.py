@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from . import COLUMN_TYPES, StoreError
@@ -106,25 +107,30 @@ def take_apart(frame: pd.DataFrame) -> Columns:
     return Columns(names, types, values, geometries)
 
 
+_CRS = pyproj.CRS.from_epsg(4326)
+
+
 def put_together(names: list[str], types: list[str], rows: list[tuple], geometries=None) -> pd.DataFrame:
     """A frame from rows read back: booleans as bool, integers as int64 (Int64 where some are missing)."""
-    columns = {}
     transposed = list(zip(*rows)) if rows else [()] * len(names)
-    for i, (name, kind) in enumerate(zip(names, types)):
-        data = list(transposed[i])
+    data, dtypes = {}, {}
+    for name, kind, values in zip(names, types, transposed):
+        values = list(values)
+        complete = None not in values
         if kind == "boolean":
-            data = [None if v is None else bool(v) for v in data]
-            columns[name] = pd.Series(data, dtype=bool if None not in data else object)
+            values = [None if v is None else bool(v) for v in values]
+            dtypes[name] = bool if complete else object
         elif kind == "integer":
-            columns[name] = pd.Series(data, dtype="int64" if None not in data else "Int64")
+            dtypes[name] = "int64" if complete else "Int64"
         elif kind == "real":
-            columns[name] = pd.Series(data, dtype="float64")
-        else:
-            columns[name] = pd.Series(data, dtype=object)
-    frame = pd.DataFrame(columns, columns=names)
+            dtypes[name] = "float64"
+        else:   # text stays object with None for missing (pandas would make it str with NaN)
+            values = pd.Series(values, dtype=object)
+        data[name] = values
+    frame = pd.DataFrame(data, columns=names).astype(dtypes) if names else pd.DataFrame(index=range(len(rows)))
     if geometries is None:
         return frame
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=4326, index=frame.index), crs=4326)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=_CRS, index=frame.index), crs=_CRS)
 
 
 def geometry_kind(geometries: np.ndarray) -> str:
