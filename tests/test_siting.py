@@ -17,7 +17,7 @@ from spopt.locate import LSCP, MCLP
 from geo_app import crs, siting
 from geo_app.siting import Limits, SitingError, SitingRequest
 
-from .conftest import gdal_view
+from .conftest import LAYERS as LAYERS_DIR, gdal_view
 
 LIMITS = Limits(time_limit_s=20)
 
@@ -346,3 +346,19 @@ def test_each_coverage_figure_is_named_for_what_it_measures(client):
     whole = client.get("/api/plan/coverage?type=toilets&districts=320508&demand=area").get_json()["coverage"]
     assert (patrolled["measure"], whole["measure"]) == ("patrolled_area", "district_area")
     assert patrolled["before_pct"] != whole["before_pct"]          # two figures, two names
+
+
+def test_a_store_with_the_old_coverage_names_is_migrated_at_start_up(store_path, store):
+    from geo_app import create_app, migrations
+    with store.transaction() as tx:
+        current = tx.read("district_stats")
+        tx.replace("district_stats", current.rename(columns=lambda c: c.replace("_district_area_coverage_pct", "_coverage_pct")))
+        tx.set_meta("schema_version", "2")
+    assert "toilets_coverage_pct" in store.read("district_stats").columns
+    client = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS_DIR), "TESTING": True}).test_client()
+    assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0]
+    migrated = store.read("district_stats").set_index("code")
+    assert "toilets_coverage_pct" not in migrated.columns
+    pd.testing.assert_series_equal(migrated["toilets_district_area_coverage_pct"],
+                                   current.set_index("code")["toilets_district_area_coverage_pct"])
+    assert client.get("/districts/320508").status_code == 200
