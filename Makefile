@@ -14,7 +14,7 @@ ifeq ($(origin GEO_APP_STORE), undefined)
 export GEO_APP_STORE := $(abspath $(STORE))
 endif
 
-.PHONY: run test store setup demo districts benchmark clean browser postgis postgis-server
+.PHONY: run test store setup demo city districts benchmark clean browser postgis postgis-server
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,14 +65,22 @@ postgis: postgis-server $(VENV)/.runtime
 	GEO_APP_STORE=$(PG_URL) $(BIN)/flask --app geo_app store-init
 	@echo "serve it with: GEO_APP_STORE=$(PG_URL) make run"
 
-# The browser tests use Debian's Chromium; as root it is installed here, otherwise they are skipped locally.
+# The browser tests use Debian's Chromium and a CJK font (without one every Chinese character in a screenshot is
+# a box); as root each is installed when missing, otherwise the tests say what to install.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "Chromium is missing: the browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list :lang=zh family 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing for the browser tests:$$missing (sudo apt-get install$$missing)"; fi; fi
 
 demo: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app demo
+
+# The city-scale demo set (60,000+ unit grids, 62,000 facilities) generated into instance/city/ and imported.
+city: store
+	$(BIN)/flask --app geo_app demo --scale city
 
 districts: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-boundaries.txt

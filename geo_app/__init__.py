@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "coverage": CoverageCache(),
     }
 
-    from . import caching, cli, errors
+    from . import auth, caching, cli, errors
     from .api import bp as api_bp
     from .api.ogc import bp as ogc_bp
     from .home import bp as home_bp
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     caching.init_app(app)
     cli.init_app(app)
+    auth.init_app(app)
     use_local_assets()
     app.context_processor(page_globals)
     app.after_request(remember_language)

@@ -45,6 +45,14 @@ class FieldSpec:
     label_zh: str = ""
     label_en: str = ""
     osm: str | None = None
+    labels: tuple = ()              # (value, zh, en) for values a page shows, e.g. ("yes", "有", "Yes")
+
+    def label(self, value, lang: str):
+        """A value as a page shows it: its catalog label in the language, else the value itself."""
+        for known, zh, en in self.labels:
+            if known == value:
+                return en if lang == "en" else zh
+        return value
 
 
 @dataclass(frozen=True)
@@ -139,7 +147,23 @@ def _field(path: Path, name: str, raw: dict) -> FieldSpec:
     for key in ("allowed", "aliases"):
         if key in values:
             values[key] = tuple(values[key])
+    if "labels" in values:
+        values["labels"] = _labels(where, values["labels"], values.get("allowed"))
     return FieldSpec(**values)
+
+
+def _labels(where: str, raw, allowed: tuple | None) -> tuple:
+    """[fields.x.labels] value = ["中文", "English"]: every key a value the field may take."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: labels must be a table of value = [\"中文\", \"English\"]")
+    out = []
+    for value, pair in raw.items():
+        if allowed is not None and value not in allowed:
+            raise CatalogError(f"{where}: label for {value!r}, which is not one of {', '.join(allowed)}")
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair)):
+            raise CatalogError(f"{where}: the label of {value!r} must be [\"中文\", \"English\"]")
+        out.append((value, *pair))
+    return tuple(out)
 
 
 def _layer(path: Path, raw: dict, field_sets: dict[str, dict], root: Path) -> LayerSpec:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import geopandas as gpd
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from . import boundaries, context, demo
+from . import boundaries, context, demo, demo_city
 from .ingest import FORMATS, ImportFailed
 from .migrations import migrate
 from .pipeline import build_store, import_file, user_data
@@ -153,12 +154,45 @@ def import_command(layer, path, crs, fmt, append, source, licence):
 @click.command("demo")
 @with_appcontext
 @click.option("--seed", default=demo.SEED, show_default=True, help="Random seed (the same seed gives the same files).")
-def demo_command(seed):
-    """Regenerate the demo layer files in layers/data/demo (示例数据)."""
+@click.option("--scale", type=click.Choice(["demo", "city"]), default="demo", show_default=True,
+              help="demo: rewrite the committed demo files in layers/data/demo. city: generate the city-scale set "
+                   "(60,000+ grid cells, 62,000 facilities) into --out and import it into the store.")
+@click.option("--scale-factor", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="city only: multiply every count (a small city for tests and trials).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="city only: folder for the generated GeoPackages (default: instance/city).")
+@click.option("--no-import", "no_import", is_flag=True, help="city only: write the files, leave the store alone.")
+def demo_command(seed, scale, scale_factor, out, no_import):
+    """Regenerate the demo data (示例数据): the committed demo layers, or the city-scale set."""
     project = context.project()
     districts = gpd.read_file(project.catalog.units_layer.sources[0].path)
-    for path in demo.write(demo.build(districts, seed), project.root / "data" / "demo"):
-        click.echo(f"wrote {path}")
+    if scale == "demo":
+        if scale_factor != 1.0 or out is not None or no_import:
+            raise click.UsageError("--scale-factor, --out and --no-import apply to --scale city only")
+        for path in demo.write(demo.build(districts, seed), project.root / "data" / "demo"):
+            click.echo(f"wrote {path}")
+        return
+    _city_demo(project, districts, seed, scale_factor, out or Path(current_app.instance_path) / "city", no_import)
+
+
+def _city_demo(project, districts, seed: int, factor: float, out: Path, no_import: bool) -> None:
+    store = context.store()
+    if not no_import and not store.exists():
+        raise click.ClickException(f"the store {store} has not been built: run `make store` first")
+    started = time.perf_counter()
+    layers = demo_city.build(districts, demo_city.open_water(project.root), seed=seed, factor=factor)
+    paths = demo_city.write(layers, out)
+    for name, path in paths.items():
+        click.echo(f"wrote {path}: {len(layers[name])} features")
+    click.echo(f"generated in {time.perf_counter() - started:.1f} s")
+    if no_import:
+        return
+    def report(layer, outcome):
+        click.echo(f"imported {layer}: {outcome.layers[layer]} features in {outcome.seconds:.1f} s")
+    try:
+        demo_city.import_all(project, store, paths, max_bytes=_max_bytes(), progress=report)
+    except (ImportFailed, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("build-districts")

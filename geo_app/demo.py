@@ -103,10 +103,16 @@ OPERATORS = {"320508": "姑苏区环卫所(示例)", "320505": "高新区环卫�
              "320582": "张家港市环卫处(示例)", "320583": "昆山市环卫处(示例)", "320585": "太仓市环卫处(示例)"}
 
 
-def sample_points(rng, districts: gpd.GeoDataFrame, adcode: str, n: int) -> pd.DataFrame:
+def land(districts: gpd.GeoDataFrame, adcode: str, water=WATER_MASK):
+    """The district's polygon without the open water."""
+    return districts.loc[districts["adcode"] == adcode, "geometry"].iloc[0].difference(water)
+
+
+def sample_points(rng, districts: gpd.GeoDataFrame, adcode: str, n: int, water=WATER_MASK) -> pd.DataFrame:
     """n points around the district's centres (weighted, Gaussian), on land inside the district."""
     centres = [c for c in CENTRES if c.adcode == adcode]
-    area = districts.loc[districts["adcode"] == adcode, "geometry"].iloc[0].difference(WATER_MASK)
+    area = land(districts, adcode, water)
+    shapely.prepare(area)
     weights = np.array([c.weight for c in centres]) / sum(c.weight for c in centres)
     cx, cy = crs.convert([c.lon for c in centres], [c.lat for c in centres], crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
     sigma = np.array([c.sigma_km * 1000 for c in centres])
@@ -278,6 +284,15 @@ FULLY_BUILT = ("320508",)        # gridded whole; elsewhere only around the town
 URBAN_DISTRICTS = ("320508", "320505", "320506", "320507", "320509")
 
 
+def built_up(districts: gpd.GeoDataFrame, adcode: str, water=WATER_MASK):
+    """The gridded part of a district, WGS-84: all of it where FULLY_BUILT, else around its town centres."""
+    district = land(districts, adcode, water)
+    if adcode in FULLY_BUILT:
+        return district
+    circles = [_circle(c.lon, c.lat, 2.2 * c.sigma_km) for c in CENTRES if c.adcode == adcode]
+    return district.intersection(shapely.union_all(circles))
+
+
 def grids(districts) -> gpd.GeoDataFrame:
     """Responsibility grids over the built-up parts of the 市区 districts, coded county + street + community +
     sequence (GB/T 30428 pattern); sequence numbered west to east, north to south within a community."""
@@ -285,12 +300,7 @@ def grids(districts) -> gpd.GeoDataFrame:
     records = []
     for adcode in URBAN_DISTRICTS:
         centres = [c for c in CENTRES if c.adcode == adcode]
-        district = districts.loc[districts["adcode"] == adcode, "geometry"].iloc[0].difference(WATER_MASK)
-        if adcode in FULLY_BUILT:
-            built_up = district
-        else:
-            built_up = district.intersection(shapely.union_all([_circle(c.lon, c.lat, 2.2 * c.sigma_km) for c in centres]))
-        area = crs.transform_geometry(built_up, crs.WGS84, metric_epsg)
+        area = crs.transform_geometry(built_up(districts, adcode), crs.WGS84, metric_epsg)
         size = GRID_CELL_M.get(adcode, 1000)
         minx, miny, maxx, maxy = area.bounds
         xs = np.arange(np.floor(minx / size) * size, maxx, size)

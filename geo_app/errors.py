@@ -15,9 +15,14 @@ class BadParameter(Exception):
         self.parameter, self.reason, self.status = parameter, reason, status
 
 
-def error_body(status: int, message: str, **extra):
-    """JSON for the API and OGC endpoints; an HTML page, saying the same, for the pages people open."""
-    if not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/")):
+def is_page_request() -> bool:
+    return not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/"))
+
+
+def error_body(status: int, message: str | None, **extra):
+    """JSON for the API and OGC endpoints; an HTML page, saying the same in the page's language, for the pages
+    people open (message None: the page says only what the status means, never the framework's English)."""
+    if is_page_request():
         return render_template("error.html", status=status, message=message), status
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 
@@ -39,4 +44,4 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_body(exc.code or 500, exc.description or exc.name)
+        return error_body(exc.code or 500, None if is_page_request() else exc.description or exc.name)

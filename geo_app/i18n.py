@@ -1,6 +1,8 @@
 """Interface text in Chinese (default) and English. `?lang=en` switches and is remembered in a cookie."""
 from __future__ import annotations
 
+import re
+
 from flask import request
 
 LANGUAGES = ("zh", "en")
@@ -39,7 +41,6 @@ STRINGS = {
     "street_parking": ("路内泊位", "On-street parking"),
     "refuse_stations": ("垃圾转运", "Refuse stations"),
     "grids": ("网格", "Grids"),
-    "grid_find": ("查找网格", "Find a grid"),
     "grid_help": ("点击网格查看其中设施与比较;或输入经纬度", "Click a grid to see what lies in it and how it compares; or enter lon/lat"),
     "grid_zoom": ("放大后显示网格", "Zoom in to see the grids"),
     "district": ("区", "District"),
@@ -119,7 +120,50 @@ STRINGS = {
                     "Sites are optimised on a demand lattice; coverage and each site's gain are then measured exactly on geometry (union of service circles ∩ demand area, EPSG:4549) and can be reproduced from the exported coordinates."),
     "site": ("新址", "Site"),
     "adds": ("增加", "Adds"),
+    "not_found": ("找不到该页面或数据", "Not found"),
+    "bad_request": ("请求参数有误", "Bad request"),
+    "server_error": ("服务暂时不可用", "Service unavailable"),
+    "error_detail": ("详细原因", "Details"),
+    "counts_include": ("数量仅含运营中的设施;列表含全部状态", "Counts include operational facilities only; the lists show every status"),
+    "legend_inactive": ("虚线边框:在建或规划", "Dashed outline: under construction or planned"),
+    "cluster_hint": ("数字为该处聚合的设施数,放大可分开", "A number is how many facilities are grouped there; zoom in to separate them"),
+    "open_24_7": ("全天开放", "Open 24/7"),
+    "no_boundary_note": ("边界数据尚未导入,计算类指标暂缺;报告数据完整保留。", "No boundary loaded: computed figures are missing until one is imported; its report figures are all kept."),
+    "district_map": ("地图", "Map"),
+    "selected_grid": ("所选网格", "Chosen grid"),
+    "locate_failed": ("无法获取您的位置:请允许定位,或点击地图", "Your position is not available: allow location access, or click the map"),
+    "no_grid_here": ("此处不在任何巡查网格内", "No grid-patrol area here"),
+    "needs_key": ("需密钥", "needs a key"),
+    "api_districts": ("各区统计", "Per-district statistics"),
+    "api_report": ("工作报告指标", "Report indicators"),
+    "api_layers": ("图层目录", "Layer catalog"),
+    "sources": ("数据来源", "Sources"),
+    "layer": ("图层", "Layer"),
+    "features": ("要素数", "Features"),
+    "licence": ("许可", "Licence"),
+    "demo": ("示例", "demo"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "user_name": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "login_help": ("登录后可按您的角色保存和修改数据。浏览公开数据无需登录。", "Log in to save and change data as your role allows. Public data needs no login."),
+    "login_failed": ("用户名或密码不正确。", "Wrong user name or password."),
+    "login_disabled": ("该账户已停用。", "This account is disabled."),
+    "login_to_save": ("登录后可保存方案", "Log in to save scenarios"),
+    "role_admin": ("管理员", "admin"),
+    "role_planner": ("规划人员", "planner"),
+    "role_supervisor": ("监督员", "supervisor"),
+    "role_dispatcher": ("派遣员", "dispatcher"),
+    "role_handler": ("处置人员", "handler"),
 }
+
+# Units as the statistics and the report name them, as a page shows them.
+UNITS = {
+    "count": ("个", "count"), "rows": ("条", "rows"), "berths": ("个泊位", "berths"), "per km²": ("个/km²", "per km²"),
+    "泊位数": ("个泊位", "berths"), "桩位数": ("个桩位", "docks"), "t": ("吨", "t"), "t/d": ("吨/日", "t/d"),
+    "month": ("个月", "months"), "day": ("天", "days"),
+}
+HALVES = {"H1": ("上半年", "H1"), "H2": ("下半年", "H2")}
 
 
 def lang() -> str:
@@ -130,6 +174,27 @@ def lang() -> str:
 def t(key: str) -> str:
     zh, en = STRINGS[key]
     return en if lang() == "en" else zh
+
+
+def unit(name) -> str:
+    """A unit (from the statistics or the report) in the page language; symbols such as km², % and m as they are."""
+    if name is None or name != name:
+        return ""
+    zh, en = UNITS.get(name, (name, name))
+    return en if lang() == "en" else zh
+
+
+def period(text: str) -> str:
+    """A report period (2018H1, 2018, 2018-2020/yr, 2018-06/2019-06) in the page language."""
+    english = lang() == "en"
+    if m := re.fullmatch(r"(\d{4})(H[12])?", text):
+        half = HALVES[m[2]][english] if m[2] else ""
+        return f"{m[1]} {half}".strip() if english else f"{m[1]}年{half}"
+    if m := re.fullmatch(r"(\d{4})-(\d{4})/yr", text):
+        return f"{m[1]}–{m[2]}, per year" if english else f"{m[1]}—{m[2]}年(每年)"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", text):
+        return f"{m[1]}-{m[2]} to {m[3]}-{m[4]}" if english else f"{m[1]}年{int(m[2])}月至{m[3]}年{int(m[4])}月"
+    return text
 
 
 def strings() -> dict[str, str]:

@@ -6,6 +6,8 @@ shipped.
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from .project import Project
 from .store import Store, Transaction
 
@@ -27,6 +29,22 @@ def _grid_comparisons(tx: Transaction, project: Project) -> None:
         tx.replace(GRID_STATS_TABLE, stats.grid_counts(layers, project.catalog), indexes=("code", "adcode"))
 
 
+def _users(tx: Transaction, project: Project) -> None:
+    """People who may change data: a role each; supervisors get grids (comma-separated codes), handlers a
+    department. Passwords and API tokens are kept only as hashes."""
+    tx.create("users", {"name": "text", "role": "text", "password_hash": "text", "token_hash": "text",
+                        "disabled": "boolean", "created_at": "text", "grids": "text", "department": "text"},
+              indexes=("name", "token_hash"))
+
+
+def _scenario_owners(tx: Transaction, project: Project) -> None:
+    """Who saved each scenario (only they or an admin may delete it); scenarios saved before have none."""
+    frame = tx.read("scenarios")
+    if "owner" not in frame.columns:
+        frame["owner"] = pd.Series([None] * len(frame), dtype=object)
+        tx.replace("scenarios", frame, indexes=("id",))
+
+
 def _coverage_named(tx: Transaction, project: Project) -> None:
     """district_stats again from the stored layers: the coverage columns named for what they measure
     (<layer>_district_area_coverage_pct, the share of the district's area) and measured with finer circles."""
@@ -41,7 +59,9 @@ def _coverage_named(tx: Transaction, project: Project) -> None:
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
-    (3, "coverage statistics named for the area they measure", _coverage_named),
+    (3, "users with roles", _users),
+    (4, "scenario owners", _scenario_owners),
+    (5, "coverage statistics named for the area they measure", _coverage_named),
 ]
 
 

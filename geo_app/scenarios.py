@@ -23,7 +23,7 @@ def listing(store: Store) -> list[dict]:
     out = []
     for row in store.read(TABLE, order_by="created_at", descending=True).to_dict("records"):
         result = json.loads(row["result"])
-        out.append({"id": row["id"], "name": row["name"], "created_at": row["created_at"],
+        out.append({"id": row["id"], "name": row["name"], "owner": row["owner"], "created_at": row["created_at"],
                     "request": json.loads(row["request"]), "before_pct": result["coverage"]["before_pct"],
                     "after_pct": result["coverage"]["after_pct"], "sites": len(result["sites"]["features"])})
     return out
@@ -34,14 +34,15 @@ def get(store: Store, scenario_id: str) -> dict | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    return {"id": row["id"], "name": row["name"], "created_at": row["created_at"],
+    return {"id": row["id"], "name": row["name"], "owner": row["owner"], "created_at": row["created_at"],
             "request": json.loads(row["request"]), "result": json.loads(row["result"])}
 
 
-def save(store: Store, name: str, result: dict) -> str:
+def save(store: Store, name: str, result: dict, owner: str | None = None) -> str:
+    """Store a run under a name; `owner` (the user saving it) may delete it later, besides admins."""
     slug = re.sub(r"[^0-9a-z]+", "-", name.lower()).strip("-")[:30] or "scenario"
     scenario_id = f"{slug}-{uuid.uuid4().hex[:8]}"
-    row = pd.DataFrame([{"id": scenario_id, "name": name,
+    row = pd.DataFrame([{"id": scenario_id, "name": name, "owner": owner,
                          "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
                          "request": json.dumps(result["request"], ensure_ascii=False),
                          "result": json.dumps(result, ensure_ascii=False)}])

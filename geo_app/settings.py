@@ -35,6 +35,22 @@ DEFAULTS = {
     "SITING_JOB_KEEP_S": 86_400,
     # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
     "TILE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Sessions: the key that signs the session cookie. Empty: a random key is made once and kept in
+    # SECRET_KEY_FILE, so that every worker process (and a restart) uses the same one.
+    "SECRET_KEY": "",
+    "SECRET_KEY_FILE": str(ROOT / "instance" / "secret_key"),
+    # true when the service is reached over https (the session cookie is then sent over https only).
+    "SESSION_COOKIE_SECURE": False,
+    # How long a login lasts, in hours.
+    "LOGIN_HOURS": 12,
+    # Reverse proxies in front of the service whose X-Forwarded-For / X-Forwarded-Proto are believed (0: none).
+    "TRUSTED_PROXIES": 0,
+    # Rate limits (https://limits.readthedocs.io notation; several separated by ";"). Counted in
+    # RATE_LIMIT_STORAGE: memory:// counts per worker process; redis://host:6379 counts across processes.
+    "RATE_LIMIT_STORAGE": "memory://",
+    "RATE_LIMIT_ANONYMOUS": "1200 per minute",
+    "RATE_LIMIT_WRITES": "30 per minute;500 per day",
+    "RATE_LIMIT_LOGIN": "10 per minute;100 per day",
 }
 
 DOCUMENTED = {
@@ -54,4 +70,13 @@ DOCUMENTED = {
     "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside a GeoPackage store, else instance/jobs)",
     "SITING_JOB_KEEP_S": "how long a finished siting job (and its result) is kept, in seconds",
     "TILE_CACHE_BYTES": "bytes of vector tiles each worker process keeps in memory (least recently used go first)",
+    "SECRET_KEY": "key that signs session cookies; empty: a random key kept in SECRET_KEY_FILE",
+    "SECRET_KEY_FILE": "where the generated session key is kept (made once, mode 0600)",
+    "SESSION_COOKIE_SECURE": "true when served over https: the session cookie is sent over https only",
+    "LOGIN_HOURS": "how long a login lasts, in hours",
+    "TRUSTED_PROXIES": "reverse proxies whose X-Forwarded-For / -Proto are believed (0: none)",
+    "RATE_LIMIT_STORAGE": "where rate limits are counted: memory:// (per worker process) or redis://host:port",
+    "RATE_LIMIT_ANONYMOUS": "requests per client address without a login (pages, API, OGC; not static files)",
+    "RATE_LIMIT_WRITES": "state-changing requests (POST, PUT, PATCH, DELETE) per user",
+    "RATE_LIMIT_LOGIN": "login attempts per client address",
 }

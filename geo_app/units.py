@@ -14,7 +14,11 @@ class Unit:
     kind: str
     aliases: tuple = ()
     has_boundary_source: bool = True
-    note: str = ""
+    note: str = ""          # English
+    note_zh: str = ""
+
+    def note_in(self, lang: str) -> str:
+        return self.note if lang == "en" else self.note_zh or self.note
 
 
 @dataclass(frozen=True)

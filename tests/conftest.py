@@ -137,7 +137,8 @@ def store(store_path):
 @pytest.fixture
 def app(store_path, tmp_path):
     return create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES,
-                       "BACKUP_DIR": str(tmp_path / "backups"), "TESTING": True})
+                       "BACKUP_DIR": str(tmp_path / "backups"), "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+                       "TESTING": True})
 
 
 @pytest.fixture
@@ -148,6 +149,27 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+TEST_PASSWORD = "a long test password"
+
+
+def use_token(client, role: str, name: str | None = None) -> str:
+    """Add a user with `role` to the client's store; the client then sends that user's API token on every
+    request. Returns the user's name."""
+    from geo_app.auth import users
+    store = client.application.extensions["geo_app"]["store"]
+    name = name or f"test-{role}"
+    if users.get(store, name) is None:
+        users.add(store, name, role, TEST_PASSWORD)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {users.new_token(store, name)}"
+    return name
+
+
+@pytest.fixture
+def planner(client) -> str:
+    """The client acts as a planner (through an API token)."""
+    return use_token(client, "planner")
 
 
 def digest(path: Path) -> str:
@@ -165,8 +187,14 @@ def digest(path: Path) -> str:
 def live_server(tmp_path_factory, built_store_path):
     """The app served over HTTP on its own copy of the store, opening pages without basemap tiles."""
     from .live import LiveServer
+    from geo_app.auth import users
     path = tmp_path_factory.mktemp("live") / "suzhou.gpkg"
     copy_store_file(built_store_path, path)
-    server = LiveServer(path, DEFAULT_BASEMAP="none")
+    store = open_store(path)
+    users.add(store, "planner", "planner", TEST_PASSWORD)     # the browser tests log in as this user
+    store.close()
+    # one client address for every browser and GDAL test: the anonymous rate limit would stop them (test_auth tests it)
+    server = LiveServer(path, DEFAULT_BASEMAP="none", SECRET_KEY_FILE=path.parent / "secret_key",
+                        RATE_LIMIT_ANONYMOUS="100000 per minute")
     yield server
     server.stop()

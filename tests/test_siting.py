@@ -17,7 +17,7 @@ from spopt.locate import LSCP, MCLP
 from geo_app import crs, siting
 from geo_app.siting import Limits, SitingError, SitingRequest
 
-from .conftest import LAYERS as LAYERS_DIR, gdal_view
+from .conftest import LAYERS as LAYERS_DIR, gdal_view, use_token
 
 LIMITS = Limits(time_limit_s=20)
 
@@ -257,7 +257,7 @@ def test_unreachable_target_is_422_with_the_reason(client):
     assert "can cover at most" in response.get_json()["error"]["message"]
 
 
-def test_scenarios_are_saved_listed_reopened_and_deleted(client, app, store_path, project, tmp_path):
+def test_scenarios_are_saved_listed_reopened_and_deleted(client, planner, app, store_path, project, tmp_path):
     form = {"name": "10 new toilets for 姑苏区", "type": "toilets", "districts": "320508", "k": "10"}
     saved = client.post("/api/plan/scenarios", data=form)
     assert saved.status_code == 201
@@ -266,6 +266,7 @@ def test_scenarios_are_saved_listed_reopened_and_deleted(client, app, store_path
     # a restart: a new app on the same store file
     from geo_app import create_app
     fresh = create_app({"STORE": str(store_path), "LAYERS_DIR": app.config["LAYERS_DIR"], "TESTING": True}).test_client()
+    use_token(fresh, "planner")
     listed = fresh.get("/api/plan/scenarios").get_json()["scenarios"]
     assert [s["name"] for s in listed] == ["10 new toilets for 姑苏区"]
     opened = fresh.get(f"/api/plan/scenarios/{scenario_id}").get_json()
@@ -289,7 +290,7 @@ def test_scenarios_are_saved_listed_reopened_and_deleted(client, app, store_path
     ({"name": "x" * 101, "type": "toilets", "districts": "320508", "k": "3"}, "name"),
     ({"name": "a", "type": "toilets", "districts": "320508", "k": "3", "colour": "red"}, "colour"),
 ])
-def test_bad_scenarios_are_refused(client, store_path, form, parameter):
+def test_bad_scenarios_are_refused(client, planner, store_path, form, parameter):
     from .conftest import digest
     before = digest(store_path)
     response = client.post("/api/plan/scenarios", data=form)
@@ -353,7 +354,7 @@ def test_a_store_with_the_old_coverage_names_is_migrated_at_start_up(store_path,
     with store.transaction() as tx:
         current = tx.read("district_stats")
         tx.replace("district_stats", current.rename(columns=lambda c: c.replace("_district_area_coverage_pct", "_coverage_pct")))
-        tx.set_meta("schema_version", "2")
+        tx.set_meta("schema_version", "4")
     assert "toilets_coverage_pct" in store.read("district_stats").columns
     client = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS_DIR), "TESTING": True}).test_client()
     assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0]

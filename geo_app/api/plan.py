@@ -9,10 +9,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, request, url_for
+from flask_login import current_user
 from shapely.geometry import shape
 
 from .. import context, scenarios
+from ..auth import requires
 from ..errors import BadParameter, check_params, error_body
 from ..jobs import Busy, Jobs
 from ..jobs.files import FINAL
@@ -221,6 +223,7 @@ def scenario_list():
 
 
 @bp.post("/plan/scenarios")
+@requires("planner")
 def scenario_save():
     check_params(request.args, set())
     unknown = sorted(set(request.form) - PARAMS - {"name", "job"})
@@ -234,7 +237,7 @@ def scenario_save():
         result = finished(_job(request.form["job"]))
     else:
         result = finished(jobs().wait(start(parse_request())))
-    scenario_id = scenarios.save(context.store(), name, result)
+    scenario_id = scenarios.save(context.store(), name, result, owner=current_user.name)
     return jsonify({"id": scenario_id, "name": name}), 201
 
 
@@ -251,7 +254,14 @@ def scenario_get(scenario_id: str):
 
 
 @bp.delete("/plan/scenarios/<scenario_id>")
+@requires("planner")
 def scenario_delete(scenario_id: str):
+    """Its owner or an admin only."""
+    found = scenarios.get(context.store(), scenario_id)
+    if found is None:
+        raise BadParameter("id", f"no saved scenario {scenario_id!r}", status=404)
+    if current_user.role != "admin" and found["owner"] != current_user.name:
+        abort(403, f"only its owner ({found['owner'] or 'unknown'}) or an admin may delete scenario {scenario_id!r}")
     if not scenarios.delete(context.store(), scenario_id):
         raise BadParameter("id", f"no saved scenario {scenario_id!r}", status=404)
     return jsonify({"deleted": scenario_id})

@@ -17,7 +17,7 @@ from ..pipeline import STATS_TABLE
 from ..report import figures_for_unit, progress
 from ..stats import describe_columns, with_integer_counts
 from .grid import DISPLAY_TOLERANCE_DEG
-from .page import chosen_basemap, new_map, render_map_page
+from .page import chosen_basemap, layer_summary, new_map, render_map_page
 
 # Sequential classes (ColorBrewer YlGnBu, 5 classes); grey for a unit without a value.
 PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
@@ -64,7 +64,7 @@ def districts_page() -> str:
     values = districts[stat].astype(float).to_numpy()
     classes, bounds = classify(values)
     name_column = "name_en" if i18n.lang() == "en" else "name_zh"
-    unit = columns[stat]["unit"]
+    unit = i18n.unit(columns[stat]["unit"])
     districts = districts.assign(
         cls=classes,
         label=[str(escape(n)) for n in districts[name_column]],
@@ -115,7 +115,34 @@ def district_page(code: str) -> str:
     columns = describe_columns(project.catalog, project.standards)
     figures = figures_for_unit(project.report, project.units, code)
     pairs = {p["target_id"]: p for p in progress(project.report)}
-    from ..api.common import provenance
-    return render_template("district.html", unit=unit, row=row, columns=columns, figures=figures, label=_label,
-                           pairs=pairs, page="districts", demo=bool(provenance()["demo_layers"]),
-                           groups=project.units.groups)
+    values = dict(unit=unit, row=row, columns=columns, figures=figures, label=_label, pairs=pairs, page="districts",
+                  groups=project.units.groups)
+    outline = context.store().read("districts")
+    outline = outline[outline["adcode"] == code]
+    if outline.empty:                        # no boundary loaded (SIP): its figures without a map
+        from ..api.common import provenance
+        return render_template("district.html", map_html=None, demo=bool(provenance()["demo_layers"]), **values)
+    return render_map_page("district.html", _district_map(outline), _district_config(project, code),
+                           basemap=chosen_basemap(), **values)
+
+
+def _district_map(outline) -> folium.Map:
+    """The district's outline, fitted; its grids and facilities are loaded by static/js/district.js."""
+    basemap = chosen_basemap()
+    outline = outline[["adcode", "geometry"]].assign(
+        geometry=outline.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True))
+    if basemap.crs != crs.WGS84:
+        outline = crs.from_wgs84(outline, basemap.crs)
+    fmap = new_map(basemap, clusters=True)
+    folium.GeoJson(outline.__geo_interface__, name="district", interactive=False,
+                   style_function=lambda f: {"color": "#222", "weight": 3, "fill": False}).add_to(fmap)
+    minx, miny, maxx, maxy = outline.total_bounds
+    fmap.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    return fmap
+
+
+def _district_config(project, code: str) -> dict:
+    grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
+    return {"adcode": code, "gridLayer": layer_summary(grid_spec),
+            "layers": [layer_summary(spec) for spec in project.catalog.facility_layers],
+            "api": {"facilities": url_for("api.facilities", layer="LAYER")}}

@@ -37,19 +37,24 @@ def grid_page() -> str:
         except KeyError:
             raise BadParameter("district", f"{district!r} is not a district code, name or alias", status=404) from None
     stats = context.store().read("district_stats").set_index("code")
-    with_grids = context.store().read("grid_stats")["adcode"].unique()
+    grid_stats = context.store().read("grid_stats")
+    with_grids = grid_stats["adcode"].unique()
+    mine = grid_stats[grid_stats["adcode"] == district] if district else grid_stats
     choices = [{"code": code, "name": stats.loc[code, "name_en" if request.args.get("lang") == "en" else "name_zh"]}
                for code in stats.index if code in with_grids]
     fmap = new_map(basemap, zoom=13)
     district_outlines(basemap, district).add_to(fmap)
     outlines = context.store().read("districts").set_index("adcode")
+    district_bounds = None          # fitted by grid.js (then zoomed in on a phone, without animations in between)
     if district and district in outlines.index:
         bounds = outlines.loc[[district]].total_bounds
         xs, ys = crs.convert(bounds[0::2], bounds[1::2], crs.WGS84, basemap.crs)
-        fmap.fit_bounds([[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]])
+        district_bounds = [[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]]
     grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
     config = {
-        "district": district, "grid": request.args.get("grid"), "minZoom": 11,
+        "district": district, "districtBounds": district_bounds, "grid": request.args.get("grid"), "minZoom": 11,
+        # typical side of a grid (m): a phone opens a district at the zoom where grids are big enough to tap
+        "gridSideM": round(float(mine["area_km2"].median() ** 0.5 * 1000)) if len(mine) else None,
         "gridLayer": layer_summary(grid_spec),
         "facilityLayers": [layer_summary(spec) for spec in project.catalog.facility_layers],
         "districtNames": {code: {"zh": stats.loc[code, "name_zh"], "en": stats.loc[code, "name_en"]} for code in stats.index},

@@ -38,7 +38,7 @@ def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, clusters: 
     if basemap.crs != crs.WGS84:
         x, y = crs.convert(lon, lat, crs.WGS84, basemap.crs)
         lat, lon = float(y), float(x)
-    fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True,
+    fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=True,
                       minZoom=7, maxZoom=19)
     for url, attribution, options in basemap.tiles:
         folium.TileLayer(tiles=url, attr=attribution, name=basemap.title_en, **options).add_to(fmap)
@@ -71,11 +71,14 @@ def render_map_page(template: str, fmap: folium.Map, config: dict, **values) -> 
 
 
 def layer_summary(spec) -> dict:
-    """What a page script needs of a layer: titles, colour, geometry and field labels in the page language."""
-    english = i18n.lang() == "en"
+    """What a page script needs of a layer: titles, colour, symbol, geometry, and the labels of its fields and of
+    their known values in the page language."""
+    language = i18n.lang()
     return {"id": spec.id, "title_zh": spec.title_zh, "title_en": spec.title_en,
-            "color": spec.style.get("color", "#333"), "geometry": spec.geometry_type,
-            "fields": {n: (f.label_en if english else f.label_zh) or n for n, f in spec.fields.items()}}
+            "color": spec.style.get("color", "#333"), "icon": spec.style.get("icon"), "geometry": spec.geometry_type,
+            "fields": {n: (f.label_en if language == "en" else f.label_zh) or n for n, f in spec.fields.items()},
+            "values": {n: {value: f.label(value, language) for value, _, _ in f.labels}
+                       for n, f in spec.fields.items() if f.labels}}
 
 
 def _has_demo() -> bool:
@@ -92,7 +95,8 @@ def page_globals() -> dict:
             args.pop(key, None)
         from urllib.parse import urlencode
         return request.path + ("?" + urlencode(args) if args else "")
-    return {"t": i18n.t, "lang": i18n.lang(), "with_args": with_args, "catalog": context.project().catalog}
+    return {"t": i18n.t, "lang": i18n.lang(), "with_args": with_args, "catalog": context.project().catalog,
+            "unit_label": i18n.unit, "period": i18n.period}
 
 
 def remember_language(response):

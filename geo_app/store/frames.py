@@ -111,26 +111,27 @@ _CRS = pyproj.CRS.from_epsg(4326)
 
 
 def put_together(names: list[str], types: list[str], rows: list[tuple], geometries=None) -> pd.DataFrame:
-    """A frame from rows read back: booleans as bool, integers as int64 (Int64 where some are missing)."""
+    """A frame from rows read back: booleans as bool, integers as int64 (Int64 where some are missing), text as
+    object with None. Column arrays are built directly: pandas' own conversions cost more than the query."""
     transposed = list(zip(*rows)) if rows else [()] * len(names)
-    data, dtypes = {}, {}
+    data = {}
     for name, kind, values in zip(names, types, transposed):
-        values = list(values)
         complete = None not in values
         if kind == "boolean":
-            values = [None if v is None else bool(v) for v in values]
-            dtypes[name] = bool if complete else object
+            column = np.array(values, dtype=bool) if complete else \
+                pd.Series([None if v is None else bool(v) for v in values], dtype=object)
         elif kind == "integer":
-            dtypes[name] = "int64" if complete else "Int64"
+            column = np.array(values, dtype=np.int64) if complete else pd.array(values, dtype="Int64")
         elif kind == "real":
-            dtypes[name] = "float64"
+            column = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         else:   # text stays object with None for missing (pandas would make it str with NaN)
-            values = pd.Series(values, dtype=object)
-        data[name] = values
-    frame = pd.DataFrame(data, columns=names).astype(dtypes) if names else pd.DataFrame(index=range(len(rows)))
+            column = pd.Series(values, dtype=object)
+        data[name] = column
+    frame = pd.DataFrame(data, columns=names, copy=False) if names else pd.DataFrame(index=range(len(rows)))
     if geometries is None:
         return frame
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=_CRS, index=frame.index), crs=_CRS)
+    return gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(np.asarray(geometries, dtype=object), crs=_CRS),
+                            crs=_CRS)
 
 
 def geometry_kind(geometries: np.ndarray) -> str:

@@ -129,6 +129,28 @@ class _Reading:
 class PostGISStore(_Reading, Store):
     backup_suffix = "dump"
 
+    def mvt(self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float, tolerance: float) -> bytes:
+        """A layer's features in one WebMercatorQuad tile, made by PostGIS (ST_AsMVT): points inside the tile,
+        lines and polygons simplified by `tolerance` metres and clipped `edge` (a share of the tile) beyond it."""
+        names, _, spatial = self._layout(name)
+        for column in columns:
+            if column not in names:
+                raise StoreError(f"table {name!r} has no column {column!r}")
+        points = self._run(f"SELECT GeometryType(geom) FROM {_q(name)} LIMIT 1")
+        is_point = bool(points) and (points[0][0] or "").upper().endswith("POINT")
+        buffer = 0 if is_point else int(4096 * edge)
+        selected = ", ".join(f'"{c}"' for c in columns)
+        rows = self._run(
+            f"WITH tile AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS box,"
+            f"                     ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(edge)s) AS reach),"
+            f" cut AS (SELECT ST_AsMVTGeom(ST_Simplify(ST_Transform(t.geom, 3857), %(tolerance)s, true), tile.box,"
+            f"                             4096, %(buffer)s, true) AS mvt, {selected}"
+            f"         FROM {_q(name)} AS t, tile WHERE t.geom && ST_Transform(tile.reach, 4326)"
+            f"         AND ST_Intersects(ST_Transform(t.geom, 3857), {'tile.box' if is_point else 'tile.reach'}))"
+            f" SELECT ST_AsMVT(cut, %(layer)s, 4096, 'mvt') FROM cut",
+            {"z": z, "x": x, "y": y, "edge": edge, "tolerance": tolerance, "buffer": buffer, "layer": name})
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
+
     def __init__(self, url: str, *, busy_timeout_s: float):
         self.url = url
         self.location = _redacted(url)

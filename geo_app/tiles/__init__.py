@@ -60,7 +60,13 @@ def build(store: Reader, spec: LayerSpec, z: int, x: int, y: int, *, output_crs:
     if z < int(spec.style.get("min_zoom", 0)):
         return mapbox_vector_tile.encode([{"name": spec.id, "features": []}])
     edge = EDGE_PX / TILE_PX
-    carried = tile_fields(spec)
+    clustered = _clustered(store, spec, z, x, y, output_crs)
+    if hasattr(store, "mvt") and keep is None and output_crs == crs.WGS84 and not clustered:
+        # PostGIS makes the tile itself (ST_AsMVT): the same features as below, without moving rows to Python
+        left, _, right, _ = TMS.xy_bounds(x, y, z)
+        return store.mvt(spec.id, z, x, y, columns=tile_fields(spec), edge=edge,
+                         tolerance=(right - left) / TILE_PX / 2)
+    carried = [] if clustered and keep is None else tile_fields(spec)
     # filters may read any field (opening_hours for open_now): then read them all and keep what tiles carry
     frame = store.read(spec.id, bbox=_read_box(z, x, y, output_crs, edge), columns=None if keep else carried)
     if keep is not None:
@@ -77,7 +83,7 @@ def build(store: Reader, spec: LayerSpec, z: int, x: int, y: int, *, output_crs:
         inside = shapely.contains_xy(shapely.box(left, bottom, right, top), *shapely.get_coordinates(metric).T) \
             if len(metric) else np.array([], dtype=bool)
         metric, properties = metric[inside], [p for p, i in zip(properties, inside) if i]
-        if len(metric) > CLUSTER_ABOVE and z < SINGLE_FROM_ZOOM:
+        if not carried or (len(metric) > CLUSTER_ABOVE and z < SINGLE_FROM_ZOOM):
             features = _clusters(metric, (left, bottom, right, top))
         else:
             features = [{"geometry": g, "properties": _clean(p)} for g, p in zip(metric, properties)]
@@ -91,6 +97,14 @@ def build(store: Reader, spec: LayerSpec, z: int, x: int, y: int, *, output_crs:
         [{"name": spec.id, "features": features}],
         default_options={"quantize_bounds": (left, bottom, right, top), "extents": EXTENT,
                          "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid})
+
+
+def _clustered(store: Reader, spec: LayerSpec, z: int, x: int, y: int, output_crs: str) -> bool:
+    """Whether this tile of a point layer is drawn as clusters: more points than CLUSTER_ABOVE before any
+    filter (counted in SQL), so that only the positions need reading."""
+    if spec.geometry_type != "Point" or z >= SINGLE_FROM_ZOOM:
+        return False
+    return store.count(spec.id, bbox=_read_box(z, x, y, output_crs, 0)) > CLUSTER_ABOVE
 
 
 def _clusters(points: np.ndarray, bounds: tuple) -> list[dict]:

@@ -38,7 +38,7 @@
     const body = await response.json();
     if (!response.ok) {
       const message = body && body.error ? body.error.message : response.statusText;
-      throw new Error(message);
+      throw Object.assign(new Error(message), { status: response.status });
     }
     return body;
   }
@@ -46,6 +46,23 @@
   function title(item) {
     return config.lang === "en" ? item.title_en : item.title_zh;
   }
+
+  L.control.scale({ imperial: false }).addTo(map);      // metric only (folium's scale adds miles)
+
+  // The map is told whenever its box changes size (the phone panel opening or closing, rotation, resizing):
+  // otherwise Leaflet keeps drawing tiles and markers in the old box and leaves the rest blank.
+  const box = map.getContainer();
+  let measured = box.clientWidth + "x" + box.clientHeight;
+  new ResizeObserver(() => {
+    const size = box.clientWidth + "x" + box.clientHeight;
+    if (size !== measured) { measured = size; map.invalidateSize({ pan: false }); }
+  }).observe(box);
+
+  // A popup never outgrows the map (a phone with its panel open leaves little room): it scrolls instead.
+  map.on("popupopen", (event) => {
+    const room = Math.max(120, map.getSize().y - 90);
+    if (event.popup.options.maxHeight !== room) { event.popup.options.maxHeight = room; event.popup.update(); }
+  });
 
   // Keep the view in the URL so that a link reproduces it.
   map.on("moveend", function () {
@@ -68,5 +85,8 @@
     });
   }
 
-  window.CityMap = { config, map, el, setParam, status, getJSON, title, strings: config.strings };
+  // Whether the page was opened with a view of its own (center/zoom in its link), before the map moved.
+  const linkedView = Boolean(params.get("center"));
+
+  window.CityMap = { config, map, el, setParam, status, getJSON, title, strings: config.strings, linkedView };
 })();

@@ -10,6 +10,13 @@
   const FINAL = ["done", "failed", "cancelled"];
   let siteMarkers = [];
   let job = null;               // the URL of the run shown (or running), for its exports and for saving it
+  // writes carry the session's CSRF token; only the owner of a scenario (or an admin) gets its delete button
+  const csrf = { "X-CSRFToken": document.querySelector('meta[name="csrf-token"]')?.content || "" };
+  const saveForm = document.getElementById("save-form");
+  const scenarioList = document.getElementById("scenario-list");
+  const mayDelete = (s) => scenarioList.dataset.admin === "yes" || (scenarioList.dataset.user && s.owner === scenarioList.dataset.user);
+  const loginLink = document.querySelector("#login-to-save a");
+  if (loginLink) loginLink.addEventListener("click", () => { loginLink.search = `?next=${encodeURIComponent(location.pathname + location.search)}`; });
 
   async function drawCoverage() {
     try {
@@ -128,7 +135,7 @@
       result.simplifications.length ? el("details", {}, el("summary", {}, strings.simplified),
         el("ul", { class: "notes" }, ...result.simplifications.map((n) => el("li", {}, n)))) : null,
     ].filter(Boolean));
-    document.getElementById("save-form").hidden = Boolean(savedName);
+    if (saveForm) saveForm.hidden = Boolean(savedName);
   }
 
   const progress = document.getElementById("siting-progress");
@@ -145,7 +152,7 @@
   const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
   async function runJob(params) {
-    const response = await fetch(config.api.jobs, { method: "POST", body: params });
+    const response = await fetch(config.api.jobs, { method: "POST", body: params, headers: csrf });
     const answer = await response.json();
     if (response.status === 503) throw new Error(strings.busy.replace("{s}", response.headers.get("Retry-After") || "30"));
     if (!response.ok) throw new Error(answer.error.message);
@@ -185,13 +192,13 @@
   });
 
   document.getElementById("siting-cancel").addEventListener("click", async () => {
-    if (job) await fetch(job, { method: "DELETE" });
+    if (job) await fetch(job, { method: "DELETE", headers: csrf });
   });
 
-  document.getElementById("save-form").addEventListener("submit", async (event) => {
+  if (saveForm) saveForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = new URLSearchParams({ name: new FormData(event.target).get("name"), job: job.split("/").pop() });
-    const response = await fetch(config.api.scenarios, { method: "POST", body });
+    const response = await fetch(config.api.scenarios, { method: "POST", body, headers: csrf });
     const answer = await response.json();
     if (!response.ok) { status(answer.error.message, true); return; }
     setParam("scenario", answer.id);
@@ -219,15 +226,15 @@
   }
 
   async function listScenarios() {
-    const list = document.getElementById("scenario-list");
     const data = await getJSON(config.api.scenarios);
-    list.replaceChildren(...data.scenarios.map((s) => el("li", {},
+    scenarioList.replaceChildren(...data.scenarios.map((s) => el("li", {},
       el("button", { type: "button", class: "link", onclick: () => openScenario(s.id) }, `${s.name} (${s.before_pct}% → ${s.after_pct}%)`),
       " ",
-      el("button", { type: "button", class: "link", onclick: async () => {
-        await fetch(`${config.api.scenarios}/${encodeURIComponent(s.id)}`, { method: "DELETE" });
+      mayDelete(s) ? el("button", { type: "button", class: "link", onclick: async () => {
+        const response = await fetch(`${config.api.scenarios}/${encodeURIComponent(s.id)}`, { method: "DELETE", headers: csrf });
+        if (!response.ok) status((await response.json()).error.message, true);
         listScenarios();
-      } }, strings.delete))));
+      } }, strings.delete) : null)));
   }
 
   drawCoverage();

@@ -1,7 +1,7 @@
 // The public facility map: layers with filters, nearest five, locate me, search by name.
 "use strict";
 (function () {
-  const { config, map, el, setParam, status, getJSON, title, strings } = window.CityMap;
+  const { config, map, el, setParam, status, getJSON, title, strings, facilities } = window.CityMap;
   const groups = {};        // layer id -> Leaflet layer group on the map
   const byId = {};          // "layer/id" -> Leaflet layer, for search results and nearest highlights
   const highlight = L.layerGroup().addTo(map);
@@ -20,39 +20,6 @@
     return params;
   }
 
-  function popupContent(layer, feature) {
-    const p = feature.properties;
-    const rows = [];
-    const add = (label, value) => { if (value !== null && value !== undefined && value !== "") rows.push(el("tr", {}, el("th", {}, label), el("td", {}, value))); };
-    add(strings.kind, title(layer));
-    for (const [key, value] of Object.entries(p)) {
-      if (["name", "source", "adcode", "position_approximate"].includes(key)) continue;
-      add(layer.fields[key] || key, typeof value === "boolean" ? (value ? "✓" : "✗") : value);
-    }
-    add(strings.source, p.source === "demo" ? strings.demo_notice : p.source);
-    return el("div", { class: "popup" }, el("strong", {}, p.name || feature.id),
-      p.position_approximate ? el("div", { class: "approx" }, "≈ " + strings.approximate) : null,
-      el("table", {}, ...rows));
-  }
-
-  function draw(layer, feature) {
-    const g = feature.geometry;
-    let shape;
-    if (g.type === "Point") {
-      shape = L.circleMarker([g.coordinates[1], g.coordinates[0]], {
-        radius: 7, color: "#fff", weight: 1.5, fillColor: layer.color, fillOpacity: 0.9,
-        dashArray: feature.properties.status === "operational" ? null : "2 2",
-      });
-    } else {
-      const lines = g.type === "LineString" ? [g.coordinates] : g.coordinates;
-      shape = L.polyline(lines.map((line) => line.map((c) => [c[1], c[0]])), { color: layer.color, weight: 5 });
-    }
-    shape.bindPopup(() => popupContent(layer, feature));
-    shape.feature = feature;
-    byId[`${layer.id}/${feature.id}`] = shape;
-    return shape;
-  }
-
   async function load(id) {
     const layer = layerInfo(id);
     if (groups[id]) { map.removeLayer(groups[id]); delete groups[id]; }
@@ -62,11 +29,7 @@
     try {
       const url = config.api.facilities.replace("LAYER", id) + "?" + filterParams(id).toString();
       const data = await getJSON(url);
-      const group = layer.geometry === "Point"
-        ? L.markerClusterGroup({ disableClusteringAtZoom: 16, maxClusterRadius: 45, chunkedLoading: true })
-        : L.featureGroup();
-      for (const feature of data.features) group.addLayer(draw(layer, feature));
-      groups[id] = group.addTo(map);
+      groups[id] = facilities.group(layer, data.features, (f, shape) => { byId[`${id}/${f.id}`] = shape; }).addTo(map);
       counter.textContent = `(${data.features.length})`;
       counter.dataset.loaded = String(data.features.length);
     } catch (error) {
@@ -104,12 +67,17 @@
       const origin = [data.from.out_lat, data.from.out_lon];
       L.circleMarker(origin, { radius: 6, color: "#000", fillColor: "#ffeb3b", fillOpacity: 1, weight: 2 }).addTo(highlight);
       if (!data.results.length) list.append(el("li", {}, strings.no_results));
-      for (const result of data.results) {
+      const layer = layerInfo(id);
+      window.CityMap.nearestResults = data.results.map((r) => r.feature);      // for the browser tests
+      for (const [i, result] of data.results.entries()) {
         const f = result.feature;
         const g = f.geometry.type === "Point" ? f.geometry.coordinates : (f.geometry.type === "LineString" ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0]);
         const target = [g[1], g[0]];
         L.polyline([origin, target], { color: "#000", weight: 1, dashArray: "4 4" }).addTo(highlight);
-        L.circleMarker(target, { radius: 11, color: "#000", weight: 2, fill: false }).addTo(highlight);
+        // the result itself, numbered, above the clusters: a ring never circles a cluster instead of it
+        const found = L.marker(target, { icon: L.divIcon({ html: rank(layer, i + 1), className: "symbol-icon nearest-icon", iconSize: [34, 34] }),
+          zIndexOffset: 1000 - i, keyboard: false }).bindPopup(() => facilities.popupContent(layer, f)).addTo(highlight);
+        found.feature = f;
         list.append(el("li", {}, el("button", { type: "button", class: "link", onclick: () => focus(id, f, target) },
           `${f.properties.name} · ${Math.round(result.distance_m)} ${strings.metres}`)));
       }
@@ -121,14 +89,23 @@
   map.on("click", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs));
   document.getElementById("locate-me").addEventListener("click", () => map.locate({ setView: false, enableHighAccuracy: true }));
   map.on("locationfound", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), "WGS84"));
-  map.on("locationerror", (event) => status(event.message, true));
+  map.on("locationerror", () => status(strings.locate_failed, true));     // the browser's message is English
 
+  function rank(layer, n) {
+    const node = facilities.symbolNode(layer);
+    node.classList.add("ranked");
+    node.append(el("b", { class: "rank" }, n));
+    return node;
+  }
+
+  // A search or nearest result: zoom to it (clusters break up from zoom 16) and open its popup ourselves, on
+  // its symbol when that is drawn, else at its position (markercluster's zoomToShowLayer may never call back).
   function focus(id, feature, latlng) {
-    const shape = byId[`${id}/${feature.id}`];
-    map.setView(latlng, Math.max(map.getZoom(), 17));
-    if (shape && groups[id] && groups[id].zoomToShowLayer) groups[id].zoomToShowLayer(shape, () => shape.openPopup());
-    else if (shape) shape.openPopup();
-    else L.popup().setLatLng(latlng).setContent(popupContent(layerInfo(id), feature)).openOn(map);
+    map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
+    const shape = [byId[`${id}/${feature.id}`], ...highlight.getLayers().filter((l) => l.feature && l.feature.id === feature.id)]
+      .find((l) => l && l.getElement && l.getElement());
+    if (shape) shape.openPopup();
+    else L.popup().setLatLng(latlng).setContent(facilities.popupContent(layerInfo(id), feature)).openOn(map);
   }
 
   // Search by name over the layers shown.
@@ -150,6 +127,13 @@
     }
     if (!list.children.length) list.append(el("li", {}, strings.no_results));
   });
+
+  // The legend shows the very symbols the map draws.
+  for (const node of document.querySelectorAll("[data-symbol]")) {
+    const cluster = node.dataset.cluster;
+    node.replaceChildren(facilities.symbolNode(layerInfo(node.dataset.symbol),
+      { count: cluster === undefined ? undefined : Number(cluster), inactive: node.dataset.inactive === "true" }));
+  }
 
   window.CityMap.groups = groups;      // for the browser tests and for debugging
   for (const id of config.layers.map((l) => l.id)) load(id);

@@ -1,0 +1,139 @@
+"""What the HTTP benchmarks share: a keep-alive client, percentiles, query points, the machine line and the
+results folder (benchmarks/results/, git-ignored)."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+
+from geo_app import crs
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PAGE = 100
+METRIC = f"EPSG:{crs.METRIC_EPSG}"
+
+
+class Client:
+    """One persistent HTTP/1.1 connection to a server on loopback (reconnects when the server closes it)."""
+
+    def __init__(self, base_url: str, headers: dict | None = None, timeout: float = 120):
+        parts = urlsplit(base_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise SystemExit(f"give the server as http://host:port, not {base_url!r}")
+        self.host, self.port, self.prefix = parts.hostname, parts.port or 80, parts.path.rstrip("/")
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+        self.connection = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        """(status, body, seconds) of one request."""
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                started = time.perf_counter()
+                self.connection.request(method, self.prefix + path, body=body, headers={**self.headers, **(headers or {})})
+                response = self.connection.getresponse()
+                data = response.read()
+                return response.status, data, time.perf_counter() - started
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+@dataclass
+class Series:
+    """Timings of one kind of request."""
+    title: str
+    seconds: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    def add(self, status: int, body: bytes, seconds: float) -> None:
+        self.seconds.append(seconds)
+        self.sizes.append(len(body))
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def ms(self, q: float) -> float:
+        return float(np.percentile(self.seconds, q)) * 1000
+
+    @property
+    def not_ok(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != 200)
+
+
+def run_series(client: Client, title: str, paths: list[str], warmup: int = 3) -> Series:
+    """Each path once, in order, after `warmup` untimed requests."""
+    for path in paths[:warmup]:
+        client.get(path)
+    series = Series(title)
+    for path in paths:
+        series.add(*client.get(path))
+    return series
+
+
+def query_points(client: Client, n: int) -> np.ndarray:
+    """n lon/lat points inside grid cells the server holds (pages spread over its grids collection), so that
+    every `/api/grids/at` has an answer."""
+    matched = json.loads(get_ok(client, "/ogc/collections/grids/items?limit=1"))["numberMatched"]
+    pages = -(-n // PAGE)
+    points = []
+    for j in range(pages):
+        doc = json.loads(get_ok(client, f"/ogc/collections/grids/items?limit={PAGE}&offset={j * matched // pages}"))
+        points += [shape(f["geometry"]).representative_point() for f in doc["features"]]
+    if not points:
+        raise SystemExit("the server holds no grid cells to query around")
+    coords = shapely.get_coordinates(np.array(points))
+    return np.round(coords[np.arange(n) % len(coords)], 6)
+
+
+def get_ok(client: Client, path: str) -> bytes:
+    status, body, _ = client.get(path)
+    if status != 200:
+        raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
+    return body
+
+
+def bbox_around(lon: float, lat: float, side_m: float) -> str:
+    """minlon,minlat,maxlon,maxlat of a side_m x side_m square (in EPSG:4549 metres) centred on the point."""
+    x, y = crs.convert(lon, lat, crs.WGS84, METRIC)
+    half = side_m / 2
+    lons, lats = crs.convert(np.array([x - half, x + half]), np.array([y - half, y + half]), METRIC, crs.WGS84)
+    return f"{lons[0]:.6f},{lats[0]:.6f},{lons[1]:.6f},{lats[1]:.6f}"
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
+            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+
+
+def save(name: str, text: str) -> Path:
+    """Print the report and keep it under benchmarks/results/."""
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.md"
+    path.write_text(text + "\n", encoding="utf-8")
+    print(f"\n(written to {path})")
+    return path

@@ -1,0 +1,78 @@
+"""`flask users add|token|list|disable`: the people who may change data, from the command line."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from .. import context
+from . import users
+
+group = AppGroup("users", help="Users and their roles, API tokens (" + ", ".join(users.ROLES) + ").")
+log = logging.getLogger("geo_app.auth")
+
+
+def _read_password(path: Path | None) -> str:
+    if path is None:
+        return click.prompt("password", hide_input=True, confirmation_prompt=True)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        raise click.ClickException(f"{path} is empty: put the password on its first line")
+    return lines[0]
+
+
+@group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(users.ROLES))
+@click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Read the password from the first line of this file instead of a prompt.")
+@click.option("--grids", default="", help="Supervisors: the grid codes they patrol, comma-separated.")
+@click.option("--department", default=None, help="Handlers: their department.")
+def add_command(name, role, password_file, grids, department):
+    """Add user NAME with a role; the password comes from a prompt (or --password-file)."""
+    try:
+        users.check_name(name)
+        user = users.add(context.store(), name, role, _read_password(password_file),
+                         grids=tuple(g.strip() for g in grids.split(",") if g.strip()), department=department)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    log.info("user added: %s (%s)", user.name, user.role)
+    click.echo(f"added {user.name} ({user.role})")
+
+
+@group.command("token")
+@click.argument("name")
+def token_command(name):
+    """Print a new API token for NAME (send it as `Authorization: Bearer <token>`); the old one stops working."""
+    user = users.get(context.store(), name)
+    if user is None or not user.is_active:
+        raise click.ClickException(f"no active user {name!r}")
+    try:
+        token = users.new_token(context.store(), name)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    log.info("new API token for %s", name)
+    click.echo(token)
+
+
+@group.command("list")
+def list_command():
+    """Every user with role, state, grids or department (never a password or token)."""
+    for user in users.listing(context.store()):
+        extra = ",".join(user.grids) if user.role == "supervisor" else (user.department or "")
+        state = "disabled" if user.disabled else "active"
+        click.echo(f"{user.name}\t{user.role}\t{state}\t{user.created_at}\t{extra}".rstrip())
+
+
+@group.command("disable")
+@click.argument("name")
+def disable_command(name):
+    """NAME can no longer log in or use a token."""
+    try:
+        users.disable(context.store(), name)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    log.info("user disabled: %s", name)
+    click.echo(f"disabled {name}")

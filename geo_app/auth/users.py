@@ -1,0 +1,144 @@
+"""Users in the store (table `users`, made by a migration): a role each, the password as an Argon2 hash and the
+API token as a SHA-256 hash (a token is 256 random bits, so a fast hash is enough and can be looked up by index).
+Neither a password nor a token is ever stored or logged in clear."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+
+from ..store import Store
+
+TABLE = "users"
+GRIDS = "grids"      # the layer whose codes supervisors are assigned
+ROLES = ("admin", "planner", "supervisor", "dispatcher", "handler")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+_NAME = re.compile(r"^[\w.@-]{1,64}$")
+_HASHER = PasswordHasher()
+# verified against when the name is unknown, so that a wrong name takes as long as a wrong password
+_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+
+
+class UserError(ValueError):
+    """A user cannot be added or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class User(UserMixin):
+    name: str
+    role: str
+    disabled: bool
+    created_at: str
+    grids: tuple[str, ...] = ()
+    department: str | None = None
+
+    def get_id(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled
+
+
+def _user(row: dict) -> User:
+    grids = tuple(g for g in (row.get("grids") or "").split(",") if g)
+    return User(name=row["name"], role=row["role"], disabled=bool(row["disabled"]), created_at=row["created_at"],
+                grids=grids, department=row.get("department") or None)
+
+
+def _row(store, where: dict) -> dict | None:
+    rows = store.read(TABLE, where=where)
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise UserError(f"user name {name!r}: use 1 to 64 letters, digits, '.', '_', '@' or '-'")
+    return name
+
+
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise UserError(f"the password needs {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return password
+
+
+def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, ...] = (),
+        department: str | None = None) -> User:
+    check_name(name)
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    check_password(password)
+    if grids and role != "supervisor":
+        raise UserError("grids are assigned to supervisors only")
+    if department and role != "handler":
+        raise UserError("a department is given to handlers only")
+    row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
+           "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "grids": ",".join(grids) or None, "department": department}
+    with store.transaction() as tx:       # writers queue behind each other: the check and the insert are one
+        if _row(tx, {"name": name}) is not None:
+            raise UserError(f"user {name!r} exists already")
+        known = set(tx.read(GRIDS, where={"code": list(grids)}, columns=["code"])["code"]) if grids else set()
+        unknown = [code for code in grids if code not in known]
+        if unknown:
+            raise UserError(f"no grid {unknown[0]!r} in the grids layer")
+        tx.insert(TABLE, pd.DataFrame([row], columns=list(row)).astype({"disabled": bool}))
+    return _user(row)
+
+
+def get(store: Store, name: str) -> User | None:
+    row = _row(store, {"name": name})
+    return None if row is None else _user(row)
+
+
+def listing(store: Store) -> list[User]:
+    return [_user(row) for row in store.read(TABLE, order_by="name").to_dict("records")]
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    """The user when name and password match (disabled ones too: the caller says why it refuses them)."""
+    row = _row(store, {"name": name}) if _NAME.match(name or "") else None
+    try:
+        _HASHER.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    if _HASHER.check_needs_rehash(row["password_hash"]):
+        with store.transaction() as tx:
+            tx.update(TABLE, {"name": name}, {"password_hash": _HASHER.hash(password)})
+    return _user(row)
+
+
+def by_token(store: Store, token: str) -> User | None:
+    row = _row(store, {"token_hash": token_hash(token)}) if token else None
+    return None if row is None else _user(row)
+
+
+def new_token(store: Store, name: str) -> str:
+    """A new API token for the user; the previous one stops working."""
+    token = secrets.token_urlsafe(32)
+    with store.transaction() as tx:
+        if not tx.update(TABLE, {"name": name}, {"token_hash": token_hash(token)}):
+            raise UserError(f"no user {name!r}")
+    return token
+
+
+def disable(store: Store, name: str) -> None:
+    """The user can no longer log in or use a token (their session ends at its next request)."""
+    with store.transaction() as tx:
+        if not tx.update(TABLE, {"name": name}, {"disabled": True, "token_hash": None}):
+            raise UserError(f"no user {name!r}")

@@ -1,0 +1,128 @@
+// Facilities on a map, shared by the public map and the district pages. Each layer has its own shape, pictogram
+// and colour (the catalog's style.icon and style.color) for single facilities, for clusters (the layer's colour
+// and shape with the count) and in the legend, so that a phone user can tell toilets from bike stations.
+// Everything is built as DOM nodes with text, never as HTML strings.
+"use strict";
+(function () {
+  const { el, title, strings } = window.CityMap;
+  const SVG = "http://www.w3.org/2000/svg";
+  // Pictograms in a 20x20 box, drawn white on the layer's colour. Unknown icons get a plain dot.
+  const ICONS = {
+    restroom: { shape: "circle", paths: [
+      "M5.2 4.2a1.6 1.6 0 1 0 3.2 0a1.6 1.6 0 1 0-3.2 0M5 6.8h3.6v5.2h-.9v4.4H5.9V12H5z",
+      "M12.4 4.2a1.6 1.6 0 1 0 3.2 0a1.6 1.6 0 1 0-3.2 0M14 6.6l2.6 6h-1.7v3.8h-1.8v-3.8h-1.7z"] },
+    bicycle: { shape: "rounded", stroke: true, paths: [
+      "M2.6 13a3 3 0 1 0 6 0a3 3 0 1 0-6 0M11.4 13a3 3 0 1 0 6 0a3 3 0 1 0-6 0",
+      "M5.6 13l2.6-6h4.6l1.6 6M8.2 7l2.4 6h3.8M7.2 5h2.4"] },
+    "square-parking": { shape: "square", paths: ["M6 16.5V3.5h4.6a4.1 4.1 0 0 1 0 8.2H8.6v4.8zM8.6 6v3.2h2a1.6 1.6 0 0 0 0-3.2z"] },
+    recycle: { shape: "diamond", paths: ["M6 6.2h8v1.4H6zM8.3 4.2h3.4v1.4H8.3zM6.8 8.4h6.4l-.8 7.6H7.6z"] },
+  };
+
+  function pictogram(icon) {
+    const spec = ICONS[icon];
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 20 20");
+    svg.setAttribute("aria-hidden", "true");
+    for (const d of spec ? spec.paths : ["M6 10a4 4 0 1 0 8 0a4 4 0 1 0-8 0"]) {
+      const path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", d);
+      if (spec && spec.stroke) { path.setAttribute("fill", "none"); path.setAttribute("stroke", "#fff"); path.setAttribute("stroke-width", "1.6"); }
+      else path.setAttribute("fill", "#fff");
+      svg.append(path);
+    }
+    return svg;
+  }
+
+  function shapeOf(layer) { return (ICONS[layer.icon] || { shape: "circle" }).shape; }
+
+  // The symbol as a DOM node: for markers, clusters (with a count) and legends.
+  function symbolNode(layer, options) {
+    const node = document.createElement("span");
+    node.className = `symbol shape-${shapeOf(layer)}` + (options && options.inactive ? " inactive" : "");
+    node.style.setProperty("--c", layer.color);
+    node.dataset.layer = layer.id;
+    if (options && options.count !== undefined) {
+      node.classList.add("cluster");
+      const count = document.createElement("b");
+      count.textContent = String(options.count);
+      node.append(pictogram(layer.icon), count);
+    } else node.append(pictogram(layer.icon));
+    return node;
+  }
+
+  function marker(layer, latlng, feature) {
+    const inactive = feature.properties.status !== undefined && feature.properties.status !== "operational";
+    return L.marker(latlng, {
+      icon: L.divIcon({ html: symbolNode(layer, { inactive }), className: "symbol-icon", iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] }),
+      keyboard: false,
+    });
+  }
+
+  function clusterGroup(layer) {
+    return L.markerClusterGroup({
+      disableClusteringAtZoom: 16, maxClusterRadius: 45, chunkedLoading: true, showCoverageOnHover: false,
+      iconCreateFunction: (cluster) => {
+        const n = cluster.getChildCount();
+        const size = n < 10 ? 32 : n < 100 ? 38 : 44;
+        return L.divIcon({ html: symbolNode(layer, { count: n }), className: "symbol-icon cluster-icon", iconSize: [size, size] });
+      },
+    });
+  }
+
+  // OSM opening_hours as people read it: "24/7" and day names in the page language.
+  const DAYS = { Mo: "周一", Tu: "周二", We: "周三", Th: "周四", Fr: "周五", Sa: "周六", Su: "周日", PH: "节假日", off: "休息" };
+  function hours(text) {
+    if (text === "24/7") return strings.open_24_7;
+    if (window.CityMap.config.lang === "en") return text;
+    return text.replace(/\b(Mo|Tu|We|Th|Fr|Sa|Su|PH|off)\b/g, (d) => DAYS[d]).replace(/-(?=周)/g, "至");
+  }
+
+  // A field's value as the page shows it: the catalog's label for known values, ✓/✗ for yes/no fields.
+  function shown(layer, key, value) {
+    if (typeof value === "boolean") return value ? "✓" : "✗";
+    if (key === "opening_hours" && typeof value === "string") return hours(value);
+    const labels = layer.values[key];
+    return labels && Object.prototype.hasOwnProperty.call(labels, value) ? labels[value] : value;
+  }
+
+  function popupContent(layer, feature) {
+    const p = feature.properties;
+    const rows = [];
+    const add = (label, value) => { if (value !== null && value !== undefined && value !== "") rows.push(el("tr", {}, el("th", {}, label), el("td", {}, value))); };
+    add(strings.kind, title(layer));
+    for (const [key, value] of Object.entries(p)) {
+      if (["name", "source", "adcode", "position_approximate"].includes(key)) continue;
+      add(layer.fields[key] || key, shown(layer, key, value));
+    }
+    add(strings.source, p.source === "demo" ? strings.demo_notice : p.source);
+    return el("div", { class: "popup" }, el("strong", {}, p.name || feature.id),
+      p.position_approximate ? el("div", { class: "approx" }, "≈ " + strings.approximate) : null,
+      el("table", {}, ...rows));
+  }
+
+  // One feature as a Leaflet layer with its popup: a symbol for a point, a line in the layer's colour otherwise.
+  function draw(layer, feature) {
+    const g = feature.geometry;
+    let shape;
+    if (g.type === "Point") shape = marker(layer, [g.coordinates[1], g.coordinates[0]], feature);
+    else {
+      const lines = g.type === "LineString" ? [g.coordinates] : g.coordinates;
+      shape = L.polyline(lines.map((line) => line.map((c) => [c[1], c[0]])), { color: layer.color, weight: 5 });
+    }
+    shape.bindPopup(() => popupContent(layer, feature));
+    shape.feature = feature;
+    return shape;
+  }
+
+  // A layer's features as one group: points clustered in the layer's colour and shape, lines as they are.
+  // onEach(feature, shape) sees every drawn feature (to find it again for search and nearest results).
+  function group(layer, features, onEach) {
+    const shapes = features.map((f) => { const shape = draw(layer, f); if (onEach) onEach(f, shape); return shape; });
+    if (layer.geometry === "Point") return clusterGroup(layer).addLayers(shapes);
+    const lines = L.featureGroup();
+    for (const shape of shapes) lines.addLayer(shape);
+    return lines;
+  }
+
+  window.CityMap.facilities = { symbolNode, popupContent, group };
+})();
