@@ -106,8 +106,8 @@ def test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel(
     settings = {"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True, "SITING_MAX_RUNNING": 2,
                 "JOBS_DIR": str(tmp_path / "jobs"), "SECRET_KEY_FILE": str(tmp_path / "secret_key")}
     one, other = create_app(settings).test_client(), create_app(settings).test_client()   # two worker processes' apps
-    use_token(one, "planner")
-    use_token(other, "planner")
+    use_token(one, "planner", "planner-one")
+    use_token(other, "planner", "planner-other")
     urls = [one.post("/api/plan/jobs", data=HEAVY).get_json()["url"] for _ in range(2)]
     busy = other.post("/api/plan/jobs", data=HEAVY)
     assert busy.status_code == 503 and int(busy.headers["Retry-After"]) > 0
@@ -147,7 +147,7 @@ def test_a_job_whose_worker_died_is_reported_failed(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["/api/plan/jobs/nope", "/api/plan/jobs/" + "a" * 32, "/api/plan/jobs/..%2F..%2Fx"])
-def test_unknown_jobs_are_404(client, path):
+def test_unknown_jobs_are_404(client, planner, path):
     response = client.get(path)
     assert response.status_code == 404
     assert client.delete(path).status_code == 404
