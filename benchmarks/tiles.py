@@ -30,8 +30,8 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("--tiles", type=int, default=60, help="distinct tiles per layer and zoom")
     args = parser.parse_args()
+    points = query_points(Client(args.url), args.tiles * 20)
     client = Client(args.url, headers={"Accept-Encoding": "gzip"})
-    points = query_points(client, args.tiles * 20)
     rows = ["| layer | zoom | tiles | cold p50 / p95 | warm p50 / p95 | mean size (gzip) |",
             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for layer in LAYERS:

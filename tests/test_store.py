@@ -146,6 +146,20 @@ def test_copy_between_backends_keeps_every_row(store, tmp_path):
         copy_store(store, target)
 
 
+@BOTH_BACKENDS
+def test_a_reader_survives_a_table_recreated_with_other_columns(store, store_path):
+    """A server reads a table many times (prepared plans, cached layouts), then an import re-creates it with
+    other columns: the next read sees the new table, no error."""
+    for _ in range(8):
+        assert len(store.read("toilets", bbox=(120.5, 31.2, 120.7, 31.4))) > 0
+    other = open_store(store_path)
+    with other.transaction() as tx:
+        tx.replace("toilets", gpd.GeoDataFrame({"id": ["n"], "extra": [1.5]}, geometry=[Point(120.6, 31.3)], crs=4326))
+    for _ in range(3):
+        back = store.read("toilets", bbox=(120.5, 31.2, 120.7, 31.4))
+        assert back["id"].tolist() == ["n"] and back["extra"].tolist() == [1.5]
+
+
 def test_writes_keep_the_file_mode(store, store_path):
     os.chmod(store_path, 0o664)
     with store.transaction() as tx:

@@ -47,7 +47,8 @@ def _grid_detail(code: str, output_crs: str, row: gpd.GeoDataFrame | None = None
     polygon = row.geometry.iloc[0]
     contents = {}
     for facility in catalog.facility_layers:
-        frame = store.read(facility.id, bbox=polygon.bounds)
+        wanted = [c for c in dict.fromkeys((facility.id_field, "name", "status")) if c in facility.fields]
+        frame = store.read(facility.id, bbox=polygon.bounds, columns=wanted)
         inside = frame[frame.geometry.representative_point().within(polygon)]
         contents[facility.id] = {"title_zh": facility.title_zh, "title_en": facility.title_en, "count": len(inside),
                                  "features": [{"id": r[facility.id_field], "name": r.get("name"), "status": r.get("status")}

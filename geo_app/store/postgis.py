@@ -169,8 +169,10 @@ class PostGISStore(_Reading, Store):
             with self._lock:
                 if self._pid != os.getpid():
                     from psycopg_pool import ConnectionPool
+                    # no server-side prepared statements: a table re-created by a write (other columns) would
+                    # break a plan prepared for the old one ("cached plan must not change result type")
                     self._pool = ConnectionPool(self.url, min_size=1, max_size=8, open=True, timeout=30,
-                                                kwargs={"autocommit": True})
+                                                kwargs={"autocommit": True, "prepare_threshold": None})
                     self._pid = os.getpid()
         return self._pool
 
