@@ -45,11 +45,23 @@ def _scenario_owners(tx: Transaction, project: Project) -> None:
         tx.replace("scenarios", frame, indexes=("id",))
 
 
+def _coverage_named(tx: Transaction, project: Project) -> None:
+    """district_stats again from the stored layers: the coverage columns named for what they measure
+    (<layer>_district_area_coverage_pct, the share of the district's area) and measured with finer circles."""
+    from . import stats
+    from .pipeline import STATS_TABLE
+    if STATS_TABLE in tx.tables():
+        layers = {lid: tx.read(lid) for lid in project.catalog.layers if lid in tx.tables()}
+        tx.replace(STATS_TABLE, stats.compute(layers, project.catalog, project.units, project.standards, project.report),
+                   indexes=("code",))
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
     (3, "users with roles", _users),
     (4, "scenario owners", _scenario_owners),
+    (5, "coverage statistics named for the area they measure", _coverage_named),
 ]
 
 

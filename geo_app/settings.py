@@ -28,6 +28,14 @@ DEFAULTS = {
     # The address the public reaches the service at (https://map.example.cn), for the absolute links of
     # OGC API - Features; empty: those links are paths relative to the document. Never taken from Host.
     "PUBLIC_BASE_URL": "",
+    # Siting runs as jobs: the candidate lattice points a run may build (refused beforehand beyond it), the memory
+    # one run may use, how many run at once across all worker processes (more get 503 with Retry-After), where
+    # job state is kept (files, shared by the worker processes) and how long a finished job is kept.
+    "SITING_MAX_LATTICE": 250_000,
+    "SITING_MAX_MEMORY_MB": 2048,
+    "SITING_MAX_RUNNING": 2,
+    "JOBS_DIR": "",      # empty: a folder `jobs` beside a GeoPackage store file (instance/jobs for PostGIS)
+    "SITING_JOB_KEEP_S": 86_400,
     # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
     "TILE_CACHE_BYTES": 64 * 1024 * 1024,
     # Sessions: the key that signs the session cookie. Empty: a random key is made once and kept in
@@ -60,6 +68,11 @@ DOCUMENTED = {
     "SITING_MAX_CANDIDATES": "candidate sites a siting run solves at most (more are thinned)",
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
     "PUBLIC_BASE_URL": "address the public reaches the service at, for absolute OGC links; empty: relative links",
+    "SITING_MAX_LATTICE": "candidate lattice points a siting run may build; a larger run is refused (422) beforehand, naming the smallest spacing allowed",
+    "SITING_MAX_MEMORY_MB": "memory (address space) one siting run may use, in MB, the solver included",
+    "SITING_MAX_RUNNING": "siting runs at once across all worker processes; more get 503 with Retry-After",
+    "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside a GeoPackage store, else instance/jobs)",
+    "SITING_JOB_KEEP_S": "how long a finished siting job (and its result) is kept, in seconds",
     "TILE_CACHE_BYTES": "bytes of vector tiles each worker process keeps in memory (least recently used go first)",
     "SECRET_KEY": "key that signs session cookies; empty: a random key kept in SECRET_KEY_FILE",
     "SECRET_KEY_FILE": "where the generated session key is kept (made once, mode 0600)",

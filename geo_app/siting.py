@@ -11,7 +11,11 @@ each weighing its cell's area; or over the whole district polygons; or the featu
 weight column (a population layer imported like any other). Candidates are a lattice inside the demand area, or
 the points of an imported candidate layer. Everything is measured in EPSG:4549 metres.
 
-Runs stay bounded: demand already covered by existing facilities is set aside first (with existing facilities
+The lattice serves the optimisation only: the figures of a result (coverage before and after, each site's gain)
+are measured exactly on geometry once the sites are chosen (siting_report.py).
+
+Runs stay bounded: `estimate` sizes a run from areas and spacings before anything is built and refuses a
+candidate lattice beyond the budget (naming the smallest spacing allowed); demand already covered by existing facilities is set aside first (with existing facilities
 fixed, maximising total coverage is the same as maximising the coverage of the rest), candidates that reach no
 uncovered demand are dropped, and when the rest is still too large the demand is aggregated and the candidate
 lattice thinned. Each simplification is reported with the result.
@@ -27,11 +31,8 @@ import pulp
 import shapely
 from scipy.spatial import cKDTree
 
-from . import crs
+from . import crs, siting_report
 from .standards import Standards
-
-METRIC = f"EPSG:{crs.METRIC_EPSG}"
-
 
 class SitingError(ValueError):
     """A problem that cannot be solved as asked; the message says why and what would work."""
@@ -49,12 +50,20 @@ class SitingRequest:
     candidates: str = "lattice"          # "lattice" or a point layer's id
 
 
+STAGES = ("demand", "candidates", "solve", "measure")
+
+
+class Cancelled(Exception):
+    """The run was cancelled between two stages."""
+
+
 @dataclass
 class Limits:
     max_demand: int = 4000
     max_candidates: int = 2500
     time_limit_s: float = 30.0
     demand_spacing_m: float = 100.0
+    max_lattice: int = 250_000          # candidate lattice points a run may build at all (checked beforehand)
 
 
 @dataclass
@@ -65,8 +74,15 @@ class Problem:
     demand_unit: np.ndarray
     candidates_xy: np.ndarray
     covered_before: np.ndarray
+    existing_xy: np.ndarray
+    areas: dict | None                   # metric demand area per district (None: demand is weighted points)
+    demand_spacing_m: float
+    default_radius: float
     simplifications: list[str] = field(default_factory=list)
     sizes: dict = field(default_factory=dict)
+
+
+LATTICE_CHUNK = 1_000_000              # lattice points tested at once: bounds the memory of a wide bounding box
 
 
 def _lattice(area_m, spacing: float) -> np.ndarray:
@@ -76,24 +92,62 @@ def _lattice(area_m, spacing: float) -> np.ndarray:
     minx, miny, maxx, maxy = area_m.bounds
     xs = np.arange(np.floor(minx / spacing) * spacing + spacing / 2, maxx, spacing)
     ys = np.arange(np.floor(miny / spacing) * spacing + spacing / 2, maxy, spacing)
-    gx, gy = np.meshgrid(xs, ys)
-    points = shapely.points(gx.ravel(), gy.ravel())
     shapely.prepare(area_m)
-    inside = shapely.contains(area_m, points)
-    return np.column_stack([gx.ravel()[inside], gy.ravel()[inside]])
+    rows = max(1, LATTICE_CHUNK // max(len(xs), 1))
+    found = [np.empty((0, 2))]
+    for start in range(0, len(ys), rows):
+        gx, gy = np.meshgrid(xs, ys[start:start + rows])
+        inside = shapely.contains_xy(area_m, gx.ravel(), gy.ravel())
+        found.append(np.column_stack([gx.ravel()[inside], gy.ravel()[inside]]))
+    return np.vstack(found)
 
 
-def _demand(request: SitingRequest, layers: dict, standards: Standards, limits: Limits, notes: list[str]):
-    districts = crs.metric(layers["districts"].set_index("adcode").loc[list(request.districts)])
-    xy, weight, unit = [], [], []
+def _districts_m(request: SitingRequest, layers: dict):
+    return crs.metric(layers["districts"].set_index("adcode").loc[list(request.districts)])
+
+
+def _demand_areas(request: SitingRequest, layers: dict) -> dict | None:
+    """The metric demand area of each district: its patrolled area (grids) or its whole polygon (area)."""
+    if request.demand not in ("grids", "area"):
+        return None
+    areas = {}
+    for code, district in _districts_m(request, layers).geometry.items():
+        areas[code] = district
+        if request.demand == "grids":
+            grids = crs.metric(layers["grids"][layers["grids"]["adcode"] == code])
+            areas[code] = shapely.union_all(grids.geometry.values).intersection(district) if len(grids) else shapely.Polygon()
+    return areas
+
+
+def estimate(request: SitingRequest, layers: dict, limits: Limits) -> dict:
+    """The size of a run from areas and spacings, before anything is built; refuses what exceeds the budget."""
+    districts = _districts_m(request, layers)
+    area = float(districts.area.sum())
+    if request.demand == "grids":
+        grids = layers["grids"][layers["grids"]["adcode"].isin(request.districts)]
+        area = float(crs.metric(grids).area.sum()) if len(grids) else 0.0
+    if request.candidates == "lattice":
+        candidates = int(area / request.spacing_m ** 2)
+        if candidates > limits.max_lattice:
+            smallest = float(np.ceil(np.sqrt(area / limits.max_lattice) / 5) * 5)
+            raise SitingError(
+                f"a {request.spacing_m:g} m candidate spacing over {area / 1e6:,.1f} km² would build about "
+                f"{candidates:,} candidates, more than the {limits.max_lattice:,} a run may build; the smallest "
+                f"spacing allowed for this area is {smallest:g} m")
+    else:
+        candidates = len(layers[request.candidates]) if request.candidates in layers else 0
     if request.demand in ("grids", "area"):
-        areas = {}
-        for code, district in districts.geometry.items():
-            areas[code] = district
-            if request.demand == "grids":
-                grids = crs.metric(layers["grids"][layers["grids"]["adcode"] == code])
-                areas[code] = shapely.union_all(grids.geometry.values).intersection(district) if len(grids) else shapely.Polygon()
-        spacing = limits.demand_spacing_m
+        demand = min(int(area / limits.demand_spacing_m ** 2), limits.max_demand)
+    else:
+        demand = len(layers[request.demand.partition(":")[0]]) if request.demand.partition(":")[0] in layers else 0
+    return {"area_km2": round(area / 1e6, 3), "demand_points": demand, "candidates": candidates}
+
+
+def _demand(request: SitingRequest, layers: dict, areas: dict | None, standards: Standards, limits: Limits,
+            notes: list[str]):
+    xy, weight, unit = [], [], []
+    spacing = limits.demand_spacing_m
+    if areas is not None:
         total_area = sum(a.area for a in areas.values())
         if total_area / spacing ** 2 > limits.max_demand:
             spacing = float(np.ceil(np.sqrt(total_area / limits.max_demand) / 10) * 10)
@@ -112,7 +166,7 @@ def _demand(request: SitingRequest, layers: dict, standards: Standards, limits: 
         if values.isna().all():
             raise SitingError(f"demand {request.demand!r}: column {column!r} holds no numbers")
         frame = crs.metric(frame.assign(_w=values.fillna(0)))
-        for code, district in districts.geometry.items():
+        for code, district in _districts_m(request, layers).geometry.items():
             inside = frame[frame.geometry.representative_point().within(district)]
             pts = inside.geometry.representative_point()
             xy.append(np.column_stack([pts.x, pts.y]) if len(pts) else np.empty((0, 2)))
@@ -122,16 +176,14 @@ def _demand(request: SitingRequest, layers: dict, standards: Standards, limits: 
     if len(xy) == 0 or weight.sum() <= 0:
         raise SitingError("the chosen districts hold no demand (no grid-patrol areas or weights there)")
     radius = np.array([request.radius_m or standards.radius(request.layer, c).metres for c in unit])
-    return xy, weight, unit, radius
+    return xy, weight, unit, radius, spacing
 
 
-def _candidates(request: SitingRequest, layers: dict, districts_m, demand_area_xy: np.ndarray, spacing: float):
+def _candidates(request: SitingRequest, layers: dict, areas: dict | None):
+    districts_m = _districts_m(request, layers)
     if request.candidates == "lattice":
-        area = shapely.union_all(districts_m.geometry.values)
-        if request.demand == "grids":
-            grids = crs.metric(layers["grids"][layers["grids"]["adcode"].isin(request.districts)])
-            area = shapely.union_all(grids.geometry.values).intersection(area)
-        return _lattice(area, spacing)
+        area = shapely.union_all(list(areas.values()) if areas is not None else districts_m.geometry.values)
+        return _lattice(area, request.spacing_m)
     frame = layers.get(request.candidates)
     if frame is None:
         raise SitingError(f"candidates {request.candidates!r}: give lattice or a loaded point layer")
@@ -140,10 +192,21 @@ def _candidates(request: SitingRequest, layers: dict, districts_m, demand_area_x
     return np.column_stack([inside.x, inside.y]) if len(inside) else np.empty((0, 2))
 
 
-def build_problem(request: SitingRequest, layers: dict, standards: Standards, limits: Limits) -> Problem:
+def needed_layers(request: SitingRequest, units_layer: str) -> set[str]:
+    """The store layers a run reads."""
+    return {units_layer, request.layer, "grids", request.demand.partition(":")[0], request.candidates}
+
+
+def _quiet(stage: str) -> None:
+    """The default progress callback: nobody is watching."""
+
+
+def build_problem(request: SitingRequest, layers: dict, standards: Standards, limits: Limits,
+                  progress=_quiet, with_candidates: bool = True) -> Problem:
     notes: list[str] = []
-    districts_m = crs.metric(layers["districts"].set_index("adcode").loc[list(request.districts)])
-    xy, weight, unit, radius = _demand(request, layers, standards, limits, notes)
+    progress("demand")
+    areas = _demand_areas(request, layers)
+    xy, weight, unit, radius, spacing = _demand(request, layers, areas, standards, limits, notes)
     existing = layers[request.layer]
     existing = existing[existing["status"] == "operational"] if "status" in existing else existing
     existing_m = crs.metric(existing).geometry.representative_point()
@@ -152,10 +215,15 @@ def build_problem(request: SitingRequest, layers: dict, standards: Standards, li
     if len(existing_xy):
         distance, _ = cKDTree(existing_xy).query(xy)
         covered = distance <= radius
-    candidates = _candidates(request, layers, districts_m, xy, request.spacing_m)
+    candidates = np.empty((0, 2))
+    if with_candidates:
+        progress("candidates")
+        candidates = _candidates(request, layers, areas)
     sizes = {"demand_points": int(len(xy)), "existing_facilities": int(len(existing_xy)),
              "candidates": int(len(candidates)), "demand_covered_by_existing": int(covered.sum())}
-    return Problem(xy, weight, radius, unit, candidates, covered, notes, sizes)
+    default_radius = request.radius_m or standards.radius(request.layer).metres
+    return Problem(xy, weight, radius, unit, candidates, covered, existing_xy, areas, spacing, default_radius,
+                   notes, sizes)
 
 
 def _reduce(problem: Problem, limits: Limits, spacing_m: float):
@@ -240,16 +308,18 @@ def lscp(sets: list[list[int]], n_candidates: int, limits: Limits) -> tuple[list
 
 
 def coverage(request: SitingRequest, layers: dict, standards: Standards, limits: Limits) -> dict:
-    """Demand-weighted coverage by the existing facilities alone, per district (no siting)."""
-    problem = build_problem(request, layers, standards, limits)
-    report = _report(request, problem, problem.candidates_xy, [], float(problem.demand_weight.sum()))
-    return {"request": report["request"], "coverage": report["coverage"], "sizes": problem.sizes,
+    """Coverage by the existing facilities alone, per district (no siting), measured exactly."""
+    problem = build_problem(request, layers, standards, limits, with_candidates=False)
+    result = siting_report.report(request, problem, np.empty((0, 2)))
+    return {"request": result["request"], "coverage": result["coverage"], "sizes": problem.sizes,
             "simplifications": problem.simplifications}
 
 
-def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Limits) -> dict:
+def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Limits, progress=_quiet) -> dict:
+    """Choose the new sites; `progress(stage)` is called as each of STAGES starts (it may raise Cancelled)."""
     started = time.perf_counter()
-    problem = build_problem(request, layers, standards, limits)
+    problem = build_problem(request, layers, standards, limits, progress)
+    progress("solve")
     xy, w, r, candidates = _reduce(problem, limits, request.spacing_m)
     total = float(problem.demand_weight.sum())
     coverable = 0.0
@@ -278,7 +348,8 @@ def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Li
                 raise SitingError(f"a coverage of {target:g}% is out of reach: with these candidates a "
                                   f"{_radius_text(request, r)} radius can cover at most {best_pct:.1f}% of demand")
             chosen, status = _fewest_for_target(sets, w, len(candidates), problem, target, limits)
-    result = _report(request, problem, candidates, chosen, total)
+    progress("measure")
+    result = siting_report.report(request, problem, candidates[chosen] if chosen else np.empty((0, 2)))
     result.update(status=status, sizes=sizes, simplifications=problem.simplifications,
                   best_possible_pct=round(best_pct, 2), seconds=round(time.perf_counter() - started, 2))
     return result
@@ -327,57 +398,3 @@ def _radius_text(request: SitingRequest, r: np.ndarray) -> str:
         return f"{request.radius_m:g} m"
     values = sorted({float(v) for v in r})
     return " / ".join(f"{v:g} m" for v in values) if values else "service"
-
-
-def _report(request, problem: Problem, candidates, chosen: list[int], total: float) -> dict:
-    """Sites numbered by what each adds (greedy order), and coverage per district before and after."""
-    sites = candidates[chosen] if chosen else np.empty((0, 2))
-    # what each site reaches of the demand left uncovered, on the full (unaggregated) demand
-    reach = [set(np.nonzero((np.hypot(*(problem.demand_xy - site).T) <= problem.demand_radius)
-                            & ~problem.covered_before)[0]) for site in sites]
-    after = problem.covered_before.copy()
-    for reached in reach:
-        after[list(reached)] = True
-    gains, taken, remaining = [], set(), list(range(len(sites)))
-
-    def adds(j: int) -> float:
-        return float(problem.demand_weight[list(reach[j] - taken)].sum())
-
-    while remaining:
-        best = max(remaining, key=adds)
-        gains.append((best, adds(best)))
-        taken |= reach[best]
-        remaining.remove(best)
-    lon, lat = crs.convert(sites[:, 0], sites[:, 1], METRIC, crs.WGS84) if len(sites) else (np.array([]), np.array([]))
-    site_unit = []
-    for s in sites:
-        d = np.hypot(*(problem.demand_xy - s).T)
-        site_unit.append(str(problem.demand_unit[int(np.argmin(d))]))
-    features = []
-    for number, (j, gain) in enumerate(gains, start=1):
-        features.append({"type": "Feature", "id": number,
-                         "geometry": {"type": "Point", "coordinates": [round(float(lon[j]), 7), round(float(lat[j]), 7)]},
-                         "properties": {"number": number, "adcode": site_unit[j], "adds_km2_or_weight": round(gain, 4),
-                                        "adds_pct": round(100 * gain / total, 2)}})
-    per_unit = []
-    for code in request.districts:
-        mine = problem.demand_unit == code
-        weight = float(problem.demand_weight[mine].sum())
-        per_unit.append({
-            "code": code, "demand": round(weight, 4),
-            "before_pct": round(100 * float(problem.demand_weight[mine & problem.covered_before].sum()) / weight, 2) if weight else None,
-            "after_pct": round(100 * float(problem.demand_weight[mine & after].sum()) / weight, 2) if weight else None,
-            "radius_m": float(problem.demand_radius[mine][0]) if mine.any() else None,
-            "new_sites": sum(1 for f in features if f["properties"]["adcode"] == code),
-        })
-    return {
-        "request": {"type": request.layer, "districts": list(request.districts), "k": request.k,
-                    "target_pct": request.target_pct, "radius_m": request.radius_m, "spacing_m": request.spacing_m,
-                    "demand": request.demand, "candidates": request.candidates},
-        "sites": {"type": "FeatureCollection", "features": features},
-        "coverage": {"before_pct": round(100 * float(problem.demand_weight[problem.covered_before].sum()) / total, 2),
-                     "after_pct": round(100 * float(problem.demand_weight[after].sum()) / total, 2),
-                     "districts": per_unit,
-                     "demand_unit": "km² of patrolled area" if request.demand == "grids" else
-                                    "km² of district area" if request.demand == "area" else request.demand},
-    }

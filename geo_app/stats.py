@@ -55,7 +55,7 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
             radius = standards.radius(lid, code)
             district_m = boundaries_m.loc[code].geometry if has_boundary else None
             row[f"{lid}_radius_m"] = radius.metres
-            row[f"{lid}_coverage_pct"] = (
+            row[f"{lid}_district_area_coverage_pct"] = (
                 round(100 * covered_part(metric_facilities[lid].geometry, district_m, radius.metres).area
                       / district_m.area, 2) if has_boundary and district_m.area else None)
         rows.append(row)
@@ -114,7 +114,7 @@ def describe_columns(catalog: Catalog, standards: Standards) -> dict[str, dict]:
             title = catalog[lid]
             radius = standards.radius(lid)
             out[f"{lid}_radius_m"] = {"zh": f"{title.title_zh}服务半径", "en": f"{title.title_en}: service radius", "unit": "m", "source": radius.source}
-            out[f"{lid}_coverage_pct"] = {"zh": f"{title.title_zh}服务半径覆盖率", "en": f"Share of area within the service radius of {title.title_en.lower()}", "unit": "%"}
+            out[f"{lid}_district_area_coverage_pct"] = {"zh": f"{title.title_zh}服务半径覆盖率(占辖区面积)", "en": f"{title.title_en}: share of the district's area within the service radius", "unit": "%"}
     return out
 
 

@@ -28,7 +28,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={self.port}", "--threads=4",
              "--call", "geo_app:create_app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120      # a loaded CI machine imports slowly
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/health", timeout=1)
@@ -38,7 +38,7 @@ class LiveServer:
                     raise RuntimeError(self.process.stderr.read().decode())
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("the test server did not start within 30 s")
+        raise RuntimeError("the test server did not start within 120 s")
 
     def stop(self) -> None:
         self.process.terminate()

@@ -155,7 +155,7 @@ def test_coverage_matches_the_statistics(client, store):
     stats = store.read("district_stats").set_index("code")
     for feature in body["features"]:
         code = feature["id"]
-        assert feature["properties"]["coverage_pct"] == pytest.approx(stats.loc[code, "toilets_coverage_pct"], abs=0.011)
+        assert feature["properties"]["district_area_coverage_pct"] == pytest.approx(stats.loc[code, "toilets_district_area_coverage_pct"], abs=0.011)
     gusu = next(f for f in body["features"] if f["id"] == "320508")
     assert gusu["properties"]["radius_m"] == 300
     drawn = crs.metric(gpd.GeoDataFrame(geometry=[shape(gusu["geometry"])], crs=4326)).area.iloc[0] / 1e6

@@ -87,7 +87,7 @@ def test_import_recomputes_the_statistics(project, store, tmp_path):
     after = store.read("district_stats").set_index("code")
     assert after.loc["320508", "toilets_count"] == 2
     assert after.loc["320505", "toilets_count"] == 0
-    assert after.loc["320508", "toilets_coverage_pct"] < before.loc["320508", "toilets_coverage_pct"]
+    assert after.loc["320508", "toilets_district_area_coverage_pct"] < before.loc["320508", "toilets_district_area_coverage_pct"]
     sources = store.read("layer_sources").set_index("layer")
     assert sources.loc["toilets", "kind"] == "imported" and sources.loc["toilets", "files"] == "layer.geojson"
     assert sources.loc["toilets", "demo_features"] == 0

@@ -93,7 +93,7 @@ def test_public_state_comes_from_the_url(client):
 
 
 def test_districts_page_classes_and_table(client, store):
-    html = client.get("/districts?stat=toilets_coverage_pct").get_data(as_text=True)
+    html = client.get("/districts?stat=toilets_district_area_coverage_pct").get_data(as_text=True)
     legend = re.search(r'<div class="legend-box" id="legend">(.*?)</div>\s*</section>', html, re.S).group(1)
     assert legend.count("<i style") == 5 and legend.count(" %<") == 5       # five classes, with their unit
     stats = store.read("district_stats")
@@ -169,5 +169,5 @@ def test_plan_page_coverage_table(client, store):
     stats = store.read("district_stats").set_index("code")
     table = re.search(r'<table id="coverage-table">(.*?)</table>', html, re.S).group(1)
     shown = [float(v) for v in re.findall(r'<td class="num">[\d,.]+</td><td class="num">([\d.]+)</td>', table)]
-    expected = stats.loc[stats["has_boundary"].astype(bool), "bike_stations_coverage_pct"].to_numpy()
+    expected = stats.loc[stats["has_boundary"].astype(bool), "bike_stations_district_area_coverage_pct"].to_numpy()
     assert len(shown) == 9 and np.allclose(sorted(shown), sorted(expected), atol=0.3)

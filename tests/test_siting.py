@@ -11,12 +11,13 @@ import pyogrio
 import pytest
 from scipy.spatial.distance import cdist
 from shapely.geometry import Point, box
+from shapely.ops import unary_union
 from spopt.locate import LSCP, MCLP
 
 from geo_app import crs, siting
 from geo_app.siting import Limits, SitingError, SitingRequest
 
-from .conftest import gdal_view, use_token
+from .conftest import LAYERS as LAYERS_DIR, gdal_view, use_token
 
 LIMITS = Limits(time_limit_s=20)
 
@@ -103,13 +104,28 @@ def brute_force_share(layers, origin, sites_lonlat, radius, spacing=100.0):
     return 100 * covered / len(points)
 
 
+def exact_share(layers, origin, sites_lonlat, radius):
+    """Share of the district's area within `radius` of an existing or proposed facility: fine circles (256
+    vertices), the published coordinates, nothing of the service's own code but the CRS conversion."""
+    ox, oy = origin
+    square = box(ox, oy, ox + 3000, oy + 3000)
+    existing = crs.metric(layers["toilets"]).geometry.tolist()
+    proposed = [Point(*(float(v) for v in crs.convert(lon, lat, "WGS84", "EPSG:4549"))) for lon, lat in sites_lonlat]
+    circles = unary_union([f.buffer(radius, quad_segs=64) for f in existing + proposed])
+    return 100 * circles.intersection(square).area / square.area
+
+
 def test_existing_facilities_are_kept_and_counted(tmp_path):
     layers, origin = synthetic_layers(existing_xy=[(500, 500), (2500, 2500)])
     result = siting.solve(SitingRequest("toilets", ("999999",), k=2), layers, Standards(), LIMITS)
     sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
     assert len(sites) == 2
-    assert result["coverage"]["before_pct"] == pytest.approx(brute_force_share(layers, origin, [], RADIUS), abs=0.01)
-    assert result["coverage"]["after_pct"] == pytest.approx(brute_force_share(layers, origin, sites, RADIUS), abs=0.01)
+    # measured exactly on geometry (two whole circles of 420 m in 9 km²), reproducible from the coordinates
+    assert result["coverage"]["before_pct"] == pytest.approx(200 * np.pi * RADIUS ** 2 / 9e6, abs=0.03)
+    assert result["coverage"]["before_pct"] == pytest.approx(exact_share(layers, origin, [], RADIUS), abs=0.03)
+    assert result["coverage"]["after_pct"] == pytest.approx(exact_share(layers, origin, sites, RADIUS), abs=0.03)
+    assert "measured exactly" in result["method"] and "lattice" in result["method"]
+    assert result["coverage"]["measure"] == "patrolled_area"
     existing = crs.metric(layers["toilets"]).geometry
     for lon, lat in sites:                       # a new site never duplicates an existing one's reach
         x, y = crs.convert(lon, lat, "WGS84", "EPSG:4549")
@@ -121,18 +137,41 @@ def test_existing_facilities_are_kept_and_counted(tmp_path):
 def test_lscp_reaches_full_coverage_when_feasible():
     layers, origin = synthetic_layers(existing_xy=[(1500, 1500)])
     result = siting.solve(SitingRequest("toilets", ("999999",), target_pct=100, spacing_m=200), layers, Standards(), LIMITS)
-    assert result["coverage"]["after_pct"] == 100.0
     sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
-    assert brute_force_share(layers, origin, sites, RADIUS) == 100.0
+    assert brute_force_share(layers, origin, sites, RADIUS) == 100.0      # every lattice point: what was optimised
+    # the area between lattice points is measured as it is, not rounded up to the target
+    assert result["coverage"]["after_pct"] == pytest.approx(exact_share(layers, origin, sites, RADIUS), abs=0.03)
+    assert 99 < result["coverage"]["after_pct"] <= 100
 
 
 def test_target_coverage_takes_the_fewest_sites():
-    layers, _ = synthetic_layers()
+    layers, origin = synthetic_layers()
     result = siting.solve(SitingRequest("toilets", ("999999",), target_pct=50, spacing_m=200), layers, Standards(), LIMITS)
-    k = len(result["sites"]["features"])
-    assert result["coverage"]["after_pct"] >= 50
-    fewer = siting.solve(SitingRequest("toilets", ("999999",), k=k - 1, spacing_m=200), layers, Standards(), LIMITS)
-    assert fewer["coverage"]["after_pct"] < 50
+    sites = [f["geometry"]["coordinates"] for f in result["sites"]["features"]]
+    assert brute_force_share(layers, origin, sites, RADIUS) >= 50
+    fewer = siting.solve(SitingRequest("toilets", ("999999",), k=len(sites) - 1, spacing_m=200), layers, Standards(), LIMITS)
+    assert brute_force_share(layers, origin, [f["geometry"]["coordinates"] for f in fewer["sites"]["features"]], RADIUS) < 50
+
+
+def test_gains_are_measured_on_geometry_and_add_up():
+    """A coarse candidate lattice (400 m) still reports gains no larger than one circle, summing to the rise."""
+    layers, origin = synthetic_layers(existing_xy=[(1500, 1500)])
+    result = siting.solve(SitingRequest("toilets", ("999999",), k=5, spacing_m=400), layers, Standards(), LIMITS)
+    features = result["sites"]["features"]
+    adds = [f["properties"]["adds_km2_or_weight"] for f in features]
+    assert len(adds) == 5 and all(0 < a <= np.pi * RADIUS ** 2 / 1e6 for a in adds)
+    assert adds == sorted(adds, reverse=True)
+    rise = result["coverage"]["after_pct"] - result["coverage"]["before_pct"]
+    assert sum(f["properties"]["adds_pct"] for f in features) == pytest.approx(rise, abs=0.05)
+    # each gain is what its circle adds to the existing facility and the sites numbered before it
+    ox, oy = origin
+    square = box(ox, oy, ox + 3000, oy + 3000)
+    points = [Point(ox + 1500, oy + 1500)] + [Point(*(float(v) for v in crs.convert(*f["geometry"]["coordinates"], "WGS84", "EPSG:4549")))
+                                              for f in features]
+    for n, f in enumerate(features, start=1):
+        before = unary_union([p.buffer(RADIUS, quad_segs=64) for p in points[:n]]).intersection(square).area
+        after = unary_union([p.buffer(RADIUS, quad_segs=64) for p in points[:n + 1]]).intersection(square).area
+        assert f["properties"]["adds_km2_or_weight"] == pytest.approx((after - before) / 1e6, abs=2e-4)
 
 
 def test_infeasible_full_coverage_says_how_far_it_can_go():
@@ -164,6 +203,20 @@ def test_run_ten_toilets_for_gusu(client, store):
     assert numbers == list(range(1, 11))
     district = store.read("districts").set_index("adcode").geometry["320508"]
     assert all(district.contains(Point(*f["geometry"]["coordinates"])) for f in body["sites"]["features"])
+    # every figure reproduces from the published coordinates: circles of 300 m around the operational toilets and
+    # the new sites, over the patrolled area (the district's grids), in EPSG:4549
+    assert all(f["properties"]["adds_km2_or_weight"] <= np.pi * 0.3 ** 2 for f in body["sites"]["features"])
+    toilets = store.read("toilets")
+    existing = crs.metric(toilets[toilets["status"] == "operational"]).geometry.tolist()
+    grids = store.read("grids")
+    area = unary_union(crs.metric(grids[grids["adcode"] == "320508"]).geometry.tolist()).intersection(
+        crs.metric(gpd.GeoSeries([district], crs=4326)).iloc[0])
+    sites = [Point(*(float(v) for v in crs.convert(*f["geometry"]["coordinates"], "WGS84", "EPSG:4549")))
+             for f in body["sites"]["features"]]
+    for facilities, figure in ((existing, gusu["before_pct"]), (existing + sites, gusu["after_pct"])):
+        near = [f for f in facilities if f.distance(area) <= 300]
+        covered = unary_union([f.buffer(300, quad_segs=64) for f in near]).intersection(area).area
+        assert 100 * covered / area.area == pytest.approx(figure, abs=0.011)
 
 
 def test_exports(client):
@@ -270,10 +323,43 @@ def test_weighted_demand_from_a_layer_is_aggregated_when_too_large():
 def test_demand_weighted_coverage_without_siting(client, store):
     stats = store.read("district_stats").set_index("code")
     by_area = client.get("/api/plan/coverage?type=toilets&districts=320508&demand=area").get_json()
-    # a 100 m lattice over the whole district against the exact polygon computation of the statistics
-    assert by_area["coverage"]["before_pct"] == pytest.approx(stats.loc["320508", "toilets_coverage_pct"], abs=0.5)
+    # measured on geometry like the statistics: the same figure, named for the same thing
+    assert by_area["coverage"]["before_pct"] == pytest.approx(stats.loc["320508", "toilets_district_area_coverage_pct"], abs=0.011)
+    assert by_area["coverage"]["measure"] == "district_area"
     patrolled = client.get("/api/plan/coverage?type=toilets&districts=320508,高新区").get_json()["coverage"]
+    assert patrolled["measure"] == "patrolled_area" and "patrolled area" in patrolled["measures"]
     assert [d["code"] for d in patrolled["districts"]] == ["320508", "320505"]
     run = client.get("/api/plan/sites?type=toilets&districts=320508&k=1").get_json()
     assert run["coverage"]["districts"][0]["before_pct"] == patrolled["districts"][0]["before_pct"]
     assert client.get("/api/plan/coverage?type=toilets&districts=320508&k=3").status_code == 400
+
+
+def test_each_coverage_figure_is_named_for_what_it_measures(client):
+    columns = client.get("/api/districts").get_json()["columns"]
+    assert "toilets_coverage_pct" not in columns
+    described = columns["toilets_district_area_coverage_pct"]
+    assert "占辖区面积" in described["zh"] and "share of the district's area" in described["en"]
+    assert "占辖区面积" in client.get("/districts/320508").get_data(as_text=True)
+    gaps = client.get("/api/coverage/toilets").get_json()
+    assert "district_area_coverage_pct" in gaps["features"][0]["properties"]
+    assert "辖区面积覆盖率" in client.get("/plan?type=toilets").get_data(as_text=True)
+    patrolled = client.get("/api/plan/coverage?type=toilets&districts=320508").get_json()["coverage"]
+    whole = client.get("/api/plan/coverage?type=toilets&districts=320508&demand=area").get_json()["coverage"]
+    assert (patrolled["measure"], whole["measure"]) == ("patrolled_area", "district_area")
+    assert patrolled["before_pct"] != whole["before_pct"]          # two figures, two names
+
+
+def test_a_store_with_the_old_coverage_names_is_migrated_at_start_up(store_path, store):
+    from geo_app import create_app, migrations
+    with store.transaction() as tx:
+        current = tx.read("district_stats")
+        tx.replace("district_stats", current.rename(columns=lambda c: c.replace("_district_area_coverage_pct", "_coverage_pct")))
+        tx.set_meta("schema_version", "4")
+    assert "toilets_coverage_pct" in store.read("district_stats").columns
+    client = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS_DIR), "TESTING": True}).test_client()
+    assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0]
+    migrated = store.read("district_stats").set_index("code")
+    assert "toilets_coverage_pct" not in migrated.columns
+    pd.testing.assert_series_equal(migrated["toilets_district_area_coverage_pct"],
+                                   current.set_index("code")["toilets_district_area_coverage_pct"])
+    assert client.get("/districts/320508").status_code == 200

@@ -72,7 +72,7 @@ def test_coverage_agrees_with_point_sampling(table, layers, code, layer):
     tree = cKDTree(np.column_stack([facilities.geometry.x, facilities.geometry.y]))
     distance, _ = tree.query(np.column_stack([inside.x, inside.y]))
     sampled = 100 * float(np.mean(distance <= radius))
-    assert abs(sampled - table.loc[code, f"{layer}_coverage_pct"]) < 1.0
+    assert abs(sampled - table.loc[code, f"{layer}_district_area_coverage_pct"]) < 1.0
 
 
 def test_radius_overrides_by_unit_come_from_the_standards(table, project):
@@ -95,4 +95,4 @@ def test_every_statistics_column_is_described(table, project):
     described = stats.describe_columns(project.catalog, project.standards)
     plain = {"name_zh", "name_en", "kind", "has_boundary", "boundary_note"}
     assert set(table.reset_index().columns) - plain <= set(described)
-    assert described["toilets_coverage_pct"]["unit"] == "%"
+    assert described["toilets_district_area_coverage_pct"]["unit"] == "%"

@@ -31,4 +31,6 @@ def coverage(layer: str):
     for feature in collection["features"]:
         feature["id"] = feature["properties"]["adcode"]
     return jsonify({**collection, "layer": spec.id, "crs": output_crs, "measured_in": f"EPSG:{crs.METRIC_EPSG}",
-                    "note": "geometry: the part of each district beyond the service radius of every operational facility"})
+                    "note": "geometry: the part of each district beyond the service radius of every operational facility; "
+                            "district_area_coverage_pct: the share of the district's whole area within it (the "
+                            "siting figures measure the patrolled area instead, unless demand=area)"})

@@ -1,28 +1,31 @@
-"""Siting for planners: run (/api/plan/sites), export (format=geojson|csv|gpkg), and saved scenarios."""
+"""Siting for planners: runs as jobs (/api/plan/jobs), the synchronous /api/plan/sites for scripts, exports
+(format=geojson|csv|gpkg) of a run or a saved scenario, and saved scenarios."""
 from __future__ import annotations
 
 import io
 import tempfile
-from collections import OrderedDict
+from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
-from flask import Response, abort, current_app, jsonify, request
+from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 from shapely.geometry import shape
 
 from .. import context, scenarios
 from ..auth import requires
-from ..errors import BadParameter, check_params
+from ..errors import BadParameter, check_params, error_body
 from ..features import parse_number, parse_whole
+from ..jobs import Busy, Jobs
+from ..jobs.files import FINAL
 from ..security.text import clean_name
-from ..siting import Limits, SitingError, SitingRequest, coverage, solve
+from ..settings import ROOT
+from ..siting import STAGES, Limits, SitingError, SitingRequest, coverage, estimate, needed_layers
 from . import bp
 
 PARAMS = {"type", "districts", "k", "target", "radius", "spacing", "demand", "candidates"}
 FORMATS = ("json", "geojson", "csv", "gpkg")
-_CACHE_SIZE = 16
 
 
 def _number(name: str, low: float, high: float, integer: bool = False):
@@ -75,28 +78,52 @@ def parse_request(need_size: bool = True) -> SitingRequest:
 def limits() -> Limits:
     config = current_app.config
     return Limits(max_demand=int(config["SITING_MAX_DEMAND"]), max_candidates=int(config["SITING_MAX_CANDIDATES"]),
-                  time_limit_s=float(config["SOLVER_TIME_LIMIT_S"]), demand_spacing_m=float(config["SITING_DEMAND_SPACING_M"]))
+                  time_limit_s=float(config["SOLVER_TIME_LIMIT_S"]), demand_spacing_m=float(config["SITING_DEMAND_SPACING_M"]),
+                  max_lattice=int(config["SITING_MAX_LATTICE"]))
 
 
 def _layers(siting: SitingRequest) -> dict:
     project, store = context.project(), context.store()
-    needed = {project.catalog.units_layer.id, siting.layer, "grids"} | {siting.demand.split(":")[0], siting.candidates}
-    return {lid: store.read(lid) for lid in needed if lid in store.tables()}
+    available = set(store.tables())
+    return {lid: store.read(lid) for lid in needed_layers(siting, project.catalog.units_layer.id) if lid in available}
 
 
-def run(siting: SitingRequest) -> dict:
-    """The solution, from a small cache keyed by the request and the store's version (exports and saving reuse it)."""
-    cache: OrderedDict = current_app.extensions["geo_app"].setdefault("siting_cache", OrderedDict())
-    store = context.store()
-    key = (siting, store.version())
-    if key not in cache:
-        try:
-            cache[key] = solve(siting, _layers(siting), context.project().standards, limits())
-        except SitingError as exc:
-            raise BadParameter("problem", str(exc), status=422) from None
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return cache[key]
+def jobs() -> Jobs:
+    config = current_app.config
+    store = str(config["STORE"])
+    folder = config["JOBS_DIR"] or (ROOT / "instance" / "jobs" if "://" in store else Path(store).parent / "jobs")
+    return Jobs(folder, config["SITING_MAX_RUNNING"], config["SITING_JOB_KEEP_S"])
+
+
+def start(siting: SitingRequest) -> str:
+    """Size the run (422 beyond the budget), then start it as a job (503 when every run slot is taken)."""
+    try:
+        size = estimate(siting, _layers(siting), limits())
+    except SitingError as exc:
+        raise BadParameter("problem", str(exc), status=422) from None
+    config = current_app.config
+    task = {"store": str(config["STORE"]), "layers_dir": str(config["LAYERS_DIR"]), "limits": asdict(limits()),
+            "memory_mb": int(config["SITING_MAX_MEMORY_MB"]), "request": asdict(siting)}
+    return jobs().start(task, {"kind": "siting", "stages": list(STAGES), "estimate": size})
+
+
+@bp.errorhandler(Busy)
+def busy(_exc: Busy):
+    """Every run slot is taken: 503, and when to try again (a run holds its slot at most about this long)."""
+    config = current_app.config
+    response, status = error_body(503, f"problem: all {config['SITING_MAX_RUNNING']} siting runs the server allows "
+                                       "at once are busy; try again shortly", parameter="problem")
+    response.headers["Retry-After"] = str(int(config["SOLVER_TIME_LIMIT_S"]))
+    return response, status
+
+
+def finished(job: dict) -> dict:
+    """The result of a finished job, or the error it ended with, answered with the job's own status."""
+    if job["state"] == "failed":
+        raise BadParameter("problem", job["error"]["message"], status=job["error"]["status"])
+    if job["state"] != "done":
+        raise BadParameter("job", f"the run is {job['state']}: only a finished run has a result", status=409)
+    return job["result"]
 
 
 def _export(result: dict, fmt: str, name: str):
@@ -130,12 +157,53 @@ def _format() -> str:
 
 @bp.get("/plan/sites")
 def plan_sites():
+    """A run answered when it is done (for scripts); the page uses the job flow below."""
     check_params(request.args, PARAMS | {"format"})
     fmt = _format()
-    result = run(parse_request())
+    result = finished(jobs().wait(start(parse_request())))
     if fmt == "json":
         return jsonify(result)
     return _export(result, fmt, f"sites-{result['request']['type']}")
+
+
+@bp.post("/plan/jobs")
+def job_start():
+    """Start a run: 202 with the job's URL, to poll for its stage and result (and DELETE to cancel)."""
+    check_params(request.args, set())
+    unknown = sorted(set(request.form) - PARAMS)
+    if unknown:
+        raise BadParameter(unknown[0], f"unknown field; give {', '.join(sorted(PARAMS))}")
+    job_id = start(parse_request())
+    url = url_for("api.job_get", job_id=job_id)
+    return jsonify({"id": job_id, "state": "running", "url": url}), 202, {"Location": url}
+
+
+def _job(job_id: str) -> dict:
+    job = jobs().get(job_id)
+    if job is None:
+        raise BadParameter("id", f"no siting job {job_id!r} (finished jobs are kept for a day)", status=404)
+    return job
+
+
+@bp.get("/plan/jobs/<job_id>")
+def job_get(job_id: str):
+    check_params(request.args, {"format"})
+    fmt = _format()
+    job = _job(job_id)
+    if fmt == "json":
+        return jsonify(job)
+    if job["state"] != "done":
+        raise BadParameter("format", f"the job is {job['state']}: only a finished run can be exported", status=409)
+    return _export(job["result"], fmt, f"sites-{job['result']['request']['type']}")
+
+
+@bp.delete("/plan/jobs/<job_id>")
+def job_cancel(job_id: str):
+    job = _job(job_id)
+    if job["state"] in FINAL:
+        raise BadParameter("id", f"the job has already ended ({job['state']})", status=409)
+    jobs().cancel(job_id)
+    return jsonify({"id": job_id, "state": "cancelling"}), 202
 
 
 @bp.get("/plan/coverage")
@@ -159,11 +227,15 @@ def scenario_list():
 @requires("planner")
 def scenario_save():
     check_params(request.args, set())
-    unknown = sorted(set(request.form) - PARAMS - {"name"})
+    unknown = sorted(set(request.form) - PARAMS - {"name", "job"})
     if unknown:
-        raise BadParameter(unknown[0], f"unknown field; give name and {', '.join(sorted(PARAMS))}")
+        raise BadParameter(unknown[0], f"unknown field; give name and job (a finished run), or name and "
+                                       f"{', '.join(sorted(PARAMS))}")
     name = clean_name("name", request.form.get("name"))
-    result = run(parse_request())
+    if request.form.get("job"):
+        result = finished(_job(request.form["job"]))
+    else:
+        result = finished(jobs().wait(start(parse_request())))
     scenario_id = scenarios.save(context.store(), name, result, owner=current_user.name)
     return jsonify({"id": scenario_id, "name": name}), 201
 

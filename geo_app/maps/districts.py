@@ -23,8 +23,8 @@ from .page import chosen_basemap, layer_summary, new_map, render_map_page
 PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 NO_VALUE = "#cccccc"
 DEFAULT_STAT = "toilets_per_km2"
-TABLE_COLUMNS = ["area_km2", "toilets_count", "toilets_per_km2", "toilets_coverage_pct", "bike_stations_count",
-                 "bike_stations_coverage_pct", "parking_capacity_total", "grids_count", "report_figures"]
+TABLE_COLUMNS = ["area_km2", "toilets_count", "toilets_per_km2", "toilets_district_area_coverage_pct", "bike_stations_count",
+                 "bike_stations_district_area_coverage_pct", "parking_capacity_total", "grids_count", "report_figures"]
 
 
 def choosable(columns: dict) -> list[str]:

@@ -1,5 +1,6 @@
 """The planner map (/plan): facilities of a type with their service-radius circles, and the parts of each
-district they leave uncovered, with coverage per district. The siting tools come with the planner toolkit."""
+district they leave uncovered, with coverage per district; and the form that sites new facilities (a job, with
+its progress by stage) and lists the saved scenarios."""
 from __future__ import annotations
 
 from flask import request, url_for
@@ -7,6 +8,7 @@ from flask import request, url_for
 from .. import context, i18n
 from ..api.coverage import coverage_frame
 from ..errors import BadParameter
+from ..siting import STAGES
 from .grid import district_outlines
 from .page import chosen_basemap, layer_summary, new_map, render_map_page
 
@@ -22,7 +24,7 @@ def plan_page() -> str:
     stats = context.store().read("district_stats").set_index("code")
     name = "name_en" if i18n.lang() == "en" else "name_zh"
     rows = [{"code": r["adcode"], "name": stats.loc[r["adcode"], name], "radius_m": r["radius_m"],
-             "coverage_pct": r["coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
+             "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
             for _, r in coverage.iterrows()]
     fmap = new_map(basemap, zoom=12)
     district_outlines(basemap, None).add_to(fmap)
@@ -31,8 +33,29 @@ def plan_page() -> str:
         "default_radius": project.standards.radius(layer).metres,
         "districtNames": {r["code"]: r["name"] for r in rows},
         "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer),
-                "sites": url_for("api.plan_sites"), "scenarios": url_for("api.scenario_list")},
+                "jobs": url_for("api.job_start"), "scenarios": url_for("api.scenario_list")},
+        "stages": list(STAGES),
     }
     chosen = (request.args.get("districts") or "320508").split(",")
-    return render_map_page("plan.html", fmap, config, basemap=basemap, types=types, layer=layer,
-                           spec=spec, rows=rows, page="plan", chosen=chosen, args=request.args)
+    demands, candidates = siting_choices(layer)
+    return render_map_page("plan.html", fmap, config, basemap=basemap, types=types, layer=layer, spec=spec,
+                           rows=rows, page="plan", chosen=chosen, args=request.args, demands=demands,
+                           candidates=candidates, stages=STAGES)
+
+
+def siting_choices(layer: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What the form offers as demand (the patrolled area, the whole area, or a point layer's numeric field) and
+    as candidate sites (the lattice or a point layer), as (value, label) pairs in the page's language."""
+    project, loaded = context.project(), set(context.store().tables())
+    english = i18n.lang() == "en"
+    points = [spec for spec in project.catalog.layers.values()
+              if spec.id in loaded and spec.geometry_type == "Point" and spec.id != layer]
+    demands = [("grids", i18n.t("demand_grids")), ("area", i18n.t("demand_area"))]
+    for spec in points:
+        for name, field in spec.fields.items():
+            if field.type in ("integer", "number"):
+                label = (field.label_en or name) if english else (field.label_zh or name)
+                demands.append((f"{spec.id}:{name}", f"{spec.title_en if english else spec.title_zh}: {label}"))
+    candidates = [("lattice", i18n.t("candidates_lattice"))]
+    candidates += [(spec.id, spec.title_en if english else spec.title_zh) for spec in points]
+    return demands, candidates

@@ -1,9 +1,15 @@
-// The planner map: service-radius circles, uncovered areas, and siting new facilities (run, export, save, reopen).
+// The planner map: service-radius circles, uncovered areas, and siting new facilities (a job with its stages,
+// cancel, export, save, reopen).
 "use strict";
 (function () {
   const { config, map, el, setParam, status, getJSON, title, strings } = window.CityMap;
   const layer = config.layer;
   const proposal = L.layerGroup().addTo(map);
+  const LABEL_PX = 30;          // a numbered site label's size on screen, its border included
+  const POLL_MS = 500;
+  const FINAL = ["done", "failed", "cancelled"];
+  let siteMarkers = [];
+  let job = null;               // the URL of the run shown (or running), for its exports and for saving it
   // writes carry the session's CSRF token; only the owner of a scenario (or an admin) gets its delete button
   const csrf = { "X-CSRFToken": document.querySelector('meta[name="csrf-token"]')?.content || "" };
   const saveForm = document.getElementById("save-form");
@@ -32,73 +38,175 @@
   }
 
   const form = document.getElementById("siting-form");
+  const FIELDS = ["radius", "spacing", "demand", "candidates"];
   function query() {
     const data = new FormData(form);
     const params = new URLSearchParams({ type: data.get("type"), districts: data.getAll("district").join(",") });
     if (data.get("mode") === "k") params.set("k", data.get("k")); else params.set("target", data.get("target"));
-    for (const name of ["radius", "spacing"]) if (data.get(name)) params.set(name, data.get(name));
+    for (const name of FIELDS) if (data.get(name)) params.set(name, data.get(name));
     return params;
   }
 
-  function show(result, savedName) {
+  // The form as a request asked (a reopened scenario): what is shown is what the form says.
+  function restoreForm(request) {
+    for (const box of form.querySelectorAll("input[name=district]")) box.checked = request.districts.includes(box.value);
+    const mode = request.k ? "k" : "target";
+    form.querySelector(`input[name=mode][value=${mode}]`).checked = true;
+    if (request.k) form.elements.k.value = request.k;
+    if (request.target_pct) form.elements.target.value = request.target_pct;
+    form.elements.radius.value = request.radius_m || "";
+    form.elements.spacing.value = request.spacing_m;
+    form.elements.demand.value = request.demand;
+    form.elements.candidates.value = request.candidates;
+    rememberForm();
+  }
+
+  function rememberForm() {
+    const params = query();
+    for (const key of ["districts", "k", "target", ...FIELDS]) setParam(key, params.get(key));
+  }
+
+  // A number whose label would overlap a lower-numbered one's shows as a dot (its number stays in its tooltip).
+  function declutter() {
+    const shown = [];
+    for (const marker of siteMarkers) {
+      const node = marker.getElement();
+      if (!node) continue;
+      const p = map.latLngToContainerPoint(marker.getLatLng());
+      const clash = shown.some((q) => Math.abs(q.x - p.x) < LABEL_PX && Math.abs(q.y - p.y) < LABEL_PX);
+      node.classList.toggle("dot", clash);
+      marker.setZIndexOffset(clash ? -1000 : 1000);
+      if (!clash) shown.push(p);
+    }
+  }
+  map.on("zoomend", declutter);
+
+  // From the list of sites: the site close up, its number shown.
+  function showSite(marker) {
+    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16));
+    marker.openTooltip();
+  }
+
+  function measureName(coverage) {
+    return strings[`measure_${coverage.measure}`] || strings.coverage;
+  }
+
+  function show(result, exportsUrl, savedName) {
     proposal.clearLayers();
+    siteMarkers = [];
     const cov = result.coverage;
     for (const f of result.sites.features) {
-      let [lon, lat] = f.geometry.coordinates;
+      const [lon, lat] = f.geometry.coordinates;
       const icon = L.divIcon({ className: "site-number", html: "", iconSize: [28, 28] });
       const marker = L.marker([lat, lon], { icon, title: String(f.properties.number) });
       marker.on("add", () => { marker.getElement().textContent = String(f.properties.number); });
       marker.bindTooltip(() => el("span", {}, `#${f.properties.number} · +${f.properties.adds_pct}%`));
       marker.addTo(proposal);
+      siteMarkers.push(marker);
       const radius = result.request.radius_m || config.radii[f.properties.adcode] || config.default_radius;
       L.circle([lat, lon], { radius, color: "#7b3294", weight: 2, dashArray: "4 3", fill: false, interactive: false }).addTo(proposal);
     }
-    if (result.sites.features.length) map.fitBounds(L.featureGroup(proposal.getLayers().filter((l) => l.getLatLng)).getBounds(), { padding: [30, 30], maxZoom: 15 });
+    if (siteMarkers.length) map.fitBounds(L.featureGroup(siteMarkers).getBounds(), { padding: [30, 30], maxZoom: 15 });
+    declutter();
     document.body.dataset.sitesDrawn = String(result.sites.features.length);
     const rows = cov.districts.map((d) => el("tr", {}, el("td", {}, config.districtNames[d.code] || d.code),
       el("td", { class: "num" }, d.before_pct), el("td", { class: "num" }, d.after_pct), el("td", { class: "num" }, d.new_sites)));
-    const exportParams = new URLSearchParams(query());
-    const links = ["geojson", "csv", "gpkg"].map((fmt) => {
-      exportParams.set("format", fmt);
-      return el("a", { href: `${config.api.sites}?${exportParams.toString()}`, download: "" }, fmt.toUpperCase());
-    });
+    const sites = result.sites.features.map((f, i) => el("tr", {},
+      el("td", {}, el("button", { type: "button", class: "link", onclick: () => showSite(siteMarkers[i]) }, `#${f.properties.number}`)),
+      el("td", { class: "num" }, f.properties.adds_km2_or_weight), el("td", { class: "num" }, f.properties.adds_pct)));
+    const unit = cov.measure === "demand_weight" ? "" : " (km²)";
+    const links = ["geojson", "csv", "gpkg"].map((fmt) =>
+      el("a", { href: `${exportsUrl}?format=${fmt}`, download: "" }, fmt.toUpperCase()));
     const box = document.getElementById("siting-result");
     box.replaceChildren(...[
       savedName ? el("h3", {}, savedName) : null,
-      el("p", {}, el("strong", {}, `${strings.coverage}: ${cov.before_pct}% → ${cov.after_pct}%`),
+      el("p", {}, el("strong", { class: "measure" }, `${measureName(cov)}: ${cov.before_pct}% → ${cov.after_pct}%`),
         ` · ${result.sites.features.length} · ${result.status} · ${result.seconds} ${strings.seconds}`),
       el("div", { class: "table-wrap" }, el("table", { id: "siting-table" },
         el("thead", {}, el("tr", {}, el("th", {}, strings.district), el("th", { class: "num" }, `${strings.before} %`),
           el("th", { class: "num" }, `${strings.after} %`), el("th", { class: "num" }, "+"))),
         el("tbody", {}, ...rows))),
-      el("p", {}, `${strings.export}: `, ...links.flatMap((a, i) => (i ? [" · ", a] : [a]))),
+      el("div", { class: "table-wrap" }, el("table", { id: "sites-table" },
+        el("thead", {}, el("tr", {}, el("th", {}, strings.site), el("th", { class: "num" }, `${strings.adds}${unit}`),
+          el("th", { class: "num" }, `${strings.adds} %`))),
+        el("tbody", {}, ...sites))),
+      el("p", { class: "hint" }, strings.method_note),
+      el("p", { class: "exports" }, `${strings.export}: `, ...links.flatMap((a, i) => (i ? [" · ", a] : [a]))),
       result.simplifications.length ? el("details", {}, el("summary", {}, strings.simplified),
         el("ul", { class: "notes" }, ...result.simplifications.map((n) => el("li", {}, n)))) : null,
     ].filter(Boolean));
     if (saveForm) saveForm.hidden = Boolean(savedName);
   }
 
+  const progress = document.getElementById("siting-progress");
+  function showStage(stage) {
+    const at = config.stages.indexOf(stage);
+    for (const item of progress.querySelectorAll("li")) {
+      const index = config.stages.indexOf(item.dataset.stage);
+      item.classList.toggle("done", stage === "done" || (at >= 0 && index < at));
+      item.classList.toggle("current", index === at);
+    }
+    document.body.dataset.jobStage = stage;
+  }
+
+  const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+  async function runJob(params) {
+    const response = await fetch(config.api.jobs, { method: "POST", body: params, headers: csrf });
+    const answer = await response.json();
+    if (response.status === 503) throw new Error(strings.busy.replace("{s}", response.headers.get("Retry-After") || "30"));
+    if (!response.ok) throw new Error(answer.error.message);
+    await follow(answer.url);
+  }
+
+  // Poll a run until it ends, showing its stage; the URL keeps it, so a reload or a link follows it again.
+  async function follow(url) {
+    job = url;
+    setParam("job", url.split("/").pop());
+    progress.hidden = false;
+    showStage("starting");
+    let state = await getJSON(job);
+    while (!FINAL.includes(state.state)) {
+      showStage(state.stage);
+      await sleep(POLL_MS);
+      state = await getJSON(job);
+    }
+    progress.hidden = true;
+    document.body.dataset.jobState = state.state;
+    if (state.state === "failed") throw new Error(state.error.message);
+    if (state.state === "cancelled") { status(strings.cancelled); return; }
+    showStage("done");
+    show(state.result, job);
+    status("");
+  }
+
+  const runButton = form.querySelector("button[type=submit]");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const params = query();
-    for (const key of ["districts", "k", "target", "radius", "spacing"]) setParam(key, params.get(key));
+    rememberForm();
     setParam("scenario", null);
     status(strings.running);
-    try {
-      show(await getJSON(`${config.api.sites}?${params.toString()}`));
-      status("");
-    } catch (error) { status(error.message, true); }
+    runButton.disabled = true;          // one run at a time from this page
+    try { await runJob(query()); } catch (error) { progress.hidden = true; status(error.message, true); }
+    runButton.disabled = false;
+  });
+
+  document.getElementById("siting-cancel").addEventListener("click", async () => {
+    if (job) await fetch(job, { method: "DELETE", headers: csrf });
   });
 
   if (saveForm) saveForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = query();
-    body.set("name", new FormData(event.target).get("name"));
+    const body = new URLSearchParams({ name: new FormData(event.target).get("name"), job: job.split("/").pop() });
     const response = await fetch(config.api.scenarios, { method: "POST", body, headers: csrf });
     const answer = await response.json();
     if (!response.ok) { status(answer.error.message, true); return; }
     setParam("scenario", answer.id);
+    setParam("job", null);
     event.target.hidden = true;
+    for (const link of document.querySelectorAll("#siting-result .exports a")) {
+      link.href = `${config.api.scenarios}/${encodeURIComponent(answer.id)}?${new URL(link.href).searchParams}`;
+    }
     listScenarios();
   });
 
@@ -106,11 +214,14 @@
     try {
       const scenario = await getJSON(`${config.api.scenarios}/${encodeURIComponent(id)}`);
       if (scenario.request.type !== layer.id) {
-        window.location.href = `?type=${scenario.request.type}&scenario=${encodeURIComponent(id)}`;
+        window.location.href = `?type=${encodeURIComponent(scenario.request.type)}&scenario=${encodeURIComponent(id)}`;
         return;
       }
+      restoreForm(scenario.request);
       setParam("scenario", id);
-      show(scenario.result, scenario.name);
+      setParam("job", null);
+      job = null;
+      show(scenario.result, `${config.api.scenarios}/${encodeURIComponent(id)}`, scenario.name);
     } catch (error) { status(error.message, true); }
   }
 
@@ -128,6 +239,13 @@
 
   drawCoverage();
   listScenarios();
-  const opened = new URL(window.location.href).searchParams.get("scenario");
-  if (opened) openScenario(opened);
+  const params = new URL(window.location.href).searchParams;
+  if (params.get("scenario")) openScenario(params.get("scenario"));
+  else if (params.get("job")) {
+    follow(`${config.api.jobs}/${encodeURIComponent(params.get("job"))}`).catch((error) => {
+      progress.hidden = true;
+      setParam("job", null);
+      status(error.message, true);
+    });
+  }
 })();

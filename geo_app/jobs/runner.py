@@ -1,0 +1,56 @@
+"""One siting run in its own process: `python -m geo_app.jobs.runner <jobs folder> <job id>`.
+
+The process caps its own memory once its code is loaded (address space, also for the CBC solver it starts), reads the layers from the
+store, reports each stage in the job's file, checks for cancellation between stages and writes the result or
+the reason it failed. A separate process keeps the service's pages fast while it works."""
+from __future__ import annotations
+
+import resource
+import sys
+import traceback
+from pathlib import Path
+
+from ..project import Project
+from ..siting import Cancelled, Limits, SitingError, SitingRequest, needed_layers, solve
+from ..store import open_store
+from . import files
+
+
+def _fail(folder: Path, job_id: str, status: int, message: str) -> None:
+    files.update(folder, job_id, state="failed", error={"status": status, "message": message})
+
+
+def run(folder: Path, job_id: str) -> None:
+    task = files.read(folder, job_id)["task"]
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (int(task["memory_mb"]) * 1024 * 1024, hard))
+    try:
+        project = Project(Path(task["layers_dir"]))
+        request = SitingRequest(**{**task["request"], "districts": tuple(task["request"]["districts"])})
+        store = open_store(task["store"])
+        available = set(store.tables())
+        layers = {lid: store.read(lid) for lid in needed_layers(request, project.catalog.units_layer.id)
+                  if lid in available}
+
+        def progress(stage: str) -> None:
+            if files.cancel_requested(folder, job_id):
+                raise Cancelled(stage)
+            files.update(folder, job_id, stage=stage)
+
+        result = solve(request, layers, project.standards, Limits(**task["limits"]), progress)
+        files.update(folder, job_id, state="done", stage="done", result=result)
+    except Cancelled:
+        files.update(folder, job_id, state="cancelled")
+    except SitingError as exc:
+        _fail(folder, job_id, 422, str(exc))
+    except MemoryError:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))     # room to say so
+        _fail(folder, job_id, 422, f"the run needed more than the {task['memory_mb']} MB of memory a run may use "
+                                   "(GEO_APP_SITING_MAX_MEMORY_MB): choose fewer districts or a wider candidate spacing")
+    except Exception:                                           # noqa: BLE001  (logged, and the job says it failed)
+        traceback.print_exc()
+        _fail(folder, job_id, 500, "the run failed with an internal error (logged by the server)")
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]), sys.argv[2])
