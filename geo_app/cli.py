@@ -132,8 +132,9 @@ def restore_command(path):
 @click.option("--force", is_flag=True, help="Overwrite tables the target already has.")
 def copy_command(source, target, force):
     """Copy every table of the store at SOURCE to TARGET (a .gpkg path or a postgresql:// URL, either way)."""
+    source, target = open_store(source), open_store(target)     # shown without passwords from here on
     try:
-        copied = copy_store(open_store(source), open_store(target), force=force)
+        copied = copy_store(source, target, force=force)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     for name, rows in copied.items():

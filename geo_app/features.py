@@ -121,6 +121,8 @@ def _moment(text: str | None) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise BadParameter("at", f"{text!r} is not an ISO 8601 date-time such as 2026-11-28T21:30") from None
+    if not 1900 <= moment.year <= 2100:     # opening hours mean nothing far away, and year 1 or 9999 overflows
+        raise BadParameter("at", f"{text!r}: give a date-time between the years 1900 and 2100")
     return moment if moment.tzinfo else moment.replace(tzinfo=hours.CITY_TZ)
 
 

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -336,3 +337,13 @@ def test_an_error_page_shows_the_bad_value_as_text(client, url):
     html = response.get_data(as_text=True)
     assert response.status_code in (400, 404)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00+14:00", "9999-12-31T23:59-14:00", "1850-06-01T12:00"])
+def test_open_now_at_a_moment_out_of_range_is_refused(client, moment):
+    for url in (f"/api/facilities/toilets?open_now=true&at={quote(moment)}",
+                f"/api/nearest?lon=120.62&lat=31.31&type=toilets&open_now=true&at={quote(moment)}",
+                f"/ogc/collections/toilets/items?open_now=true&at={quote(moment)}",
+                f"/tiles/toilets/14/13684/6691.mvt?open_now=true&at={quote(moment)}"):
+        response = client.get(url)
+        assert response.status_code == 400 and "1900" in response.get_json()["error"]["message"], url

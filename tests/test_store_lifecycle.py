@@ -98,3 +98,17 @@ def test_a_store_of_an_earlier_schema_is_migrated_at_start_up(store_path, store,
     code = store.read("grid_stats", limit=1)["code"].iloc[0]
     assert client.get(f"/api/grids/{code}").status_code == 200
     assert store.count("scenarios") == scenarios_before and store.count("toilets") > 1000
+
+
+def test_store_copy_to_postgis_never_prints_the_password(runner, store_path, postgis):
+    name = postgis.fresh()
+    url = postgis.url(name)
+    try:
+        result = runner.invoke(args=["store-copy", str(store_path), url, "--force"])
+        assert result.exit_code == 0, result.output
+        password = url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+        assert "copied" in result.output and f":{password}@" not in result.output and ":***@" in result.output
+        assert open_store(url).count("toilets") == open_store(store_path).count("toilets")
+    finally:
+        open_store(url).close()
+        postgis.drop(name)
