@@ -125,6 +125,6 @@ def test_hostile_text_in_every_field_stays_text(browser, project, built_store_pa
 def test_choosing_a_statistic_still_submits_without_an_inline_handler(browser, live_server):  # noqa: F811
     visit = Watched(browser, live_server.url, "/districts?stat=toilets_per_km2")
     visit.page.wait_for_load_state("networkidle")
-    visit.page.select_option("select[name=stat]", "toilets_coverage_pct")
-    visit.page.wait_for_url("**/districts?stat=toilets_coverage_pct*")
+    visit.page.select_option("select[name=stat]", "toilets_district_area_coverage_pct")
+    visit.page.wait_for_url("**/districts?stat=toilets_district_area_coverage_pct*")
     visit.check()

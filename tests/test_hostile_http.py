@@ -197,6 +197,7 @@ ROUTES = {
                                                      "radius": "300"}),
     "api.scenario_list": ("/api/plan/scenarios", {}, {}),
     "api.scenario_get": ("/api/plan/scenarios/{scenario_id}", {"scenario_id": "x"}, {"format": "csv"}),
+    "api.job_get": ("/api/plan/jobs/{job_id}", {"job_id": "x"}, {"format": "json"}),
     "api.report": ("/api/report", {}, {"kind": "actual", "period": "2018H1", "topic": "refuse", "section": "一",
                                        "scope": "姑苏区", "unit": "320508"}),
     "api.report_csv": ("/api/report.csv", {}, {"kind": "actual", "unit": "320508"}),
@@ -227,7 +228,10 @@ WRITES = {"auth.login": ("POST", "/login", {}, {"name": "nobody", "password": "n
           "auth.logout": ("POST", "/logout", {}, {"next": "/"}),
           "api.scenario_save": ("POST", "/api/plan/scenarios", {}, {"name": "n", "type": "toilets",
                                                                     "districts": "320508"}),
-          "api.scenario_delete": ("DELETE", "/api/plan/scenarios/{scenario_id}", {"scenario_id": "x"}, {})}
+          "api.scenario_delete": ("DELETE", "/api/plan/scenarios/{scenario_id}", {"scenario_id": "x"}, {}),
+          # without k or target: every fuzzed start is refused before a run could begin
+          "api.job_start": ("POST", "/api/plan/jobs", {}, {"type": "toilets", "districts": "320508"}),
+          "api.job_cancel": ("DELETE", "/api/plan/jobs/{job_id}", {"job_id": "x"}, {})}
 
 
 def assert_handled(response, where: str) -> None:
@@ -247,7 +251,7 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
     """Otherwise the fuzz would only meet the first check (an unknown parameter, an unknown layer)."""
     template, path_args, query = ROUTES[endpoint]
     response = fuzz_client.get(template.format(**path_args), query_string=query)
-    expected = 404 if endpoint == "api.scenario_get" else 200        # no scenario saved in the fuzz store
+    expected = 404 if endpoint in ("api.scenario_get", "api.job_get") else 200    # none saved or run in the fuzz store
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
 
 
@@ -283,6 +287,7 @@ def test_no_bad_value_breaks_a_route(fuzz_client, endpoint):
 
 
 @pytest.mark.parametrize("endpoint, status", [("api.scenario_save", 400), ("api.scenario_delete", 404),
+                                              ("api.job_start", 400), ("api.job_cancel", 404),
                                               ("auth.login", 401), ("auth.logout", 302)])
 def test_the_fuzzed_writes_pass_the_login_and_reach_their_own_checks(planner_client, endpoint, status):
     method, template, path_args, form = WRITES[endpoint]
