@@ -93,6 +93,7 @@ def test_bad_tiles_are_refused(client):
     assert client.get("/tiles/toilets/23/0/0.mvt").status_code == 404
     assert client.get("/tiles/toilets/3/8/0.mvt").status_code == 404
     assert client.get("/tiles/nope/3/0/0.mvt").status_code == 404
+    assert client.get("/tiles/toilets/%D9%A3/0/0.mvt").status_code == 404        # Arabic-Indic 3: ASCII digits only
     response = client.get("/tiles/toilets/3/0/0.mvt?colour=red")
     assert response.status_code == 400 and "colour" in response.get_json()["error"]["message"]
 

@@ -47,7 +47,7 @@ def tile_response(layer: str, z: int, x: int, y: int) -> Response:
     from ..api.facilities import layer_spec
     spec = layer_spec(layer, "layer")
     check_params(request.args, {"crs"} | filter_parameters(spec))
-    if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+    if not request.path.isascii() or not 0 <= z <= MAX_ZOOM or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise BadParameter("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})", status=404)
     output_crs = parse_crs(request.args.get("crs"))
     filters = {k: v for k, v in request.args.items() if k != "crs"}
