@@ -152,6 +152,16 @@ def where_items(where: dict | None, known: list[str]) -> list[tuple[str, list]]:
     return items
 
 
+def check_fits(name: str, parts: Columns, layout: tuple[list[str], list[str], bool]) -> None:
+    """Rows to append must use the table's columns and have geometries exactly when the table does."""
+    names, _, spatial = layout
+    extra = sorted(set(parts.names) - set(names))
+    if extra:
+        raise StoreError(f"table {name!r} has no column {extra[0]!r}")
+    if (parts.geometries is not None) != spatial:
+        raise StoreError(f"table {name!r} {'needs' if spatial else 'takes no'} geometries")
+
+
 def box_geometry(bbox) -> shapely.Geometry:
     """The bbox as a geometry: a polygon, or a line or point when it has no width or height."""
     minx, miny, maxx, maxy = (float(v) for v in bbox)

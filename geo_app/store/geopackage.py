@@ -20,8 +20,8 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, box_geometry, checked_name, check_type, geometry_kind, put_together, take_apart,
-                     where_items)
+from .frames import (STORED_GEOMETRY, box_geometry, check_fits, check_type, checked_name, geometry_kind,
+                     put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -352,12 +352,7 @@ class GeoPackageTransaction(_Reading, Transaction):
             self.replace(name, frame, indexes=indexes)
             return
         parts = take_apart(frame)
-        names, _, spatial = self._layout(name)
-        extra = sorted(set(parts.names) - set(names))
-        if extra:
-            raise StoreError(f"table {name!r} has no column {extra[0]!r}")
-        if (parts.geometries is not None) != spatial:
-            raise StoreError(f"table {name!r} {'needs' if spatial else 'takes no'} geometries")
+        check_fits(name, parts, self._layout(name))
         self._insert_rows(name, parts, with_fid=False)
         self.touched.add(name)
 

@@ -20,7 +20,8 @@ import numpy as np
 import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import STORED_GEOMETRY, box_geometry, checked_name, check_type, put_together, take_apart, where_items
+from .frames import (STORED_GEOMETRY, box_geometry, check_fits, check_type, checked_name, put_together, take_apart,
+                     where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
@@ -313,12 +314,7 @@ class PostGISTransaction(_Reading, Transaction):
             self.replace(name, frame, indexes=indexes)
             return
         parts = take_apart(frame)
-        names, _, spatial = self._layout(name)
-        extra = sorted(set(parts.names) - set(names))
-        if extra:
-            raise StoreError(f"table {name!r} has no column {extra[0]!r}")
-        if (parts.geometries is not None) != spatial:
-            raise StoreError(f"table {name!r} {'needs' if spatial else 'takes no'} geometries")
+        check_fits(name, parts, self._layout(name))
         self._copy(name, parts)
         self.touched.add(name)
 
