@@ -267,7 +267,12 @@ BAD_INPUTS = {
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_is_refused_and_changes_nothing(project, store, store_path, tmp_path, case):
-    layer, name, content, options, expected = BAD_INPUTS[case]
+    assert_refused(project, store, store_path, tmp_path, BAD_INPUTS[case])
+
+
+def assert_refused(project, store, store_path, tmp_path, case: tuple) -> None:
+    """The import of (layer, file name, content, options, expected fragments) is refused, says why, changes nothing."""
+    layer, name, content, options, expected = case
     path = tmp_path / name
     path.write_bytes(content)
     before = digest(store_path)
@@ -277,6 +282,7 @@ def test_bad_input_is_refused_and_changes_nothing(project, store, store_path, tm
     assert message.startswith("import refused, nothing changed")
     for fragment in expected:
         assert fragment in message, f"{fragment!r} not in {message!r}"
+    assert "Traceback" not in message
     assert digest(store_path) == before
 
 
