@@ -184,6 +184,18 @@ class PostGISStore(_Reading, Store):
                     self._pid = os.getpid()
         return self._pool
 
+    def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
+        """The layout, kept per table while its identity (oid) and write version stay the same: one cheap query
+        instead of the catalogue's (transactions read it afresh: their own writes may change it)."""
+        key = (name, *self._run("SELECT to_regclass(%s)::oid, (SELECT version FROM store_tables WHERE name = %s)",
+                                (_q(name), name))[0])
+        layouts = self.__dict__.setdefault("_layouts", {})
+        if key not in layouts:
+            if len(layouts) > 256:
+                layouts.clear()
+            layouts[key] = super()._layout(name)
+        return layouts[key]
+
     def _run(self, sql, params=()):
         import psycopg
         try:
