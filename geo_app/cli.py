@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import boundaries, context, demo, demo_city
+from .cases import demo as case_demo
 from .errors import BadParameter
 from .ingest import FORMATS, ImportFailed
 from .migrations import migrate
@@ -23,7 +24,7 @@ from .store.copy import copy_store
 
 def init_app(app: Flask) -> None:
     for command in (build_store_command, store_init_command, import_command, demo_command, districts_command,
-                    store_info_command, backup_command, restore_command, copy_command):
+                    store_info_command, backup_command, restore_command, copy_command, demo_cases_command):
         app.cli.add_command(command)
 
 
@@ -70,6 +71,7 @@ def store_init_command():
         raise click.ClickException(str(exc)) from None
     _report(outcome)
     click.echo(f"created {store} from layers/ in {outcome.seconds:.1f} s")
+    _load_demo_cases(store, case_demo.DEMO_CASES, case_demo.SEED)
 
 
 @click.command("build-store")
@@ -209,6 +211,29 @@ def _city_demo(project, districts, seed: int, factor: float, out: Path, no_impor
         demo_city.import_all(project, store, paths, max_bytes=_max_bytes(), progress=report)
     except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    _load_demo_cases(store, max(1, round(case_demo.CITY_CASES * factor)), seed)
+
+
+def _load_demo_cases(store, count: int, seed: int) -> None:
+    try:
+        done = case_demo.load(store, context.project().cases, count, seed=seed, progress=click.echo)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"loaded {done['cases']:,} demo cases and {done['events']:,} history rows in {done['total_s']} s")
+
+
+@click.command("demo-cases")
+@with_appcontext
+@click.option("--cases", "count", type=click.IntRange(1, 2_000_000), default=case_demo.DEMO_CASES, show_default=True,
+              help="How many cases (the report's H1 2018 volume is 750,852: `flask demo --scale city` loads that many).")
+@click.option("--seed", default=case_demo.SEED, show_default=True, help="Random seed (the same seed gives the same cases).")
+def demo_cases_command(count, seed):
+    """Replace the store's demo cases (示例数据) by COUNT generated ones, calibrated to the report's H1 2018
+    figures (受理, 办结, 办结率 of the 市区 platforms and of the city platform), with their history."""
+    store = context.store()
+    if not store.exists():
+        raise click.ClickException(f"the store {store} has not been built: run `make store` first")
+    _load_demo_cases(store, count, seed)
 
 
 @click.command("build-districts")

@@ -26,7 +26,8 @@ from .tables import CASES
 
 SUMMARY = "case_stats"
 KEYS = ("month", "adcode", "service_code", "source")
-COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked")
+COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked",
+            "demo")
 STEPS = {   # step: (start column, end column)
     "accept": ("reported_at", "accepted_at"), "register": ("accepted_at", "registered_at"),
     "dispatch": ("registered_at", "dispatched_at"), "handle": ("dispatched_at", "handled_at"),
@@ -37,7 +38,7 @@ STEP_NAMES = {"accept": ("受理", "accept"), "register": ("立案", "register")
 SUMMARY_COLUMNS = {**{k: "text" for k in KEYS}, **{c: "integer" for c in COUNTERS},
                    **{f"hist_{s}": "text" for s in STEPS}}
 CASE_COLUMNS = ["service_code", "source", "status", "adcode", "grid_code", "reported_at", "accepted_at",
-                "registered_at", "dispatched_at", "handled_at", "closed_at", "rework_count"]
+                "registered_at", "dispatched_at", "handled_at", "closed_at", "rework_count", "demo"]
 # The city-level platform (市级平台) is not a column of a case: the service counts the cases that came in through
 # the city's hotlines (12345, 110 link) as the city platform's. An assumption, said wherever the figure is shown.
 CITY_PLATFORM_SOURCES = ("12345", "110")
@@ -167,6 +168,7 @@ def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
         "closed_on_time": (closed & (handled_in <= handle_limit.to_numpy() * 3600)
                            & (verified_in <= close_limit.to_numpy() * 3600)).astype(np.int64),
         "handled": (times["handled_at"] >= 0).astype(np.int64), "reworked": (rework > 0).astype(np.int64),
+        "demo": cases["demo"].fillna(False).astype(bool).astype(np.int64).to_numpy(),
     })
     grouped = frame.groupby(list(KEYS), sort=True)
     out = grouped[list(COUNTERS)].sum().reset_index()
