@@ -176,10 +176,11 @@ def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
         both = (times[start] >= 0) & (times[end] >= 0)
         buckets = pd.Series(np.where(both, bucket_of(times[end] - times[start]), -1), index=frame.index)
         counted = frame.loc[both, list(KEYS)].assign(bucket=buckets[both]).value_counts().reset_index(name="n")
-        encoded = counted.groupby(list(KEYS)).apply(
-            lambda g: _encode(dict(zip(g["bucket"], g["n"]))), include_groups=False).rename(f"hist_{step}")
-        out = out.merge(encoded.reset_index(), on=list(KEYS), how="left")
-        out[f"hist_{step}"] = out[f"hist_{step}"].fillna("").astype(object)
+        encoded = {key: _encode(dict(zip(part["bucket"], part["n"])))
+                   for key, part in counted.groupby(list(KEYS), sort=False)}
+        out[f"hist_{step}"] = pd.Series([encoded.get(key, "") for key in out[list(KEYS)].itertuples(index=False,
+                                                                                                  name=None)],
+                                        dtype=object, index=out.index)
     return out[list(SUMMARY_COLUMNS)]
 
 
