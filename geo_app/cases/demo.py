@@ -197,6 +197,12 @@ def _status(t: dict) -> np.ndarray:
     return status
 
 
+def _handled(t: dict) -> np.ndarray:
+    """The time of the last 处置, none after a 返工 that is not yet handled again (a rework clears it)."""
+    last_handle = np.maximum.reduce([t["h1"], t["h2"], t["h3"]])
+    return np.where(last_handle >= np.maximum.reduce([t["dis"], t["rw1"], t["rw2"]]), last_handle, -1)
+
+
 def _due(t: dict, register_h, dispatch_h: float, handle_h, close_h) -> np.ndarray:
     """The deadline of the step each open case waits for (as lifecycle.due sets it); none for final cases."""
     status = _status(t)
@@ -234,7 +240,7 @@ def case_frame(cases: Generated, grids: gpd.GeoDataFrame, catalog: CaseCatalog, 
         "reported_at": statistics.to_text(t["rep"]), "accepted_at": statistics.to_text(t["acc"]),
         "registered_at": statistics.to_text(t["reg"]),
         "dispatched_at": statistics.to_text(np.maximum.reduce([t["dis"], t["rw1"], t["rw2"]])),
-        "handled_at": statistics.to_text(np.maximum.reduce([t["h1"], t["h2"], t["h3"]])),
+        "handled_at": statistics.to_text(_handled(t)),
         "closed_at": statistics.to_text(t["clo"]), "due_at": statistics.to_text(cases.due[rows]),
         "rework_count": ((t["rw1"] >= 0).astype(int) + (t["rw2"] >= 0)).astype(np.int64),
         "version": events.astype(np.int64), "token": None, "demo": True,
