@@ -157,3 +157,28 @@ def test_districts_page_shows_the_computed_rate_beside_the_report(client, projec
     own = district[district.index('id="case-statistics"'):]
     own = own[:own.index("</section>")]
     assert 'id="case-figures"' in own and "98.45" not in own          # a district's figures are computed only
+
+
+def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
+    """report and act update the summary in their own transaction: it is never stale and equals a rebuild."""
+    from geo_app.auth import users
+    from geo_app.cases import service
+    from .cases_support import grid_place
+    users.add(loaded, "stats-admin", "admin", "a long test password")
+    admin = users.get(loaded, "stats-admin")
+    place = grid_place(loaded)
+    case = service.report(loaded, project, service_code="C0101", lon=place.lon, lat=place.lat, source="public",
+                          description="井盖缺失 <b>", reporter=None)
+    for action in ("accept", "register", "dispatch", "handle", "rework", "handle", "verify"):
+        case = service.act(loaded, project, case["id"], action, user=admin)
+    assert loaded.table_version(statistics.SUMMARY) >= loaded.table_version(CASES)
+    kept = loaded.read(statistics.SUMMARY)
+    with loaded.transaction() as tx:
+        statistics.rebuild(tx, project.cases)
+    rebuilt = loaded.read(statistics.SUMMARY)
+    key = list(statistics.KEYS)
+    pd.testing.assert_frame_equal(kept[kept["reported"] > 0].sort_values(key).reset_index(drop=True),
+                                  rebuilt.sort_values(key).reset_index(drop=True), check_dtype=False)
+    total = statistics.figures(rebuilt)
+    assert total["reported"] == N + 1 and total["reworked"] == statistics.figures(
+        statistics.summarise(pd.DataFrame(loaded.read(CASES)), project.cases))["reworked"]
