@@ -36,7 +36,7 @@ STEPS = {   # step: (start column, end column)
 STEP_NAMES = {"accept": ("受理", "accept"), "register": ("立案", "register"), "dispatch": ("派遣", "dispatch"),
               "handle": ("处置", "handle"), "verify": ("核查结案", "verify and close")}
 SUMMARY_COLUMNS = {**{k: "text" for k in KEYS}, **{c: "integer" for c in COUNTERS},
-                   **{f"hist_{s}": "text" for s in STEPS}}
+                   **{f"hist_{s}": "blob" for s in STEPS}}
 CASE_COLUMNS = ["service_code", "source", "status", "adcode", "grid_code", "reported_at", "accepted_at",
                 "registered_at", "dispatched_at", "handled_at", "closed_at", "rework_count", "demo"]
 # The city-level platform (市级平台) is not a column of a case: the service counts the cases that came in through
@@ -99,7 +99,8 @@ def beijing_month(seconds: np.ndarray) -> np.ndarray:
 
 # ---- duration histograms ---------------------------------------------------------------------------------------
 BUCKET_RATIO = 1.25      # bucket b >= 1 holds durations in [1.25**(b-1), 1.25**b) minutes; bucket 0 under a minute
-BUCKETS = 80             # the last bucket holds everything from 1.25**78 minutes (over 70 years) on
+BUCKETS = 64             # the last bucket holds everything from 1.25**62 minutes (over two years) on
+_COUNT = np.dtype("<i4")  # a histogram is stored as BUCKETS little-endian int32 counts (a blob)
 
 
 def bucket_of(seconds: np.ndarray) -> np.ndarray:
@@ -109,37 +110,28 @@ def bucket_of(seconds: np.ndarray) -> np.ndarray:
     return np.minimum(index, BUCKETS - 1).astype(np.int64)
 
 
-def _encode(counts: dict[int, int]) -> str:
-    return ",".join(f"{b}:{n}" for b, n in sorted(counts.items()) if n)
+def histograms(blobs) -> np.ndarray:
+    """Stored histograms (blobs, None for none) as a matrix of counts, one row each."""
+    empty = bytes(BUCKETS * _COUNT.itemsize)
+    joined = b"".join(bytes(b) if b is not None and len(b) else empty for b in blobs)
+    return np.frombuffer(joined, dtype=_COUNT).reshape(-1, BUCKETS).astype(np.int64)
 
 
-def _decode(text: str | None) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for part in (text or "").split(","):
-        if part:
-            bucket, count = part.split(":")
-            out[int(bucket)] = out.get(int(bucket), 0) + int(count)
-    return out
+def _blobs(matrix: np.ndarray) -> list[bytes]:
+    return [row.tobytes() for row in np.asarray(matrix, dtype=_COUNT)]
 
 
-def median_hours(histogram: dict[int, int]) -> float | None:
-    """The median duration (hours) of a histogram, interpolated geometrically within its bucket."""
-    total = sum(histogram.values())
+def median_hours(histogram: np.ndarray) -> float | None:
+    """The median duration (hours) of a histogram (counts per bucket), interpolated geometrically in its bucket."""
+    total = int(histogram.sum())
     if total <= 0:
         return None
-    half, seen = total / 2, 0
-    for bucket in sorted(histogram):
-        count = histogram[bucket]
-        if count <= 0:
-            continue
-        if seen + count >= half:
-            share = (half - seen) / count
-            if bucket == 0:
-                return share / 60
-            low = BUCKET_RATIO ** (bucket - 1)
-            return low * BUCKET_RATIO ** share / 60
-        seen += count
-    return None
+    seen = np.cumsum(histogram)
+    bucket = int(np.searchsorted(seen, total / 2))
+    share = (total / 2 - (seen[bucket] - histogram[bucket])) / histogram[bucket]
+    if bucket == 0:
+        return float(share) / 60
+    return float(BUCKET_RATIO ** (bucket - 1 + share)) / 60
 
 
 # ---- the summary -------------------------------------------------------------------------------------------------
@@ -147,7 +139,7 @@ def median_hours(histogram: dict[int, int]) -> float | None:
 def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
     """Summary rows (KEYS, COUNTERS, a histogram per step) of a frame of cases (CASE_COLUMNS)."""
     if cases.empty:
-        return pd.DataFrame({name: pd.Series(dtype=object if kind == "text" else np.int64)
+        return pd.DataFrame({name: pd.Series(dtype=np.int64 if kind == "integer" else object)
                              for name, kind in SUMMARY_COLUMNS.items()})
     times = {c: to_seconds(cases[c]) for c in ("reported_at", "accepted_at", "registered_at", "dispatched_at",
                                                 "handled_at", "closed_at")}
@@ -170,17 +162,14 @@ def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
         "handled": (times["handled_at"] >= 0).astype(np.int64), "reworked": (rework > 0).astype(np.int64),
         "demo": cases["demo"].fillna(False).astype(bool).astype(np.int64).to_numpy(),
     })
-    grouped = frame.groupby(list(KEYS), sort=True)
+    grouped = frame.groupby(list(KEYS), sort=True, dropna=False)
     out = grouped[list(COUNTERS)].sum().reset_index()
+    group = grouped.ngroup().to_numpy()          # the row of `out` each case adds to
     for step, (start, end) in STEPS.items():
         both = (times[start] >= 0) & (times[end] >= 0)
-        buckets = pd.Series(np.where(both, bucket_of(times[end] - times[start]), -1), index=frame.index)
-        counted = frame.loc[both, list(KEYS)].assign(bucket=buckets[both]).value_counts().reset_index(name="n")
-        encoded = {key: _encode(dict(zip(part["bucket"], part["n"])))
-                   for key, part in counted.groupby(list(KEYS), sort=False)}
-        out[f"hist_{step}"] = pd.Series([encoded.get(key, "") for key in out[list(KEYS)].itertuples(index=False,
-                                                                                                  name=None)],
-                                        dtype=object, index=out.index)
+        matrix = np.zeros((len(out), BUCKETS), np.int64)
+        np.add.at(matrix, (group[both], bucket_of(times[end][both] - times[start][both])), 1)
+        out[f"hist_{step}"] = pd.Series(_blobs(matrix), dtype=object, index=out.index)
     return out[list(SUMMARY_COLUMNS)]
 
 
@@ -191,10 +180,13 @@ def combine(rows: pd.DataFrame, *, negate: pd.DataFrame | None = None) -> pd.Dat
         else rows
     if frame.empty:
         return frame
-    out = frame.groupby(list(KEYS), sort=True)[list(COUNTERS)].sum().reset_index()
+    grouped = frame.groupby(list(KEYS), sort=True, dropna=False)
+    out = grouped[list(COUNTERS)].sum().reset_index()
+    group = grouped.ngroup().to_numpy()
     for step in STEPS:
-        merged = frame.groupby(list(KEYS), sort=True)[f"hist_{step}"].apply(lambda t: _encode(_sum_histograms(t)))
-        out[f"hist_{step}"] = merged.to_numpy()
+        matrix = np.zeros((len(out), BUCKETS), np.int64)
+        np.add.at(matrix, group, histograms(frame[f"hist_{step}"]))
+        out[f"hist_{step}"] = pd.Series(_blobs(matrix), dtype=object, index=out.index)
     return out[list(SUMMARY_COLUMNS)]
 
 
@@ -203,16 +195,8 @@ def _negated(rows: pd.DataFrame) -> pd.DataFrame:
     for column in COUNTERS:
         out[column] = -out[column]
     for step in STEPS:
-        out[f"hist_{step}"] = [_encode({b: -n for b, n in _decode(t).items()}) if t else "" for t in out[f"hist_{step}"]]
+        out[f"hist_{step}"] = _blobs(-histograms(out[f"hist_{step}"]))
     return out
-
-
-def _sum_histograms(texts) -> dict[int, int]:
-    total: dict[int, int] = {}
-    for text in texts:
-        for bucket, count in _decode(text).items():
-            total[bucket] = total.get(bucket, 0) + count
-    return total
 
 
 def create_summary(tx: Transaction) -> None:
@@ -270,7 +254,7 @@ def figures(rows: pd.DataFrame) -> dict:
         "conclusion_rate_pct": _rate(concluded, total["accepted"]),
         "on_time_rate_pct": _rate(total["closed_on_time"], total["closed"]),
         "rework_rate_pct": _rate(total["reworked"], total["handled"]),
-        "median_hours": {step: _round(median_hours(_sum_histograms(rows[f"hist_{step}"] if not rows.empty else [])))
+        "median_hours": {step: _round(median_hours(histograms(rows[f"hist_{step}"]).sum(axis=0)))
                          for step in STEPS},
     }
 
