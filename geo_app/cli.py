@@ -174,7 +174,8 @@ def import_command(layer, path, crs, fmt, append, source, licence, encoding):
 @click.option("--seed", default=demo.SEED, show_default=True, help="Random seed (the same seed gives the same files).")
 @click.option("--scale", type=click.Choice(["demo", "city"]), default="demo", show_default=True,
               help="demo: rewrite the committed demo files in layers/data/demo. city: generate the city-scale set "
-                   "(60,000+ grid cells, 62,000 facilities) into --out and import it into the store.")
+                   "(60,000+ grid cells, 62,000 facilities) into --out and import it into the store, "
+                   "with 750,852 demo cases.")
 @click.option("--scale-factor", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="city only: multiply every count (a small city for tests and trials).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,

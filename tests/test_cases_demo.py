@@ -122,3 +122,12 @@ def test_history_is_consistent_with_the_rows(store, project):
     # loading again replaces the demo cases and their history
     demo.load(store, project.cases, 300)
     assert store.count(CASES) == 300 and set(store.read(EVENTS)["case_id"]) == set(store.read(CASES)["id"])
+
+
+def test_cli_loads_demo_cases_and_refuses_a_bad_count(runner, app):
+    done = runner.invoke(args=["demo-cases", "--cases", "250", "--seed", "3"])
+    assert done.exit_code == 0, done.output
+    assert "loaded 250 demo cases" in done.output
+    assert app.extensions["geo_app"]["store"].count(CASES, where={"demo": True}) == 250
+    refused = runner.invoke(args=["demo-cases", "--cases", "0"])
+    assert refused.exit_code == 2 and "--cases" in refused.output
