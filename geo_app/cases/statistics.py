@@ -173,32 +173,6 @@ def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
     return out[list(SUMMARY_COLUMNS)]
 
 
-def combine(rows: pd.DataFrame, *, negate: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Summary rows added up per key (and `negate`'s rows taken away): counters summed, histograms merged."""
-    parts = [rows] if negate is None else [rows, _negated(negate)]
-    frame = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
-        else rows
-    if frame.empty:
-        return frame
-    grouped = frame.groupby(list(KEYS), sort=True, dropna=False)
-    out = grouped[list(COUNTERS)].sum().reset_index()
-    group = grouped.ngroup().to_numpy()
-    for step in STEPS:
-        matrix = np.zeros((len(out), BUCKETS), np.int64)
-        np.add.at(matrix, group, histograms(frame[f"hist_{step}"]))
-        out[f"hist_{step}"] = pd.Series(_blobs(matrix), dtype=object, index=out.index)
-    return out[list(SUMMARY_COLUMNS)]
-
-
-def _negated(rows: pd.DataFrame) -> pd.DataFrame:
-    out = rows.copy()
-    for column in COUNTERS:
-        out[column] = -out[column]
-    for step in STEPS:
-        out[f"hist_{step}"] = _blobs(-histograms(out[f"hist_{step}"]))
-    return out
-
-
 def create_summary(tx: Transaction) -> None:
     tx.create(SUMMARY, SUMMARY_COLUMNS, indexes=("month", "adcode"))
 
@@ -213,18 +187,20 @@ def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
 def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: dict | None) -> None:
     """Keep the summary right in the transaction that changes a case: `before` and `after` are the case's rows
     (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt."""
-    old = summarise(pd.DataFrame([before], columns=CASE_COLUMNS), catalog) if before else None
-    new = summarise(pd.DataFrame([after], columns=CASE_COLUMNS), catalog) if after else None
-    change = combine(new if new is not None else old.iloc[0:0], negate=old)
     create_summary(tx)
-    for row in change.to_dict("records"):
+    for case, sign in ((before, -1), (after, 1)):
+        if not case:
+            continue
+        row = summarise(pd.DataFrame([case], columns=CASE_COLUMNS), catalog).iloc[0]
         key = {k: row[k] for k in KEYS}
         stored = tx.read(SUMMARY, where=key)
+        counts = {c: sign * int(row[c]) for c in COUNTERS}
+        shapes = {f"hist_{s}": sign * histograms([row[f"hist_{s}"]])[0] for s in STEPS}
         if stored.empty:
-            tx.insert(SUMMARY, pd.DataFrame([row]))
+            tx.insert(SUMMARY, pd.DataFrame([{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}]))
             continue
-        total = combine(pd.concat([pd.DataFrame(stored), pd.DataFrame([row])], ignore_index=True)).iloc[0]
-        tx.update(SUMMARY, key, {c: total[c] for c in (*COUNTERS, *(f"hist_{s}" for s in STEPS))})
+        tx.update(SUMMARY, key, {**{c: int(stored[c].iloc[0]) + n for c, n in counts.items()},
+                                 **{c: _blobs([histograms(stored[c])[0] + h])[0] for c, h in shapes.items()}})
 
 
 def fresh(store, catalog: CaseCatalog) -> None:
