@@ -31,6 +31,7 @@ TEXTS = {
                     "cases sent back at least once / cases handled. Cases count in the month (Beijing time) they "
                     "were reported."),
     "api": ("数据接口", "Data"),
+    "not_covered": ("不属市区两级平台(或无边界)", "not covered by the 市区 platforms (or no boundary)"),
 }
 
 

@@ -88,7 +88,7 @@ def districts_page() -> str:
         on_each_feature=JsCode("function (feature, layer) { layer.on('click', function () {"
                                " window.location.href = feature.properties.url; }); }"),
     ).add_to(fmap)
-    legend = _legend(bounds, values, unit)
+    legend = _legend(bounds, values, unit, case_view.text("not_covered") if stat == case_view.STAT else None)
     rows = table.to_dict("records")
     return render_map_page("districts.html", fmap, {"stat": stat}, basemap=basemap, stat=stat, columns=columns,
                            choices=choosable(columns), label=_label, legend=legend, rows=rows,
@@ -96,14 +96,15 @@ def districts_page() -> str:
                            **case_view.page_values())
 
 
-def _legend(bounds: list[float], values: np.ndarray, unit: str) -> list[dict]:
+def _legend(bounds: list[float], values: np.ndarray, unit: str, missing: str | None = None) -> list[dict]:
+    """Colour and range of each class, and what a grey unit means (default: it has no boundary)."""
     lower = float(np.nanmin(values)) if not np.isnan(values).all() else None
     items = []
     for i, upper in enumerate(bounds):
         items.append({"color": PALETTE[i], "text": f"{lower:,.2f} – {upper:,.2f} {unit}"})
         lower = upper
     if np.isnan(values).any():
-        items.append({"color": NO_VALUE, "text": i18n.t("no_boundary")})
+        items.append({"color": NO_VALUE, "text": missing or i18n.t("no_boundary")})
     return items
 
 
