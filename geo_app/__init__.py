@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "coverage": CoverageCache(),
     }
 
-    from . import auth, caching, cli, errors
+    from . import auth, caching, cases, cli, errors
     from .api import bp as api_bp
     from .api.ogc import bp as ogc_bp
     from .home import bp as home_bp
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .maps.assets import bp as vendor_bp
     from .maps.assets import use_local_assets
     from .tiles.routes import bp as tiles_bp
+    from .cases.statistics_routes import bp as case_statistics_bp
     from .maps.page import page_globals, remember_language
     from .security import headers
 
@@ -56,4 +57,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(ogc_bp)
     app.register_blueprint(tiles_bp)
+    cases.init_app(app)
+    app.register_blueprint(case_statistics_bp)
     return app

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 # Logical column types, the same on both backends.
-COLUMN_TYPES = ("text", "integer", "real", "boolean")
+COLUMN_TYPES = ("text", "integer", "real", "boolean", "blob")     # blob: bytes (photos)
 BUSY_TIMEOUT_S = 60
 
 

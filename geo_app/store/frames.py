@@ -14,6 +14,7 @@ from . import COLUMN_TYPES, StoreError
 
 GEOMETRY = "geometry"        # the frame's geometry column; stored as "geom"
 STORED_GEOMETRY = "geom"
+TYPES_ATTR = "store_column_types"     # frame.attrs: the column types a frame was read with (kept for empty columns)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -64,9 +65,12 @@ def _logical_type(series: pd.Series, name: str) -> str:
         return "real"
     if kinds <= {str}:
         return "text"
+    if kinds <= {bytes}:
+        return "blob"
     bad = next((v for v in present if not isinstance(v, str)), None)
     if bad is not None:
-        raise StoreError(f"column {name!r}: {type(bad).__name__} values cannot be stored (text, numbers or true/false)")
+        raise StoreError(f"column {name!r}: {type(bad).__name__} values cannot be stored "
+                         "(text, numbers, true/false or bytes)")
     return "text"
 
 
@@ -89,6 +93,7 @@ def _python_values(series: pd.Series, kind: str) -> list:
 
 def take_apart(frame: pd.DataFrame) -> Columns:
     geometries = None
+    declared = frame.attrs.get(TYPES_ATTR, {})
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         series = frame.geometry
         if series.crs is not None and series.crs.to_epsg() != 4326:
@@ -101,6 +106,8 @@ def take_apart(frame: pd.DataFrame) -> Columns:
         if str(name).lower() in ("fid", STORED_GEOMETRY):
             raise StoreError(f"column name {name!r} is reserved by the store")
         kind = _logical_type(frame[name], str(name))
+        if frame[name].isna().all():      # nothing to tell the type by: keep the type it was read with
+            kind = declared.get(str(name), kind)
         names.append(str(name))
         types.append(kind)
         values.append(_python_values(frame[name], kind))
@@ -140,10 +147,13 @@ def put_together(names: list[str], types: list[str], rows: list[tuple], geometri
             column = np.array(values, dtype=np.int64) if complete else pd.array(values, dtype="Int64")
         elif kind == "real":
             column = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        elif kind == "blob":    # bytes (PostgreSQL may hand back memoryview)
+            column = pd.Series([None if v is None else bytes(v) for v in values], dtype=object)
         else:   # text stays object with None for missing (pandas would make it str with NaN)
             column = pd.Series(values, dtype=object)
         data[name] = column
     frame = pd.DataFrame(data, columns=names, copy=False) if names else pd.DataFrame(index=range(len(rows)))
+    frame.attrs[TYPES_ATTR] = dict(zip(names, types))
     if geometries is None:
         return frame
     return gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(np.asarray(geometries, dtype=object), crs=_CRS),

@@ -23,10 +23,10 @@ from . import gpkg_geometry as gg
 from .frames import (STORED_GEOMETRY, as_records, box_geometry, check_fits, check_type, checked_name, geometry_kind,
                      put_together, take_apart, where_items)
 
-_SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN"}
+_SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
             "TINYINT": "integer", "DOUBLE": "real", "REAL": "real", "FLOAT": "real", "BOOLEAN": "boolean",
-            "DATE": "text", "DATETIME": "text"}
+            "DATE": "text", "DATETIME": "text", "BLOB": "blob"}
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS store_tables (name TEXT PRIMARY KEY, version INTEGER NOT NULL);

@@ -23,9 +23,10 @@ from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from .frames import (STORED_GEOMETRY, as_records, box_geometry, check_fits, check_type, checked_name, put_together, take_apart,
                      where_items)
 
-_SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean"}
+_SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
-            "double precision": "real", "real": "real", "numeric": "real", "boolean": "boolean"}
+            "double precision": "real", "real": "real", "numeric": "real", "boolean": "boolean",
+            "bytea": "blob"}
 _BOOKKEEPING = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
     "CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)",
