@@ -26,7 +26,7 @@ def plan_page() -> str:
     rows = [{"code": r["adcode"], "name": stats.loc[r["adcode"], name], "radius_m": r["radius_m"],
              "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
             for _, r in coverage.iterrows()]
-    fmap = new_map(basemap, zoom=12)
+    fmap = new_map(basemap, zoom=12, tiles=True)
     district_outlines(basemap, None).add_to(fmap)
     config = {
         "layer": layer_summary(spec), "radii": {r["code"]: r["radius_m"] for r in rows},
