@@ -144,5 +144,4 @@ def _district_map(outline) -> folium.Map:
 def _district_config(project, code: str) -> dict:
     grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
     return {"adcode": code, "gridLayer": layer_summary(grid_spec),
-            "layers": [layer_summary(spec) for spec in project.catalog.facility_layers],
-            "api": {"facilities": url_for("api.facilities", layer="LAYER")}}
+            "layers": [layer_summary(spec) for spec in project.catalog.facility_layers]}

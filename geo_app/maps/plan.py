@@ -32,7 +32,7 @@ def plan_page() -> str:
         "layer": layer_summary(spec), "radii": {r["code"]: r["radius_m"] for r in rows},
         "default_radius": project.standards.radius(layer).metres,
         "districtNames": {r["code"]: r["name"] for r in rows},
-        "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer),
+        "api": {"coverage": url_for("api.coverage", layer=layer),
                 "jobs": url_for("api.job_start"), "scenarios": url_for("api.scenario_list")},
         "stages": list(STAGES),
     }

@@ -51,7 +51,8 @@
   }
 
   // The same symbol as an image for the vector-tile canvas (static/js/tiles.js): the layer's shape and colour with a
-  // white border (dashed dark when not operational) and pictogram; a cluster adds a halo and its count.
+  // white border (dashed dark when not operational) and pictogram; a cluster adds a halo and its count. Smaller
+  // below zoom 15, where a view holds many facilities; a server cluster of one facility looks like a facility.
   const XML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
   const xml = (text) => String(text).replace(/[&<>"']/g, (c) => XML[c]);
   function shapeSvg(shape, size, inset, attrs) {
@@ -63,16 +64,17 @@
   }
   const icons = {};
   function clusterSize(count) { return count < 10 ? 32 : count < 100 ? 38 : 44; }
-  function tileIcon(layer, properties) {
-    const count = properties.cluster ? Number(properties.count) : undefined;
+  function tileIcon(layer, properties, zoom) {
+    const count = properties.cluster && Number(properties.count) > 1 ? Number(properties.count) : undefined;
     const inactive = count === undefined && properties.status !== undefined && properties.status !== "operational";
-    const key = `${layer.id}/${count === undefined ? (inactive ? "inactive" : "single") : count}`;
+    const factor = zoom >= 15 ? 1 : zoom >= 13 ? 0.85 : 0.7;
+    const key = `${layer.id}/${count === undefined ? (inactive ? "inactive" : "single") : count}/${factor}`;
     if (icons[key]) return icons[key];
     const spec = ICONS[layer.icon];
     const shape = shapeOf(layer), colour = xml(layer.color);
-    const size = count === undefined ? 26 : clusterSize(count);
+    const size = Math.round((count === undefined ? 26 : clusterSize(count)) * factor);
     const halo = count === undefined ? "" : shapeSvg(shape, size, 0, `fill="${colour}" fill-opacity="0.4"`);
-    const inset = count === undefined ? 1.5 : 4.5;
+    const inset = count === undefined ? 1.5 : 4.5 * factor;
     const edge = inactive ? 'stroke="#222" stroke-width="2" stroke-dasharray="3 2"' : 'stroke="#fff" stroke-width="2"';
     const body = shapeSvg(shape, size, inset, `fill="${colour}" ${edge}` + (inactive ? ' fill-opacity="0.8"' : ""));
     const scale = count === undefined ? (size - 2 * inset) * 0.8 / 20 : (size - 2 * inset) * 0.45 / 20;
@@ -80,7 +82,7 @@
     const top = count === undefined ? offset : size * 0.16;
     const paint = spec && spec.stroke ? 'fill="none" stroke="#fff" stroke-width="1.6"' : 'fill="#fff"';
     const paths = (spec ? spec.paths : ["M6 10a4 4 0 1 0 8 0a4 4 0 1 0-8 0"]).map((d) => `<path d="${d}" ${paint}/>`).join("");
-    const label = count === undefined ? "" : `<text x="${size / 2}" y="${size * 0.78}" text-anchor="middle" font-size="11" ` +
+    const label = count === undefined ? "" : `<text x="${size / 2}" y="${size * 0.78}" text-anchor="middle" font-size="${Math.max(9, Math.round(11 * factor))}" ` +
       `font-weight="bold" font-family="sans-serif" fill="#fff">${count}</text>`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}">` +
       `${halo}${body}<g transform="translate(${offset} ${top}) scale(${scale})">${paths}</g>${label}</svg>`;
@@ -90,7 +92,7 @@
 
   // How a layer is drawn from its tiles: points as their symbol (clusters with their count), lines in its colour.
   function tileStyle(layer) {
-    if (layer.geometry === "Point") return (properties) => ({ icon: tileIcon(layer, properties) });
+    if (layer.geometry === "Point") return (properties, zoom) => ({ icon: tileIcon(layer, properties, zoom) });
     return { color: layer.color, weight: 5, opacity: 0.9 };
   }
 

@@ -68,8 +68,8 @@
         const origin = item.coords.scaleBy(grid.getTileSize());
         const p = map.project(latlng, item.coords.z).subtract(origin);
         const s = item.symbolizer;
-        const hit = s._point ? s.options.icon && p.distanceTo(s._point) <= s.options.icon.options.iconSize[0] / 2
-          : distanceToLine(s, p) <= HIT_PX;
+        const radius = s.options.icon ? s.options.icon.options.iconSize[0] / 2 : Math.max(s._radius || 0, HIT_PX);
+        const hit = s._point ? p.distanceTo(s._point) <= radius : distanceToLine(s, p) <= HIT_PX;
         if (hit) return { grid, ...item, latlng: item.latlng || latlng };
       }
     }
