@@ -26,6 +26,7 @@
       rows.push([layer, symbol, tiles.layer(layer, { params, style: facilities.tileStyle(layer), popup: facilities.popupContent })]);
     }
     const counters = rows.map(([layer, symbol, drawn]) => legendRow(layer, symbol, drawn.addTo(map)));
+    window.CityMap.groups = Object.fromEntries(rows.map(([layer, , drawn]) => [layer.id, drawn]));   // for the tests
     try {
       const counts = await Promise.all(rows.map(([layer]) => tiles.count(layer, params())));
       counts.forEach((n, i) => { counters[i].textContent = `(${n})`; });

@@ -25,7 +25,8 @@
     map.setZoom(Math.max(map.getZoom(), config.gridLayer.minZoom, tappable), { animate: false });
   }
   // The grids from vector tiles (added once the view is set: no tiles of a view left at once)
-  const gridsLayer = tiles.layer(config.gridLayer, { style: gridStyle, minZoom: config.gridLayer.minZoom }).addTo(map);
+  const gridsLayer = tiles.layer(config.gridLayer, { style: gridStyle, minZoom: config.gridLayer.minZoom,
+    tooltip: (p) => `${p.name} · ${p[config.gridLayer.idField]}` }).addTo(map);
 
   // Says when the grids are not drawn at this zoom, and how many are drawn once the view's tiles are in.
   function zoomHint() { document.getElementById("zoom-hint").hidden = map.getZoom() >= config.gridLayer.minZoom; }
@@ -114,4 +115,5 @@
   });
   if (selected) show(selected, !linkedView);
   zoomHint();
+  window.CityMap.groups = { [config.gridLayer.id]: gridsLayer };     // for the browser tests
 })();

@@ -26,6 +26,7 @@
   const served = tiles.layer(layer, { params: () => new URLSearchParams({ status: "operational" }),
     style: (properties, zoom) => (properties.cluster ? clusterStyle(properties, zoom) : dot), popup: facilities.popupContent });
   const circles = L.layerGroup().addTo(map);
+  window.CityMap.groups = { [layer.id]: served };         // for the browser tests
   served.on("load", () => {
     const singles = new Map();
     for (const item of tiles.drawn(served)) if (!item.properties.cluster) singles.set(item.properties[layer.idField], item);

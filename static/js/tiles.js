@@ -21,6 +21,7 @@
 
   // options: params() -> the layer's filters (URLSearchParams); style: VectorGrid style (object or function of
   // the feature's properties); popup(layer, feature) -> DOM node for a facility's popup (none: not clickable);
+  // tooltip(properties) -> text shown while the pointer is over a feature;
   // pane: the Leaflet pane to draw in; minZoom: no tiles are asked for below it.
   function layer(info, options) {
     const params = options.params || (() => new URLSearchParams());
@@ -31,21 +32,25 @@
     });
     grid.info = info;
     grid.popup = options.popup;
+    grid.tooltip = options.tooltip;
     grid.refresh = () => grid.setUrl(tileUrl(info, params()));       // redrawn from the new tiles
+    grid.on("loading", () => { grid.ready = false; });
+    grid.on("load", () => { grid.ready = true; });           // every tile of the view drawn
     grid.on("add", () => shown.push(grid));
     grid.on("remove", () => shown.splice(shown.indexOf(grid), 1));
     return grid;
   }
 
-  // The features drawn from a tile layer's loaded tiles: {properties, latlng, symbolizer} each.
+  // The features drawn from a tile layer's loaded tiles at the current zoom: {properties, latlng (points)} each.
   function drawn(grid) {
     const out = [];
     for (const [key, renderer] of Object.entries(grid._vectorTiles || {})) {
       const coords = grid._keyToTileCoords(key);
+      if (coords.z !== grid._tileZoom) continue;
       const origin = coords.scaleBy(grid.getTileSize());
       for (const symbolizer of Object.values(renderer._layers || {})) {
         const at = symbolizer._point ? map.unproject(origin.add(symbolizer._point), coords.z) : null;
-        out.push({ properties: symbolizer.properties, latlng: at, symbolizer, coords });
+        out.push({ properties: symbolizer.properties, latlng: at });
       }
     }
     return out;
@@ -59,19 +64,35 @@
     return best;
   }
 
-  // The feature under a map point, top layer first: a point symbol whose image covers it, or a line within HIT_PX.
-  function featureAt(latlng) {
+  // Whether a drawn feature covers a point of its tile (in the tile's pixels): a point symbol's image, a polygon's
+  // area, or within HIT_PX of a line.
+  function covers(symbolizer, p) {
+    if (symbolizer._point) {
+      const icon = symbolizer.options.icon;
+      return p.distanceTo(symbolizer._point) <= (icon ? icon.options.iconSize[0] / 2 : Math.max(symbolizer._radius || 0, HIT_PX));
+    }
+    if (symbolizer instanceof L.Polygon) {
+      symbolizer._pxBounds = symbolizer._pxBounds || symbolizer._getPixelBounds();
+      return symbolizer._containsPoint(p);
+    }
+    return distanceToLine(symbolizer, p) <= HIT_PX;
+  }
+
+  // The feature drawn at a map point by the tile layers that answer `wanted` (popup or tooltip), top layer
+  // first, looked up in the tile under the point (a symbol is drawn, and so found, within its own tile).
+  function featureAt(latlng, wanted) {
     for (const grid of [...shown].reverse()) {
-      if (!grid.popup) continue;
-      for (const item of drawn(grid)) {
-        if (item.coords.z !== grid._tileZoom) continue;
-        const origin = item.coords.scaleBy(grid.getTileSize());
-        const p = map.project(latlng, item.coords.z).subtract(origin);
-        const s = item.symbolizer;
-        const radius = s.options.icon ? s.options.icon.options.iconSize[0] / 2 : Math.max(s._radius || 0, HIT_PX);
-        const hit = s._point ? p.distanceTo(s._point) <= radius : distanceToLine(s, p) <= HIT_PX;
-        if (hit) return { grid, ...item, latlng: item.latlng || latlng };
-      }
+      if (!grid[wanted] || grid._tileZoom === undefined) continue;
+      const size = grid.getTileSize();
+      const pixel = map.project(latlng, grid._tileZoom);
+      const coords = pixel.unscaleBy(size).floor();
+      coords.z = grid._tileZoom;
+      const renderer = (grid._vectorTiles || {})[grid._tileCoordsToKey(coords)];
+      if (!renderer) continue;
+      const origin = coords.scaleBy(size), p = pixel.subtract(origin);
+      const symbolizers = Object.values(renderer._layers || {}).reverse();        // the last drawn is on top
+      const s = symbolizers.find((candidate) => covers(candidate, p));
+      if (s) return { grid, properties: s.properties, latlng: s._point ? map.unproject(origin.add(s._point), coords.z) : latlng };
     }
     return null;
   }
@@ -85,11 +106,28 @@
   }
 
   map.on("click", (event) => {
-    const found = featureAt(event.latlng);
+    const found = featureAt(event.latlng, "popup");
     if (!found) { if (emptyClick) emptyClick(event); return; }
     if (found.properties.cluster) map.setView(found.latlng, Math.min(map.getZoom() + 2, 18));
     else openFeature(found.grid, found.properties[found.grid.info.idField], found.latlng);
   });
+
+  // A tooltip follows the pointer over the features of layers that have one (text, never HTML).
+  const tooltip = L.tooltip({ direction: "top", offset: [0, -8] });
+  let pointer = null;
+  map.on("mousemove", (event) => {
+    if (pointer === null) requestAnimationFrame(() => {
+      const found = featureAt(pointer, "tooltip");
+      pointer = null;
+      if (!found) { map.closeTooltip(tooltip); return; }
+      const node = document.createElement("span");
+      node.textContent = found.grid.tooltip(found.properties);
+      tooltip.setLatLng(found.latlng).setContent(node);
+      if (!map.hasLayer(tooltip)) map.openTooltip(tooltip);
+    });
+    pointer = event.latlng;
+  });
+  map.on("mouseout", () => map.closeTooltip(tooltip));
 
   // How many features a layer has with these filters (OGC API numberMatched): the legend's count.
   async function count(info, params) {
