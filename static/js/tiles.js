@@ -41,7 +41,8 @@
     return grid;
   }
 
-  // The features drawn from a tile layer's loaded tiles at the current zoom: {properties, latlng (points)} each.
+  // The features drawn from a tile layer's loaded tiles at the current zoom: {properties, latlng} each (a point's
+  // position, the first vertex of a line or polygon).
   function drawn(grid) {
     const out = [];
     for (const [key, renderer] of Object.entries(grid._vectorTiles || {})) {
@@ -49,8 +50,8 @@
       if (coords.z !== grid._tileZoom) continue;
       const origin = coords.scaleBy(grid.getTileSize());
       for (const symbolizer of Object.values(renderer._layers || {})) {
-        const at = symbolizer._point ? map.unproject(origin.add(symbolizer._point), coords.z) : null;
-        out.push({ properties: symbolizer.properties, latlng: at });
+        const at = symbolizer._point || symbolizer._parts[0][0];
+        out.push({ properties: symbolizer.properties, latlng: map.unproject(origin.add(at), coords.z) });
       }
     }
     return out;
@@ -138,5 +139,5 @@
     return (await getJSON(url)).numberMatched;
   }
 
-  window.CityMap.tiles = { layer, drawn, count, openFeature, onEmptyClick: (fn) => { emptyClick = fn; } };
+  window.CityMap.tiles = { layer, drawn, count, featureAt, onEmptyClick: (fn) => { emptyClick = fn; } };
 })();
