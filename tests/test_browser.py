@@ -145,9 +145,7 @@ def test_public_map(browser, live_server, store):
     assert accessible == int((store.read("toilets")["wheelchair"] == "yes").sum())
     assert "toilets.wheelchair=yes" in page.url
     visit.tiles_ready("toilets")
-    assert any("wheelchair=yes" in u for u in visit.tile_requests("toilets"))
-    singles = [f for f in visit.drawn("toilets") if not f.get("cluster")]
-    assert singles and all(f["wheelchair"] == "yes" for f in singles)
+    assert any("wheelchair=yes" in u for u in visit.tile_requests("toilets"))     # (what they hold: the next test)
     again = Visit(browser, live_server.url, page.url.replace(live_server.url, ""))
     again.page.wait_for_selector('[data-count="toilets"][data-loaded]')
     assert again.page.is_checked('.filters[data-layer="toilets"] input[data-param="wheelchair"]')
@@ -172,9 +170,9 @@ def test_public_map(browser, live_server, store):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_filtered_tiles_show_what_the_api_finds(browser, live_server, client, size):
-    """At zoom 16 (single facilities, no server clusters) the tiles drawn with filters hold exactly the features
+    """At zoom 17 (single facilities, no server clusters) the tiles drawn with filters hold exactly the features
     the API finds with the same filters in those tiles' boxes; changing a filter redraws the layer to match."""
-    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations&toilets.fee=no&center=120.6231,31.3052&zoom=16",
+    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations&toilets.fee=no&center=120.6231,31.3052&zoom=17",
                   size=size)
     page = visit.page
 
@@ -239,7 +237,8 @@ def test_districts_map(browser, live_server):
 
 
 def test_plan_map(browser, live_server, store):
-    visit = Visit(browser, live_server.url, "/plan?type=toilets")
+    # at zoom 14, where the demo's tiles hold few enough toilets to come as single ones
+    visit = Visit(browser, live_server.url, "/plan?type=toilets&center=120.62,31.30&zoom=14")
     page = visit.page
     page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
     visit.tiles_ready("toilets")
@@ -283,7 +282,7 @@ def test_a_page_on_another_site_cannot_save(browser, live_server):
 def test_planner_sites_saves_and_reopens(browser, live_server):
     anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
     assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
-    anonymous.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    anonymous.page.wait_for_function("() => document.body.dataset.circlesDrawn !== undefined")
     anonymous.page.click("#login-to-save a")
     anonymous.page.wait_for_selector(".login-form")
     log_in(anonymous)
@@ -367,7 +366,7 @@ def test_amap_basemap_aligns_markers(browser, live_server, store):
 
 def test_save_form_appears_only_after_a_run(browser, live_server):
     visit = Visit(browser, live_server.url, "/plan?type=toilets")
-    visit.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    visit.page.wait_for_function("() => document.body.dataset.circlesDrawn !== undefined")
     assert not visit.page.is_visible("#save-form")
     visit.clean()
 
@@ -594,9 +593,10 @@ def test_district_page_has_a_map_and_short_lists(browser, live_server, client, s
     # the facilities from tiles filtered to the district; grids from the zoom where they are drawn
     visit.tiles_ready("toilets")
     assert visit.geojson_requests("toilets") == [] and all("adcode=320508" in u for u in visit.tile_requests("toilets"))
+    page.evaluate("() => CityMap.map.setZoom(15, {animate: false})")
+    visit.tiles_ready("toilets")
     singles = [f for f in visit.drawn("toilets") if not f.get("cluster")]
     assert singles and {f["adcode"] for f in singles} == {"320508"}
-    page.evaluate("() => CityMap.map.setZoom(14, {animate: false})")
     visit.tiles_ready("grids")
     assert {g["adcode"] for g in visit.drawn("grids")} == {"320508"} and f"({grids})" in page.inner_text("#district-legend")
     map_box = page.locator(".district-map .folium-map").bounding_box()

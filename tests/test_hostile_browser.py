@@ -84,7 +84,7 @@ def test_hostile_text_in_every_field_stays_text(browser, project, built_store_pa
         for layer in ("toilets", "bike_stations", "parking_lots", "street_parking", "refuse_stations"):
             page.wait_for_selector(f'[data-count="{layer}"][data-loaded]')
             visit.tiles_ready(layer)
-            page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.31, 120.62], 13, {animate: false}); }")
+            page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.31, 120.62], 15, {animate: false}); }")
             visit.tiles_ready(layer)
             key = page.evaluate("layer => { const g = CityMap.groups[layer];"
                                 " const f = CityMap.tiles.drawn(g).find(d => !d.properties.cluster);"

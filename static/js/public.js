@@ -104,7 +104,7 @@
     return node;
   }
 
-  // A search or nearest result: zoom to it (server clusters break up from zoom 16) and open its popup there.
+  // A search or nearest result: zoom to it (server clusters break up from zoom 17) and open its popup there.
   function focus(id, feature, latlng) {
     map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
     L.popup().setLatLng(latlng).setContent(facilities.popupContent(layerInfo(id), feature)).openOn(map);

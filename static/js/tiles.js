@@ -16,8 +16,12 @@
   function tileUrl(layer, params) {
     params = new URLSearchParams(params);
     params.set("crs", config.crs);
-    return config.tileApi.tiles.replace("LAYER", encodeURIComponent(layer.id)) + "?" + params.toString();
+    return config.tileApi.tiles.replace("LAYER", encodeURIComponent(layer.id)).replace("{z}", "{tileZoom}") + "?" + params.toString();
   }
+
+  // Point and line layers are drawn in 512-pixel tiles, each the service's tile of one zoom lower: a quarter of the
+  // requests for a view. Polygon layers (grids) keep 256-pixel tiles, so that they start at their own min_zoom.
+  function tilePixels(layer) { return layer.geometry.endsWith("Polygon") ? 256 : 512; }
 
   // options: params() -> the layer's filters (URLSearchParams); style: VectorGrid style (object or function of
   // the feature's properties); popup(layer, feature) -> DOM node for a facility's popup (none: not clickable);
@@ -25,8 +29,10 @@
   // pane: the Leaflet pane to draw in; minZoom: no tiles are asked for below it.
   function layer(info, options) {
     const params = options.params || (() => new URLSearchParams());
+    const pixels = tilePixels(info);
     const grid = L.vectorGrid.protobuf(tileUrl(info, params()), {
       rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [info.id]: options.style }, interactive: false,
+      tileSize: pixels, tileZoom: (data) => data.z - Math.log2(pixels / 256),
       maxZoom: 22, minZoom: options.minZoom || 0, pane: options.pane || "overlayPane",
       getFeatureId: (f) => f.properties[info.idField],       // (needed for VectorGrid to keep the drawn tiles)
     });
