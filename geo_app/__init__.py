@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .maps.assets import use_local_assets
     from .tiles.routes import bp as tiles_bp
     from .cases.statistics_routes import bp as case_statistics_bp
+    from .cases.tiles import bp as case_tiles_bp
     from .maps.page import page_globals, remember_language
     from .security import headers
 
@@ -59,4 +60,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(tiles_bp)
     cases.init_app(app)
     app.register_blueprint(case_statistics_bp)
+    app.register_blueprint(case_tiles_bp)
     return app

@@ -11,6 +11,7 @@ from flask import request, url_for
 
 from .. import context, crs
 from ..errors import BadParameter
+from ..cases import pages as case_pages
 from ..pipeline import GRID_STATS_TABLE
 from .page import chosen_basemap, layer_summary, new_map, render_map_page
 
@@ -63,5 +64,6 @@ def grid_page() -> str:
         "facilityLayers": [layer_summary(spec) for spec in project.catalog.facility_layers],
         "districtNames": {code: {"zh": stats.loc[code, "name_zh"], "en": stats.loc[code, "name_en"]} for code in stats.index},
         "api": {"gridAt": url_for("api.grid_at"), "grid": url_for("api.grid", code="CODE")},
+        "cases": case_pages.page_config(),
     }
     return render_map_page("grid.html", fmap, config, basemap=basemap, district=district, choices=choices, page="grid")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
+from ..cases import pages as case_pages
 from ..errors import BadParameter
 from ..features import parse_whole
 from .page import chosen_basemap, layer_summary, new_map, render_map_page
@@ -57,6 +58,7 @@ def public_page() -> str:
         "filters": {layer: [{"param": p, "control": c, "value": v} for p, c, _, v in controls]
                     for layer, controls in FILTERS.items()},
         "api": {"facilities": url_for("api.facilities", layer="LAYER"), "nearest": url_for("api.nearest")},
+        "cases": case_pages.page_config(),
     }
     return render_map_page("public.html", fmap, config, basemap=basemap, layers=layers, filters=FILTERS,
                            state=state, page="public")

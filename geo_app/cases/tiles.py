@@ -1,0 +1,98 @@
+"""/tiles/cases/<z>/<x>/<y>.mvt: the cases as vector tiles, for the supervisor map (/grid) at any density.
+
+The same tiles as every other layer's (geo_app/tiles: WebMercatorQuad, server clusters where a tile holds more
+than CLUSTER_ABOVE points below SINGLE_FROM_ZOOM, crs=GCJ02 for the Amap basemap), read through the cases
+table's spatial index. Tiles are public: they carry only what styling and filtering need (id, class, kind,
+status, overdue, grid, rework count), never the reporter, the description, the address or the token; a tap
+fetches the case by id (/api/cases/<id>), which hides the people from anonymous readers.
+
+Filters: `status` (comma list; default the open statuses), `service_code`, `grid_code` (comma lists) and
+`overdue=true`. Whether a case is overdue depends on the time: a tile is fresh for the minute it was made in."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from flask import Blueprint, Response, request
+
+from .. import context, crs
+from ..errors import BadParameter, check_params
+from ..features import parse_crs
+from ..tiles import (CLUSTER_ABOVE, EXTENT, MAX_ZOOM, SINGLE_FROM_ZOOM, TMS, _clean, _clusters, _mercator,
+                     _read_box)
+from . import lifecycle
+from .params import parse_codes
+from .tables import CASES
+
+bp = Blueprint("case_tiles", __name__, url_prefix="/tiles")
+LAYER = "cases"                 # the layer's name inside the tile, as the pages' tile layers expect
+MVT = "application/vnd.mapbox-vector-tile"
+CARRIED = ["id", "service_code", "kind", "status", "grid_code", "rework_count", "due_at"]
+PARAMS = {"crs", "status", "service_code", "grid_code", "overdue"}
+
+
+def tile_filters(args) -> tuple[dict, bool]:
+    """The store filter of a tile request and whether only overdue cases are wanted."""
+    where = {"status": parse_codes("status", args["status"], lifecycle.STATUSES) if "status" in args
+             else list(lifecycle.OPEN)}
+    if "service_code" in args:
+        where["service_code"] = parse_codes("service_code", args["service_code"], context.project().cases.classes)
+    if "grid_code" in args:
+        codes = [c.strip() for c in args["grid_code"].split(",") if c.strip()]
+        if not codes or any(not (c.isascii() and c.isdigit() and len(c) <= 20) for c in codes):
+            raise BadParameter("grid_code", "give grid codes of ASCII digits, comma-separated")
+        where["grid_code"] = codes
+    overdue = args.get("overdue")
+    if overdue not in (None, "true"):
+        raise BadParameter("overdue", f"{overdue[:20]!r}: the only value is true")
+    return where, overdue == "true"
+
+
+def build(store, z: int, x: int, y: int, *, output_crs: str, where: dict, only_overdue: bool, now: str) -> bytes:
+    """The tile's bytes: the cases in it (filtered), or clusters of them where they are dense."""
+    frame = store.read(CASES, bbox=_read_box(z, x, y, output_crs, 0), where=where, columns=CARRIED)
+    overdue = frame["due_at"].notna().to_numpy() & (frame["due_at"].fillna("~").to_numpy() < now) \
+        if len(frame) else np.array([], dtype=bool)
+    if only_overdue:
+        frame, overdue = frame[overdue], overdue[overdue]
+    geometries = np.asarray(frame.geometry.values, dtype=object)
+    if output_crs != crs.WGS84 and len(geometries):
+        geometries = np.asarray(crs.transform_geometry(geometries, crs.WGS84, output_crs))
+    left, bottom, right, top = TMS.xy_bounds(x, y, z)
+    metric = _mercator(geometries) if len(geometries) else np.array([], dtype=object)
+    inside = shapely.contains_xy(shapely.box(left, bottom, right, top), *shapely.get_coordinates(metric).T) \
+        if len(metric) else np.array([], dtype=bool)
+    metric = metric[inside]
+    if len(metric) > CLUSTER_ABOVE and z < SINGLE_FROM_ZOOM:
+        features = _clusters(metric, (left, bottom, right, top))
+    else:
+        rows = frame.drop(columns=[frame.geometry.name, "due_at"]).to_dict("records")
+        features = [{"geometry": g, "properties": {**_clean(p), "overdue": bool(late)}}
+                    for g, p, late in zip(metric, [r for r, i in zip(rows, inside) if i], overdue[inside])]
+    return mapbox_vector_tile.encode([{"name": LAYER, "features": features}],
+                                     default_options={"quantize_bounds": (left, bottom, right, top),
+                                                      "extents": EXTENT})
+
+
+@bp.get("/cases/<int:z>/<int:x>/<int:y>.mvt")
+def case_tile(z: int, x: int, y: int):
+    check_params(request.args, PARAMS)
+    if not request.path.isascii() or not 0 <= z <= MAX_ZOOM or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+        raise BadParameter("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})", status=404)
+    output_crs = parse_crs(request.args.get("crs"))
+    where, only_overdue = tile_filters(request.args)
+    store = context.store()
+    now = lifecycle.stamp(datetime.now(timezone.utc))
+    key = f"{z}/{x}/{y}?{sorted(request.args.items(multi=True))}{now[:16]}"
+    etag = f"{store.table_version(CASES)}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(build(store, z, x, y, output_crs=output_crs, where=where, only_overdue=only_overdue,
+                                  now=now), mimetype=MVT)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,159 @@
+// Cases on the supervisor map (/grid): the open cases of the view from vector tiles (/tiles/cases, overdue ones
+// red), the chosen grid's queue (/api/grids/<code>/queue, overdue first), a case's detail with its history and
+// photos, and the steps the logged-in user's role allows, sent with the version the page saw: when someone else
+// changed the case first the answer is 409, said plainly, and the case is reloaded. The case shown is in the URL
+// (?case=<id>). Every text from a case (description, address, notes) goes in through textContent.
+"use strict";
+(function () {
+  const { config, map, el, setParam, getJSON, tiles } = window.CityMap;
+  const { send, className } = window.CityMap.cases;
+  const cases = config.cases, strings = config.strings, user = cases.user;
+  const detailBox = document.getElementById("case-detail");
+  const queueBox = document.getElementById("case-queue");
+  const when = new Intl.DateTimeFormat(config.lang === "en" ? "en-GB" : "zh-CN",
+    { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const time = (text) => (text ? when.format(new Date(text)) : "–");
+
+  // ---- the open cases of the view, from tiles ----
+  function caseStyle(p) {
+    if (p.cluster) return { radius: Math.min(8 + Math.log2(p.count) * 3, 22), fill: true, fillColor: "#ef6c00", fillOpacity: 0.8, color: "#fff", weight: 2 };
+    return p.overdue ? { radius: 7, fill: true, fillColor: "#d32f2f", fillOpacity: 0.95, color: "#4a0000", weight: 2 }
+                     : { radius: 6, fill: true, fillColor: "#1e88e5", fillOpacity: 0.9, color: "#fff", weight: 2 };
+  }
+  const caseLayer = tiles.layer({ id: "cases", idField: "id", geometry: "Point" }, {
+    style: caseStyle, pane: "markerPane",
+    tooltip: (p) => (p.cluster ? `${strings.cases}: ${p.count}` : `${className(p.service_code)} · ${p.id}${p.overdue ? " · " + strings.case_overdue : ""}`),
+  }).addTo(map);
+  caseLayer.caseOpen = true;            // found by tiles.featureAt(latlng, "caseOpen")
+  map.on("click", (event) => {
+    const found = tiles.featureAt(event.latlng, "caseOpen");
+    if (!found || found.grid !== caseLayer) return;
+    if (found.properties.cluster) map.setView(found.latlng, Math.min(map.getZoom() + 2, 18));
+    else openCase(found.properties.id, false);
+  });
+
+  // ---- a grid's queue (the grid chosen on the map: grid.js marks it on <body>) ----
+  async function loadQueue(code) {
+    if (!code) { queueBox.replaceChildren(); return; }
+    try {
+      const queue = await getJSON(cases.api.queue.replace("CODE", encodeURIComponent(code)));
+      const items = queue.cases.map((c) => el("li", { class: c.overdue ? "overdue" : "" },
+        el("button", { type: "button", class: "link", "data-case": c.id, onclick: () => openCase(c.id, true) },
+          `${className(c.service_code)} · ${cases.statuses[c.status]} · ${strings.case_due} ${time(c.due_at)}`),
+        c.overdue ? el("span", { class: "tag overdue" }, strings.case_overdue) : null));
+      queueBox.replaceChildren(
+        el("h2", {}, `${strings.case_queue} (${queue.count}${queue.overdue ? ` · ${strings.case_overdue} ${queue.overdue}` : ""})`),
+        items.length ? el("ol", { class: "results case-queue" }, ...items) : el("p", { class: "hint" }, strings.case_queue_empty));
+    } catch (error) { queueBox.replaceChildren(el("p", { class: "status error" }, error.message)); }
+  }
+  new MutationObserver(() => loadQueue(document.body.dataset.chosenGrid))
+    .observe(document.body, { attributes: true, attributeFilter: ["data-chosen-grid"] });
+
+  // ---- one case ----
+  function mayTake(action, c) {
+    if (!user) return false;
+    if (user.role === "admin") return true;
+    const role = cases.actions[action];
+    if (role !== user.role) return false;
+    if (role === "supervisor") return !c.grid_code || user.grids.includes(c.grid_code);
+    if (role === "handler") return c.department === user.department;
+    return true;
+  }
+
+  function row(label, value) {
+    return value === null || value === undefined || value === "" ? [] : [el("dt", {}, label), el("dd", {}, value)];
+  }
+
+  function actionsFor(c) {
+    if (!user) return el("p", { class: "hint" }, el("a", { href: `${cases.api.login}?next=${encodeURIComponent(location.pathname + location.search)}` }, strings.case_login_to_act));
+    const mine = c.allowed_actions.filter((a) => mayTake(a, c));
+    if (!mine.length) return el("p", { class: "hint" }, strings.case_no_actions);
+    const note = el("textarea", { id: "case-note", rows: "2", maxlength: "1000", placeholder: strings.case_note, "aria-label": strings.case_note });
+    const department = el("select", { id: "case-department", "aria-label": strings.case_department },
+      ...Object.entries(cases.departments).map(([code, name]) => {
+        const option = el("option", { value: code }, name);
+        if (code === (c.department || (cases.classes.find((k) => k.code === c.service_code) || {}).department)) option.selected = true;
+        return option;
+      }));
+    const buttons = mine.map((action) => el("button", { type: "button", class: action === "reject" || action === "rework" ? "" : "primary",
+      "data-action": action, onclick: () => take(c, action, note.value, department.value) }, strings[`action_${action}`]));
+    return el("div", { class: "case-actions" }, el("h3", {}, strings.case_actions),
+      mine.includes("dispatch") ? el("label", {}, `${strings.case_department} `, department) : null,
+      note, el("div", { class: "row" }, ...buttons));
+  }
+
+  function render(c, notice, isError) {
+    detailBox.dataset.case = c.id;
+    detailBox.dataset.status = c.status;
+    detailBox.dataset.version = String(c.version);
+    const history = c.history.map((e) => el("li", {},
+      el("span", { class: "when" }, time(e.at)), " ",
+      el("strong", {}, strings[`action_${e.action}`] || e.action), " ",
+      e.to_status ? `→ ${cases.statuses[e.to_status] || e.to_status}` : "",
+      e.actor ? ` · ${e.actor}` : "",
+      e.note ? el("div", { class: "note" }, e.note) : null));
+    const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
+      el("img", { src: p.url, class: "case-photo", alt: strings.case_photos, loading: "lazy" })));
+    detailBox.replaceChildren(...[
+      el("h2", {}, `${className(c.service_code)} · `, el("span", { translate: "no" }, c.id)),
+      el("p", {}, el("span", { class: `tag status-${c.status}`, id: "case-status" }, cases.statuses[c.status]),
+        c.overdue ? el("span", { class: "tag overdue" }, strings.case_overdue) : null),
+      notice ? el("p", { class: `status${isError ? " error" : ""}`, id: "case-message", role: "status" }, notice) : null,
+      el("dl", { class: "kv" },
+        ...row(strings.case_reported_at, time(c.reported_at)),
+        ...row(strings.case_due, c.due_at ? time(c.due_at) : null),
+        ...row(strings.case_department, c.department ? cases.departments[c.department] || c.department : null),
+        ...row(strings.case_address, c.address),
+        ...row(strings.case_rework_count, c.rework_count || null),
+        ...row(strings.case_description, c.description ? el("span", { class: "case-description" }, c.description) : null)),
+      photos.length ? el("div", { class: "case-photos" }, ...photos) : null,
+      actionsFor(c),
+      el("details", { class: "case-history", open: "" }, el("summary", {}, `${strings.case_history} (${c.history.length})`), el("ol", {}, ...history)),
+    ].filter(Boolean));
+  }
+
+  async function openCase(id, pan, notice, isError) {
+    try {
+      const c = await getJSON(cases.api.case.replace("ID", encodeURIComponent(id)));
+      setParam("case", c.id);
+      render(c, notice, isError);
+      const panel = detailBox.closest("details.panel");
+      if (panel) panel.open = true;
+      detailBox.scrollIntoView({ block: "nearest" });
+      if (pan && config.crs === "WGS84") map.setView([c.lat, c.lon], Math.max(map.getZoom(), 16), { animate: false });
+      return c;
+    } catch (error) {
+      detailBox.replaceChildren(el("p", { class: "status error", id: "case-message" }, error.message));
+      return null;
+    }
+  }
+
+  function redraw() {
+    caseLayer.refresh();
+    loadQueue(document.body.dataset.chosenGrid);
+  }
+
+  // A step, naming the version the page saw; 409 (someone else first) reloads the case and says so.
+  async function take(c, action, note, department) {
+    const form = new FormData();
+    form.set("action", action);
+    form.set("version", String(c.version));
+    if (note.trim()) form.set("note", note.trim());
+    if (action === "dispatch") form.set("department", department);
+    for (const b of detailBox.querySelectorAll(".case-actions button")) b.disabled = true;
+    try {
+      const changed = await send(cases.api.actions.replace("ID", encodeURIComponent(c.id)), form);
+      render(changed, `${strings.case_done}: ${strings[`action_${action}`]}`, false);
+      redraw();
+    } catch (error) {
+      if (error.status === 409) { await openCase(c.id, false, error.message, true); redraw(); }
+      else render(c, error.message, true);
+    }
+  }
+
+  document.addEventListener("case-reported", (event) => { redraw(); openCase(event.detail.id, false); });
+  const asked = new URL(window.location.href).searchParams.get("case");
+  if (asked) openCase(asked, !window.CityMap.linkedView);
+  if (document.body.dataset.chosenGrid) loadQueue(document.body.dataset.chosenGrid);
+  window.CityMap.groups = Object.assign(window.CityMap.groups || {}, { cases: caseLayer });     // for the browser tests
+})();

@@ -1,0 +1,203 @@
+// Reporting a problem (上报问题) from a map page, in three taps on a phone: the button, the problem's class (which
+// opens the camera), submit. The position is the GPS fix, else the point last tapped on the map, else the map's
+// centre; the page says which. Anonymous visitors report as the public (/), supervisors as patrol (/grid): the
+// service decides from the login. Also "this facility's data is wrong" from a facility's popup on /.
+//
+// Shared with cases.js: send() posts a form with the page's CSRF token and turns every refusal into a sentence
+// in the page's language (with the service's own reason beside it). Text from people only ever goes in through
+// textContent (el()), never as markup.
+"use strict";
+(function () {
+  const { config, map, el, say } = window.CityMap;
+  const cases = config.cases, strings = config.strings;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  // A refusal as a person reads it: what it means in the page's language, then the service's reason.
+  function refusal(status, body) {
+    const known = [400, 401, 403, 404, 409, 413, 429].includes(status) ? strings[`refusal_${status}`] : strings.refusal_other;
+    const reason = body && body.error ? say(body.error) : "";
+    return reason ? `${known} (${reason})` : known;
+  }
+
+  async function send(url, form) {
+    let response;
+    try {
+      response = await fetch(url, { method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
+    } catch (error) {
+      throw Object.assign(new Error(strings.refusal_other), { status: 0 });
+    }
+    let body = null;
+    try { body = await response.json(); } catch (error) { body = null; }
+    if (!response.ok) throw Object.assign(new Error(refusal(response.status, body)), { status: response.status, body });
+    return body;
+  }
+
+  const className = (code) => (cases.classes.find((c) => c.code === code) || { name: code }).name;
+
+  // ---- where: GPS, else the last tapped point, else the map centre (in the basemap's system) ----
+  let tapped = null;
+  map.on("click", (event) => { tapped = { lon: event.latlng.lng, lat: event.latlng.lat, crs: config.crs, how: "tap", at: Date.now() }; });
+  function fallbackPosition() {
+    if (tapped && Date.now() - tapped.at < 10 * 60 * 1000) return tapped;
+    const c = map.getCenter();
+    return { lon: c.lng, lat: c.lat, crs: config.crs, how: "centre" };
+  }
+
+  // ---- the form ----
+  const photo = el("input", { type: "file", accept: "image/*", capture: "environment", id: "report-photo", class: "visually-hidden" });
+  const preview = el("img", { class: "report-preview", alt: "", hidden: "" });
+  const where = el("p", { class: "hint", id: "report-where" });
+  const more = el("select", { id: "report-more", "aria-label": strings.report_more_classes },
+    el("option", { value: "" }, strings.report_more_classes),
+    ...groupedClasses());
+  const buttons = el("div", { class: "report-classes", role: "group", "aria-label": strings.report_choose_class },
+    ...cases.common.map((code) => el("button", { type: "button", class: "report-class", "data-code": code, onclick: () => choose(code, true) }, className(code))));
+  const description = el("textarea", { id: "report-description", rows: "2", maxlength: "4000", placeholder: strings.report_description, "aria-label": strings.report_description });
+  const submit = el("button", { type: "submit", class: "primary", id: "report-submit", disabled: "" }, strings.report_submit);
+  const message = el("p", { class: "status", role: "status", id: "report-message" });
+  const result = el("div", { id: "report-result", hidden: "" });
+  const heading = el("h2", {}, cases.user && cases.user.role === "supervisor" ? strings.report_patrol_title : strings.report_public_title);
+  const fields = el("div", { id: "report-fields" }, where,
+    el("p", { class: "hint" }, strings.report_choose_class), buttons, more,
+    el("label", { class: "report-photo-button button", for: "report-photo" }, strings.report_take_photo), photo, preview,
+    description);
+  const cancel = el("button", { type: "button", id: "report-cancel", onclick: () => dialog.close() }, strings.cancel);
+  const form = el("form", { method: "dialog", id: "report-form" }, heading, fields, message, result,
+    el("div", { class: "row report-buttons" }, submit, cancel));
+  const dialog = el("dialog", { id: "report-dialog", class: "report-dialog" }, form);
+  document.body.append(dialog);
+
+  function groupedClasses() {
+    const groups = new Map();
+    for (const c of cases.classes) {
+      if (!groups.has(c.major)) groups.set(c.major, el("optgroup", { label: c.major }));
+      groups.get(c.major).append(el("option", { value: c.code }, `${c.name} · ${c.code}`));
+    }
+    return [...groups.values()];
+  }
+
+  let chosen = null, position = null, about = "";
+
+  function choose(code, camera) {
+    chosen = code;
+    for (const b of buttons.children) b.setAttribute("aria-pressed", String(b.dataset.code === code));
+    more.value = cases.common.includes(code) ? "" : code;
+    submit.disabled = false;
+    message.textContent = "";
+    if (camera && !photo.files.length) photo.click();       // the second tap opens the camera
+  }
+  more.addEventListener("change", () => { if (more.value) choose(more.value, true); });
+  photo.addEventListener("change", () => {
+    const file = photo.files[0];         // shown as a data: URL (the page's CSP allows no blob: images)
+    preview.hidden = !file;
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => { preview.src = reader.result; };
+    reader.readAsDataURL(file);
+  });
+
+  function sayWhere() {
+    if (!position) { where.textContent = strings.report_locating; return; }
+    const text = { gps: strings.report_at_gps, tap: strings.report_at_tap, centre: strings.report_at_centre, facility: strings.report_at_facility }[position.how];
+    where.textContent = text.replace("{m}", Math.round(position.accuracy || 0));
+    where.dataset.how = position.how;
+  }
+
+  // Opens the form; `preset` (a facility's wrong data): {code, lon, lat, crs, description}.
+  function open(preset) {
+    form.reset();
+    photo.value = "";
+    preview.hidden = true;
+    result.hidden = true;
+    result.replaceChildren();
+    message.textContent = "";
+    message.classList.remove("error");
+    submit.hidden = false;
+    fields.hidden = false;
+    cancel.textContent = strings.cancel;
+    chosen = null;
+    submit.disabled = true;
+    for (const b of buttons.children) b.setAttribute("aria-pressed", "false");
+    about = "";
+    if (preset) {
+      position = { lon: preset.lon, lat: preset.lat, crs: preset.crs, how: "facility" };
+      about = preset.description;
+      description.value = preset.description;
+      choose(preset.code, false);
+    } else {
+      position = null;
+      if (navigator.geolocation) {
+        navigator.geolocation.getCurrentPosition(
+          (fix) => { if (dialog.open && (!position || position.how !== "facility")) { position = { lon: fix.coords.longitude, lat: fix.coords.latitude, crs: "WGS84", how: "gps", accuracy: fix.coords.accuracy }; sayWhere(); } },
+          () => { if (!position) { position = fallbackPosition(); sayWhere(); } },
+          { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+      } else position = fallbackPosition();
+    }
+    sayWhere();
+    dialog.showModal();
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!chosen) { message.textContent = strings.report_need_class; message.classList.add("error"); return; }
+    const at = position || fallbackPosition();
+    const data = new FormData();
+    data.set("service_code", chosen);
+    data.set("lon", at.lon.toFixed(7));
+    data.set("lat", at.lat.toFixed(7));
+    data.set("crs", at.crs);
+    data.set("description", description.value.trim() || about);
+    if (photo.files[0]) data.append("photo", photo.files[0]);
+    submit.disabled = true;
+    message.classList.remove("error");
+    message.textContent = strings.report_sending;
+    try {
+      const reported = await send(cases.api.report, data);
+      message.textContent = "";
+      submit.hidden = true;
+      fields.hidden = true;
+      cancel.textContent = strings.report_close;
+      const follow = cases.api.token.replace("TOKEN", encodeURIComponent(reported.token));
+      result.replaceChildren(
+        el("p", { class: "report-done" }, `${strings.report_done} `, el("strong", { id: "report-case-id" }, reported.id), ` · ${className(reported.service_code)}`),
+        el("p", {}, `${strings.report_token}: `, el("code", { id: "report-token", translate: "no" }, reported.token)),
+        el("p", {}, el("a", { href: follow, id: "report-follow", target: "_blank", rel: "noopener" }, strings.report_follow)));
+      result.hidden = false;
+      document.dispatchEvent(new CustomEvent("case-reported", { detail: reported }));
+    } catch (error) {
+      message.textContent = error.message;
+      message.classList.add("error");
+      submit.disabled = false;
+    }
+  });
+
+  // The button on the map, bottom left (above the scale): the first tap.
+  const Button = L.Control.extend({
+    options: { position: "bottomleft" },
+    onAdd: () => {
+      const node = el("button", { type: "button", class: "report-button", id: "report-open" }, strings.report_problem);
+      L.DomEvent.disableClickPropagation(node);
+      node.addEventListener("click", () => open(null));
+      return node;
+    },
+  });
+  new Button().addTo(map);
+
+  // "This facility's data is wrong" under a facility's popup (/): the form with that class at the facility.
+  if (cases.wrongData && window.CityMap.facilities) {
+    map.on("popupopen", (event) => {
+      const content = event.popup.getContent();
+      if (!(content instanceof Node) || !content.classList.contains("popup") || content.querySelector(".report-wrong")) return;
+      const name = content.querySelector("strong") ? content.querySelector("strong").textContent : "";
+      const kind = content.querySelector("td") ? content.querySelector("td").textContent : "";
+      const at = event.popup.getLatLng();
+      content.append(el("button", { type: "button", class: "link report-wrong", onclick: () => {
+        map.closePopup();
+        open({ code: cases.wrongData, lon: at.lng, lat: at.lat, crs: config.crs, description: `${strings.report_wrong_about}: ${name} (${kind})` });
+      } }, strings.report_wrong_data));
+      event.popup.update();
+    });
+  }
+
+  window.CityMap.cases = { send, refusal, className, openReport: open };
+})();
