@@ -215,6 +215,7 @@ STRINGS.update({
     "case_no_actions": ("您的角色当前无可执行操作", "Nothing for your role to do now"),
     "case_done": ("已完成", "Done"),
     "case_rework_count": ("返工次数", "Reworked"),
+    "case_anonymous": ("匿名公众", "anonymous public"),
     "case_legend_open": ("待办案件", "Open cases"),
     "case_legend_overdue": ("超期案件", "Overdue cases"),
     "action_report": ("上报", "Report"),

@@ -90,7 +90,8 @@
       el("span", { class: "when" }, time(e.at)), " ",
       el("strong", {}, strings[`action_${e.action}`] || e.action), " ",
       e.to_status ? `→ ${cases.statuses[e.to_status] || e.to_status}` : "",
-      e.actor ? ` · ${e.actor}` : "",
+      e.actor ? " · " : "",
+      e.actor === "anonymous" ? strings.case_anonymous : e.actor ? el("span", { translate: "no" }, e.actor) : null,
       e.note ? el("div", { class: "note" }, e.note) : null));
     const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
       el("img", { src: p.url, class: "case-photo", alt: strings.case_photos, loading: "lazy" })));
