@@ -25,11 +25,13 @@
     tooltip: (p) => (p.cluster ? `${strings.cases}: ${p.count}` : `${className(p.service_code)} · ${p.id}${p.overdue ? " · " + strings.case_overdue : ""}`),
   }).addTo(map);
   caseLayer.caseOpen = true;            // found by tiles.featureAt(latlng, "caseOpen")
+  // The case shown, ringed on the map (at its drawn position when tapped; from the API's WGS-84 otherwise)
+  const ring = L.circleMarker([0, 0], { radius: 13, color: "#000", weight: 3, fill: false, interactive: false });
   map.on("click", (event) => {
     const found = tiles.featureAt(event.latlng, "caseOpen");
     if (!found || found.grid !== caseLayer) return;
     if (found.properties.cluster) map.setView(found.latlng, Math.min(map.getZoom() + 2, 18));
-    else openCase(found.properties.id, false);
+    else openCase(found.properties.id, false, null, false, found.latlng);
   });
 
   // ---- a grid's queue (the grid chosen on the map: grid.js marks it on <body>) ----
@@ -113,7 +115,7 @@
     ].filter(Boolean));
   }
 
-  async function openCase(id, pan, notice, isError) {
+  async function openCase(id, pan, notice, isError, drawnAt) {
     try {
       const c = await getJSON(cases.api.case.replace("ID", encodeURIComponent(id)));
       setParam("case", c.id);
@@ -121,7 +123,9 @@
       const panel = detailBox.closest("details.panel");
       if (panel) panel.open = true;
       detailBox.scrollIntoView({ block: "nearest" });
-      if (pan && config.crs === "WGS84") map.setView([c.lat, c.lon], Math.max(map.getZoom(), 16), { animate: false });
+      const at = drawnAt || (config.crs === "WGS84" ? L.latLng(c.lat, c.lon) : null);
+      if (at) ring.setLatLng(at).addTo(map); else ring.remove();
+      if (pan && at) map.setView(at, Math.max(map.getZoom(), 16), { animate: false });
       return c;
     } catch (error) {
       detailBox.replaceChildren(el("p", { class: "status error", id: "case-message" }, error.message));
