@@ -58,15 +58,20 @@ def first_view(browser, url: str, path: str, size: str, html: str | None = None)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    started, finished, sizes, blocked, fulfilled = [], [], {}, [], set()
+    started, finished, sizes, blocked, fulfilled = {}, [], {}, [], set()
 
-    def sent(event):
-        started.append(event["timestamp"])
+    def sent(event):            # network requests only: the symbols' data: images never leave the browser
+        if event["request"]["url"].startswith("http"):
+            started[event["requestId"]] = event["timestamp"]
         if event["request"]["url"].endswith(EXPLORE_PATH):
             fulfilled.add(event["requestId"])
+
+    def done(event):
+        if event["requestId"] in started:
+            finished.append(event["timestamp"])
+            sizes[event["requestId"]] = event["encodedDataLength"]
     cdp.on("Network.requestWillBeSent", sent)
-    cdp.on("Network.loadingFinished", lambda e: (finished.append(e["timestamp"]),
-                                                 sizes.__setitem__(e["requestId"], e["encodedDataLength"])))
+    cdp.on("Network.loadingFinished", done)
 
     def route(r):
         if html is not None and r.request.url == url + EXPLORE_PATH:
@@ -83,7 +88,7 @@ def first_view(browser, url: str, path: str, size: str, html: str | None = None)
     transferred = sum(n for request, n in sizes.items() if request not in fulfilled)
     if html is not None:         # fulfilled by the route: count the HTML as the server would send it (gzip)
         transferred += len(gzip.compress(html.encode("utf-8")))
-    result = {"bytes": transferred, "idle_s": max(finished) - min(started), "heap_mb": heap / 2 ** 20,
+    result = {"bytes": transferred, "idle_s": max(finished) - min(started.values()), "heap_mb": heap / 2 ** 20,
               "requests": len(started), "blocked": len(blocked)}
     context.close()
     return result

@@ -15,12 +15,11 @@ VECTORGRID = "/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 
 
 @pytest.mark.parametrize("path", ["/", "/grid?district=320508", "/districts/320508", "/plan?type=toilets"])
-def test_dense_maps_load_the_vector_tile_plugin_and_ask_no_whole_layer(client, path):
+def test_dense_maps_load_the_vector_tile_plugin(client, path):
     html = client.get(path).get_data(as_text=True)
     assert VECTORGRID in ASSET.findall(html) and "/static/js/tiles.js" in ASSET.findall(html)
     config = config_of(html)
     assert config["tileApi"]["tiles"] == "/tiles/LAYER/{z}/{x}/{y}.mvt"
-    assert "/api/facilities/" not in json.dumps(config.get("api", {}))       # no whole-layer GeoJSON to fetch
 
 
 def test_the_plugin_is_the_pinned_npm_package(client):

@@ -12,6 +12,9 @@
   const shown = [];                     // tile layers on the map, the last added on top
   const HIT_PX = 6;                     // how near a line a click must be
   let emptyClick = null;
+  // Facility symbols above the vector overlays (Leaflet draws those on a canvas above its overlay pane's other
+  // layers: district outlines, uncovered areas, service circles); grids below them, under a chosen grid's outline.
+  map.createPane("facilityTiles").style.zIndex = 450;
 
   function tileUrl(layer, params) {
     params = new URLSearchParams(params);
@@ -25,15 +28,14 @@
 
   // options: params() -> the layer's filters (URLSearchParams); style: VectorGrid style (object or function of
   // the feature's properties); popup(layer, feature) -> DOM node for a facility's popup (none: not clickable);
-  // tooltip(properties) -> text shown while the pointer is over a feature;
-  // pane: the Leaflet pane to draw in; minZoom: no tiles are asked for below it.
+  // tooltip(properties) -> text shown while the pointer is over a feature; minZoom: no tiles are asked for below it.
   function layer(info, options) {
     const params = options.params || (() => new URLSearchParams());
     const pixels = tilePixels(info);
     const grid = L.vectorGrid.protobuf(tileUrl(info, params()), {
       rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [info.id]: options.style }, interactive: false,
       tileSize: pixels, tileZoom: (data) => data.z - Math.log2(pixels / 256),
-      maxZoom: 22, minZoom: options.minZoom || 0, pane: options.pane || "overlayPane",
+      maxZoom: 22, minZoom: options.minZoom || 0, pane: pixels === 256 ? "overlayPane" : "facilityTiles",
       getFeatureId: (f) => f.properties[info.idField],       // (needed for VectorGrid to keep the drawn tiles)
     });
     grid.info = info;
