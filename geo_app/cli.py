@@ -212,12 +212,12 @@ def _city_demo(project, districts, seed: int, factor: float, out: Path, no_impor
         demo_city.import_all(project, store, paths, max_bytes=_max_bytes(), progress=report)
     except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
-    _load_demo_cases(store, max(1, round(case_demo.CITY_CASES * factor)), seed)
+    _load_demo_cases(store, max(1, round(case_demo.calibration(project.report)["accepted"] * factor)), seed)
 
 
 def _load_demo_cases(store, count: int, seed: int) -> None:
     try:
-        done = case_demo.load(store, context.project().cases, count, seed=seed, progress=click.echo)
+        done = case_demo.load(store, context.project(), count, seed=seed, progress=click.echo)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"loaded {done['cases']:,} demo cases and {done['events']:,} history rows in {done['total_s']} s")

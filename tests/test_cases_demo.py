@@ -27,9 +27,14 @@ def grids(built_store_path):
     return frame.reset_index(drop=True)
 
 
+def _frame(grids, project, n: int, seed: int = demo.SEED) -> gpd.GeoDataFrame:
+    cases = demo.generate(grids, project.cases, demo.calibration(project.report), n, seed)
+    return demo.case_frame(cases, grids, project.cases, slice(0, n))
+
+
 @pytest.fixture(scope="module")
 def generated(grids, project):
-    return demo.generate(grids, project.cases, N)
+    return demo.generate(grids, project.cases, demo.calibration(project.report), N)
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +43,16 @@ def rows(generated, grids, project):
 
 
 def test_the_same_seed_gives_the_same_cases(grids, project, rows):
-    again = demo.case_frame(demo.generate(grids, project.cases, N), grids, project.cases, slice(0, N))
-    pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.DataFrame(again))
-    other = demo.case_frame(demo.generate(grids, project.cases, N, seed=7), grids, project.cases, slice(0, N))
+    pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.DataFrame(_frame(grids, project, N)))
+    other = _frame(grids, project, N, seed=7)
     assert not other["reported_at"].equals(rows["reported_at"])
 
 
 @pytest.mark.parametrize("n", [N, 750_852 // 40])
 def test_totals_and_rates_match_the_calibration(grids, project, n):
-    frame = demo.case_frame(demo.generate(grids, project.cases, n), grids, project.cases, slice(0, n))
+    assert demo.calibration(project.report) == {"accepted": 750_852, "concluded": 739_232, "city_accepted": 97_818,
+                                                "city_concluded": 96_293}       # the report's own figures
+    frame = _frame(grids, project, n)
     concluded = frame["status"].isin(["closed", "rejected"])
     assert frame["accepted_at"].notna().all()                                  # every case 受理'd
     assert concluded.sum() == round(n * 739_232 / 750_852)
@@ -105,7 +111,7 @@ def test_working_clock_agrees_with_the_lifecycle():
 
 @BOTH_BACKENDS
 def test_history_is_consistent_with_the_rows(store, project):
-    done = demo.load(store, project.cases, 400)
+    done = demo.load(store, project, 400)
     cases = store.read(CASES, where={"demo": True})
     events = store.read(EVENTS)
     assert done["cases"] == len(cases) == 400 and done["events"] == len(events)
@@ -120,7 +126,7 @@ def test_history_is_consistent_with_the_rows(store, project):
     assert (first.loc[cases.index, "at"] == cases["reported_at"]).all()
     assert (first["action"] == "report").all()
     # loading again replaces the demo cases and their history
-    demo.load(store, project.cases, 300)
+    demo.load(store, project, 300)
     assert store.count(CASES) == 300 and set(store.read(EVENTS)["case_id"]) == set(store.read(CASES)["id"])
 
 

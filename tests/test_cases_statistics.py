@@ -21,7 +21,7 @@ H1 = tuple(f"2018-0{m}" for m in range(1, 7))
 
 @pytest.fixture
 def loaded(store, project):
-    demo.load(store, project.cases, N)
+    demo.load(store, project, N)
     return store
 
 
@@ -115,7 +115,7 @@ def test_record_keeps_the_summary_right_and_fresh_rebuilds_a_skipped_one(loaded,
 
 
 def test_api_answers_with_the_report_beside_for_its_scope_and_period(client, project):
-    demo.load(client.application.extensions["geo_app"]["store"], project.cases, N)
+    demo.load(client.application.extensions["geo_app"]["store"], project, N)
     answer = client.get("/api/cases/statistics").get_json()
     assert answer["period"] == "2018H1" and answer["total"]["reported"] == N and answer["data_notice"]
     beside = {f["figure"]: f for f in answer["report"]}
@@ -145,7 +145,7 @@ def test_api_refuses_bad_parameters(client, query, status, parameter):
 
 @pytest.mark.parametrize("lang, words", [("zh", ["办结率", "98.45", "示例"]), ("en", ["Conclusion rate", "98.45", "Demo"])])
 def test_districts_page_shows_the_computed_rate_beside_the_report(client, project, lang, words):
-    demo.load(client.application.extensions["geo_app"]["store"], project.cases, N)
+    demo.load(client.application.extensions["geo_app"]["store"], project, N)
     computed = client.get("/api/cases/statistics").get_json()["total"]["conclusion_rate_pct"]
     page = client.get(f"/districts?lang={lang}").get_data(as_text=True)
     section = page[page.index('id="case-statistics"'):]

@@ -23,18 +23,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..project import Project
 from ..store import Store
 from . import statistics
 from .catalog import CaseCatalog
 from .tables import CASE_COLUMNS, CASES, EVENTS, create_tables
 
 SEED = 2018
-DEMO_CASES = 20_000                          # the demo store
-CITY_CASES = 750_852                         # the city-scale dataset: the report's 受理
+DEMO_CASES = 20_000                          # the demo store; the city-scale set has the report's 受理 (750,852)
 ID_PREFIX = "DEMO2018-"
 PERIOD_START = np.datetime64("2017-12-31T16:00:00")     # 2018-01-01 00:00 Beijing time, in UTC
 DAYS = 181                                             # to 2018-07-01 00:00 Beijing time
-REPORT = {"accepted": 750_852, "concluded": 739_232, "city_accepted": 97_818, "city_concluded": 96_293}
 SOURCE_SHARES = {"district": {"patrol": 0.70, "public": 0.30}, "city": {"12345": 0.85, "110": 0.15}}
 MONTH_WEIGHTS = [1.0, 0.8, 1.0, 1.05, 1.1, 1.05]
 DISTRICT_WEIGHTS = {"320508": 3.0, "320505": 1.3, "320506": 1.2, "320507": 1.0, "320509": 0.8}
@@ -84,8 +83,17 @@ def _after(start: np.ndarray, working: np.ndarray) -> np.ndarray:
     return statistics.from_working_seconds(statistics.working_seconds(start) + working)
 
 
-def _sources(rng, n: int) -> np.ndarray:
-    city = round(n * REPORT["city_accepted"] / REPORT["accepted"])
+def calibration(report: pd.DataFrame) -> dict[str, int]:
+    """The report's 受理 and 办结 of the 市区 platforms and of the city platform (rows of statistics.REPORT_FIGURES)."""
+    values = report.set_index("id")["value"]
+    figures = statistics.REPORT_FIGURES
+    return {"accepted": int(values[figures["urban"]["accepted"]]), "concluded": int(values[figures["urban"]["concluded"]]),
+            "city_accepted": int(values[figures["city_platform"]["accepted"]]),
+            "city_concluded": int(values[figures["city_platform"]["concluded"]])}
+
+
+def _sources(rng, n: int, target: dict) -> np.ndarray:
+    city = round(n * target["city_accepted"] / target["accepted"])
     counts = {}
     for group, size in (("city", city), ("district", n - city)):
         shares = SOURCE_SHARES[group]
@@ -125,8 +133,9 @@ def _positions(rng, grids: gpd.GeoDataFrame, n: int) -> tuple[np.ndarray, np.nda
     return grid, lon, lat
 
 
-def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, n: int, seed: int = SEED) -> Generated:
-    """n cases over the grids (code, adcode, area_km2, geometry); the same seed and n give the same cases."""
+def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, target: dict, n: int, seed: int = SEED) -> Generated:
+    """n cases over the grids (code, adcode, area_km2, geometry), calibrated to `target` (see calibration());
+    the same seed and n give the same cases."""
     if n < 1:
         raise ValueError(f"the number of cases must be at least 1, not {n}")
     rng = np.random.default_rng(seed)
@@ -136,7 +145,7 @@ def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, n: int, seed: int = 
     limits = {k: np.array([getattr(catalog[c].limits, k) for c in codes]) for k in ("register_h", "handle_h", "close_h")}
     index = pd.Index(codes).get_indexer(service)
     handle_h, close_h = limits["handle_h"][index], limits["close_h"][index]
-    source = _sources(rng, n)
+    source = _sources(rng, n, target)
     grid, lon, lat = _positions(rng, grids, n)
 
     t = {"rep": _reported(rng, n, source)}
@@ -159,7 +168,7 @@ def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, n: int, seed: int = 
     t["clo"] = _after(last, _lognormal(rng, close_h * VERIFY_SHARE[0], VERIFY_SHARE[1], n))
     for name in ("dis", "h1", "clo"):
         t[name] = np.where(rejected, -1, t[name])
-    _leave_open(t, source, n)
+    _leave_open(t, source, n, target)
     due = _due(t, limits["register_h"][index], catalog.dispatch_h, handle_h, close_h)
     order = np.argsort(t["rep"], kind="stable")          # ids in the order of the reports
     ids = np.array([f"{ID_PREFIX}{i:07d}" for i in range(1, n + 1)], dtype=object)
@@ -167,13 +176,13 @@ def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, n: int, seed: int = 
                      lat=lat[order], times={k: v[order] for k, v in t.items()}, due=due[order])
 
 
-def _leave_open(t: dict, source: np.ndarray, n: int) -> None:
+def _leave_open(t: dict, source: np.ndarray, n: int, target: dict) -> None:
     """Per platform, the cases whose work would end last stay open: every step after the snapshot (the moment the
     last 办结 case of the platform ended), or after the case's 受理 if that came later, is taken away."""
     city = np.isin(source, statistics.CITY_PLATFORM_SOURCES)
     finish = np.where(t["rej"] >= 0, t["rej"], t["clo"])
-    city_concluded = round(city.sum() * REPORT["city_concluded"] / REPORT["city_accepted"])
-    district_concluded = round(n * REPORT["concluded"] / REPORT["accepted"]) - city_concluded
+    city_concluded = round(city.sum() * target["city_concluded"] / target["city_accepted"])
+    district_concluded = round(n * target["concluded"] / target["accepted"]) - city_concluded
     for members, concluded in ((city, city_concluded), (~city, district_concluded)):
         where = np.flatnonzero(members)
         ranked = where[np.argsort(finish[where], kind="stable")]
@@ -283,12 +292,13 @@ def event_frame(cases: Generated, cases_rows: pd.DataFrame, rows: slice) -> pd.D
 
 # ---- loading -----------------------------------------------------------------------------------------------------
 
-def load(store: Store, catalog: CaseCatalog, n: int, *, seed: int = SEED, progress=lambda text: None) -> dict:
+def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=lambda text: None) -> dict:
     """Replace the store's demo cases by n generated ones (and their history), with the statistics summary, in
     one transaction; returns counts and seconds."""
     started = time.perf_counter()
+    catalog = project.cases
     grids = gpd.GeoDataFrame(store.read("grids", columns=["code", "adcode", "area_km2", "street", "community"]))
-    cases = generate(grids.reset_index(drop=True), catalog, n, seed)
+    cases = generate(grids.reset_index(drop=True), catalog, calibration(project.report), n, seed)
     generated = time.perf_counter() - started
     progress(f"generated {n:,} cases in {generated:.1f} s")
     events_written = 0
