@@ -86,7 +86,7 @@ def test_catalog_has_a_class_for_wrong_facility_data(project):
 
 
 def test_pages_carry_classes_in_their_language_and_the_users_role(client, store, project):
-    demo.load(store, project.cases, 500)
+    demo.load(store, project, 500)
     config = page_config(client, "/grid?lang=en")["cases"]
     names = {c["code"]: c["name"] for c in config["classes"]}
     assert names["C0101"] == "Manhole cover missing" and config["statuses"]["closed"] == "Closed"
@@ -131,7 +131,7 @@ def case_server(tmp_path_factory, built_store_path, project):
     users.add(store, "sun", "dispatcher", TEST_PASSWORD)
     users.add(store, "qian", "handler", TEST_PASSWORD, department=project.cases["C0101"].department)
     tokens = {"sun2": person(store, "sun2", "dispatcher")}
-    demo.load(store, project.cases, 2000)
+    demo.load(store, project, 2000)
     store.close()
     server = LiveServer(path, DEFAULT_BASEMAP="none", SECRET_KEY_FILE=path.parent / "secret_key",
                         RATE_LIMIT_ANONYMOUS="100000 per minute", RATE_LIMIT_REPORTS="1000 per minute")

@@ -53,28 +53,31 @@ def tile_filters(args) -> tuple[dict, bool]:
 
 def build(store, z: int, x: int, y: int, *, output_crs: str, where: dict, only_overdue: bool, now: str) -> bytes:
     """The tile's bytes: the cases in it (filtered), or clusters of them where they are dense."""
-    frame = store.read(CASES, bbox=_read_box(z, x, y, output_crs, 0), where=where, columns=CARRIED)
-    overdue = frame["due_at"].notna().to_numpy() & (frame["due_at"].fillna("~").to_numpy() < now) \
-        if len(frame) else np.array([], dtype=bool)
+    rows = store.records(CASES, bbox=_read_box(z, x, y, output_crs, 0), where=where, columns=CARRIED)
+    rows = [r for r in rows if r["geometry"] is not None]
+    for row in rows:
+        due = row.pop("due_at")
+        row["overdue"] = due is not None and due < now
     if only_overdue:
-        frame, overdue = frame[overdue], overdue[overdue]
-    geometries = np.asarray(frame.geometry.values, dtype=object)
+        rows = [r for r in rows if r["overdue"]]
+    geometries = np.array([r.pop("geometry") for r in rows], dtype=object)
     if output_crs != crs.WGS84 and len(geometries):
         geometries = np.asarray(crs.transform_geometry(geometries, crs.WGS84, output_crs))
     left, bottom, right, top = TMS.xy_bounds(x, y, z)
     metric = _mercator(geometries) if len(geometries) else np.array([], dtype=object)
-    inside = shapely.contains_xy(shapely.box(left, bottom, right, top), *shapely.get_coordinates(metric).T) \
-        if len(metric) else np.array([], dtype=bool)
-    metric = metric[inside]
+    xy = shapely.get_coordinates(metric)
+    inside = (xy[:, 0] >= left) & (xy[:, 0] < right) & (xy[:, 1] >= bottom) & (xy[:, 1] < top)
+    metric, xy = metric[inside], xy[inside]
     if len(metric) > CLUSTER_ABOVE and z < SINGLE_FROM_ZOOM:
         features = _clusters(metric, (left, bottom, right, top))
+        options = {"quantize_bounds": (left, bottom, right, top), "extents": EXTENT}
     else:
-        rows = frame.drop(columns=[frame.geometry.name, "due_at"]).to_dict("records")
-        features = [{"geometry": g, "properties": {**_clean(p), "overdue": bool(late)}}
-                    for g, p, late in zip(metric, [r for r, i in zip(rows, inside) if i], overdue[inside])]
-    return mapbox_vector_tile.encode([{"name": LAYER, "features": features}],
-                                     default_options={"quantize_bounds": (left, bottom, right, top),
-                                                      "extents": EXTENT})
+        # positions on the tile's grid here, at once (the encoder would transform each point on its own)
+        grid = np.rint((xy - (left, bottom)) / (right - left, top - bottom) * EXTENT)
+        features = [{"geometry": g, "properties": _clean(p)}
+                    for g, p in zip(shapely.points(grid), [r for r, i in zip(rows, inside) if i])]
+        options = {"extents": EXTENT, "check_winding_order": False}
+    return mapbox_vector_tile.encode([{"name": LAYER, "features": features}], default_options=options)
 
 
 @bp.get("/cases/<int:z>/<int:x>/<int:y>.mvt")
