@@ -225,6 +225,9 @@ ROUTES = {
                                          {"scope": "urban", "period": "2018H1", "district": "320508",
                                           "grid": "320508001001001", "class": "E0101", "source": "patrol",
                                           "by": "class"}),
+    "case_tiles.case_tile": ("/tiles/cases/{z}/{x}/{y}.mvt", {"z": "12", "x": "3419", "y": "1672"},
+                             {"crs": "GCJ02", "status": "reported,dispatched", "service_code": "C0101,E0101",
+                              "grid_code": "320508001001001", "overdue": "true"}),
 }
 # Sent by a planner with an API token (no CSRF token needed). Without k or target a save stops at the
 # parameters: the fuzz does not run a solve per write.
