@@ -186,8 +186,9 @@
   // "This facility's data is wrong" under a facility's popup (/): the form with that class at the facility.
   if (cases.wrongData && window.CityMap.facilities) {
     map.on("popupopen", (event) => {
-      const content = event.popup.getContent();
-      if (!(content instanceof Node) || !content.classList.contains("popup") || content.querySelector(".report-wrong")) return;
+      // (found in the opened popup: a nearest result's popup content is made by a function when it opens)
+      const content = event.popup.getElement() && event.popup.getElement().querySelector(".leaflet-popup-content > .popup");
+      if (!content || content.querySelector(".report-wrong")) return;
       const name = content.querySelector("strong") ? content.querySelector("strong").textContent : "";
       const kind = content.querySelector("td") ? content.querySelector("td").textContent : "";
       const at = event.popup.getLatLng();
