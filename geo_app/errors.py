@@ -10,9 +10,10 @@ from .store import StoreError
 class BadParameter(Exception):
     """A request parameter with a bad value: answered 400 naming the parameter and the reason."""
 
-    def __init__(self, parameter: str, reason: str, status: int = 400):
+    def __init__(self, parameter: str, reason: str, status: int = 400, detail: dict | None = None):
         super().__init__(f"{parameter}: {reason}")
         self.parameter, self.reason, self.status = parameter, reason, status
+        self.detail = detail or {}      # a message's code and values (messages.py), for pages in either language
 
 
 MAX_MESSAGE = 500     # characters: messages quote request values, which may be long
@@ -43,7 +44,7 @@ def check_params(args, allowed: set[str]) -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadParameter)
     def bad_parameter(exc: BadParameter):
-        return error_body(exc.status, f"{exc.parameter}: {exc.reason}", parameter=exc.parameter)
+        return error_body(exc.status, f"{exc.parameter}: {exc.reason}", parameter=exc.parameter, **exc.detail)
 
     @app.errorhandler(StoreError)
     def store_missing(exc: StoreError):

@@ -83,7 +83,7 @@ STRINGS = {
     "approximate": ("约", "approx."),
     "back": ("返回", "Back"),
     "siting": ("新设施选址", "Site new facilities"),
-    "siting_help": ("在所选区内,保留现有设施,求 k 个新址覆盖最多需求(MCLP),或达到目标覆盖率所需最少新址", "In the chosen districts, keeping existing facilities: k new sites covering the most demand (MCLP), or the fewest reaching a target coverage"),
+    "siting_help": ("在所选区内,保留现有设施,求 k 个新址覆盖最多需求(最大覆盖模型),或达到目标覆盖率所需最少新址", "In the chosen districts, keeping existing facilities: k new sites covering the most demand (MCLP), or the fewest reaching a target coverage"),
     "new_sites": ("新址数 k", "New sites k"),
     "target": ("目标覆盖率 %", "Target coverage %"),
     "spacing": ("候选点间距 (米)", "Candidate spacing (m)"),

@@ -32,10 +32,15 @@ import shapely
 from scipy.spatial import cKDTree
 
 from . import crs, siting_report
+from .messages import Message, message
 from .standards import Standards
 
 class SitingError(ValueError):
     """A problem that cannot be solved as asked; the message says why and what would work."""
+
+    def __init__(self, code: str, **values):
+        self.message = message(code, **values)
+        super().__init__(self.message.text())
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Problem:
     areas: dict | None                   # metric demand area per district (None: demand is weighted points)
     demand_spacing_m: float
     default_radius: float
-    simplifications: list[str] = field(default_factory=list)
+    simplifications: list[Message] = field(default_factory=list)
     sizes: dict = field(default_factory=dict)
 
 
@@ -130,10 +135,8 @@ def estimate(request: SitingRequest, layers: dict, limits: Limits) -> dict:
         candidates = int(area / request.spacing_m ** 2)
         if candidates > limits.max_lattice:
             smallest = float(np.ceil(np.sqrt(area / limits.max_lattice) / 5) * 5)
-            raise SitingError(
-                f"a {request.spacing_m:g} m candidate spacing over {area / 1e6:,.1f} km² would build about "
-                f"{candidates:,} candidates, more than the {limits.max_lattice:,} a run may build; the smallest "
-                f"spacing allowed for this area is {smallest:g} m")
+            raise SitingError("lattice_too_fine", spacing=f"{request.spacing_m:g}", area=f"{area / 1e6:,.1f}",
+                              count=f"{candidates:,}", limit=f"{limits.max_lattice:,}", smallest=f"{smallest:g}")
     else:
         candidates = len(layers[request.candidates]) if request.candidates in layers else 0
     if request.demand in ("grids", "area"):
@@ -144,14 +147,14 @@ def estimate(request: SitingRequest, layers: dict, limits: Limits) -> dict:
 
 
 def _demand(request: SitingRequest, layers: dict, areas: dict | None, standards: Standards, limits: Limits,
-            notes: list[str]):
+            notes: list[Message]):
     xy, weight, unit = [], [], []
     spacing = limits.demand_spacing_m
     if areas is not None:
         total_area = sum(a.area for a in areas.values())
         if total_area / spacing ** 2 > limits.max_demand:
             spacing = float(np.ceil(np.sqrt(total_area / limits.max_demand) / 10) * 10)
-            notes.append(f"demand lattice at {spacing:g} m instead of {limits.demand_spacing_m:g} m (area too large)")
+            notes.append(message("demand_lattice", spacing=f"{spacing:g}", default=f"{limits.demand_spacing_m:g}"))
         for code, area in areas.items():
             points = _lattice(area, spacing)
             xy.append(points)
@@ -161,10 +164,10 @@ def _demand(request: SitingRequest, layers: dict, areas: dict | None, standards:
         layer, _, column = request.demand.partition(":")
         frame = layers.get(layer)
         if frame is None or column not in frame.columns:
-            raise SitingError(f"demand {request.demand!r}: give grids, area, or <layer>:<numeric column> of a loaded layer")
+            raise SitingError("demand_unknown", demand=repr(request.demand))
         values = pd.to_numeric(frame[column], errors="coerce")
         if values.isna().all():
-            raise SitingError(f"demand {request.demand!r}: column {column!r} holds no numbers")
+            raise SitingError("demand_not_numeric", demand=repr(request.demand), column=repr(column))
         frame = crs.metric(frame.assign(_w=values.fillna(0)))
         for code, district in _districts_m(request, layers).geometry.items():
             inside = frame[frame.geometry.representative_point().within(district)]
@@ -174,7 +177,7 @@ def _demand(request: SitingRequest, layers: dict, areas: dict | None, standards:
             unit.append(np.full(len(inside), code))
     xy, weight, unit = np.vstack(xy), np.concatenate(weight), np.concatenate(unit)
     if len(xy) == 0 or weight.sum() <= 0:
-        raise SitingError("the chosen districts hold no demand (no grid-patrol areas or weights there)")
+        raise SitingError("no_demand")
     radius = np.array([request.radius_m or standards.radius(request.layer, c).metres for c in unit])
     return xy, weight, unit, radius, spacing
 
@@ -186,7 +189,7 @@ def _candidates(request: SitingRequest, layers: dict, areas: dict | None):
         return _lattice(area, request.spacing_m)
     frame = layers.get(request.candidates)
     if frame is None:
-        raise SitingError(f"candidates {request.candidates!r}: give lattice or a loaded point layer")
+        raise SitingError("candidates_unknown", candidates=repr(request.candidates))
     points = crs.metric(frame).geometry.representative_point()
     inside = points[points.within(shapely.union_all(districts_m.geometry.values))]
     return np.column_stack([inside.x, inside.y]) if len(inside) else np.empty((0, 2))
@@ -203,7 +206,7 @@ def _quiet(stage: str) -> None:
 
 def build_problem(request: SitingRequest, layers: dict, standards: Standards, limits: Limits,
                   progress=_quiet, with_candidates: bool = True) -> Problem:
-    notes: list[str] = []
+    notes: list[Message] = []
     progress("demand")
     areas = _demand_areas(request, layers)
     xy, weight, unit, radius, spacing = _demand(request, layers, areas, standards, limits, notes)
@@ -231,7 +234,7 @@ def _reduce(problem: Problem, limits: Limits, spacing_m: float):
     open_ = ~problem.covered_before
     xy, w, r = problem.demand_xy[open_], problem.demand_weight[open_], problem.demand_radius[open_]
     notes = problem.simplifications
-    notes.append(f"{int(problem.covered_before.sum())} demand points already covered by existing facilities set aside")
+    notes.append(message("covered_set_aside", count=int(problem.covered_before.sum())))
     if len(xy) > limits.max_demand:
         cell, before = limits.demand_spacing_m, len(xy)
         while len(xy) > limits.max_demand:
@@ -243,7 +246,7 @@ def _reduce(problem: Problem, limits: Limits, spacing_m: float):
             xy = np.column_stack([np.bincount(inverse, weights=problem.demand_xy[open_][:, 0] * problem.demand_weight[open_]),
                                   np.bincount(inverse, weights=problem.demand_xy[open_][:, 1] * problem.demand_weight[open_])]) / w[:, None]
             r = pd.Series(problem.demand_radius[open_]).groupby(inverse).min().to_numpy()
-        notes.append(f"uncovered demand aggregated from {before} to {len(xy)} points ({cell:.0f} m cells, weighted centres)")
+        notes.append(message("demand_aggregated", before=before, after=len(xy), cell=f"{cell:.0f}"))
     candidates = problem.candidates_xy
     if len(candidates) and len(xy):
         reach = cKDTree(candidates).query_ball_point(xy, r=r)
@@ -251,7 +254,7 @@ def _reduce(problem: Problem, limits: Limits, spacing_m: float):
         for hits in reach:
             useful[hits] = True
         if (~useful).any():
-            notes.append(f"{int((~useful).sum())} candidates that reach no uncovered demand dropped")
+            notes.append(message("candidates_dropped", count=int((~useful).sum())))
         candidates = candidates[useful]
     if len(candidates) > limits.max_candidates:
         before, factor = len(candidates), 1
@@ -260,8 +263,8 @@ def _reduce(problem: Problem, limits: Limits, spacing_m: float):
             factor += 1
             keep = (cells[:, 0] % factor == 0) & (cells[:, 1] % factor == 0)
             candidates, cells = candidates[keep], cells[keep]
-        notes.append(f"candidates thinned from {before} to {len(candidates)} (every {factor * spacing_m:g} m) "
-                     f"to stay within {limits.max_candidates}")
+        notes.append(message("candidates_thinned", before=before, after=len(candidates), every=f"{factor * spacing_m:g}",
+                             limit=limits.max_candidates))
     return xy, w, r, candidates
 
 
@@ -275,12 +278,11 @@ def _run(problem: pulp.LpProblem, limits: Limits) -> str:
     problem.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limits.time_limit_s))
     status = pulp.LpStatus[problem.status]
     if status == "Infeasible":
-        raise SitingError("the solver found the problem infeasible")
+        raise SitingError("infeasible")
     if status != "Optimal":
-        raise SitingError(f"the solver stopped without a solution ({status}) within the time limit of "
-                          f"{limits.time_limit_s:g} s; choose fewer districts or a wider candidate spacing")
+        raise SitingError("no_solution", status=status, limit=f"{limits.time_limit_s:g}")
     # CBC reports Optimal also when its time limit cut the search short: say so honestly.
-    return "stopped at the time limit (best found)" if time.perf_counter() - started >= 0.98 * limits.time_limit_s else "optimal"
+    return "time_limit" if time.perf_counter() - started >= 0.98 * limits.time_limit_s else "optimal"
 
 
 def mclp(sets: list[list[int]], weights: np.ndarray, n_candidates: int, k: int, limits: Limits) -> tuple[list[int], str]:
@@ -312,7 +314,7 @@ def coverage(request: SitingRequest, layers: dict, standards: Standards, limits:
     problem = build_problem(request, layers, standards, limits, with_candidates=False)
     result = siting_report.report(request, problem, np.empty((0, 2)))
     return {"request": result["request"], "coverage": result["coverage"], "sizes": problem.sizes,
-            "simplifications": problem.simplifications}
+            "simplifications": [note.as_json() for note in problem.simplifications]}
 
 
 def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Limits, progress=_quiet) -> dict:
@@ -329,10 +331,9 @@ def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Li
     best_pct = 100 * (float(problem.demand_weight[problem.covered_before].sum()) + coverable) / total
     sizes = dict(problem.sizes, demand_points_solved=int(len(xy)), candidates_solved=int(len(candidates)))
     if len(xy) == 0:
-        chosen, status = [], "nothing to do: existing facilities cover all demand"
+        chosen, status = [], "nothing_to_do"
     elif len(candidates) == 0:
-        raise SitingError(f"no candidate lies within reach of uncovered demand: with these candidates a "
-                          f"{_radius_text(request, r)} radius can cover at most {best_pct:.1f}% of demand")
+        raise SitingError("no_candidate_reaches", radius=_radius_text(request, r), best=f"{best_pct:.1f}")
     else:
         sets = coverage_sets(xy, r, candidates)
         target = request.target_pct
@@ -340,17 +341,16 @@ def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Li
             chosen, status = mclp(sets, w, len(candidates), request.k, limits)
         elif target is not None and target >= 100:
             if best_pct < 100 - 1e-9:
-                raise SitingError(f"full coverage is impossible: with these candidates a {_radius_text(request, r)} "
-                                  f"radius can cover at most {best_pct:.1f}% of demand")
+                raise SitingError("full_coverage_impossible", radius=_radius_text(request, r), best=f"{best_pct:.1f}")
             chosen, status = lscp([h for h in sets if h], len(candidates), limits)
         else:
             if best_pct < target:
-                raise SitingError(f"a coverage of {target:g}% is out of reach: with these candidates a "
-                                  f"{_radius_text(request, r)} radius can cover at most {best_pct:.1f}% of demand")
+                raise SitingError("target_out_of_reach", target=f"{target:g}", radius=_radius_text(request, r),
+                                  best=f"{best_pct:.1f}")
             chosen, status = _fewest_for_target(sets, w, len(candidates), problem, target, limits)
     progress("measure")
     result = siting_report.report(request, problem, candidates[chosen] if chosen else np.empty((0, 2)))
-    result.update(status=status, sizes=sizes, simplifications=problem.simplifications,
+    result.update(status=status, sizes=sizes, simplifications=[note.as_json() for note in problem.simplifications],
                   best_possible_pct=round(best_pct, 2), seconds=round(time.perf_counter() - started, 2))
     return result
 
@@ -362,7 +362,7 @@ def _fewest_for_target(sets, w, n_candidates: int, problem: Problem, target: flo
     total = float(problem.demand_weight.sum())
     needed = target / 100 * total - float(problem.demand_weight[problem.covered_before].sum())
     if needed <= 0:
-        return [], "nothing to do: existing facilities reach the target"
+        return [], "target_reached"
     picked, gained = [], 0.0
     covered_rows: set = set()
     while gained < needed - 1e-9:
@@ -390,7 +390,7 @@ def _fewest_for_target(sets, w, n_candidates: int, problem: Problem, target: flo
             best, high = (chosen, status), k - 1
         else:
             low = k + 1
-    return best[0], ("optimal" if proven else "stopped at the time limit (best found; fewer sites may suffice)")
+    return best[0], ("optimal" if proven else "time_limit_fewer")
 
 
 def _radius_text(request: SitingRequest, r: np.ndarray) -> str:

@@ -10,6 +10,10 @@ from pathlib import Path
 class Radius:
     metres: float
     source: str
+    source_zh: str = ""     # the source as a Chinese page shows it (the English one where none is given)
+
+    def source_in(self, lang: str) -> str:
+        return self.source_zh if lang == "zh" and self.source_zh else self.source
 
 
 @dataclass
@@ -23,8 +27,8 @@ class Standards:
             return None
         override = spec.get("by_unit", {}).get(unit_code) if unit_code else None
         if override:
-            return Radius(float(override["radius_m"]), override["source"])
-        return Radius(float(spec["default_m"]), spec["source"])
+            return Radius(float(override["radius_m"]), override["source"], override.get("source_zh", ""))
+        return Radius(float(spec["default_m"]), spec["source"], spec.get("source_zh", ""))
 
     @property
     def layers_with_radius(self) -> list[str]:

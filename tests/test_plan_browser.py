@@ -14,7 +14,7 @@ from geo_app.store import open_store
 
 from .conftest import TEST_PASSWORD, copy_store_file
 from .live import LiveServer
-from .test_browser import Visit, browser  # noqa: F401  (the browser fixture; skips the module without Chromium)
+from .test_browser import Visit, browser, english_words  # noqa: F401  (the browser fixture; skips the module without Chromium)
 
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 SAVED = {"name": "十座新公厕", "type": "toilets", "districts": "320508", "k": "10"}
@@ -118,6 +118,10 @@ def test_a_run_shows_its_stages_its_measure_and_can_be_cancelled(browser, server
     assert page.evaluate("document.body.dataset.jobState") == "done"
     assert page.inner_text("#siting-result strong.measure").startswith("巡查区域覆盖率")
     assert page.locator("#sites-table tbody tr").count() == 3
+    # how the run ended and what it simplified, in the page's language
+    page.click("#siting-result details summary")
+    assert "最优解" in page.inner_text("#siting-result") and "已被现有设施覆盖" in page.inner_text("#siting-result .notes")
+    assert not english_words(page, "#siting-result")
     links = page.eval_on_selector_all("#siting-result .exports a", "as => as.map(a => a.href)")
     assert all(urllib.parse.urlsplit(link).path.startswith("/api/plan/jobs/") for link in links)
     # the URL keeps the run: a reload shows it again
@@ -137,3 +141,18 @@ def test_a_run_shows_its_stages_its_measure_and_can_be_cancelled(browser, server
     page.wait_for_function("() => document.body.dataset.jobState === 'cancelled'", timeout=180_000)
     assert page.inner_text("#status") == "已取消" and not page.is_visible("#siting-progress")
     v.clean()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_run_says_why_in_the_page_language(browser, server, lang):  # noqa: F811
+    v = visit(browser, server, f"/plan?type=toilets&districts=320506&k=1&demand=area&lang={lang}", "phone")
+    page = v.page
+    page.fill("#siting-form input[name=spacing]", "25")
+    page.click("#siting-form button[type=submit]")
+    page.wait_for_selector("#status.error")
+    said = page.inner_text("#status")
+    if lang == "zh":
+        assert "该区域允许的最小间距为" in said and not english_words(page, "#status")
+    else:
+        assert "the smallest spacing allowed for this area is" in said
+    assert all("422" in error for error in v.errors) and not v.outside and not v.failed   # the refusal itself, logged

@@ -187,7 +187,8 @@ def test_large_problems_are_bounded_and_say_so():
     layers, _ = synthetic_layers()
     small = Limits(max_demand=200, max_candidates=100, time_limit_s=20, demand_spacing_m=50)
     result = siting.solve(SitingRequest("toilets", ("999999",), k=3, spacing_m=50), layers, Standards(), small)
-    notes = " ".join(result["simplifications"])
+    notes = " ".join(note["text"] for note in result["simplifications"])
+    assert {note["code"] for note in result["simplifications"]} >= {"demand_lattice", "candidates_thinned"}
     assert "demand lattice at 220 m instead of 50 m" in notes and "thinned" in notes
     assert result["sizes"]["demand_points_solved"] <= 200 and result["sizes"]["candidates_solved"] <= 100
 
@@ -308,7 +309,7 @@ def test_weighted_demand_from_a_layer_is_aggregated_when_too_large():
     small = Limits(max_demand=150, max_candidates=2000, time_limit_s=20)
     result = siting.solve(SitingRequest("toilets", ("999999",), k=3, spacing_m=200, demand="population:people"),
                           layers, Standards(), small)
-    assert any("aggregated from 600" in note for note in result["simplifications"])
+    assert any("aggregated from 600" in note["text"] for note in result["simplifications"])
     assert result["sizes"]["demand_points_solved"] <= 150
     assert result["coverage"]["demand_unit"] == "population:people"
     # coverage is measured on the full demand, weighted by people

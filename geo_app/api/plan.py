@@ -100,7 +100,7 @@ def start(siting: SitingRequest) -> str:
     try:
         size = estimate(siting, _layers(siting), limits())
     except SitingError as exc:
-        raise BadParameter("problem", str(exc), status=422) from None
+        raise BadParameter("problem", str(exc), status=422, detail=exc.message.detail()) from None
     config = current_app.config
     task = {"store": str(config["STORE"]), "layers_dir": str(config["LAYERS_DIR"]), "limits": asdict(limits()),
             "memory_mb": int(config["SITING_MAX_MEMORY_MB"]), "request": asdict(siting)}
@@ -120,7 +120,9 @@ def busy(_exc: Busy):
 def finished(job: dict) -> dict:
     """The result of a finished job, or the error it ended with, answered with the job's own status."""
     if job["state"] == "failed":
-        raise BadParameter("problem", job["error"]["message"], status=job["error"]["status"])
+        error = job["error"]
+        raise BadParameter("problem", error["message"], status=error["status"],
+                           detail={key: error[key] for key in ("code", "values") if key in error})
     if job["state"] != "done":
         raise BadParameter("job", f"the run is {job['state']}: only a finished run has a result", status=409)
     return job["result"]
@@ -214,7 +216,7 @@ def plan_coverage():
     try:
         return jsonify(coverage(siting, _layers(siting), context.project().standards, limits()))
     except SitingError as exc:
-        raise BadParameter("problem", str(exc), status=422) from None
+        raise BadParameter("problem", str(exc), status=422, detail=exc.message.detail()) from None
 
 
 @bp.get("/plan/scenarios")

@@ -10,14 +10,17 @@ import sys
 import traceback
 from pathlib import Path
 
+from ..messages import Message, message
 from ..project import Project
 from ..siting import Cancelled, Limits, SitingError, SitingRequest, needed_layers, solve
 from ..store import open_store
 from . import files
 
 
-def _fail(folder: Path, job_id: str, status: int, message: str) -> None:
-    files.update(folder, job_id, state="failed", error={"status": status, "message": message})
+def _fail(folder: Path, job_id: str, status: int, reason: Message) -> None:
+    """The job ends failed with the reason in English, and its code and values for pages in either language."""
+    files.update(folder, job_id, state="failed",
+                 error={"status": status, "message": reason.text(), "code": reason.code, "values": reason.values})
 
 
 def run(folder: Path, job_id: str) -> None:
@@ -42,14 +45,13 @@ def run(folder: Path, job_id: str) -> None:
     except Cancelled:
         files.update(folder, job_id, state="cancelled")
     except SitingError as exc:
-        _fail(folder, job_id, 422, str(exc))
+        _fail(folder, job_id, 422, exc.message)
     except MemoryError:
         resource.setrlimit(resource.RLIMIT_AS, (hard, hard))     # room to say so
-        _fail(folder, job_id, 422, f"the run needed more than the {task['memory_mb']} MB of memory a run may use "
-                                   "(GEO_APP_SITING_MAX_MEMORY_MB): choose fewer districts or a wider candidate spacing")
+        _fail(folder, job_id, 422, message("memory_limit", mb=task["memory_mb"]))
     except Exception:                                           # noqa: BLE001  (logged, and the job says it failed)
         traceback.print_exc()
-        _fail(folder, job_id, 500, "the run failed with an internal error (logged by the server)")
+        _fail(folder, job_id, 500, message("internal_error"))
 
 
 if __name__ == "__main__":

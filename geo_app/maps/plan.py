@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from .. import context, i18n
+from .. import context, i18n, messages
 from ..api.coverage import coverage_frame
 from ..errors import BadParameter
 from ..siting import STAGES
@@ -24,7 +24,8 @@ def plan_page() -> str:
     stats = context.store().read("district_stats").set_index("code")
     name = "name_en" if i18n.lang() == "en" else "name_zh"
     rows = [{"code": r["adcode"], "name": stats.loc[r["adcode"], name], "radius_m": r["radius_m"],
-             "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"], "source": r["radius_source"]}
+             "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"],
+             "source": project.standards.radius(layer, r["adcode"]).source_in(i18n.lang())}
             for _, r in coverage.iterrows()]
     fmap = new_map(basemap, zoom=12)
     district_outlines(basemap, None).add_to(fmap)
@@ -34,7 +35,7 @@ def plan_page() -> str:
         "districtNames": {r["code"]: r["name"] for r in rows},
         "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer),
                 "jobs": url_for("api.job_start"), "scenarios": url_for("api.scenario_list")},
-        "stages": list(STAGES),
+        "stages": list(STAGES), "messages": messages.templates(i18n.lang() == "en"),
     }
     chosen = (request.args.get("districts") or "320508").split(",")
     demands, candidates = siting_choices(layer)

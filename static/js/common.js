@@ -33,11 +33,18 @@
     node.classList.toggle("error", Boolean(isError));
   }
 
+  // A service's message ({code, values}) in the page's language; an answer without a known code as it came.
+  function say(item) {
+    const template = (config.messages || {})[item.code];
+    if (!template) return item.message || item.text || item.code;
+    return template.replace(/\{(\w+)\}/g, (_, name) => String((item.values || {})[name] ?? ""));
+  }
+
   async function getJSON(url) {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     const body = await response.json();
     if (!response.ok) {
-      const message = body && body.error ? body.error.message : response.statusText;
+      const message = body && body.error ? say(body.error) : response.statusText;
       throw Object.assign(new Error(message), { status: response.status });
     }
     return body;
@@ -93,5 +100,5 @@
   // Whether the page was opened with a view of its own (center/zoom in its link), before the map moved.
   const linkedView = Boolean(params.get("center"));
 
-  window.CityMap = { config, map, el, setParam, status, getJSON, title, strings: config.strings, linkedView };
+  window.CityMap = { config, map, el, setParam, status, getJSON, say, title, strings: config.strings, linkedView };
 })();

@@ -2,7 +2,7 @@
 // cancel, export, save, reopen).
 "use strict";
 (function () {
-  const { config, map, el, setParam, status, getJSON, title, strings } = window.CityMap;
+  const { config, map, el, setParam, status, getJSON, say, title, strings } = window.CityMap;
   const layer = config.layer;
   const proposal = L.layerGroup().addTo(map);
   const LABEL_PX = 30;          // a numbered site label's size on screen, its border included
@@ -116,12 +116,12 @@
       el("td", { class: "num" }, f.properties.adds_km2_or_weight), el("td", { class: "num" }, f.properties.adds_pct)));
     const unit = cov.measure === "demand_weight" ? "" : " (km²)";
     const links = ["geojson", "csv", "gpkg"].map((fmt) =>
-      el("a", { href: `${exportsUrl}?format=${fmt}`, download: "" }, fmt.toUpperCase()));
+      el("a", { href: `${exportsUrl}?format=${fmt}`, download: "", translate: "no" }, fmt.toUpperCase()));
     const box = document.getElementById("siting-result");
     box.replaceChildren(...[
       savedName ? el("h3", {}, savedName) : null,
       el("p", {}, el("strong", { class: "measure" }, `${measureName(cov)}: ${cov.before_pct}% → ${cov.after_pct}%`),
-        ` · ${result.sites.features.length} · ${result.status} · ${result.seconds} ${strings.seconds}`),
+        ` · ${result.sites.features.length} · ${say({ code: result.status })} · ${result.seconds} ${strings.seconds}`),
       el("div", { class: "table-wrap" }, el("table", { id: "siting-table" },
         el("thead", {}, el("tr", {}, el("th", {}, strings.district), el("th", { class: "num" }, `${strings.before} %`),
           el("th", { class: "num" }, `${strings.after} %`), el("th", { class: "num" }, "+"))),
@@ -133,7 +133,7 @@
       el("p", { class: "hint" }, strings.method_note),
       el("p", { class: "exports" }, `${strings.export}: `, ...links.flatMap((a, i) => (i ? [" · ", a] : [a]))),
       result.simplifications.length ? el("details", {}, el("summary", {}, strings.simplified),
-        el("ul", { class: "notes" }, ...result.simplifications.map((n) => el("li", {}, n)))) : null,
+        el("ul", { class: "notes" }, ...result.simplifications.map((n) => el("li", {}, say(n))))) : null,
     ].filter(Boolean));
     if (saveForm) saveForm.hidden = Boolean(savedName);
   }
@@ -155,7 +155,7 @@
     const response = await fetch(config.api.jobs, { method: "POST", body: params, headers: csrf });
     const answer = await response.json();
     if (response.status === 503) throw new Error(strings.busy.replace("{s}", response.headers.get("Retry-After") || "30"));
-    if (!response.ok) throw new Error(answer.error.message);
+    if (!response.ok) throw new Error(say(answer.error));
     await follow(answer.url);
   }
 
@@ -173,7 +173,7 @@
     }
     progress.hidden = true;
     document.body.dataset.jobState = state.state;
-    if (state.state === "failed") throw new Error(state.error.message);
+    if (state.state === "failed") throw new Error(say(state.error));
     if (state.state === "cancelled") { status(strings.cancelled); return; }
     showStage("done");
     show(state.result, job);
@@ -200,7 +200,7 @@
     const body = new URLSearchParams({ name: new FormData(event.target).get("name"), job: job.split("/").pop() });
     const response = await fetch(config.api.scenarios, { method: "POST", body, headers: csrf });
     const answer = await response.json();
-    if (!response.ok) { status(answer.error.message, true); return; }
+    if (!response.ok) { status(say(answer.error), true); return; }
     setParam("scenario", answer.id);
     setParam("job", null);
     event.target.hidden = true;
@@ -232,7 +232,7 @@
       " ",
       mayDelete(s) ? el("button", { type: "button", class: "link", onclick: async () => {
         const response = await fetch(`${config.api.scenarios}/${encodeURIComponent(s.id)}`, { method: "DELETE", headers: csrf });
-        if (!response.ok) status((await response.json()).error.message, true);
+        if (!response.ok) status(say((await response.json()).error), true);
         listScenarios();
       } }, strings.delete) : null)));
   }
