@@ -63,3 +63,16 @@ def test_the_catalog_has_the_contracts_classes(project, backend):
         assert cases[code].name_zh == name
     assert cases["C0101"].kind == "component" and cases["E0502"].kind == "event"
     assert all(c.limits.source for c in cases.classes.values())
+
+
+def test_between_reads_a_range_of_a_column(store):
+    rows = pd.DataFrame({"case_id": ["a", "b", "c", "d"], "seq": [1, 2, 3, 4],
+                         "at": ["2018-01-01T00:00:00Z", "2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z", None]})
+    with store.transaction() as tx:
+        tx.insert(EVENTS, rows)
+    found = store.read(EVENTS, between={"at": ("2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z")}, columns=["case_id"])
+    assert list(found["case_id"]) == ["b"]                       # low inclusive, high exclusive
+    assert store.count(EVENTS, between={"at": ("2018-02-01T00:00:00Z", None)}) == 2
+    assert store.count(EVENTS, between={"seq": (None, 3)}, where={"case_id": ["a", "b", "c"]}) == 2
+    with pytest.raises(Exception, match="no column 'nope'"):
+        store.read(EVENTS, between={"nope": (1, 2)})

@@ -313,17 +313,9 @@ def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_cod
     limit = max(0, min(int(limit), MAX_LIMIT))
     where = {k: v for k, v in (("status", status), ("service_code", service_code), ("grid_code", grid_code),
                                ("adcode", adcode)) if v is not None}
-    if since is None and until is None:
-        rows = store.read(CASES, bbox=bbox, where=where or None, order_by="reported_at", descending=True,
-                          limit=limit, offset=offset)
-    else:
-        rows = store.read(CASES, bbox=bbox, where=where or None, order_by="reported_at", descending=True)
-        keep = pd.Series(True, index=rows.index)
-        if since is not None:
-            keep &= rows["reported_at"] >= since
-        if until is not None:
-            keep &= rows["reported_at"] < until
-        rows = rows[keep].iloc[offset:offset + limit]
+    between = {"reported_at": (since, until)} if since is not None or until is not None else None
+    rows = store.read(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
+                      descending=True, limit=limit, offset=offset)
     now = _now()
     return [_described(_plain(r), project, now) for _, r in rows.iterrows()]
 

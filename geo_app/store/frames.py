@@ -162,6 +162,16 @@ def where_items(where: dict | None, known: list[str]) -> list[tuple[str, list]]:
     return items
 
 
+def between_items(between: dict | None, known: list[str]) -> list[tuple[str, object, object]]:
+    """(column, low, high) of a between mapping (low <= value < high; None: no bound), the columns checked."""
+    items = []
+    for column, (low, high) in (between or {}).items():
+        if column not in known:
+            raise StoreError(f"no column {column!r}: one of {', '.join(known)}")
+        items.append((column, *(v.item() if hasattr(v, "item") else v for v in (low, high))))
+    return items
+
+
 def check_fits(name: str, parts: Columns, layout: tuple[list[str], list[str], bool]) -> None:
     """Rows to append must use the table's columns and have geometries exactly when the table does."""
     names, _, spatial = layout

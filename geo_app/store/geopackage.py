@@ -20,8 +20,8 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, box_geometry, check_fits, check_type, checked_name, geometry_kind,
-                     put_together, take_apart, where_items)
+from .frames import (STORED_GEOMETRY, between_items, box_geometry, check_fits, check_type, checked_name,
+                     geometry_kind, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -103,7 +103,7 @@ class _Reading:
         return names, types, spatial
 
     def _select(self, name, bbox, where, columns, order_by=None, descending=False, limit=None, offset=0,
-                count=False):
+                count=False, between=None):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
@@ -121,6 +121,11 @@ class _Reading:
                 parts.append(f'"{column}" IS NULL')
             conditions.append("(" + " OR ".join(parts or ["0"]) + ")")
             params += present
+        for column, low, high in between_items(between, names):
+            for bound, operator in ((low, ">="), (high, "<")):
+                if bound is not None:
+                    conditions.append(f'"{column}" {operator} ?')
+                    params.append(bound)
         exact = bbox is not None and spatial
         selected = [f'"{c}"' for c in wanted] + (["geom"] if spatial and (not count or exact) else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}"
@@ -148,11 +153,11 @@ class _Reading:
         return put_together(wanted, [type_of[c] for c in wanted], rows, geometries)
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-             offset=0):
-        return self._select(name, bbox, where, columns, order_by, descending, limit, offset)
+             offset=0, between=None):
+        return self._select(name, bbox, where, columns, order_by, descending, limit, offset, between=between)
 
-    def count(self, name, *, bbox=None, where=None) -> int:
-        return self._select(name, bbox, where, [], count=True)
+    def count(self, name, *, bbox=None, where=None, between=None) -> int:
+        return self._select(name, bbox, where, [], count=True, between=between)
 
     def table_version(self, name: str) -> int:
         row = self.con.execute("SELECT version FROM store_tables WHERE name = ?", (name,)).fetchone()

@@ -20,8 +20,8 @@ import numpy as np
 import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import (STORED_GEOMETRY, box_geometry, check_fits, check_type, checked_name, put_together, take_apart,
-                     where_items)
+from .frames import (STORED_GEOMETRY, between_items, box_geometry, check_fits, check_type, checked_name,
+                     put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
@@ -74,7 +74,7 @@ class _Reading:
             types.append(_LOGICAL.get(declared, "text"))
         return names, types, spatial
 
-    def _where(self, name, bbox, where, names, spatial) -> tuple[str, list]:
+    def _where(self, name, bbox, where, names, spatial, between=None) -> tuple[str, list]:
         conditions, params = [], []
         if bbox is not None and spatial:
             conditions.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
@@ -87,16 +87,21 @@ class _Reading:
             if len(present) < len(values):
                 parts.append(f'"{column}" IS NULL')
             conditions.append("(" + " OR ".join(parts or ["false"]) + ")")
+        for column, low, high in between_items(between, names):
+            for bound, operator in ((low, ">="), (high, "<")):
+                if bound is not None:
+                    conditions.append(f'"{column}" {operator} %s')
+                    params.append(bound)
         return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-             offset=0):
+             offset=0, between=None):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
             if column not in names:
                 raise StoreError(f"table {name!r} has no column {column!r}")
-        condition, params = self._where(name, bbox, where, names, spatial)
+        condition, params = self._where(name, bbox, where, names, spatial, between)
         selected = [f'"{c}"' for c in wanted] + (["ST_AsBinary(geom)"] if spatial else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}{condition}"
         sql += f' ORDER BY "{order_by}"{" DESC" if descending else ""}, fid' if order_by else " ORDER BY fid"
@@ -111,9 +116,9 @@ class _Reading:
         type_of = dict(zip(names, types))
         return put_together(wanted, [type_of[c] for c in wanted], rows, geometries)
 
-    def count(self, name, *, bbox=None, where=None) -> int:
+    def count(self, name, *, bbox=None, where=None, between=None) -> int:
         names, _, spatial = self._layout(name)
-        condition, params = self._where(name, bbox, where, names, spatial)
+        condition, params = self._where(name, bbox, where, names, spatial, between)
         return int(self._run(f"SELECT count(*) FROM {_q(name)}{condition}", params)[0][0])
 
     def table_version(self, name: str) -> int:
