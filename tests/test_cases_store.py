@@ -76,3 +76,25 @@ def test_between_reads_a_range_of_a_column(store):
     assert store.count(EVENTS, between={"seq": (None, 3)}, where={"case_id": ["a", "b", "c"]}) == 2
     with pytest.raises(Exception, match="no column 'nope'"):
         store.read(EVENTS, between={"nope": (1, 2)})
+
+
+def test_the_extent_grows_with_appended_rows_and_is_measured_again_after_a_delete(store):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    def add(case_id, x, y):
+        row = {c: None for c in CASE_COLUMNS} | {"id": case_id, "rework_count": 0, "version": 1, "demo": True}
+        with store.transaction() as tx:
+            tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[Point(x, y)], crs=4326)
+                      .astype({"rework_count": "int64", "version": "int64", "demo": bool}))
+
+    with store.transaction() as tx:          # from an empty table (the built store may hold demo cases)
+        tx.delete(CASES, {"demo": [True, False, None]})
+    add("a", 120.5, 31.2)
+    assert store.extent(CASES) == pytest.approx((120.5, 31.2, 120.5, 31.2))
+    add("b", 120.7, 31.4)
+    add("c", 120.6, 31.1)
+    assert store.extent(CASES) == pytest.approx((120.5, 31.1, 120.7, 31.4))
+    with store.transaction() as tx:
+        tx.delete(CASES, {"id": ["b", "c"]})
+    assert store.extent(CASES) == pytest.approx((120.5, 31.2, 120.5, 31.2))

@@ -172,6 +172,33 @@ def between_items(between: dict | None, known: list[str]) -> list[tuple[str, obj
     return items
 
 
+class Touches:
+    """What a transaction changed: every touched table, and for tables that only had rows appended the box of
+    those rows, so that a write of one row need not scan the whole table for its extent."""
+
+    def __init__(self):
+        self.touched: set[str] = set()
+        self.appended: dict[str, tuple | None] = {}      # table -> box of appended geometries (None: none)
+
+    def touch(self, name: str) -> None:
+        self.touched.add(name)
+        self.appended.pop(name, None)
+
+    def append(self, name: str, geometries) -> None:
+        if name in self.touched and name not in self.appended:
+            return              # changed in another way too: its extent is measured again
+        self.touched.add(name)
+        box = self.appended.get(name)
+        if geometries is not None and len(geometries):
+            bounds = shapely.bounds(geometries)
+            if not np.isnan(bounds[:, 0]).all():
+                new = (np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1]), np.nanmax(bounds[:, 2]),
+                       np.nanmax(bounds[:, 3]))
+                box = new if box is None else (min(box[0], new[0]), min(box[1], new[1]), max(box[2], new[2]),
+                                               max(box[3], new[3]))
+        self.appended[name] = None if box is None else tuple(float(v) for v in box)
+
+
 def check_fits(name: str, parts: Columns, layout: tuple[list[str], list[str], bool]) -> None:
     """Rows to append must use the table's columns and have geometries exactly when the table does."""
     names, _, spatial = layout

@@ -20,7 +20,7 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, between_items, box_geometry, check_fits, check_type, checked_name,
+from .frames import (STORED_GEOMETRY, Touches, between_items, box_geometry, check_fits, check_type, checked_name,
                      geometry_kind, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
@@ -291,7 +291,7 @@ class GeoPackageStore(_Reading, Store):
 class GeoPackageTransaction(_Reading, Transaction):
     def __init__(self, con: sqlite3.Connection):
         self.con = con
-        self.touched: set[str] = set()
+        self.changes = Touches()
 
     def get_meta(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
@@ -332,7 +332,7 @@ class GeoPackageTransaction(_Reading, Transaction):
         if geometry:
             self._add_triggers(name)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def replace(self, name, frame, *, indexes=()) -> None:
         parts = take_apart(frame)
@@ -350,7 +350,7 @@ class GeoPackageTransaction(_Reading, Transaction):
                                      boxes[filled, 1].tolist(), boxes[filled, 3].tolist()))
             self._add_triggers(name)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def insert(self, name, frame, *, indexes=()) -> None:
         if name not in self.tables():
@@ -359,7 +359,7 @@ class GeoPackageTransaction(_Reading, Transaction):
         parts = take_apart(frame)
         check_fits(name, parts, self._layout(name))
         self._insert_rows(name, parts, with_fid=False)
-        self.touched.add(name)
+        self.changes.append(name, parts.geometries)
 
     def _insert_rows(self, name: str, parts, *, with_fid: bool) -> None:
         columns = (["fid"] if with_fid else []) + (["geom"] if parts.geometries is not None else [])
@@ -395,13 +395,13 @@ class GeoPackageTransaction(_Reading, Transaction):
         condition, where_params = self._conditions(name, where)
         changed = self.con.execute(f"UPDATE {_q(name)} SET {', '.join(sets)} WHERE {condition}",
                                    params + where_params).rowcount
-        self.touched.add(name)
+        self.changes.touch(name)
         return changed
 
     def delete(self, name, where) -> int:
         condition, params = self._conditions(name, where)
         deleted = self.con.execute(f"DELETE FROM {_q(name)} WHERE {condition}", params).rowcount
-        self.touched.add(name)
+        self.changes.touch(name)
         return deleted
 
     def drop(self, name) -> None:
@@ -413,16 +413,24 @@ class GeoPackageTransaction(_Reading, Transaction):
             self.con.execute(f"DELETE FROM {table} WHERE table_name = ?", (name,))
         if self.con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
             self.con.execute("DELETE FROM gpkg_ogr_contents WHERE table_name = ?", (name,))
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def finish(self) -> None:
         """Bump the version, mark the changed tables with it, and keep their extents right."""
         version = int(self.get_meta("version") or 0) + 1
         self.set_meta("version", str(version))
         tables = set(self.tables())
-        for name in self.touched:
+        for name in self.changes.touched:
             self.con.execute("INSERT OR REPLACE INTO store_tables VALUES (?, ?)", (name, version))
-            if name in tables and self._layout(name)[2]:
+            if name in self.changes.appended:       # rows appended only: the extent grows by their box
+                box = self.changes.appended[name]
+                if box is not None:
+                    self.con.execute(
+                        "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),"
+                        " max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?), last_change = ?"
+                        " WHERE table_name = ?", (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3],
+                                                  _now(), name))
+            elif name in tables and self._layout(name)[2]:
                 self.con.execute(
                     f'UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny),'
                     f' max(maxy) FROM "rtree_{name}_geom"), last_change = ? WHERE table_name = ?', (_now(), name))

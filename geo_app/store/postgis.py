@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import (STORED_GEOMETRY, between_items, box_geometry, check_fits, check_type, checked_name,
+from .frames import (STORED_GEOMETRY, Touches, between_items, box_geometry, check_fits, check_type, checked_name,
                      put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
@@ -270,7 +270,7 @@ class PostGISStore(_Reading, Store):
 class PostGISTransaction(_Reading, Transaction):
     def __init__(self, con):
         self.con = con
-        self.touched: set[str] = set()
+        self.changes = Touches()
 
     def _run(self, sql, params=()):
         cursor = self.con.execute(sql, params)
@@ -301,7 +301,7 @@ class PostGISTransaction(_Reading, Transaction):
             return
         self._create_table(name, list(columns), list(columns.values()), geometry)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def replace(self, name, frame, *, indexes=()) -> None:
         parts = take_apart(frame)
@@ -313,7 +313,7 @@ class PostGISTransaction(_Reading, Transaction):
             self._create_table(name, parts.names, parts.types, spatial)
         self._copy(name, parts)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def insert(self, name, frame, *, indexes=()) -> None:
         if name not in self.tables():
@@ -322,7 +322,7 @@ class PostGISTransaction(_Reading, Transaction):
         parts = take_apart(frame)
         check_fits(name, parts, self._layout(name))
         self._copy(name, parts)
-        self.touched.add(name)
+        self.changes.append(name, parts.geometries)
 
     def _copy(self, name, parts) -> None:
         columns = (["geom"] if parts.geometries is not None else []) + [f'"{n}"' for n in parts.names]
@@ -355,13 +355,13 @@ class PostGISTransaction(_Reading, Transaction):
             params.append(value.item() if hasattr(value, "item") else value)
         condition, where_params = self._conditions(name, where)
         cursor = self.con.execute(f"UPDATE {_q(name)} SET {', '.join(sets)}{condition}", params + where_params)
-        self.touched.add(name)
+        self.changes.touch(name)
         return cursor.rowcount
 
     def delete(self, name, where) -> int:
         condition, params = self._conditions(name, where)
         cursor = self.con.execute(f"DELETE FROM {_q(name)}{condition}", params)
-        self.touched.add(name)
+        self.changes.touch(name)
         return cursor.rowcount
 
     def drop(self, name) -> None:
@@ -369,16 +369,23 @@ class PostGISTransaction(_Reading, Transaction):
             return
         self._run(f"DROP TABLE {_q(name)}")
         self._run("DELETE FROM store_contents WHERE table_name = %s", (name,))
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def finish(self) -> None:
         version = int(self.get_meta("version") or 0) + 1
         self.set_meta("version", str(version))
         present = set(self.tables())
-        for name in self.touched:
+        for name in self.changes.touched:
             self._run("INSERT INTO store_tables VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version",
                       (name, version))
-            if name in present and self._layout(name)[2]:
+            if name in self.changes.appended:       # rows appended only: the extent grows by their box
+                box = self.changes.appended[name]
+                if box is not None:
+                    self._run("UPDATE store_contents SET min_x = LEAST(coalesce(min_x, %s), %s), min_y = LEAST("
+                              "coalesce(min_y, %s), %s), max_x = GREATEST(coalesce(max_x, %s), %s), max_y = GREATEST("
+                              "coalesce(max_y, %s), %s) WHERE table_name = %s",
+                              (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], name))
+            elif name in present and self._layout(name)[2]:
                 self._run(f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
                           f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
                           " WHERE table_name = %s", (name,))
