@@ -157,22 +157,23 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
-        frame = gpd.GeoDataFrame([row], geometry=[point], crs=4326)
-        tx.insert(CASES, frame.astype({"rework_count": "int64", "version": "int64", "demo": bool}))
-        _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
-        if cleaned:
-            tx.insert(PHOTOS, pd.DataFrame([
-                {"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
-                 "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
-                for p in cleaned]))
-    return get(store, row["id"], project)
+        tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[point], crs=4326))
+        event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
+        pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
+                     "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
+                    for p in cleaned]
+        if pictures:
+            tx.insert(PHOTOS, pd.DataFrame(pictures))
+    # what get() would read back, without reading it
+    return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
 
 
-def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> None:
-    tx.insert(EVENTS, pd.DataFrame([{"case_id": case_id, "seq": seq, "action": action, "from_status": source,
-                                     "to_status": target, "actor": _name(user) or "anonymous",
-                                     "role": _role(user) or ("public" if user is None else "system"),
-                                     "at": at, "note": note}]).astype({"seq": "int64"}))
+def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> dict:
+    event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
+             "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
+             "at": at, "note": note}
+    tx.insert(EVENTS, pd.DataFrame([event]))
+    return event
 
 
 def _check_actor(action: lifecycle.Action, case: dict, user) -> None:
@@ -213,7 +214,7 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
         rows = tx.read(CASES, where={"id": case_id})
         if rows.empty:
             raise BadParameter("case", f"no case {case_id!r}", status=404)
-        case = _plain(rows.iloc[0])
+        case = _plain(rows)[0]
         allowed = lifecycle.allowed_actions(case["status"])
         if version is not None and version != case["version"]:
             raise CaseConflict(f"case {case_id} changed since version {version} (it is at version {case['version']},"
@@ -245,19 +246,18 @@ def _check_role_only(step: lifecycle.Action, user) -> None:
                                      f"{_role(user)}", status=403)
 
 
-def _plain(row: pd.Series) -> dict:
-    """A stored case row as JSON-ready values, with lon/lat."""
-    out = {}
-    for key, value in row.items():
-        if key == "geometry":
-            continue
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-            value = None
-        elif hasattr(value, "item"):
-            value = value.item()
-        out[key] = value
-    geometry = row.get("geometry")
-    out["lon"], out["lat"] = (round(geometry.x, 7), round(geometry.y, 7)) if geometry is not None else (None, None)
+def _plain(rows: pd.DataFrame) -> list[dict]:
+    """Stored rows as JSON-ready dicts (None for missing), with lon/lat for cases."""
+    geometries = rows.geometry.values if isinstance(rows, gpd.GeoDataFrame) else None
+    frame = pd.DataFrame(rows.drop(columns="geometry")) if geometries is not None else rows
+    out = []
+    for number, record in enumerate(frame.to_dict("records")):
+        plain = {k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+                 for k, v in record.items()}
+        if geometries is not None:
+            point = geometries[number]
+            plain["lon"], plain["lat"] = (round(point.x, 7), round(point.y, 7)) if point is not None else (None, None)
+        out.append(plain)
     return out
 
 
@@ -276,15 +276,15 @@ def get(store: Reader, case_id: str, project: Project | None = None) -> dict:
     rows = store.read(CASES, where={"id": case_id})
     if rows.empty:
         raise BadParameter("case", f"no case {case_id!r}", status=404)
-    case = _described(_plain(rows.iloc[0]), project, _now())
     events = store.read(EVENTS, where={"case_id": case_id}, order_by="seq")
-    case["history"] = [_plain(r) for _, r in events.iterrows()]
-    for event in case["history"]:
-        for key in ("case_id", "lon", "lat"):
-            event.pop(key, None)
     pictures = store.read(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
-    case["photos"] = [{k: v for k, v in _plain(r).items() if k in PHOTO_METADATA and k != "case_id"}
-                      for _, r in pictures.iterrows()]
+    return _assemble(_plain(rows)[0], _plain(events), _plain(pictures), project)
+
+
+def _assemble(case: dict, events: list[dict], pictures: list[dict], project: Project | None) -> dict:
+    case = _described(case, project, _now())
+    case["history"] = [{k: v for k, v in e.items() if k not in ("case_id", "lon", "lat")} for e in events]
+    case["photos"] = [{k: v for k, v in p.items() if k in PHOTO_METADATA and k != "case_id"} for p in pictures]
     return case
 
 
@@ -317,12 +317,12 @@ def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_cod
     rows = store.read(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
                       descending=True, limit=limit, offset=offset)
     now = _now()
-    return [_described(_plain(r), project, now) for _, r in rows.iterrows()]
+    return [_described(case, project, now) for case in _plain(rows)]
 
 
 def queue(store: Reader, grid_code: str, project: Project | None = None) -> list[dict]:
     """A grid's open cases: overdue first, then by deadline (soonest first)."""
     rows = store.read(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
     now = _now()
-    cases = [_described(_plain(r), project, now) for _, r in rows.iterrows()]
+    cases = [_described(case, project, now) for case in _plain(rows)]
     return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))
