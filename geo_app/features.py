@@ -15,6 +15,7 @@ from datetime import datetime
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import mapping
 
 from . import crs as crs_mod
@@ -152,21 +153,37 @@ def features(spec: LayerSpec, frame: gpd.GeoDataFrame, output_crs: str = crs_mod
     """GeoJSON features with the layer's id field as the feature id, coordinates in `output_crs`."""
     if frame.empty:
         return []
-    geometries = frame.geometry.values
-    if output_crs != crs_mod.WGS84:
-        geometries = crs_mod.transform_geometry(geometries, crs_mod.WGS84, output_crs)
     # column by column: much cheaper than dropping the geometry and converting the frame row by row
     columns = {name: frame[name].tolist() for name in frame.columns if name != frame.geometry.name}
+    return _features(spec, frame.geometry.values, columns, output_crs)
+
+
+def record_features(spec: LayerSpec, records: list[dict], output_crs: str = crs_mod.WGS84) -> list[dict]:
+    """The same features from the store's records (small reads, no frame)."""
+    if not records:
+        return []
+    columns = {name: [r[name] for r in records] for name in records[0] if name != "geometry"}
+    return _features(spec, np.array([r["geometry"] for r in records], dtype=object), columns, output_crs)
+
+
+def _features(spec: LayerSpec, geometries, columns: dict[str, list], output_crs: str) -> list[dict]:
+    if output_crs != crs_mod.WGS84:
+        geometries = crs_mod.transform_geometry(geometries, crs_mod.WGS84, output_crs)
+    names = list(columns)
     ids = columns[spec.id_field]
-    return [
-        {"type": "Feature", "id": ids[i], "geometry": mapping(geometry),
-         "properties": {k: _json_value(values[i]) for k, values in columns.items()}}
-        for i, geometry in enumerate(geometries)
-    ]
+    rows = zip(*(_json_values(values) for values in columns.values()))
+    return [{"type": "Feature", "id": ids[i], "geometry": shape, "properties": dict(zip(names, row))}
+            for i, (shape, row) in enumerate(zip(_geojson_geometries(geometries), rows))]
 
 
-def _json_value(value):
+def _geojson_geometries(geometries) -> list[dict]:
+    """GeoJSON geometry objects; points (most layers) in bulk rather than one mapping() each."""
+    geometries = np.asarray(geometries, dtype=object)
+    if len(geometries) and (shapely.get_type_id(geometries) == 0).all():
+        return [{"type": "Point", "coordinates": xy} for xy in shapely.get_coordinates(geometries).tolist()]
+    return [mapping(g) for g in geometries]
+
+
+def _json_values(values: list) -> list:
     """None for every kind of missing value (JSON has no NaN)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value
+    return [None if v is None or v is pd.NA or (type(v) is float and math.isnan(v)) else v for v in values]

@@ -18,23 +18,24 @@ FIRST_REACH_M = 250         # dense centres answer from the first box; sparse ar
 MAX_REACH_M = 60_000        # farther than any two points of the city: the search stops there
 
 
-def nearest(store: Reader, layer: str, lon: float, lat: float, n: int,
-            keep=None) -> tuple[gpd.GeoDataFrame, list[tuple[int, float]]]:
-    """(frame, [(row position, metres)]) of the n nearest features of `layer` to lon/lat (WGS-84);
-    `keep(frame) -> boolean mask` applies the request's filters."""
+def nearest(store: Reader, layer: str, lon: float, lat: float, n: int, keep=None) -> list[tuple[dict, float]]:
+    """[(record, metres)] of the n nearest features of `layer` to lon/lat (WGS-84), nearest first;
+    `keep(frame) -> boolean mask` applies the request's filters (a frame is built only then)."""
     x, y = crs.convert(lon, lat, crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
     point = shapely.Point(float(x), float(y))
     reach = FIRST_REACH_M
     while True:
-        frame = store.read(layer, bbox=_box_around(float(x), float(y), reach))
-        if keep is not None and not frame.empty:
-            frame = frame[keep(frame)]
-        frame = frame.reset_index(drop=True)
-        distances = shapely.distance(crs.metric(frame).geometry.values, point) if not frame.empty else np.array([])
+        records = store.records(layer, bbox=_box_around(float(x), float(y), reach))
+        if keep is not None and records:
+            mask = keep(gpd.GeoDataFrame(records, geometry="geometry", crs=crs.WGS84))
+            records = [r for r, kept in zip(records, mask) if kept]
+        geometries = np.array([r["geometry"] for r in records], dtype=object)
+        metric = crs.transform_geometry(geometries, crs.WGS84, f"EPSG:{crs.METRIC_EPSG}") if records else geometries
+        distances = shapely.distance(metric, point) if records else np.array([])
         order = np.argsort(distances, kind="stable")[:n]
         settled = len(order) == n and distances[order[-1]] <= reach
         if settled or reach >= MAX_REACH_M:
-            return frame, [(int(i), float(distances[i])) for i in order]
+            return [(records[i], float(distances[i])) for i in order]
         reach *= 3
 
 

@@ -57,6 +57,9 @@ def test_bbox_read_returns_exactly_the_features_in_the_box(store):
     inside = store.read("toilets", bbox=area)
     assert 0 < len(inside) < len(everything)
     assert sorted(inside["id"]) == sorted(expected["id"])
+    records = store.records("toilets", bbox=area, columns=["id"], limit=5, offset=2)
+    assert [r["id"] for r in records] == inside["id"].tolist()[2:7]
+    assert all(r["geometry"].intersects(box(*area)) for r in records)
     assert store.count("toilets", bbox=area) == len(expected)
     grids = store.read("grids")
     point = Point(120.62, 31.31)
@@ -91,6 +94,12 @@ def test_types_survive_a_round_trip(store):
     assert back["n"].iloc[0] == 3 and back["n"].isna().iloc[1]
     assert back["r"].iloc[0] == 0.5 and back["b"].tolist() == [True, False]
     assert back.geometry.iloc[0].equals(Point(120.6, 31.3)) and back.geometry.iloc[1] is None
+    # records (the small-read path) type the same values as read()
+    records = store.records("kinds")
+    assert [{k: v for k, v in r.items() if k not in ("geometry", "r")} for r in records] == [
+        {"t": "甲", "i": 1, "n": 3, "b": True}, {"t": None, "i": 2, "n": None, "b": False}]
+    assert records[0]["r"] == 0.5 and records[1]["r"] is None and records[1]["geometry"] is None
+    assert records[0]["geometry"].equals(Point(120.6, 31.3)) and type(records[0]["b"]) is bool
 
 
 @BOTH_BACKENDS
@@ -160,6 +169,7 @@ def test_a_reader_survives_a_table_recreated_with_other_columns(store, store_pat
     for _ in range(3):
         back = store.read("toilets", bbox=(120.5, 31.2, 120.7, 31.4))
         assert set(back["family_room"]) <= {"yes", "no"} and len(back) > 0
+        assert {r["family_room"] for r in store.records("toilets", bbox=(120.5, 31.2, 120.7, 31.4))} <= {"yes", "no"}
 
 
 def test_writes_keep_the_file_mode(store, store_path):

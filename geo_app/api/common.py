@@ -15,8 +15,7 @@ DEMO_NOTICE = "示例数据 Demo data: the facility and grid layers are generate
 
 def provenance() -> dict:
     """Where each layer's data comes from, and a notice when any of it is demo data."""
-    sources = context.store().read(SOURCES_TABLE)
-    rows = records(sources)
+    rows = [{k: v for k, v in row.items() if k != "geometry"} for row in context.store().records(SOURCES_TABLE)]
     demo = [r["layer"] for r in rows if r["demo_features"]]
     return {"data_notice": DEMO_NOTICE if demo else None, "demo_layers": demo, "sources": rows}
 

@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 
 from .. import context, crs
 from ..errors import BadParameter, check_params
-from ..features import (apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs,
+from ..features import (apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs, record_features,
                         parse_number, parse_whole)
 from ..nearest import nearest as find_nearest
 from ..pipeline import city_extent
@@ -91,10 +91,9 @@ def nearest():
     out_lon, out_lat = crs.convert(lon, lat, given_crs, output_crs)
     filters = {k: v for k, v in request.args.items() if k not in own}
     keep = (lambda frame: filter_mask(spec, frame, filters)) if filters else None
-    frame, found = find_nearest(context.store(), spec.id, wgs_lon, wgs_lat, n, keep)
-    rows = frame.iloc[[r for r, _ in found]]
+    found = find_nearest(context.store(), spec.id, wgs_lon, wgs_lat, n, keep)
     results = [{"distance_m": round(d, 1), "feature": f}
-               for (_, d), f in zip(found, features(spec, rows, output_crs))]
+               for (_, d), f in zip(found, record_features(spec, [r for r, _ in found], output_crs))]
     return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": given_crs, "out_lon": float(out_lon),
                                               "out_lat": float(out_lat), "out_crs": output_crs},
                     "measured_in": f"EPSG:{crs.METRIC_EPSG}", "results": results})

@@ -1,13 +1,12 @@
 """Grid-patrol areas for supervisors: the grid at a point, and one grid with what lies in it."""
 from __future__ import annotations
 
-import geopandas as gpd
+import shapely
 from flask import jsonify, request
-from shapely.geometry import Point
 
 from .. import context
 from ..errors import BadParameter, check_params
-from ..features import features, parse_crs
+from ..features import parse_crs, record_features
 from ..pipeline import GRID_STATS_TABLE
 from . import bp
 from .facilities import service_point
@@ -23,12 +22,11 @@ def grid_at():
     given_crs = parse_crs(request.args.get("crs"))
     lon, lat, x, y = service_point(given_crs)
     spec = _grid_spec()
-    point = Point(x, y)
-    hit = context.store().read(spec.id, bbox=(point.x, point.y, point.x, point.y))
-    if hit.empty:
+    hit = context.store().records(spec.id, bbox=(x, y, x, y), limit=1)
+    if not hit:
         raise BadParameter("lon/lat", f"no grid-patrol area contains ({lon:g}, {lat:g}) in {given_crs}", status=404)
-    code = hit.iloc[0][spec.id_field]
-    return jsonify({"code": code, **_grid_detail(code, given_crs, hit.iloc[:1])})
+    code = hit[0][spec.id_field]
+    return jsonify({"code": code, **_grid_detail(code, given_crs, hit[0])})
 
 
 @bp.get("/grids/<code>")
@@ -37,22 +35,26 @@ def grid(code: str):
     return jsonify({"code": code, **_grid_detail(code, parse_crs(request.args.get("crs")))})
 
 
-def _grid_detail(code: str, output_crs: str, row: gpd.GeoDataFrame | None = None) -> dict:
+def _grid_detail(code: str, output_crs: str, row: dict | None = None) -> dict:
+    """A grid, what lies in it and how it compares: a handful of small reads (records, not frames)."""
     spec = _grid_spec()
     store, catalog = context.store(), context.project().catalog
-    row = store.read(spec.id, where={spec.id_field: code}) if row is None else row
-    if row.empty:
-        raise BadParameter("code", f"no grid with code {code!r}", status=404)
-    polygon = row.geometry.iloc[0]
+    if row is None:
+        found = store.records(spec.id, where={spec.id_field: code}, limit=1)
+        if not found:
+            raise BadParameter("code", f"no grid with code {code!r}", status=404)
+        row = found[0]
+    polygon = row["geometry"]
+    shapely.prepare(polygon)
     contents = {}
     for facility in catalog.facility_layers:
         wanted = [c for c in dict.fromkeys((facility.id_field, "name", "status")) if c in facility.fields]
-        frame = store.read(facility.id, bbox=polygon.bounds, columns=wanted)
-        inside = frame[frame.geometry.representative_point().within(polygon)]
+        nearby = store.records(facility.id, bbox=polygon.bounds, columns=wanted)
+        inside = [r for r in nearby if polygon.contains(shapely.point_on_surface(r["geometry"]))]
         contents[facility.id] = {"title_zh": facility.title_zh, "title_en": facility.title_en, "count": len(inside),
                                  "features": [{"id": r[facility.id_field], "name": r.get("name"), "status": r.get("status")}
-                                              for _, r in inside.iterrows()]}
-    mine = store.read(GRID_STATS_TABLE, where={"code": code}).iloc[0]
+                                              for r in inside]}
+    mine = store.records(GRID_STATS_TABLE, where={"code": code}, limit=1)[0]
     grids_in_district = store.count(GRID_STATS_TABLE, where={"adcode": mine["adcode"]})
     comparison = {}
     for facility in catalog.facility_layers:
@@ -65,7 +67,7 @@ def _grid_detail(code: str, output_crs: str, row: gpd.GeoDataFrame | None = None
             "grids_in_district": grids_in_district,
         }
     return {
-        "feature": features(spec, gpd.GeoDataFrame(row, crs=4326), output_crs)[0],
+        "feature": record_features(spec, [row], output_crs)[0],
         "area_km2": float(mine["area_km2"]), "adcode": mine["adcode"],
         "contents": contents, "comparison": comparison,
     }

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from .. import context
 from ..errors import BadParameter, check_params
-from ..features import apply_filters, features, filter_parameters, parse_bbox
+from ..features import apply_filters, features, filter_parameters, parse_bbox, record_features
 from .common import provenance
 from ..tiles import MAX_ZOOM, TMS, tile_fields
 from ..tiles.routes import MVT, tile_response
@@ -131,10 +131,10 @@ def items(collection_id: str):
     store = context.store()
     if filters:
         frame = apply_filters(spec, store.read(spec.id, bbox=bbox), filters)
-        matched, page = len(frame), frame.iloc[offset:offset + limit]
+        matched, page = len(frame), features(spec, frame.iloc[offset:offset + limit])
     else:    # paged in the store: nothing beyond the page is read
         matched = store.count(spec.id, bbox=bbox)
-        page = store.read(spec.id, bbox=bbox, limit=limit, offset=offset)
+        page = record_features(spec, store.records(spec.id, bbox=bbox, limit=limit, offset=offset))
     args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
     links = [_link("ogc.items", "self", GEOJSON, collection_id=spec.id, offset=offset, limit=limit, **args),
              _link("ogc.collection", "collection", JSON, collection_id=spec.id)]
@@ -145,7 +145,7 @@ def items(collection_id: str):
         links.append(_link("ogc.items", "prev", GEOJSON, "previous page", collection_id=spec.id,
                            offset=max(0, offset - limit), limit=limit, **args))
     body = {
-        "type": "FeatureCollection", "features": features(spec, page),
+        "type": "FeatureCollection", "features": page,
         "numberMatched": matched, "numberReturned": len(page),
         "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "links": links,
     }

@@ -85,12 +85,12 @@ def locate(store: Reader, project: Project, lon, lat, crs: str = "EPSG:4326") ->
         raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is not a place on Earth")
     point = Point(x, y)
     units = project.catalog.units_layer
-    district = store.read(units.id, bbox=(x, y, x, y), columns=[units.id_field])
-    if district.empty:
+    district = store.records(units.id, bbox=(x, y, x, y), columns=[units.id_field])
+    if not district:
         raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is WGS-84 ({x:.6f}, {y:.6f}), outside every "
                                       "district of Suzhou: the service takes cases in Suzhou only")
-    grid = store.read(GRIDS_LAYER, bbox=(x, y, x, y), columns=["code"]) if GRIDS_LAYER in store.tables() else None
-    return point, str(district.iloc[0][units.id_field]), None if grid is None or grid.empty else str(grid.iloc[0]["code"])
+    grid = store.records(GRIDS_LAYER, bbox=(x, y, x, y), columns=["code"]) if GRIDS_LAYER in store.tables() else []
+    return point, str(district[0][units.id_field]), str(grid[0]["code"]) if grid else None
 
 
 def _check_reporter(source: str, reporter, grid_code: str | None) -> None:
@@ -211,8 +211,8 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
     _check_role_only(step, user)
     now = _now()
     with store.transaction() as tx:
-        rows = tx.read(CASES, where={"id": case_id})
-        if rows.empty:
+        rows = tx.records(CASES, where={"id": case_id})
+        if not rows:
             raise BadParameter("case", f"no case {case_id!r}", status=404)
         case = _plain(rows)[0]
         allowed = lifecycle.allowed_actions(case["status"])
@@ -246,16 +246,14 @@ def _check_role_only(step: lifecycle.Action, user) -> None:
                                      f"{_role(user)}", status=403)
 
 
-def _plain(rows: pd.DataFrame) -> list[dict]:
-    """Stored rows as JSON-ready dicts (None for missing), with lon/lat for cases."""
-    geometries = rows.geometry.values if isinstance(rows, gpd.GeoDataFrame) else None
-    frame = pd.DataFrame(rows.drop(columns="geometry")) if geometries is not None else rows
+def _plain(records: list[dict]) -> list[dict]:
+    """Stored records (Reader.records) as JSON-ready dicts: NaN as None, a case's point as lon/lat."""
     out = []
-    for number, record in enumerate(frame.to_dict("records")):
-        plain = {k: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
-                 for k, v in record.items()}
-        if geometries is not None:
-            point = geometries[number]
+    for record in records:
+        plain = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()
+                 if k != "geometry"}
+        if "geometry" in record:
+            point = record["geometry"]
             plain["lon"], plain["lat"] = (round(point.x, 7), round(point.y, 7)) if point is not None else (None, None)
         out.append(plain)
     return out
@@ -273,11 +271,11 @@ def _described(case: dict, project: Project | None, now: datetime) -> dict:
 
 def get(store: Reader, case_id: str, project: Project | None = None) -> dict:
     """One case with its history (oldest first) and its photos' metadata; 404 if unknown."""
-    rows = store.read(CASES, where={"id": case_id})
-    if rows.empty:
+    rows = store.records(CASES, where={"id": case_id})
+    if not rows:
         raise BadParameter("case", f"no case {case_id!r}", status=404)
-    events = store.read(EVENTS, where={"case_id": case_id}, order_by="seq")
-    pictures = store.read(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
+    events = store.records(EVENTS, where={"case_id": case_id}, order_by="seq")
+    pictures = store.records(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
     return _assemble(_plain(rows)[0], _plain(events), _plain(pictures), project)
 
 
@@ -289,21 +287,21 @@ def _assemble(case: dict, events: list[dict], pictures: list[dict], project: Pro
 
 
 def token_of(store: Reader, case_id: str) -> str | None:
-    rows = store.read(CASES, where={"id": case_id}, columns=["token"])
-    return None if rows.empty else rows.iloc[0]["token"]
+    rows = store.records(CASES, where={"id": case_id}, columns=["token"])
+    return rows[0]["token"] if rows else None
 
 
 def by_token(store: Reader, token: str) -> str | None:
     """The id of the case a reporter's token names (Open311 tokens/{token})."""
-    rows = store.read(CASES, where={"token": token}, columns=["id"]) if token else pd.DataFrame()
-    return None if rows.empty else rows.iloc[0]["id"]
+    rows = store.records(CASES, where={"token": token}, columns=["id"]) if token else []
+    return rows[0]["id"] if rows else None
 
 
 def photo(store: Reader, case_id: str, photo_id: str) -> dict:
-    rows = store.read(PHOTOS, where={"case_id": case_id, "photo_id": photo_id})
-    if rows.empty:
+    rows = store.records(PHOTOS, where={"case_id": case_id, "photo_id": photo_id})
+    if not rows:
         raise BadParameter("photo", f"case {case_id!r} has no photo {photo_id!r}", status=404)
-    return rows.iloc[0].to_dict()
+    return rows[0]
 
 
 def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_code=None, adcode=None, since=None,
@@ -314,7 +312,7 @@ def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_cod
     where = {k: v for k, v in (("status", status), ("service_code", service_code), ("grid_code", grid_code),
                                ("adcode", adcode)) if v is not None}
     between = {"reported_at": (since, until)} if since is not None or until is not None else None
-    rows = store.read(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
+    rows = store.records(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
                       descending=True, limit=limit, offset=offset)
     now = _now()
     return [_described(case, project, now) for case in _plain(rows)]
@@ -322,7 +320,7 @@ def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_cod
 
 def queue(store: Reader, grid_code: str, project: Project | None = None) -> list[dict]:
     """A grid's open cases: overdue first, then by deadline (soonest first)."""
-    rows = store.read(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
+    rows = store.records(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
     now = _now()
     cases = [_described(case, project, now) for case in _plain(rows)]
     return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))

@@ -53,6 +53,12 @@ class Reader(ABC):
         columns limits what is read."""
 
     @abstractmethod
+    def records(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
+                columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
+                limit: int | None = None, offset: int = 0, between: dict | None = None) -> list[dict]:
+        """What read() returns, as a list of dicts (shapely geometries under "geometry"): for small reads."""
+
+    @abstractmethod
     def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
               between: dict | None = None) -> int:
         """How many rows read() would return without limit and offset."""

@@ -143,6 +143,26 @@ def take_apart(frame: pd.DataFrame) -> Columns:
 _CRS = pyproj.CRS.from_epsg(4326)
 
 
+def as_records(names: list[str], types: list[str], rows: list[tuple], geometries=None) -> list[dict]:
+    """Rows read back as dicts (a geometry under "geometry"), typed as put_together types them, without building a
+    frame: for the small hot reads of a request, where building a frame costs far more than the query."""
+    booleans = [i for i, kind in enumerate(types) if kind == "boolean"]
+    blobs = [i for i, kind in enumerate(types) if kind == "blob"]
+    out = []
+    for position, row in enumerate(rows):
+        record = dict(zip(names, row))
+        for i in booleans:
+            if row[i] is not None:
+                record[names[i]] = bool(row[i])
+        for i in blobs:             # PostgreSQL may hand back memoryview
+            if row[i] is not None:
+                record[names[i]] = bytes(row[i])
+        if geometries is not None:
+            record["geometry"] = geometries[position]
+        out.append(record)
+    return out
+
+
 def put_together(names: list[str], types: list[str], rows: list[tuple], geometries=None) -> pd.DataFrame:
     """A frame from rows read back: booleans as bool, integers as int64 (Int64 where some are missing), text as
     object with None. Column arrays are built directly: pandas' own conversions cost more than the query."""

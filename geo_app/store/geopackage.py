@@ -20,8 +20,8 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, Touches, between_items, box_geometry, check_fits, check_type, checked_name,
-                     geometry_kind, put_together, take_apart, where_items)
+from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
+                     checked_name, geometry_kind, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -88,7 +88,17 @@ class _Reading:
         return [r[0] for r in self.con.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
 
     def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
-        """Attribute column names and logical types, and whether the table has a geometry."""
+        """Attribute column names and logical types, and whether the table has a geometry; kept while SQLite's
+        schema_version (changed by every CREATE, ALTER and DROP, on any connection) stays the same."""
+        key = (self.con.execute("PRAGMA schema_version").fetchone()[0], name)
+        layouts = self.__dict__.setdefault("_layouts", {})
+        if key not in layouts:
+            if len(layouts) > 256:
+                layouts.clear()
+            layouts[key] = self._read_layout(name)
+        return layouts[key]
+
+    def _read_layout(self, name: str) -> tuple[list[str], list[str], bool]:
         if name not in self.tables():
             raise KeyError(name)
         names, types, spatial = [], [], False
@@ -150,11 +160,17 @@ class _Reading:
                 end = None if limit is None else offset + limit
                 rows, geometries = rows[offset:end], geometries[offset:end]
         type_of = dict(zip(names, types))
-        return put_together(wanted, [type_of[c] for c in wanted], rows, geometries)
+        return wanted, [type_of[c] for c in wanted], rows, geometries
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
              offset=0, between=None):
-        return self._select(name, bbox, where, columns, order_by, descending, limit, offset, between=between)
+        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
+                                          between=between))
+
+    def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
+                offset=0, between=None):
+        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
+                                        between=between))
 
     def count(self, name, *, bbox=None, where=None, between=None) -> int:
         return self._select(name, bbox, where, [], count=True, between=between)

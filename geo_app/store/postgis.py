@@ -20,8 +20,8 @@ import numpy as np
 import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import (STORED_GEOMETRY, Touches, between_items, box_geometry, check_fits, check_type, checked_name,
-                     put_together, take_apart, where_items)
+from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
+                     checked_name, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
@@ -96,6 +96,13 @@ class _Reading:
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
              offset=0, between=None):
+        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
+
+    def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
+                offset=0, between=None):
+        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
+
+    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
@@ -114,7 +121,7 @@ class _Reading:
             geometries = shapely.from_wkb(np.array([None if r[-1] is None else bytes(r[-1]) for r in rows],
                                                    dtype=object))
         type_of = dict(zip(names, types))
-        return put_together(wanted, [type_of[c] for c in wanted], rows, geometries)
+        return wanted, [type_of[c] for c in wanted], rows, geometries
 
     def count(self, name, *, bbox=None, where=None, between=None) -> int:
         names, _, spatial = self._layout(name)
@@ -182,6 +189,18 @@ class PostGISStore(_Reading, Store):
                                                 kwargs={"autocommit": True, "prepare_threshold": None})
                     self._pid = os.getpid()
         return self._pool
+
+    def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
+        """The layout, kept per table while its identity (oid) and write version stay the same: one cheap query
+        instead of the catalogue's (transactions read it afresh: their own writes may change it)."""
+        key = (name, *self._run("SELECT to_regclass(%s)::oid, (SELECT version FROM store_tables WHERE name = %s)",
+                                (_q(name), name))[0])
+        layouts = self.__dict__.setdefault("_layouts", {})
+        if key not in layouts:
+            if len(layouts) > 256:
+                layouts.clear()
+            layouts[key] = super()._layout(name)
+        return layouts[key]
 
     def _run(self, sql, params=()):
         import psycopg
