@@ -63,3 +63,38 @@ def test_the_catalog_has_the_contracts_classes(project, backend):
         assert cases[code].name_zh == name
     assert cases["C0101"].kind == "component" and cases["E0502"].kind == "event"
     assert all(c.limits.source for c in cases.classes.values())
+
+
+def test_between_reads_a_range_of_a_column(store):
+    rows = pd.DataFrame({"case_id": ["a", "b", "c", "d"], "seq": [1, 2, 3, 4],
+                         "at": ["2018-01-01T00:00:00Z", "2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z", None]})
+    with store.transaction() as tx:
+        tx.insert(EVENTS, rows)
+    found = store.read(EVENTS, between={"at": ("2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z")}, columns=["case_id"])
+    assert list(found["case_id"]) == ["b"]                       # low inclusive, high exclusive
+    assert store.count(EVENTS, between={"at": ("2018-02-01T00:00:00Z", None)}) == 2
+    assert store.count(EVENTS, between={"seq": (None, 3)}, where={"case_id": ["a", "b", "c"]}) == 2
+    with pytest.raises(Exception, match="no column 'nope'"):
+        store.read(EVENTS, between={"nope": (1, 2)})
+
+
+def test_the_extent_grows_with_appended_rows_and_is_measured_again_after_a_delete(store):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    def add(case_id, x, y):
+        row = {c: None for c in CASE_COLUMNS} | {"id": case_id, "rework_count": 0, "version": 1, "demo": True}
+        with store.transaction() as tx:
+            tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[Point(x, y)], crs=4326)
+                      .astype({"rework_count": "int64", "version": "int64", "demo": bool}))
+
+    with store.transaction() as tx:          # from an empty table (the built store may hold demo cases)
+        tx.delete(CASES, {"demo": [True, False, None]})
+    add("a", 120.5, 31.2)
+    assert store.extent(CASES) == pytest.approx((120.5, 31.2, 120.5, 31.2))
+    add("b", 120.7, 31.4)
+    add("c", 120.6, 31.1)
+    assert store.extent(CASES) == pytest.approx((120.5, 31.1, 120.7, 31.4))
+    with store.transaction() as tx:
+        tx.delete(CASES, {"id": ["b", "c"]})
+    assert store.extent(CASES) == pytest.approx((120.5, 31.2, 120.5, 31.2))

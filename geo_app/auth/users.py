@@ -85,8 +85,7 @@ def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, 
     if grids and role != "supervisor":
         raise UserError("grids are assigned to supervisors only")
     if department and role not in ("handler", "partner"):
-        raise UserError("a department is given to handlers (their department) and partners (their source line,"
-                        " 12345 or 110) only")
+        raise UserError("a department is given to partners (their source line: 12345 or 110) and handlers only")
     row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
            "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "grids": ",".join(grids) or None, "department": department}

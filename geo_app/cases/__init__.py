@@ -5,7 +5,8 @@ service.py (report, act, get, search, queue: what the HTTP API, the pages and th
 photos.py (checked, re-encoded photos), routes.py (/api/cases), open311.py (/open311/v2)."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 
 def init_app(app: Flask) -> None:
@@ -14,5 +15,6 @@ def init_app(app: Flask) -> None:
     app.extensions["geo_app"]["project"].cases     # noqa: B018 (loads and checks layers/case_classes.toml)
     app.register_blueprint(routes.bp)
     app.register_blueprint(open311.bp)
-    routes.limit_reports(app, "cases.report")
-    routes.limit_reports(app, "open311.post_request")
+    routes.limit_reports(app, "cases.report", exempt_when=lambda: current_user.is_authenticated)
+    # Open311 never acts on a session: only a partner's api_key exempts (a wrong key is refused with 403)
+    routes.limit_reports(app, "open311.post_request", exempt_when=lambda: bool(request.form.get("api_key")))

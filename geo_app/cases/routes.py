@@ -153,10 +153,10 @@ def grid_queue(code: str):
     return jsonify({"grid": code, "count": len(cases), "overdue": sum(c["overdue"] for c in cases), "cases": cases})
 
 
-def limit_reports(app, endpoint: str) -> None:
-    """Reports without a login count against RATE_LIMIT_REPORTS per client address (besides the general limits)."""
+def limit_reports(app, endpoint: str, exempt_when) -> None:
+    """Reports count against RATE_LIMIT_REPORTS per client address (besides the general limits), unless
+    `exempt_when()` says the request is made by a known user."""
     limiter = next(iter(app.extensions["limiter"]))
     app.view_functions[endpoint] = limiter.limit(
         lambda: str(current_app.config["RATE_LIMIT_REPORTS"]), methods=["POST"], scope="reports",
-        exempt_when=lambda: current_user.is_authenticated or bool(request.form.get("api_key")),
-    )(app.view_functions[endpoint])
+        exempt_when=exempt_when)(app.view_functions[endpoint])

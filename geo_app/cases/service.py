@@ -85,12 +85,12 @@ def locate(store: Reader, project: Project, lon, lat, crs: str = "EPSG:4326") ->
         raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is not a place on Earth")
     point = Point(x, y)
     units = project.catalog.units_layer
-    district = store.read(units.id, bbox=(x, y, x, y), columns=[units.id_field])
-    if district.empty:
+    district = store.records(units.id, bbox=(x, y, x, y), columns=[units.id_field])
+    if not district:
         raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is WGS-84 ({x:.6f}, {y:.6f}), outside every "
                                       "district of Suzhou: the service takes cases in Suzhou only")
-    grid = store.read(GRIDS_LAYER, bbox=(x, y, x, y), columns=["code"]) if GRIDS_LAYER in store.tables() else None
-    return point, str(district.iloc[0][units.id_field]), None if grid is None or grid.empty else str(grid.iloc[0]["code"])
+    grid = store.records(GRIDS_LAYER, bbox=(x, y, x, y), columns=["code"]) if GRIDS_LAYER in store.tables() else []
+    return point, str(district[0][units.id_field]), str(grid[0]["code"]) if grid else None
 
 
 def _check_reporter(source: str, reporter, grid_code: str | None) -> None:
@@ -160,20 +160,22 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
         frame = gpd.GeoDataFrame([row], geometry=[point], crs=4326)
         tx.insert(CASES, frame.astype({"rework_count": "int64", "version": "int64", "demo": bool}))
         statistics.record(tx, catalog, None, row)
-        _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
-        if cleaned:
-            tx.insert(PHOTOS, pd.DataFrame([
-                {"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
-                 "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
-                for p in cleaned]))
-    return get(store, row["id"], project)
+        event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
+        pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
+                     "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
+                    for p in cleaned]
+        if pictures:
+            tx.insert(PHOTOS, pd.DataFrame(pictures))
+    # what get() would read back, without reading it
+    return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
 
 
-def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> None:
-    tx.insert(EVENTS, pd.DataFrame([{"case_id": case_id, "seq": seq, "action": action, "from_status": source,
-                                     "to_status": target, "actor": _name(user) or "anonymous",
-                                     "role": _role(user) or ("public" if user is None else "system"),
-                                     "at": at, "note": note}]).astype({"seq": "int64"}))
+def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> dict:
+    event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
+             "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
+             "at": at, "note": note}
+    tx.insert(EVENTS, pd.DataFrame([event]).astype({"seq": "int64"}))
+    return event
 
 
 def _check_actor(action: lifecycle.Action, case: dict, user) -> None:
@@ -211,10 +213,10 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
     _check_role_only(step, user)
     now = _now()
     with store.transaction() as tx:
-        rows = tx.read(CASES, where={"id": case_id})
-        if rows.empty:
+        rows = tx.records(CASES, where={"id": case_id})
+        if not rows:
             raise BadParameter("case", f"no case {case_id!r}", status=404)
-        case = _plain(rows.iloc[0])
+        case = _plain(rows)[0]
         allowed = lifecycle.allowed_actions(case["status"])
         if version is not None and version != case["version"]:
             raise CaseConflict(f"case {case_id} changed since version {version} (it is at version {case['version']},"
@@ -247,19 +249,16 @@ def _check_role_only(step: lifecycle.Action, user) -> None:
                                      f"{_role(user)}", status=403)
 
 
-def _plain(row: pd.Series) -> dict:
-    """A stored case row as JSON-ready values, with lon/lat."""
-    out = {}
-    for key, value in row.items():
-        if key == "geometry":
-            continue
-        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-            value = None
-        elif hasattr(value, "item"):
-            value = value.item()
-        out[key] = value
-    geometry = row.get("geometry")
-    out["lon"], out["lat"] = (round(geometry.x, 7), round(geometry.y, 7)) if geometry is not None else (None, None)
+def _plain(records: list[dict]) -> list[dict]:
+    """Stored records (Reader.records) as JSON-ready dicts: NaN as None, a case's point as lon/lat."""
+    out = []
+    for record in records:
+        plain = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()
+                 if k != "geometry"}
+        if "geometry" in record:
+            point = record["geometry"]
+            plain["lon"], plain["lat"] = (round(point.x, 7), round(point.y, 7)) if point is not None else (None, None)
+        out.append(plain)
     return out
 
 
@@ -275,37 +274,37 @@ def _described(case: dict, project: Project | None, now: datetime) -> dict:
 
 def get(store: Reader, case_id: str, project: Project | None = None) -> dict:
     """One case with its history (oldest first) and its photos' metadata; 404 if unknown."""
-    rows = store.read(CASES, where={"id": case_id})
-    if rows.empty:
+    rows = store.records(CASES, where={"id": case_id})
+    if not rows:
         raise BadParameter("case", f"no case {case_id!r}", status=404)
-    case = _described(_plain(rows.iloc[0]), project, _now())
-    events = store.read(EVENTS, where={"case_id": case_id}, order_by="seq")
-    case["history"] = [_plain(r) for _, r in events.iterrows()]
-    for event in case["history"]:
-        for key in ("case_id", "lon", "lat"):
-            event.pop(key, None)
-    pictures = store.read(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
-    case["photos"] = [{k: v for k, v in _plain(r).items() if k in PHOTO_METADATA and k != "case_id"}
-                      for _, r in pictures.iterrows()]
+    events = store.records(EVENTS, where={"case_id": case_id}, order_by="seq")
+    pictures = store.records(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
+    return _assemble(_plain(rows)[0], _plain(events), _plain(pictures), project)
+
+
+def _assemble(case: dict, events: list[dict], pictures: list[dict], project: Project | None) -> dict:
+    case = _described(case, project, _now())
+    case["history"] = [{k: v for k, v in e.items() if k not in ("case_id", "lon", "lat")} for e in events]
+    case["photos"] = [{k: v for k, v in p.items() if k in PHOTO_METADATA and k != "case_id"} for p in pictures]
     return case
 
 
 def token_of(store: Reader, case_id: str) -> str | None:
-    rows = store.read(CASES, where={"id": case_id}, columns=["token"])
-    return None if rows.empty else rows.iloc[0]["token"]
+    rows = store.records(CASES, where={"id": case_id}, columns=["token"])
+    return rows[0]["token"] if rows else None
 
 
 def by_token(store: Reader, token: str) -> str | None:
     """The id of the case a reporter's token names (Open311 tokens/{token})."""
-    rows = store.read(CASES, where={"token": token}, columns=["id"]) if token else pd.DataFrame()
-    return None if rows.empty else rows.iloc[0]["id"]
+    rows = store.records(CASES, where={"token": token}, columns=["id"]) if token else []
+    return rows[0]["id"] if rows else None
 
 
 def photo(store: Reader, case_id: str, photo_id: str) -> dict:
-    rows = store.read(PHOTOS, where={"case_id": case_id, "photo_id": photo_id})
-    if rows.empty:
+    rows = store.records(PHOTOS, where={"case_id": case_id, "photo_id": photo_id})
+    if not rows:
         raise BadParameter("photo", f"case {case_id!r} has no photo {photo_id!r}", status=404)
-    return rows.iloc[0].to_dict()
+    return rows[0]
 
 
 def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_code=None, adcode=None, since=None,
@@ -315,24 +314,16 @@ def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_cod
     limit = max(0, min(int(limit), MAX_LIMIT))
     where = {k: v for k, v in (("status", status), ("service_code", service_code), ("grid_code", grid_code),
                                ("adcode", adcode)) if v is not None}
-    if since is None and until is None:
-        rows = store.read(CASES, bbox=bbox, where=where or None, order_by="reported_at", descending=True,
-                          limit=limit, offset=offset)
-    else:
-        rows = store.read(CASES, bbox=bbox, where=where or None, order_by="reported_at", descending=True)
-        keep = pd.Series(True, index=rows.index)
-        if since is not None:
-            keep &= rows["reported_at"] >= since
-        if until is not None:
-            keep &= rows["reported_at"] < until
-        rows = rows[keep].iloc[offset:offset + limit]
+    between = {"reported_at": (since, until)} if since is not None or until is not None else None
+    rows = store.records(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
+                      descending=True, limit=limit, offset=offset)
     now = _now()
-    return [_described(_plain(r), project, now) for _, r in rows.iterrows()]
+    return [_described(case, project, now) for case in _plain(rows)]
 
 
 def queue(store: Reader, grid_code: str, project: Project | None = None) -> list[dict]:
     """A grid's open cases: overdue first, then by deadline (soonest first)."""
-    rows = store.read(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
+    rows = store.records(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
     now = _now()
-    cases = [_described(_plain(r), project, now) for _, r in rows.iterrows()]
+    cases = [_described(case, project, now) for case in _plain(rows)]
     return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))
