@@ -20,9 +20,9 @@ import pyogrio
 import shapely
 
 from . import crs, demo
+from .ingest.land import load_water
 from .pipeline import Outcome, import_file
 
-WATER_FILE = "data/reference/water_gshhg.geojson"
 DISTRICTS = demo.URBAN_DISTRICTS           # the districts with grids; every facility lies in one of them
 GRID_CELL_M = 100                          # 万米单元网格: 100 m x 100 m at factor 1
 MIN_CELL_SHARE = 0.2                       # a cell cut by a boundary or the water is kept if this much remains
@@ -38,8 +38,7 @@ METRIC = f"EPSG:{crs.METRIC_EPSG}"
 
 def open_water(layers_dir: Path):
     """Every open water the demo avoids: GSHHG's lakes and Yangtze channel plus demo.py's smaller lakes."""
-    water = gpd.read_file(Path(layers_dir) / WATER_FILE).to_crs(4326)
-    return shapely.union_all([*water.geometry, demo.WATER_MASK])
+    return shapely.union_all([*load_water(Path(layers_dir)).polygons, demo.WATER_MASK])
 
 
 def shares(total: int, weights) -> np.ndarray:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask import request
+from flask import g, request
 
 LANGUAGES = ("zh", "en")
 
@@ -167,8 +167,11 @@ HALVES = {"H1": ("上半年", "H1"), "H2": ("下半年", "H2")}
 
 
 def lang() -> str:
-    chosen = request.args.get("lang") or request.cookies.get("lang") or "zh"
-    return chosen if chosen in LANGUAGES else "zh"
+    """The page language, decided once per request (a page asks thousands of times)."""
+    if "lang" not in g:
+        chosen = request.args.get("lang") or request.cookies.get("lang") or "zh"
+        g.lang = chosen if chosen in LANGUAGES else "zh"
+    return g.lang
 
 
 def t(key: str) -> str:

@@ -541,6 +541,8 @@ def test_every_page_in_both_languages(browser, live_server, path, size):
         page.wait_for_load_state("networkidle")
         name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "public"
         visit.shot(f"page-{name}-{lang}-{size}")
+        # nothing wider than the screen (a long <select> once pushed /districts sideways on a phone)
+        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size][0], path
         if lang == "zh":
             words = english_words(page)
             assert not words, f"{path}: English on the Chinese page: {sorted(words)}"

@@ -5,10 +5,12 @@ Grids load for the current view from the API (at city scale they are too many to
 from __future__ import annotations
 
 import folium
+import numpy as np
 from flask import request, url_for
 
 from .. import context, crs
 from ..errors import BadParameter
+from ..pipeline import GRID_STATS_TABLE
 from .page import chosen_basemap, layer_summary, new_map, render_map_page
 
 DISPLAY_TOLERANCE_DEG = 0.0002   # about 20 m: simplifies district outlines for drawing only
@@ -36,15 +38,16 @@ def grid_page() -> str:
             district = project.units.resolve_unit(district)
         except KeyError:
             raise BadParameter("district", f"{district!r} is not a district code, name or alias", status=404) from None
-    stats = context.store().read("district_stats").set_index("code")
-    grid_stats = context.store().read("grid_stats")
-    with_grids = grid_stats["adcode"].unique()
-    mine = grid_stats[grid_stats["adcode"] == district] if district else grid_stats
+    store = context.store()
+    stats = store.read("district_stats").set_index("code")
     choices = [{"code": code, "name": stats.loc[code, "name_en" if request.args.get("lang") == "en" else "name_zh"]}
-               for code in stats.index if code in with_grids]
+               for code in stats.index[stats["grids_count"].fillna(0) > 0]]
+    # the grid areas of the district (one column through its index), not the whole grid table
+    areas = [r["area_km2"] for r in store.records(GRID_STATS_TABLE, where={"adcode": district} if district else None,
+                                                  columns=["area_km2"])]
     fmap = new_map(basemap, zoom=13)
     district_outlines(basemap, district).add_to(fmap)
-    outlines = context.store().read("districts").set_index("adcode")
+    outlines = store.read("districts").set_index("adcode")
     district_bounds = None          # fitted by grid.js (then zoomed in on a phone, without animations in between)
     if district and district in outlines.index:
         bounds = outlines.loc[[district]].total_bounds
@@ -54,7 +57,7 @@ def grid_page() -> str:
     config = {
         "district": district, "districtBounds": district_bounds, "grid": request.args.get("grid"), "minZoom": 11,
         # typical side of a grid (m): a phone opens a district at the zoom where grids are big enough to tap
-        "gridSideM": round(float(mine["area_km2"].median() ** 0.5 * 1000)) if len(mine) else None,
+        "gridSideM": round(float(np.median(areas) ** 0.5 * 1000)) if areas else None,
         "gridLayer": layer_summary(grid_spec),
         "facilityLayers": [layer_summary(spec) for spec in project.catalog.facility_layers],
         "districtNames": {code: {"zh": stats.loc[code, "name_zh"], "en": stats.loc[code, "name_en"]} for code in stats.index},
