@@ -182,3 +182,19 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
     total = statistics.figures(rebuilt)
     assert total["reported"] == N + 1 and total["reworked"] == statistics.figures(
         statistics.summarise(pd.DataFrame(loaded.read(CASES)), project.cases))["reworked"]
+
+
+def test_a_store_without_cases_takes_its_first_case(store, project):
+    """The summary made (empty) by the migration keeps its histogram columns' type through a copy to the other
+    backend, so the first case's counters and durations land in it."""
+    from geo_app.auth import users
+    from geo_app.cases import service
+    from .cases_support import grid_place
+    assert store.count(CASES) == 0 and store.count(statistics.SUMMARY) == 0
+    users.add(store, "first-admin", "admin", "a long test password")
+    place = grid_place(store)
+    case = service.report(store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="public",
+                          description="first", reporter=None)
+    service.act(store, project, case["id"], "accept", user=users.get(store, "first-admin"))
+    total = statistics.figures(store.read(statistics.SUMMARY))
+    assert total["reported"] == total["accepted"] == 1 and total["median_hours"]["accept"] is not None

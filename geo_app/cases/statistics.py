@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..store import Reader, Transaction
+from ..store.frames import TYPES_ATTR
 from .catalog import CaseCatalog
 from .tables import CASES
 
@@ -139,8 +140,10 @@ def median_hours(histogram: np.ndarray) -> float | None:
 def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
     """Summary rows (KEYS, COUNTERS, a histogram per step) of a frame of cases (CASE_COLUMNS)."""
     if cases.empty:
-        return pd.DataFrame({name: pd.Series(dtype=np.int64 if kind == "integer" else object)
-                             for name, kind in SUMMARY_COLUMNS.items()})
+        out = pd.DataFrame({name: pd.Series(dtype=np.int64 if kind == "integer" else object)
+                            for name, kind in SUMMARY_COLUMNS.items()})
+        out.attrs[TYPES_ATTR] = dict(SUMMARY_COLUMNS)      # the store keeps the histograms' type without rows
+        return out
     times = {c: to_seconds(cases[c]) for c in ("reported_at", "accepted_at", "registered_at", "dispatched_at",
                                                 "handled_at", "closed_at")}
     status = cases["status"].to_numpy()
