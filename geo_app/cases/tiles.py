@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
-import mapbox_vector_tile
 import numpy as np
 import shapely
 from flask import Blueprint, Response, request
@@ -21,8 +20,7 @@ from flask import Blueprint, Response, request
 from .. import context, crs
 from ..errors import BadParameter, check_params
 from ..features import parse_crs
-from ..tiles import (CLUSTER_ABOVE, EXTENT, MAX_ZOOM, SINGLE_FROM_ZOOM, TMS, _clean, _clusters, _mercator,
-                     _read_box)
+from ..tiles import CLUSTER_ABOVE, MAX_ZOOM, SINGLE_FROM_ZOOM, TMS, _clean, _clusters, _mercator, _read_box, encode
 from . import lifecycle
 from .params import parse_codes
 from .tables import CASES
@@ -67,17 +65,13 @@ def build(store, z: int, x: int, y: int, *, output_crs: str, where: dict, only_o
     metric = _mercator(geometries) if len(geometries) else np.array([], dtype=object)
     xy = shapely.get_coordinates(metric)
     inside = (xy[:, 0] >= left) & (xy[:, 0] < right) & (xy[:, 1] >= bottom) & (xy[:, 1] < top)
-    metric, xy = metric[inside], xy[inside]
+    metric = metric[inside]
     if len(metric) > CLUSTER_ABOVE and z < SINGLE_FROM_ZOOM:
         features = _clusters(metric, (left, bottom, right, top))
-        options = {"quantize_bounds": (left, bottom, right, top), "extents": EXTENT}
     else:
-        # positions on the tile's grid here, at once (the encoder would transform each point on its own)
-        grid = np.rint((xy - (left, bottom)) / (right - left, top - bottom) * EXTENT)
         features = [{"geometry": g, "properties": _clean(p)}
-                    for g, p in zip(shapely.points(grid), [r for r, i in zip(rows, inside) if i])]
-        options = {"extents": EXTENT, "check_winding_order": False}
-    return mapbox_vector_tile.encode([{"name": LAYER, "features": features}], default_options=options)
+                    for g, p in zip(metric, [r for r, i in zip(rows, inside) if i])]
+    return encode(LAYER, features, (left, bottom, right, top))
 
 
 @bp.get("/cases/<int:z>/<int:x>/<int:y>.mvt")
