@@ -45,7 +45,8 @@ def reported(client, store, place, **form):
 
 # ---- tiles and page configuration (no browser) ----
 
-def test_case_tiles_carry_only_public_fields_and_open_cases(client, store):
+@pytest.mark.both_backends
+def test_case_tiles_carry_only_public_fields_and_open_cases(client, store, backend):
     place = grid_place(store)
     case = reported(client, store, place)
     found = [p for p in tile_of(client, place.lon, place.lat) if p.get("id") == case["id"]]
