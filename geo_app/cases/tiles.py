@@ -22,7 +22,7 @@ from ..errors import BadParameter, check_params
 from ..features import parse_crs
 from ..tiles import CLUSTER_ABOVE, MAX_ZOOM, SINGLE_FROM_ZOOM, TMS, _clean, _clusters, _mercator, _read_box, encode
 from . import lifecycle
-from .params import parse_codes
+from .routes import search_filters
 from .tables import CASES
 
 bp = Blueprint("case_tiles", __name__, url_prefix="/tiles")
@@ -34,15 +34,9 @@ PARAMS = {"crs", "status", "service_code", "grid_code", "overdue"}
 
 def tile_filters(args) -> tuple[dict, bool]:
     """The store filter of a tile request and whether only overdue cases are wanted."""
-    where = {"status": parse_codes("status", args["status"], lifecycle.STATUSES) if "status" in args
-             else list(lifecycle.OPEN)}
-    if "service_code" in args:
-        where["service_code"] = parse_codes("service_code", args["service_code"], context.project().cases.classes)
-    if "grid_code" in args:
-        codes = [c.strip() for c in args["grid_code"].split(",") if c.strip()]
-        if not codes or any(not (c.isascii() and c.isdigit() and len(c) <= 20) for c in codes):
-            raise BadParameter("grid_code", "give grid codes of ASCII digits, comma-separated")
-        where["grid_code"] = codes
+    checked = search_filters(args)          # status, service_code, grid_code: checked as /api/cases checks them
+    where = {"status": checked.get("status", list(lifecycle.OPEN)),
+             **{name: checked[name] for name in ("service_code", "grid_code") if name in checked}}
     overdue = args.get("overdue")
     if overdue not in (None, "true"):
         raise BadParameter("overdue", f"{overdue[:20]!r}: the only value is true")
