@@ -14,7 +14,7 @@ ifeq ($(origin GEO_APP_STORE), undefined)
 export GEO_APP_STORE := $(abspath $(STORE))
 endif
 
-.PHONY: run test store setup demo city districts benchmark clean browser postgis postgis-server
+.PHONY: run test store setup demo city districts benchmark clean browser postgis postgis-server vendor
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,18 +28,26 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-setup: $(VENV)/.runtime
+# The map pages' browser libraries from npm (package.json, pinned by package-lock.json), into node_modules/.
+# As root npm (Debian's, with Node.js) is installed when missing.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts
+
+vendor: node_modules/.package-lock.json
+
+setup: $(VENV)/.runtime vendor
 
 # The store is the record: created and seeded from layers/ only when there is none; otherwise only the pending
 # schema migrations are applied. A deployment (new code, `make run`) never rebuilds it.
 store: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app store-init
 
-run: store
+run: store vendor
 	@echo "serving on http://127.0.0.1:$(PORT) with $(WORKERS) worker processes (store: $$($(BIN)/python -c 'import os; from geo_app.store import open_store; print(open_store(os.environ["GEO_APP_STORE"]))'))"
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'geo_app:create_app()'
 
-test: $(VENV)/.dev browser postgis-server
+test: $(VENV)/.dev vendor browser postgis-server
 	$(BIN)/python -m pytest
 
 # A local PostgreSQL 15 + PostGIS 3 (Debian packages), started, with a role geo_app (password geo_app; it may
@@ -92,4 +100,4 @@ benchmark: $(VENV)/.runtime store
 	$(BIN)/python -m benchmarks.siting
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance node_modules

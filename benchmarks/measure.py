@@ -6,6 +6,9 @@ import http.client
 import json
 import os
 import platform
+import shutil
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -137,3 +140,46 @@ def save(name: str, text: str) -> Path:
     path.write_text(text + "\n", encoding="utf-8")
     print(f"\n(written to {path})")
     return path
+
+
+# wrk cycles through the paths, one per request, and prints its summary as one JSON line.
+WRK_SCRIPT = """
+paths = {%(paths)s}
+counter = 0
+%(headers)s
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK_JSON {"requests": %%d, "duration_us": %%d, "bytes": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
+    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def wrk_load(url: str, paths: list[str], clients: int, seconds: int, headers: dict | None = None) -> dict:
+    """`clients` connections for `seconds` through wrk (Debian's `wrk` package), cycling through the paths:
+    requests, bytes, p50/p99 (µs), errors (any non-2xx answer counts) and req/s; {"note": why} when it could not run."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {"note": "skipped: wrk is not installed (Debian: apt-get install wrk)"}
+    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "headers": lines})
+    try:
+        done = subprocess.run([wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
+                               "-s", script.name, url], capture_output=True, text=True)
+    finally:
+        os.unlink(script.name)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("WRK_JSON ")), None)
+    if line is None:
+        return {"note": f"wrk failed: {(done.stderr or done.stdout).strip()[-300:]}"}
+    result = json.loads(line.removeprefix("WRK_JSON "))
+    result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["kinds"] = len(paths)
+    return result

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,31 +26,13 @@ from urllib.parse import urlencode
 from geo_app.settings import ROOT
 
 from .build_store import large_csv
-from .measure import Client, Series, bbox_around, get_ok, machine, query_points, run_series, save
+from .measure import Client, Series, bbox_around, get_ok, machine, query_points, run_series, save, wrk_load
 
 PARTS = ("latency", "import", "saves", "load")
 # A save solves its siting request first: a small one (about 2 s of CBC), so that the store's writes matter.
 SAVE_PARAMS = "type=refuse_stations&districts=320508&k=1&spacing=1000"
 AIMS = {"grids_at": "≤ 10 ms", "nearest": "≤ 5 ms", "bbox": "≤ 30 ms", "ogc": "≤ 50 ms", "import": "≤ 10 s",
         "saves": "0 lost", "load": "0 errors"}
-WRK_SCRIPT = """
-paths = {%(paths)s}
-counter = 0
-%(auth)s
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRK_JSON {"requests": %%d, "duration_us": %%d, "bytes": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
-    '"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}\\n',
-    summary.requests, summary.duration, summary.bytes, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
-
-
 def latency_paths(points) -> dict[str, tuple[str, list[str]]]:
     return {
         "grids_at": ("`/api/grids/at` (the grid containing a point)",
@@ -148,28 +129,10 @@ def measure_saves(url: str, headers: dict, saves: int, clients: int, params: str
 
 
 def measure_load(url: str, token: str | None, clients: int, seconds: int, points) -> dict:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        return {"note": "skipped: wrk is not installed (Debian: apt-get install wrk)"}
     mix = [p for _, paths in latency_paths(points).values() for p in paths]
     mix += [f"/ogc/collections/toilets/items?limit=100&offset={i * 97}" for i in range(len(points))]
     mix += ["/api/districts", "/api/layers"]
-    auth = f'wrk.headers["Authorization"] = {json.dumps("Bearer " + token)}' if token else ""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in mix), "auth": auth})
-    try:
-        done = subprocess.run([wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
-                               "-s", script.name, url], capture_output=True, text=True)
-    finally:
-        os.unlink(script.name)
-    line = next((l for l in done.stdout.splitlines() if l.startswith("WRK_JSON ")), None)
-    if line is None:
-        return {"note": f"wrk failed: {(done.stderr or done.stdout).strip()[-300:]}"}
-    result = json.loads(line.removeprefix("WRK_JSON "))
-    result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["kinds"] = len(mix)
-    return result
+    return wrk_load(url, mix, clients, seconds, {"Authorization": f"Bearer {token}"} if token else {})
 
 
 def report(url: str, args, latency, imported, saves, load) -> str:

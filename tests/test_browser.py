@@ -58,7 +58,8 @@ class Visit:
             width, height = SIZES[size]
         self.page = browser.new_page(viewport={"width": width, "height": height})
         OPEN_PAGES.append(self.page)
-        self.outside, self.failed, self.errors, self.dialogs = [], [], [], []
+        self.outside, self.failed, self.errors, self.dialogs, self.requests = [], [], [], [], []
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         # a reload or a navigation aborts what is still loading (the favicon): not a failure of the page
@@ -85,34 +86,73 @@ class Visit:
         """Layers of a Leaflet class on the map (the maps draw on canvas, so the DOM cannot count them)."""
         return self.page.evaluate(f"() => {{ let n = 0; CityMap.map.eachLayer(l => {{ if (l instanceof L.{kind}) n++; }}); return n; }}")
 
+    # The dense layers are drawn from vector tiles (static/js/tiles.js); CityMap.groups holds each page's tile layers.
+    def tiles_ready(self, layer: str) -> None:
+        """Waits until every tile of the view is drawn for the layer."""
+        self.page.wait_for_function("id => CityMap.groups && CityMap.groups[id] && CityMap.groups[id].ready", arg=layer)
+
+    def drawn(self, layer: str) -> list[dict]:
+        """The features drawn from the layer's tiles at the current zoom: their tile properties, and lat/lng of points."""
+        return self.page.evaluate("""id => CityMap.tiles.drawn(CityMap.groups[id]).map(
+            d => ({...d.properties, _lat: d.latlng && d.latlng.lat, _lng: d.latlng && d.latlng.lng}))""", layer)
+
+    def tile_requests(self, layer: str) -> list[str]:
+        return [u for u in self.requests if f"/tiles/{layer}/" in u]
+
+    def geojson_requests(self, layer: str) -> list[str]:
+        """Whole-layer GeoJSON requests (the maps ask for no such thing for a dense layer)."""
+        return [u for u in self.requests if f"/api/facilities/{layer}" in u and "q=" not in u]
+
+    def click_beside_symbols(self, lat: float, lon: float) -> None:
+        """A click on the map at the first spot around lat/lon (spiralling out by pixels) where no symbol is drawn:
+        a click on a symbol opens its popup instead."""
+        self.page.evaluate("""([lat, lon]) => { const map = CityMap.map, c = map.latLngToContainerPoint([lat, lon]);
+            for (let r = 0; r < 400; r += 4) for (let a = 0; a < 360; a += r ? 20 : 360) {
+                const at = map.containerPointToLatLng(c.add([r * Math.cos(a * Math.PI / 180), r * Math.sin(a * Math.PI / 180)]));
+                if (!CityMap.tiles.featureAt(at, "popup")) { map.fire("click", {latlng: at}); return; } }
+            throw new Error("no free spot"); }""", [lat, lon])
+
+    def click_feature(self, layer: str, key: str) -> None:
+        """A click where the feature's symbol is drawn, as a person would (tiles.js finds it and opens its popup)."""
+        point = self.page.evaluate("""([layer, key]) => { const grid = CityMap.groups[layer];
+            const item = CityMap.tiles.drawn(grid).find(d => d.properties[grid.info.idField] === key);
+            const p = CityMap.map.latLngToContainerPoint(item.latlng), r = CityMap.map.getContainer().getBoundingClientRect();
+            return [r.x + p.x, r.y + p.y]; }""", [layer, key])
+        self.page.mouse.click(*point)
+
 
 def test_public_map(browser, live_server, store):
     visit = Visit(browser, live_server.url, "/")
     page = visit.page
-    for layer in ("toilets", "bike_stations", "parking_lots"):
+    layers = ("toilets", "bike_stations", "parking_lots")
+    for layer in layers:
         page.wait_for_selector(f'[data-count="{layer}"][data-loaded]')
-    loaded = {layer: int(page.get_attribute(f'[data-count="{layer}"]', "data-loaded"))
-              for layer in ("toilets", "bike_stations", "parking_lots")}
+        visit.tiles_ready(layer)
+    loaded = {layer: int(page.get_attribute(f'[data-count="{layer}"]', "data-loaded")) for layer in layers}
     assert loaded == {layer: len(store.read(layer)) for layer in loaded}
-    in_groups = page.evaluate("() => Object.fromEntries(Object.entries(CityMap.groups).map(([k, g]) => [k, g.getLayers().length]))")
-    assert in_groups == loaded
-    assert visit.count("Marker") > 10      # drawn: symbols and clusters (a cluster is a Marker too)
+    # drawn from vector tiles, never from a whole-layer GeoJSON
+    for layer in layers:
+        assert visit.tile_requests(layer) and visit.geojson_requests(layer) == [], layer
+        assert len(visit.drawn(layer)) > 10
     assert page.locator("#legend li").count() == 5 and page.is_visible("text=示例数据")
     visit.shot("public")
 
-    # a filter: accessible toilets only; the count follows the API and the URL keeps it
+    # a filter: accessible toilets only; the count follows the API, the tiles are asked again with the filter,
+    # and the URL keeps it
     page.check('.filters[data-layer="toilets"] input[data-param="wheelchair"]')
     page.wait_for_function("() => document.querySelector('[data-count=toilets]').dataset.loaded !== '%d'" % loaded["toilets"])
     accessible = int(page.get_attribute('[data-count="toilets"]', "data-loaded"))
     assert accessible == int((store.read("toilets")["wheelchair"] == "yes").sum())
     assert "toilets.wheelchair=yes" in page.url
+    visit.tiles_ready("toilets")
+    assert any("wheelchair=yes" in u for u in visit.tile_requests("toilets"))     # (what they hold: the next test)
     again = Visit(browser, live_server.url, page.url.replace(live_server.url, ""))
     again.page.wait_for_selector('[data-count="toilets"][data-loaded]')
     assert again.page.is_checked('.filters[data-layer="toilets"] input[data-param="wheelchair"]')
     assert int(again.page.get_attribute('[data-count="toilets"]', "data-loaded")) == accessible
 
     # nearest five to a point clicked on the map (fired at a known place: markers may cover the centre)
-    page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
+    visit.click_beside_symbols(31.3052, 120.6231)
     page.wait_for_selector("#nearest-results li")
     items = page.locator("#nearest-results li").all_inner_texts()
     assert len(items) == 5 and all(" 米" in text for text in items)
@@ -128,11 +168,48 @@ def test_public_map(browser, live_server, store):
     visit.clean()
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_filtered_tiles_show_what_the_api_finds(browser, live_server, client, size):
+    """At zoom 17 (single facilities, no server clusters) the tiles drawn with filters hold exactly the features
+    the API finds with the same filters in those tiles' boxes; changing a filter redraws the layer to match."""
+    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations&toilets.fee=no&center=120.6231,31.3052&zoom=17",
+                  size=size)
+    page = visit.page
+
+    def drawn_and_found(layer: str, query: str) -> tuple[set, set]:
+        visit.tiles_ready(layer)
+        boxes = page.evaluate("""id => { const g = CityMap.groups[id], z = g._tileZoom;
+            return Object.keys(g._vectorTiles).map(k => g._keyToTileCoords(k)).filter(c => c.z === z).map(c => {
+                const size = g.getTileSize(), nw = CityMap.map.unproject(c.scaleBy(size), z),
+                      se = CityMap.map.unproject(c.add([1, 1]).scaleBy(size), z);
+                return [nw.lng, se.lat, se.lng, nw.lat].map(v => v.toFixed(7)).join(','); }); }""", layer)
+        found = set()
+        for box in boxes:
+            answer = client.get(f"/api/facilities/{layer}?bbox={box}&{query}").get_json()
+            found |= {f["id"] for f in answer["features"]}
+        drawn = [f for f in visit.drawn(layer)]
+        assert not any(f.get("cluster") for f in drawn)
+        return {f["id"] for f in drawn}, found
+
+    shown, found = drawn_and_found("toilets", "fee=no")
+    assert shown and shown == found
+    page.check('.filters[data-layer="toilets"] input[data-param="wheelchair"]')
+    shown, found = drawn_and_found("toilets", "fee=no&wheelchair=yes")
+    assert shown and shown == found
+    page.check('.filters[data-layer="bike_stations"] input[data-param="min_num_bikes_available"]')
+    shown, found = drawn_and_found("bike_stations", "min_num_bikes_available=1")
+    assert shown and shown == found
+    visit.clean()
+
+
 def test_grid_map(browser, live_server, client):
     visit = Visit(browser, live_server.url, "/grid?district=320508")
     page = visit.page
     page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 20")
-    assert visit.count("Polygon") >= int(page.evaluate("document.body.dataset.gridsDrawn"))
+    # drawn from vector tiles, never from a GeoJSON of the view's grids
+    assert visit.tile_requests("grids") and visit.geojson_requests("grids") == []
+    drawn = visit.drawn("grids")
+    assert len({g["code"] for g in drawn}) == int(page.evaluate("document.body.dataset.gridsDrawn"))
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector("#grid-detail table")
@@ -160,13 +237,17 @@ def test_districts_map(browser, live_server):
 
 
 def test_plan_map(browser, live_server, store):
-    visit = Visit(browser, live_server.url, "/plan?type=toilets")
+    # at zoom 14, where the demo's tiles hold few enough toilets to come as single ones
+    visit = Visit(browser, live_server.url, "/plan?type=toilets&center=120.62,31.30&zoom=14")
     page = visit.page
     page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
-    toilets = store.read("toilets")
-    operational = int((toilets["status"] == "operational").sum())
-    assert int(page.evaluate("document.body.dataset.circlesDrawn")) == operational
-    assert visit.count("Circle") >= operational
+    visit.tiles_ready("toilets")
+    # the operational toilets from tiles (filtered on the server), each single one with its service circle
+    assert visit.geojson_requests("toilets") == [] and all("status=operational" in u for u in visit.tile_requests("toilets"))
+    singles = [f for f in visit.drawn("toilets") if not f.get("cluster")]
+    assert singles and {f["status"] for f in singles} == {"operational"}
+    circles = int(page.evaluate("document.body.dataset.circlesDrawn"))
+    assert circles == len({f["id"] for f in singles}) and visit.count("Circle") == circles
     visit.shot("plan")
     visit.clean()
 
@@ -201,7 +282,7 @@ def test_a_page_on_another_site_cannot_save(browser, live_server):
 def test_planner_sites_saves_and_reopens(browser, live_server):
     anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
     assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
-    anonymous.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    anonymous.page.wait_for_function("() => document.body.dataset.circlesDrawn !== undefined")
     anonymous.page.click("#login-to-save a")
     anonymous.page.wait_for_selector(".login-form")
     log_in(anonymous)
@@ -250,11 +331,13 @@ def test_popups_show_hostile_names_literally(browser, project, built_store_path,
         visit = Visit(browser, server.url, "/?layers=toilets&center=120.626,31.3116&zoom=18")
         page = visit.page
         page.wait_for_selector('[data-count="toilets"][data-loaded="2"]')
+        visit.tiles_ready("toilets")
         texts = []
         for key in ("X1", "X2"):
             page.evaluate("() => { CityMap.map.closePopup(); }")
             page.wait_for_selector(".leaflet-popup", state="detached")
-            page.evaluate("key => { const g = CityMap.groups.toilets; g.getLayers().find(l => l.feature.id === key).openPopup(); }", key)
+            visit.click_feature("toilets", key)          # the popup fetches the feature by its id
+            page.wait_for_selector(".leaflet-popup-content strong")
             texts.append(page.inner_text(".leaflet-popup-content strong"))
         assert texts == ["<script>alert(1)</script>", "O'Brien \"x\""]
         assert visit.dialogs == []
@@ -267,12 +350,14 @@ def test_popups_show_hostile_names_literally(browser, project, built_store_path,
 def test_amap_basemap_aligns_markers(browser, live_server, store):
     toilet = store.read("toilets").iloc[0]
     glon, glat = (float(v) for v in crs.wgs84_to_gcj02(toilet.geometry.x, toilet.geometry.y))
-    visit = Visit(browser, live_server.url, "/?basemap=amap&layers=toilets")
+    # at zoom 18 a tile's 4096 steps are 4 cm apart: the symbol is drawn where Amap has the toilet
+    visit = Visit(browser, live_server.url, f"/?basemap=amap&layers=toilets&center={glon:.6f},{glat:.6f}&zoom=18")
     page = visit.page
-    page.wait_for_selector('[data-count="toilets"][data-loaded]')
-    lat, lng = page.evaluate("id => { const l = CityMap.groups.toilets.getLayers().find(x => x.feature.id === id);"
-                             " const p = l.getLatLng(); return [p.lat, p.lng]; }", toilet["id"])
-    assert abs(lng - glon) < 1e-7 and abs(lat - glat) < 1e-7
+    visit.tiles_ready("toilets")
+    assert visit.tile_requests("toilets") and all("crs=GCJ02" in u for u in visit.tile_requests("toilets"))
+    drawn = next(f for f in visit.drawn("toilets") if f.get("id") == toilet["id"])
+    lat, lng = drawn["_lat"], drawn["_lng"]
+    assert abs(lng - glon) < 1e-6 and abs(lat - glat) < 1e-6
     # drawn about 465 m from the raw WGS-84 numbers, as the Amap tiles need
     from pyproj import Geod
     assert 400 < Geod(ellps="WGS84").inv(lng, lat, toilet.geometry.x, toilet.geometry.y)[2] < 550
@@ -281,7 +366,7 @@ def test_amap_basemap_aligns_markers(browser, live_server, store):
 
 def test_save_form_appears_only_after_a_run(browser, live_server):
     visit = Visit(browser, live_server.url, "/plan?type=toilets")
-    visit.page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    visit.page.wait_for_function("() => document.body.dataset.circlesDrawn !== undefined")
     assert not visit.page.is_visible("#save-form")
     visit.clean()
 
@@ -311,8 +396,9 @@ def test_search_and_nearest_results_open_their_popup(browser, live_server, store
     assert page.inner_text(".leaflet-popup-content strong") == name
     assert page.evaluate("CityMap.map.getZoom()") >= 17
     # the third nearest toilet to a point: its popup opens too
-    page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.30, 120.62], 13, {animate: false});"
-                  " CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
+    page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.30, 120.62], 13, {animate: false}); }")
+    visit.tiles_ready("toilets")
+    visit.click_beside_symbols(31.3052, 120.6231)
     page.wait_for_selector("#nearest-results li")
     third = page.locator("#nearest-results li button").nth(2)
     expected = third.inner_text().rsplit(" · ", 1)[0]
@@ -342,28 +428,50 @@ def test_collapsing_the_phone_panel_gives_the_map_the_screen(browser, live_serve
     visit.clean()
 
 
+SYMBOL_BODY = re.compile(r'<(circle|rect|polygon)\b[^>]*?fill="(#[0-9a-fA-F]{6})"(?![^>]*fill-opacity="0.4")')
+
+
+def rgb(hex_colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_each_layer_has_its_own_symbol_and_cluster_colour(browser, live_server, size):
-    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations,parking_lots,refuse_stations", size=size)
+    layers = ["toilets", "bike_stations", "parking_lots", "refuse_stations"]
+    visit = Visit(browser, live_server.url, f"/?layers={','.join(layers)}&center=120.62,31.30&zoom=10", size=size)
     page = visit.page
-    wait_for_layers(page, ["toilets", "bike_stations", "parking_lots", "refuse_stations"])
-    page.wait_for_function("() => document.querySelectorAll('.cluster-icon .symbol').length > 0")
-    drawn = page.evaluate("""() => {
-        const out = {};
-        for (const node of document.querySelectorAll('.leaflet-marker-pane .symbol')) {
-            const key = node.dataset.layer + (node.classList.contains('cluster') ? '/cluster' : '/single');
-            out[key] = out[key] || new Set();
-            out[key].add(getComputedStyle(node).backgroundColor + ' ' + [...node.classList].find(c => c.startsWith('shape-')));
-        }
-        return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v]]));
-    }""")
+    for layer in layers:
+        visit.tiles_ready(layer)
+    # every symbol drawn from the tiles (single or server cluster with its count), as the canvas draws it: the
+    # image of its style, and for clusters the pixel of the canvas beside the count
+    drawn = page.evaluate("""ids => Object.fromEntries(ids.map(id => { const g = CityMap.groups[id], z = g._tileZoom;
+        return [id, CityMap.tiles.drawn(g).map(d => {
+            const icon = g.options.vectorTileLayerStyles[id](d.properties, z).icon.options;
+            const px = CityMap.map.project(d.latlng, z), c = px.unscaleBy(g.getTileSize()).floor(); c.z = z;
+            const local = px.subtract(c.scaleBy(g.getTileSize()));
+            const canvas = g._tiles[g._tileCoordsToKey(c)].el;
+            const pixel = canvas.getContext('2d').getImageData(Math.round(local.x - icon.iconSize[0] * 0.25), Math.round(local.y), 1, 1).data;
+            return {cluster: Boolean(d.properties.cluster) && d.properties.count > 1, count: d.properties.count,
+                    svg: decodeURIComponent(icon.iconUrl.split(',')[1]), pixel: Array.from(pixel).slice(0, 3)}; })]; }))""", layers)
     legend = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#legend [data-symbol] .symbol')].map(
-        n => [n.dataset.layer, getComputedStyle(n).backgroundColor + ' ' + [...n.classList].find(c => c.startsWith('shape-'))]))""")
-    clustered = [key.split("/")[0] for key in drawn if key.endswith("/cluster")]
-    assert len(clustered) >= 3, drawn                       # clusters of several layers are on screen
-    for key, looks in drawn.items():
-        assert looks == [legend[key.split("/")[0]]], (key, looks, legend)    # one look per layer, as in its legend
-    assert len(set(legend.values())) == len(legend)                          # and no two layers look alike
+        n => [n.dataset.layer, getComputedStyle(n).backgroundColor]))""")
+    looks = {}
+    for layer, symbols in drawn.items():
+        bodies = {SYMBOL_BODY.search(s["svg"]).groups() for s in symbols}
+        assert len(bodies) == 1, (layer, bodies)                 # one shape and colour per layer, single or cluster
+        looks[layer] = bodies.pop()
+        assert rgb(looks[layer][1]) == legend[layer]               # the colour of its legend symbol
+        for s in symbols:
+            if s["cluster"]:
+                assert f">{s['count']}</text>" in s["svg"]         # a cluster shows its count
+    assert len(set(looks.values())) == len(layers)                   # no two layers look alike
+    clustered = [layer for layer, symbols in drawn.items() if any(s["cluster"] for s in symbols)]
+    assert len(clustered) >= 2, clustered                            # server clusters of several layers on screen
+    for layer in clustered:            # on the canvas, most clusters show their layer's colour (others may overlap)
+        pixels = [s["pixel"] for s in drawn[layer] if s["cluster"]]
+        target = [int(looks[layer][1][i:i + 2], 16) for i in (1, 3, 5)]
+        matching = [p for p in pixels if all(abs(a - b) <= 12 for a, b in zip(p, target))]
+        assert len(matching) >= len(pixels) / 2, (layer, target, pixels[:5])
     visit.shot(f"public-symbols-{size}")
     visit.clean()
 
@@ -373,7 +481,7 @@ def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
     visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations", size=size)
     page = visit.page
     wait_for_layers(page, ["toilets", "bike_stations"])
-    page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
+    visit.click_beside_symbols(31.3052, 120.6231)
     page.wait_for_selector("#nearest-results li")
     page.wait_for_timeout(400)          # the fit to the results
     found = page.evaluate("""() => [...document.querySelectorAll('.nearest-icon')].map(icon => {
@@ -412,7 +520,9 @@ def test_popups_show_labels_in_the_page_language(browser, live_server, store):
         visit = Visit(browser, live_server.url, f"/?layers=toilets&lang={lang}&center={centre}&zoom=18", size="desktop")
         page = visit.page
         wait_for_layers(page, ["toilets"])
-        page.evaluate("id => CityMap.groups.toilets.getLayers().find(l => l.feature.id === id).openPopup()", toilet["id"])
+        visit.tiles_ready("toilets")
+        visit.click_feature("toilets", toilet["id"])
+        page.wait_for_selector(".leaflet-popup-content strong")
         texts[lang] = page.inner_text(".leaflet-popup-content")
         visit.clean()
     assert "运营中" in texts["zh"] and "免费" in texts["zh"] and "是" in texts["zh"]
@@ -425,12 +535,7 @@ def test_grid_is_chosen_by_lon_lat_and_highlighted(browser, live_server, client,
     visit = Visit(browser, live_server.url, "/grid?district=320508", size=size)
     page = visit.page
     page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 10")
-    # a grid is big enough to tap (≥ 40 px a side) on a phone
-    side = page.evaluate("""() => { let s = []; CityMap.map.eachLayer(l => { if (l.feature && l.feature.properties.adcode === '320508' && l.getBounds) {
-        const b = l.getBounds(), a = CityMap.map.latLngToContainerPoint(b.getNorthWest()), c = CityMap.map.latLngToContainerPoint(b.getSouthEast());
-        s.push(Math.min(c.x - a.x, c.y - a.y)); } }); s.sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; }""")
-    if size == "phone":
-        assert side >= 40
+    assert {g["adcode"] for g in visit.drawn("grids")} >= {"320508"}
     # a tap or click at a lon/lat picks the grid containing that lon/lat, the same at every size
     lon, lat = 120.6255, 31.3115
     page.evaluate("([lon, lat]) => { CityMap.map.setView([lat, lon], CityMap.map.getZoom(), {animate: false}); }", [lon, lat])
@@ -444,6 +549,12 @@ def test_grid_is_chosen_by_lon_lat_and_highlighted(browser, live_server, client,
     highlighted = page.evaluate("""() => { let ids = []; CityMap.map.eachLayer(l => { if (l.feature && l.options.interactive === false
         && l.options.weight === 4) ids.push(l.feature.id); }); return ids; }""")
     assert highlighted == [expected]
+    # the grid is big enough to tap (≥ 40 px a side) on a phone at the zoom the page opened at
+    side = page.evaluate("""() => { let side = null; CityMap.map.eachLayer(l => { if (l.feature && l.options.weight === 4) {
+        const b = l.getBounds(), a = CityMap.map.latLngToContainerPoint(b.getNorthWest()), c = CityMap.map.latLngToContainerPoint(b.getSouthEast());
+        side = Math.min(c.x - a.x, c.y - a.y); } }); return side; }""")
+    if size == "phone":
+        assert side >= 40
     visit.shot(f"grid-chosen-{size}")
     visit.clean()
 
@@ -479,7 +590,15 @@ def test_district_page_has_a_map_and_short_lists(browser, live_server, client, s
     toilets = len(client.get("/api/facilities/toilets?adcode=320508").get_json()["features"])
     legend = page.inner_text("#district-legend")
     assert f"({grids})" in legend and f"({toilets})" in legend
-    assert visit.count("Polygon") >= grids
+    # the facilities from tiles filtered to the district; grids from the zoom where they are drawn
+    visit.tiles_ready("toilets")
+    assert visit.geojson_requests("toilets") == [] and all("adcode=320508" in u for u in visit.tile_requests("toilets"))
+    page.evaluate("() => CityMap.map.setZoom(15, {animate: false})")
+    visit.tiles_ready("toilets")
+    singles = [f for f in visit.drawn("toilets") if not f.get("cluster")]
+    assert singles and {f["adcode"] for f in singles} == {"320508"}
+    visit.tiles_ready("grids")
+    assert {g["adcode"] for g in visit.drawn("grids")} == {"320508"} and f"({grids})" in page.inner_text("#district-legend")
     map_box = page.locator(".district-map .folium-map").bounding_box()
     assert map_box["height"] >= 300 and page.evaluate("CityMap.map.getSize().y") == round(map_box["height"])
     assert page.locator("details.group-figures").count() > 0 and page.locator("details.group-figures[open]").count() == 0

@@ -79,16 +79,21 @@ def test_hostile_text_in_every_field_stays_text(browser, project, built_store_pa
                         SECRET_KEY_FILE=tmp_path / "secret_key", RATE_LIMIT_ANONYMOUS="100000 per minute")
     try:
         visit = Watched(browser, server.url, "/?layers=toilets,bike_stations,parking_lots,street_parking,refuse_stations"
-                                    "&center=120.62,31.31&zoom=16")
+                                    "&center=120.62,31.31&zoom=13")
         page = visit.page
         for layer in ("toilets", "bike_stations", "parking_lots", "street_parking", "refuse_stations"):
             page.wait_for_selector(f'[data-count="{layer}"][data-loaded]')
-            page.evaluate("layer => { CityMap.map.closePopup(); const shape = CityMap.groups[layer].getLayers()[0];"
-                          " const at = shape.getLatLng ? shape.getLatLng() : shape.getBounds().getCenter();"
-                          " CityMap.map.setView(at, 18, {animate: false}); shape.openPopup(at); }", layer)
+            visit.tiles_ready(layer)
+            page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.31, 120.62], 15, {animate: false}); }")
+            visit.tiles_ready(layer)
+            key = page.evaluate("layer => { const g = CityMap.groups[layer];"
+                                " const f = CityMap.tiles.drawn(g).find(d => !d.properties.cluster);"
+                                " CityMap.map.setView(f.latlng, 18, {animate: false}); return f.properties[g.info.idField]; }", layer)
+            visit.tiles_ready(layer)
+            visit.click_feature(layer, key)            # its popup, with the feature fetched by id
             page.wait_for_selector(".leaflet-popup-content strong")
             assert page.inner_text(".leaflet-popup-content strong").startswith(tuple(HOSTILE)), layer
-        page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.3052, 120.6231)}); }")
+        visit.click_beside_symbols(31.3052, 120.6231)
         page.wait_for_selector("#nearest-results li")
         assert any(h in page.inner_text("#nearest-results") for h in HOSTILE)
         page.fill("#search-text", "onerror")
@@ -101,11 +106,10 @@ def test_hostile_text_in_every_field_stays_text(browser, project, built_store_pa
         visit = Watched(browser, server.url, "/grid?district=320508&center=120.62,31.31&zoom=15")
         page = visit.page
         page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 0")
-        page.evaluate("() => { let done = false; CityMap.map.eachLayer(l => { if (!done && l.feature && l.getTooltip"
-                      " && l.getTooltip()) { l.openTooltip(l.getBounds().getCenter()); done = true; } }); }")
+        box = page.locator(".folium-map").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)      # a grid's name as its tooltip
         page.wait_for_selector(".leaflet-tooltip")
         assert page.inner_text(".leaflet-tooltip").startswith(tuple(HOSTILE))
-        box = page.locator(".folium-map").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_selector("#grid-detail h2")
         assert page.inner_text("#grid-detail h2").startswith(tuple(HOSTILE))

@@ -93,7 +93,7 @@ def test_numbered_sites_do_not_overlap(browser, server, scenario, size):  # noqa
 def test_demand_and_candidates_are_offered_and_the_radius_hint_fits(browser, server, size, lang):  # noqa: F811
     v = visit(browser, server, f"/plan?type=toilets&lang={lang}&demand=area&candidates=parking_lots", size)
     page = v.page
-    page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
+    page.wait_for_function("() => document.body.dataset.circlesDrawn !== undefined")
     demands = page.eval_on_selector_all("select[name=demand] option", "os => os.map(o => o.value)")
     assert demands[:2] == ["grids", "area"] and "parking_lots:capacity" in demands
     assert page.input_value("select[name=demand]") == "area"

@@ -1,5 +1,7 @@
 """Self-hosted map assets: every JS and CSS file a page loads is served by the app (no public CDN), from
-packages installed at setup from PyPI (xstatic-leaflet, xstatic-leaflet-markercluster).
+packages installed at setup from PyPI (xstatic-leaflet, xstatic-leaflet-markercluster) and from npm
+(leaflet.vectorgrid, pinned in package.json / package-lock.json and installed by `make setup` with `npm ci` into the
+git-ignored node_modules/).
 
 folium names each element's assets in class attributes (`default_js`, `default_css`); they are set here, once,
 for the whole process: that is the point (no page may fall back to a CDN). folium's Bootstrap, jQuery and
@@ -15,7 +17,12 @@ import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, abort, send_from_directory
 from folium import plugins
 
-PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR), "leaflet.markercluster": Path(xs_markercluster.BASE_DIR)}
+from ..settings import ROOT
+
+NPM_MODULES = ROOT / "node_modules"
+PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR), "leaflet.markercluster": Path(xs_markercluster.BASE_DIR),
+            "leaflet.vectorgrid": NPM_MODULES / "leaflet.vectorgrid" / "dist"}
+VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"      # with its MVT decoder (pbf, vector-tile)
 VERSIONS = {"leaflet": xs_leaflet.VERSION, "leaflet.markercluster": xs_markercluster.VERSION}
 PREFIX = "/vendor"
 
@@ -27,6 +34,14 @@ def vendor_file(package: str, filename: str):
     if package not in PACKAGES:
         abort(404)
     return send_from_directory(PACKAGES[package], filename, max_age=7 * 24 * 3600)
+
+
+def vectorgrid_url() -> str:
+    """The vector-tile plugin's script; a clear error when `make setup` (npm ci) has not installed it."""
+    if not (PACKAGES["leaflet.vectorgrid"] / VECTORGRID_JS).is_file():
+        raise RuntimeError(f"{PACKAGES['leaflet.vectorgrid'] / VECTORGRID_JS} is missing: run `make setup` "
+                           "(npm ci installs the map pages' npm packages into node_modules/)")
+    return _url("leaflet.vectorgrid", VECTORGRID_JS)
 
 
 def _url(package: str, filename: str) -> str:

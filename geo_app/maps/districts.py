@@ -133,7 +133,7 @@ def _district_map(outline) -> folium.Map:
         geometry=outline.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True))
     if basemap.crs != crs.WGS84:
         outline = crs.from_wgs84(outline, basemap.crs)
-    fmap = new_map(basemap, clusters=True)
+    fmap = new_map(basemap, tiles=True)
     folium.GeoJson(outline.__geo_interface__, name="district", interactive=False,
                    style_function=lambda f: {"color": "#222", "weight": 3, "fill": False}).add_to(fmap)
     minx, miny, maxx, maxy = outline.total_bounds
@@ -144,5 +144,4 @@ def _district_map(outline) -> folium.Map:
 def _district_config(project, code: str) -> dict:
     grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
     return {"adcode": code, "gridLayer": layer_summary(grid_spec),
-            "layers": [layer_summary(spec) for spec in project.catalog.facility_layers],
-            "api": {"facilities": url_for("api.facilities", layer="LAYER")}}
+            "layers": [layer_summary(spec) for spec in project.catalog.facility_layers]}

@@ -1,7 +1,8 @@
 """The grid supervisor map (/grid): grid-patrol areas with code and district, what lies in each and how it
 compares, the grid containing a point, and one district's grids highlighted (/grid?district=320508).
 
-Grids load for the current view from the API (at city scale they are too many to put in the page)."""
+Grids are drawn from vector tiles (/tiles/grids, from the layer's min_zoom on): at city scale they are too many
+to put in the page."""
 from __future__ import annotations
 
 import folium
@@ -45,7 +46,7 @@ def grid_page() -> str:
     # the grid areas of the district (one column through its index), not the whole grid table
     areas = [r["area_km2"] for r in store.records(GRID_STATS_TABLE, where={"adcode": district} if district else None,
                                                   columns=["area_km2"])]
-    fmap = new_map(basemap, zoom=13)
+    fmap = new_map(basemap, zoom=13, tiles=True)
     district_outlines(basemap, district).add_to(fmap)
     outlines = store.read("districts").set_index("adcode")
     district_bounds = None          # fitted by grid.js (then zoomed in on a phone, without animations in between)
@@ -55,13 +56,12 @@ def grid_page() -> str:
         district_bounds = [[float(ys[0]), float(xs[0])], [float(ys[1]), float(xs[1])]]
     grid_spec = next(spec for spec in project.catalog.layers.values() if spec.role == "grid")
     config = {
-        "district": district, "districtBounds": district_bounds, "grid": request.args.get("grid"), "minZoom": 11,
+        "district": district, "districtBounds": district_bounds, "grid": request.args.get("grid"),
         # typical side of a grid (m): a phone opens a district at the zoom where grids are big enough to tap
         "gridSideM": round(float(np.median(areas) ** 0.5 * 1000)) if areas else None,
         "gridLayer": layer_summary(grid_spec),
         "facilityLayers": [layer_summary(spec) for spec in project.catalog.facility_layers],
         "districtNames": {code: {"zh": stats.loc[code, "name_zh"], "en": stats.loc[code, "name_en"]} for code in stats.index},
-        "api": {"grids": url_for("api.facilities", layer=grid_spec.id), "gridAt": url_for("api.grid_at"),
-                "grid": url_for("api.grid", code="CODE")},
+        "api": {"gridAt": url_for("api.grid_at"), "grid": url_for("api.grid", code="CODE")},
     }
     return render_map_page("grid.html", fmap, config, basemap=basemap, district=district, choices=choices, page="grid")

@@ -3,15 +3,15 @@ the figure, then place its header, html and script parts in our own Jinja templa
 from __future__ import annotations
 
 import folium
-from folium import plugins
 from folium.elements import JSCSSMixin
-from flask import current_app, render_template, request
+from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 
 from .. import context, i18n
 from ..errors import BadParameter
 from ..features import parse_number, parse_whole
 from ..security.headers import with_nonce
+from .assets import vectorgrid_url
 from .basemaps import Basemap, available
 
 SUZHOU_CENTRE = (31.30, 120.62)   # lat, lon (WGS-84) for Leaflet
@@ -31,8 +31,9 @@ def chosen_basemap() -> Basemap:
     return options[name]
 
 
-def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, clusters: bool = False) -> folium.Map:
-    """A folium map on the basemap; clusters=True loads Leaflet.markercluster for the page's own script."""
+def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, tiles: bool = False) -> folium.Map:
+    """A folium map on the basemap; tiles=True loads Leaflet.VectorGrid (vector tiles, static/js/tiles.js) for the
+    page's own script."""
     from .. import crs
     lat, lon = location
     if basemap.crs != crs.WGS84:
@@ -42,18 +43,26 @@ def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, clusters: 
                       minZoom=7, maxZoom=19)
     for url, attribution, options in basemap.tiles:
         folium.TileLayer(tiles=url, attr=attribution, name=basemap.title_en, **options).add_to(fmap)
-    if clusters:
-        fmap.add_child(ClusterAssets())
+    if tiles:
+        fmap.add_child(TileAssets())
     return fmap
 
 
-class ClusterAssets(JSCSSMixin):
-    """Loads Leaflet.markercluster (after Leaflet itself) for a page script that clusters its own markers."""
+class TileAssets(JSCSSMixin):
+    """Loads Leaflet.VectorGrid (after Leaflet itself): the dense layers are drawn from /tiles."""
 
     def __init__(self):
         super().__init__()
-        self.default_js = list(plugins.MarkerCluster.default_js)
-        self.default_css = list(plugins.MarkerCluster.default_css)
+        self.default_js = [("vectorgrid", vectorgrid_url())]
+        self.default_css = []
+
+
+def tile_api() -> dict:
+    """What static/js/tiles.js requests: a layer's tiles, its count with filters (OGC numberMatched), and one
+    feature by id for a popup. LAYER and ID are placeholders the script fills in."""
+    return {"tiles": url_for("tiles.tile", layer="LAYER", z=0, x=0, y=0).replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
+            "items": url_for("ogc.items", collection_id="LAYER"),
+            "item": url_for("ogc.item", collection_id="LAYER", feature_id="ID")}
 
 
 def check_view() -> None:
@@ -75,7 +84,7 @@ def render_map_page(template: str, fmap: folium.Map, config: dict, **values) -> 
     root.render()
     basemap = values.pop("basemap")
     config = {"mapName": fmap.get_name(), "crs": basemap.crs, "basemap": basemap.id, "lang": i18n.lang(),
-              "strings": i18n.strings(), **config}
+              "strings": i18n.strings(), "tileApi": tile_api(), **config}
     return render_template(
         template,
         map_header=Markup(with_nonce(root.header.render())), map_html=Markup(root.html.render()),
@@ -89,6 +98,7 @@ def layer_summary(spec) -> dict:
     language = i18n.lang()
     return {"id": spec.id, "title_zh": spec.title_zh, "title_en": spec.title_en,
             "color": spec.style.get("color", "#333"), "icon": spec.style.get("icon"), "geometry": spec.geometry_type,
+            "idField": spec.id_field, "minZoom": int(spec.style.get("min_zoom", 0)),
             "fields": {n: (f.label_en if language == "en" else f.label_zh) or n for n, f in spec.fields.items()},
             "values": {n: {value: f.label(value, language) for value, _, _ in f.labels}
                        for n, f in spec.fields.items() if f.labels}}

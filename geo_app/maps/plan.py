@@ -27,13 +27,13 @@ def plan_page() -> str:
              "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"],
              "source": project.standards.radius(layer, r["adcode"]).source_in(i18n.lang())}
             for _, r in coverage.iterrows()]
-    fmap = new_map(basemap, zoom=12)
+    fmap = new_map(basemap, zoom=12, tiles=True)
     district_outlines(basemap, None).add_to(fmap)
     config = {
         "layer": layer_summary(spec), "radii": {r["code"]: r["radius_m"] for r in rows},
         "default_radius": project.standards.radius(layer).metres,
         "districtNames": {r["code"]: r["name"] for r in rows},
-        "api": {"facilities": url_for("api.facilities", layer=layer), "coverage": url_for("api.coverage", layer=layer),
+        "api": {"coverage": url_for("api.coverage", layer=layer),
                 "jobs": url_for("api.job_start"), "scenarios": url_for("api.scenario_list")},
         "stages": list(STAGES), "messages": messages.templates(i18n.lang() == "en"),
     }

@@ -48,7 +48,7 @@ def public_page() -> str:
     state = _state()
     if state["nearest"] not in LAYERS:
         raise BadParameter("nearest", f"{state['nearest']!r} is not one of {', '.join(LAYERS)}")
-    fmap = new_map(basemap, clusters=True)
+    fmap = new_map(basemap, tiles=True)
     from .. import context
     catalog = context.project().catalog
     layers = [layer_summary(catalog[lid]) for lid in LAYERS]

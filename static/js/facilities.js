@@ -50,23 +50,50 @@
     return node;
   }
 
-  function marker(layer, latlng, feature) {
-    const inactive = feature.properties.status !== undefined && feature.properties.status !== "operational";
-    return L.marker(latlng, {
-      icon: L.divIcon({ html: symbolNode(layer, { inactive }), className: "symbol-icon", iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] }),
-      keyboard: false,
-    });
+  // The same symbol as an image for the vector-tile canvas (static/js/tiles.js): the layer's shape and colour with a
+  // white border (dashed dark when not operational) and pictogram; a cluster adds a halo and its count. Smaller
+  // below zoom 15, where a view holds many facilities; a server cluster of one facility looks like a facility.
+  const XML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+  const xml = (text) => String(text).replace(/[&<>"']/g, (c) => XML[c]);
+  function shapeSvg(shape, size, inset, attrs) {
+    const a = inset, b = size - inset, m = size / 2;
+    if (shape === "circle") return `<circle cx="${m}" cy="${m}" r="${m - inset}" ${attrs}/>`;
+    if (shape === "diamond") return `<polygon points="${m},${a} ${b},${m} ${m},${b} ${a},${m}" ${attrs}/>`;
+    const r = shape === "rounded" ? (b - a) * 0.32 : 3;
+    return `<rect x="${a}" y="${a}" width="${b - a}" height="${b - a}" rx="${r}" ${attrs}/>`;
+  }
+  const icons = {};
+  function clusterSize(count) { return count < 10 ? 32 : count < 100 ? 38 : 44; }
+  function tileIcon(layer, properties, zoom) {
+    const count = properties.cluster && Number(properties.count) > 1 ? Number(properties.count) : undefined;
+    const inactive = count === undefined && properties.status !== undefined && properties.status !== "operational";
+    const factor = zoom >= 15 ? 1 : zoom >= 13 ? 0.85 : 0.7;
+    const key = `${layer.id}/${count === undefined ? (inactive ? "inactive" : "single") : count}/${factor}`;
+    if (icons[key]) return icons[key];
+    const spec = ICONS[layer.icon];
+    const shape = shapeOf(layer), colour = xml(layer.color);
+    const size = Math.round((count === undefined ? 26 : clusterSize(count)) * factor);
+    const halo = count === undefined ? "" : shapeSvg(shape, size, 0, `fill="${colour}" fill-opacity="0.4"`);
+    const inset = count === undefined ? 1.5 : 4.5 * factor;
+    const edge = inactive ? 'stroke="#222" stroke-width="2" stroke-dasharray="3 2"' : 'stroke="#fff" stroke-width="2"';
+    const body = shapeSvg(shape, size, inset, `fill="${colour}" ${edge}` + (inactive ? ' fill-opacity="0.8"' : ""));
+    const scale = count === undefined ? (size - 2 * inset) * 0.8 / 20 : (size - 2 * inset) * 0.45 / 20;
+    const offset = count === undefined ? (size - 20 * scale) / 2 : size / 2 - 10 * scale;
+    const top = count === undefined ? offset : size * 0.16;
+    const paint = spec && spec.stroke ? 'fill="none" stroke="#fff" stroke-width="1.6"' : 'fill="#fff"';
+    const paths = (spec ? spec.paths : ["M6 10a4 4 0 1 0 8 0a4 4 0 1 0-8 0"]).map((d) => `<path d="${d}" ${paint}/>`).join("");
+    const label = count === undefined ? "" : `<text x="${size / 2}" y="${size * 0.78}" text-anchor="middle" font-size="${Math.max(9, Math.round(11 * factor))}" ` +
+      `font-weight="bold" font-family="sans-serif" fill="#fff">${count}</text>`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}">` +
+      `${halo}${body}<g transform="translate(${offset} ${top}) scale(${scale})">${paths}</g>${label}</svg>`;
+    icons[key] = L.icon({ iconUrl: "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg), iconSize: [size, size] });
+    return icons[key];
   }
 
-  function clusterGroup(layer) {
-    return L.markerClusterGroup({
-      disableClusteringAtZoom: 16, maxClusterRadius: 45, chunkedLoading: true, showCoverageOnHover: false,
-      iconCreateFunction: (cluster) => {
-        const n = cluster.getChildCount();
-        const size = n < 10 ? 32 : n < 100 ? 38 : 44;
-        return L.divIcon({ html: symbolNode(layer, { count: n }), className: "symbol-icon cluster-icon", iconSize: [size, size] });
-      },
-    });
+  // How a layer is drawn from its tiles: points as their symbol (clusters with their count), lines in its colour.
+  function tileStyle(layer) {
+    if (layer.geometry === "Point") return (properties, zoom) => ({ icon: tileIcon(layer, properties, zoom) });
+    return { color: layer.color, weight: 5, opacity: 0.9 };
   }
 
   // OSM opening_hours as people read it: "24/7" and day names in the page language.
@@ -100,29 +127,5 @@
       el("table", {}, ...rows));
   }
 
-  // One feature as a Leaflet layer with its popup: a symbol for a point, a line in the layer's colour otherwise.
-  function draw(layer, feature) {
-    const g = feature.geometry;
-    let shape;
-    if (g.type === "Point") shape = marker(layer, [g.coordinates[1], g.coordinates[0]], feature);
-    else {
-      const lines = g.type === "LineString" ? [g.coordinates] : g.coordinates;
-      shape = L.polyline(lines.map((line) => line.map((c) => [c[1], c[0]])), { color: layer.color, weight: 5 });
-    }
-    shape.bindPopup(() => popupContent(layer, feature));
-    shape.feature = feature;
-    return shape;
-  }
-
-  // A layer's features as one group: points clustered in the layer's colour and shape, lines as they are.
-  // onEach(feature, shape) sees every drawn feature (to find it again for search and nearest results).
-  function group(layer, features, onEach) {
-    const shapes = features.map((f) => { const shape = draw(layer, f); if (onEach) onEach(f, shape); return shape; });
-    if (layer.geometry === "Point") return clusterGroup(layer).addLayers(shapes);
-    const lines = L.featureGroup();
-    for (const shape of shapes) lines.addLayer(shape);
-    return lines;
-  }
-
-  window.CityMap.facilities = { symbolNode, popupContent, group };
+  window.CityMap.facilities = { symbolNode, popupContent, tileStyle };
 })();

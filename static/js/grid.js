@@ -1,26 +1,19 @@
 // The grid supervisor map: grids for the current view, a grid's contents and comparison, find by point.
 "use strict";
 (function () {
-  const { config, map, el, setParam, status, getJSON, title, strings, linkedView } = window.CityMap;
-  const gridsLayer = L.geoJSON(null, { style: gridStyle, onEachFeature: bindGrid }).addTo(map);
+  const { config, map, el, setParam, status, getJSON, title, strings, linkedView, tiles } = window.CityMap;
   // The chosen grid, drawn on top of the others from its own geometry (also when it lies outside the view).
   const chosen = L.geoJSON(null, { style: { color: "#e65100", weight: 4, fillColor: "#ffeb3b", fillOpacity: 0.5 }, interactive: false }).addTo(map);
   let selected = config.grid;
-  let pending = null;
 
-  function gridStyle(feature) {
-    const mine = !config.district || feature.properties.adcode === config.district;
-    return mine ? { color: "#6a3d9a", weight: 1.2, fillColor: "#6a3d9a", fillOpacity: 0.15 }
-                : { color: "#999", weight: 0.8, fillColor: "#999", fillOpacity: 0.05 };
+  function gridStyle(properties) {
+    const mine = !config.district || properties.adcode === config.district;
+    return mine ? { fill: true, color: "#6a3d9a", weight: 1.2, fillColor: "#6a3d9a", fillOpacity: 0.15 }
+                : { fill: true, color: "#999", weight: 0.8, fillColor: "#999", fillOpacity: 0.05 };
   }
 
-  // A click or tap on a grid is answered by the map's click handler: the grid containing that lon/lat, the same
-  // on a phone and on a desktop (no hit-testing of drawn outlines). The tooltip is text, never HTML.
-  function bindGrid(feature, layer) {
-    layer.bindTooltip(() => el("span", {}, `${feature.properties.name} · ${feature.id}`), { sticky: true });
-  }
-
-  // On a phone, open a district at the zoom where its grids are big enough to tap (about 44 px a side).
+  // A district opens fitted, and at least at the zoom where grids are drawn; on a phone at the zoom where its grids
+  // are big enough to tap (about 44 px a side).
   function tappableZoom() {
     const metresPerPixelAtZ0 = 40075016.686 * Math.cos(map.getCenter().lat * Math.PI / 180) / 256;
     return Math.ceil(Math.log2(44 * metresPerPixelAtZ0 / config.gridSideM));
@@ -28,25 +21,19 @@
   const touch = window.matchMedia("(pointer: coarse), (max-width: 40rem)").matches;
   if (config.districtBounds && !linkedView) {
     map.fitBounds(config.districtBounds, { animate: false });
-    if (touch && config.gridSideM) map.setZoom(Math.max(map.getZoom(), Math.min(tappableZoom(), 18)), { animate: false });
+    const tappable = touch && config.gridSideM ? Math.min(tappableZoom(), 18) : 0;
+    map.setZoom(Math.max(map.getZoom(), config.gridLayer.minZoom, tappable), { animate: false });
   }
+  // The grids from vector tiles (added once the view is set: no tiles of a view left at once)
+  const gridsLayer = tiles.layer(config.gridLayer, { style: gridStyle, minZoom: config.gridLayer.minZoom,
+    tooltip: (p) => `${p.name} · ${p[config.gridLayer.idField]}` }).addTo(map);
 
-  async function loadView() {
-    const hint = document.getElementById("zoom-hint");
-    if (map.getZoom() < config.minZoom) { gridsLayer.clearLayers(); hint.hidden = false; return; }
-    hint.hidden = true;
-    const b = map.getBounds();
-    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(",");
-    const request = getJSON(`${config.api.grids}?bbox=${bbox}&crs=${config.crs}`);
-    pending = request;
-    try {
-      const data = await request;
-      if (pending !== request) return;          // a newer view was asked for meanwhile
-      gridsLayer.clearLayers();
-      gridsLayer.addData(data.features);
-      document.body.dataset.gridsDrawn = String(data.features.length);
-    } catch (error) { status(error.message, true); }
-  }
+  // Says when the grids are not drawn at this zoom, and how many are drawn once the view's tiles are in.
+  function zoomHint() { document.getElementById("zoom-hint").hidden = map.getZoom() >= config.gridLayer.minZoom; }
+  gridsLayer.on("load", () => {
+    const codes = new Set(tiles.drawn(gridsLayer).map((item) => item.properties[config.gridLayer.idField]));
+    document.body.dataset.gridsDrawn = String(codes.size);
+  });
 
   function statusLabel(layer, value) {
     const labels = layer.values.status || {};
@@ -116,8 +103,10 @@
     } catch (error) { status(error.status === 404 ? strings.no_grid_here : error.message, true); }
   }
 
-  map.on("moveend", loadView);
-  map.on("click", (event) => at(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs, false));
+  map.on("zoomend", zoomHint);
+  // A click or tap is the grid containing that lon/lat, the same on a phone and on a desktop (no hit-testing of
+  // drawn outlines).
+  tiles.onEmptyClick((event) => at(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs, false));
   document.getElementById("find-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const lon = document.getElementById("find-lon").value.trim();
@@ -125,5 +114,6 @@
     at(encodeURIComponent(lon), encodeURIComponent(lat), document.getElementById("find-crs").value, true);
   });
   if (selected) show(selected, !linkedView);
-  loadView();
+  zoomHint();
+  window.CityMap.groups = { [config.gridLayer.id]: gridsLayer };     // for the browser tests
 })();

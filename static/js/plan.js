@@ -2,7 +2,7 @@
 // cancel, export, save, reopen).
 "use strict";
 (function () {
-  const { config, map, el, setParam, status, getJSON, say, title, strings } = window.CityMap;
+  const { config, map, el, setParam, status, getJSON, say, title, strings, facilities, tiles } = window.CityMap;
   const layer = config.layer;
   const proposal = L.layerGroup().addTo(map);
   const LABEL_PX = 30;          // a numbered site label's size on screen, its border included
@@ -18,22 +18,31 @@
   const loginLink = document.querySelector("#login-to-save a");
   if (loginLink) loginLink.addEventListener("click", () => { loginLink.search = `?next=${encodeURIComponent(location.pathname + location.search)}`; });
 
+  // The operational facilities from vector tiles (server clusters as on the public map; a click opens a popup)
+  // and, once the view's tiles are in, each one's service circle with its district's radius, drawn by Leaflet
+  // over the whole map (a circle drawn in a tile would be cut at the tile's edge).
+  const clusterStyle = facilities.tileStyle(layer);
+  const dot = { radius: 3, fill: true, color: layer.color, weight: 1, fillColor: layer.color, fillOpacity: 1 };
+  const served = tiles.layer(layer, { params: () => new URLSearchParams({ status: "operational" }),
+    style: (properties, zoom) => (properties.cluster ? clusterStyle(properties, zoom) : dot), popup: facilities.popupContent });
+  const circles = L.layerGroup().addTo(map);
+  window.CityMap.groups = { [layer.id]: served };         // for the browser tests
+  served.on("load", () => {
+    const singles = new Map();
+    for (const item of tiles.drawn(served)) if (!item.properties.cluster) singles.set(item.properties[layer.idField], item);
+    circles.clearLayers();
+    for (const { properties, latlng } of singles.values()) {
+      const radius = config.radii[properties.adcode] || config.default_radius;
+      L.circle(latlng, { radius, color: layer.color, weight: 1, fillColor: layer.color, fillOpacity: 0.12, interactive: false }).addTo(circles);
+    }
+    document.body.dataset.circlesDrawn = String(singles.size);
+  });
+
   async function drawCoverage() {
     try {
-      const [gaps, facilities] = await Promise.all([
-        getJSON(`${config.api.coverage}?crs=${config.crs}`),
-        getJSON(`${config.api.facilities}?status=operational&crs=${config.crs}`),
-      ]);
+      const gaps = await getJSON(`${config.api.coverage}?crs=${config.crs}`);
       L.geoJSON(gaps, { interactive: false, style: { stroke: false, fillColor: "#d73027", fillOpacity: 0.35 } }).addTo(map);
-      const circles = L.layerGroup().addTo(map);
-      for (const f of facilities.features) {
-        const [lon, lat] = f.geometry.coordinates;
-        const radius = config.radii[f.properties.adcode] || config.default_radius;
-        L.circle([lat, lon], { radius, color: layer.color, weight: 1, fillColor: layer.color, fillOpacity: 0.12, interactive: false }).addTo(circles);
-        L.circleMarker([lat, lon], { radius: 3, color: layer.color, weight: 1, fillOpacity: 1 })
-          .bindTooltip(() => el("span", {}, `${f.properties.name} · ${radius} m`)).addTo(circles);
-      }
-      document.body.dataset.circlesDrawn = String(facilities.features.length);
+      served.addTo(map);
     } catch (error) { status(`${title(layer)}: ${error.message}`, true); }
   }
 

@@ -1,9 +1,8 @@
 // The public facility map: layers with filters, nearest five, locate me, search by name.
 "use strict";
 (function () {
-  const { config, map, el, setParam, status, getJSON, title, strings, facilities } = window.CityMap;
-  const groups = {};        // layer id -> Leaflet layer group on the map
-  const byId = {};          // "layer/id" -> Leaflet layer, for search results and nearest highlights
+  const { config, map, el, setParam, status, getJSON, title, strings, facilities, tiles } = window.CityMap;
+  const groups = {};        // layer id -> its tile layer (static/js/tiles.js)
   const highlight = L.layerGroup().addTo(map);
 
   function layerInfo(id) { return config.layers.find((l) => l.id === id); }
@@ -20,18 +19,25 @@
     return params;
   }
 
+  // A layer drawn from its tiles with its filters; a filter change redraws it. The legend counts what the filters
+  // keep in the whole layer.
   async function load(id) {
     const layer = layerInfo(id);
-    if (groups[id]) { map.removeLayer(groups[id]); delete groups[id]; }
     const counter = document.querySelector(`[data-count="${id}"]`);
-    if (!currentLayers().includes(id)) { counter.textContent = ""; return; }
+    if (!currentLayers().includes(id)) {
+      if (groups[id]) map.removeLayer(groups[id]);
+      counter.textContent = "";
+      delete counter.dataset.loaded;
+      return;
+    }
+    if (!groups[id]) groups[id] = tiles.layer(layer, { params: () => filterParams(id), style: facilities.tileStyle(layer), popup: facilities.popupContent });
+    else groups[id].refresh();
+    if (!map.hasLayer(groups[id])) groups[id].addTo(map);
     counter.textContent = strings.loading;
     try {
-      const url = config.api.facilities.replace("LAYER", id) + "?" + filterParams(id).toString();
-      const data = await getJSON(url);
-      groups[id] = facilities.group(layer, data.features, (f, shape) => { byId[`${id}/${f.id}`] = shape; }).addTo(map);
-      counter.textContent = `(${data.features.length})`;
-      counter.dataset.loaded = String(data.features.length);
+      const n = await tiles.count(layer, filterParams(id));
+      counter.textContent = `(${n})`;
+      counter.dataset.loaded = String(n);
     } catch (error) {
       counter.textContent = "";
       console.error(error);
@@ -86,7 +92,7 @@
       status(error.message, true);
     }
   }
-  map.on("click", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs));
+  tiles.onEmptyClick((event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs));
   document.getElementById("locate-me").addEventListener("click", () => map.locate({ setView: false, enableHighAccuracy: true }));
   map.on("locationfound", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), "WGS84"));
   map.on("locationerror", () => status(strings.locate_failed, true));     // the browser's message is English
@@ -98,14 +104,10 @@
     return node;
   }
 
-  // A search or nearest result: zoom to it (clusters break up from zoom 16) and open its popup ourselves, on
-  // its symbol when that is drawn, else at its position (markercluster's zoomToShowLayer may never call back).
+  // A search or nearest result: zoom to it (server clusters break up from zoom 17) and open its popup there.
   function focus(id, feature, latlng) {
     map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
-    const shape = [byId[`${id}/${feature.id}`], ...highlight.getLayers().filter((l) => l.feature && l.feature.id === feature.id)]
-      .find((l) => l && l.getElement && l.getElement());
-    if (shape) shape.openPopup();
-    else L.popup().setLatLng(latlng).setContent(facilities.popupContent(layerInfo(id), feature)).openOn(map);
+    L.popup().setLatLng(latlng).setContent(facilities.popupContent(layerInfo(id), feature)).openOn(map);
   }
 
   // Search by name over the layers shown.
