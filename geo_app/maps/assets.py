@@ -1,5 +1,5 @@
 """Self-hosted map assets: every JS and CSS file a page loads is served by the app (no public CDN), from
-packages installed at setup from PyPI (xstatic-leaflet, xstatic-leaflet-markercluster) and from npm
+packages installed at setup from PyPI (xstatic-leaflet) and from npm
 (leaflet.vectorgrid, pinned in package.json / package-lock.json and installed by `make setup` with `npm ci` into the
 git-ignored node_modules/).
 
@@ -13,17 +13,15 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xs_leaflet
-import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, abort, send_from_directory
-from folium import plugins
 
 from ..settings import ROOT
 
 NPM_MODULES = ROOT / "node_modules"
-PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR), "leaflet.markercluster": Path(xs_markercluster.BASE_DIR),
+PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR),
             "leaflet.vectorgrid": NPM_MODULES / "leaflet.vectorgrid" / "dist"}
 VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"      # with its MVT decoder (pbf, vector-tile)
-VERSIONS = {"leaflet": xs_leaflet.VERSION, "leaflet.markercluster": xs_markercluster.VERSION}
+VERSIONS = {"leaflet": xs_leaflet.VERSION}
 PREFIX = "/vendor"
 
 bp = Blueprint("vendor", __name__, url_prefix=PREFIX)
@@ -51,8 +49,3 @@ def _url(package: str, filename: str) -> str:
 def use_local_assets() -> None:
     folium.Map.default_js = [("leaflet", _url("leaflet", "leaflet.js"))]
     folium.Map.default_css = [("leaflet_css", _url("leaflet", "leaflet.css"))]
-    plugins.MarkerCluster.default_js = [("markerclusterjs", _url("leaflet.markercluster", "leaflet.markercluster.js"))]
-    plugins.MarkerCluster.default_css = [
-        ("markerclustercss", _url("leaflet.markercluster", "MarkerCluster.css")),
-        ("markerclusterdefaultcss", _url("leaflet.markercluster", "MarkerCluster.Default.css")),
-    ]
