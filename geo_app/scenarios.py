@@ -19,11 +19,13 @@ USER_TABLES = (TABLE, SITES_TABLE)   # made by people in the service, not from l
 SITE_COLUMNS = ["scenario_id", "scenario_name", "number", "adcode", "adds_pct"]
 
 
-def listing(store: Store) -> list[dict]:
+def listing(store: Store, *, limit: int | None = None, offset: int = 0, with_owners: bool = True) -> list[dict]:
+    """Saved scenarios, newest first, a page at a time; who saved each only for people logged in."""
     out = []
-    for row in store.read(TABLE, order_by="created_at", descending=True).to_dict("records"):
+    for row in store.records(TABLE, order_by="created_at", descending=True, limit=limit, offset=offset):
         result = json.loads(row["result"])
-        out.append({"id": row["id"], "name": row["name"], "owner": row["owner"], "created_at": row["created_at"],
+        out.append({"id": row["id"], "name": row["name"], **({"owner": row["owner"]} if with_owners else {}),
+                    "created_at": row["created_at"],
                     "request": json.loads(row["request"]), "before_pct": result["coverage"]["before_pct"],
                     "after_pct": result["coverage"]["after_pct"], "sites": len(result["sites"]["features"])})
     return out

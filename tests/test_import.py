@@ -164,6 +164,16 @@ def test_append_keeps_existing_features(project, store, tmp_path):
     assert len(store.read("toilets")) == count + 1
 
 
+def test_a_field_filled_from_the_catalogs_default_is_said(project, store, tmp_path):
+    """A toilet file without a fee column: every toilet becomes free by the catalog's default, and the import
+    says so (not silently)."""
+    outcome = run_import(project, store, "toilets", geojson_file(tmp_path, [toilet(1, 120.62, 31.31)]))
+    assert any("no column for fee" in w and "'no'" in w for w in outcome.warnings)
+    assert store.read("toilets")["fee"].tolist() == ["no"]
+    said = run_import(project, store, "toilets", geojson_file(tmp_path, [toilet(1, 120.62, 31.31, fee="yes")]))
+    assert not any("no column for fee" in w for w in said.warnings)
+
+
 def test_invalid_polygon_is_repaired_and_said_so(project, store, tmp_path):
     bow_tie = {"type": "Polygon", "coordinates": [[[120.60, 31.30], [120.61, 31.31], [120.61, 31.30],
                                                    [120.60, 31.31], [120.60, 31.30]]]}

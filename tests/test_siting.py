@@ -269,7 +269,12 @@ def test_scenarios_are_saved_listed_reopened_and_deleted(client, planner, app, s
     fresh = create_app({"STORE": str(store_path), "LAYERS_DIR": app.config["LAYERS_DIR"], "TESTING": True}).test_client()
     use_token(fresh, "planner")
     listed = fresh.get("/api/plan/scenarios").get_json()["scenarios"]
-    assert [s["name"] for s in listed] == ["10 new toilets for 姑苏区"]
+    assert [s["name"] for s in listed] == ["10 new toilets for 姑苏区"] and listed[0]["owner"] == "test-planner"
+    # anonymous visitors see the scenarios, not who saved them; the list comes a page at a time
+    anonymous = app.test_client().get("/api/plan/scenarios?limit=1").get_json()
+    assert anonymous["numberMatched"] == 1 and "owner" not in anonymous["scenarios"][0]
+    assert app.test_client().get("/api/plan/scenarios?limit=1&offset=1").get_json()["scenarios"] == []
+    assert app.test_client().get("/api/plan/scenarios?limit=100000").status_code == 400
     opened = fresh.get(f"/api/plan/scenarios/{scenario_id}").get_json()
     assert opened["result"]["coverage"] == run["coverage"]
     assert opened["result"]["sites"] == run["sites"]

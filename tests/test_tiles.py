@@ -3,8 +3,9 @@ and the OGC API - Tiles documents."""
 import mapbox_vector_tile
 import pyproj
 import pytest
+import shapely
 
-from geo_app import crs
+from geo_app import crs, tiles
 from geo_app.store import open_store
 from geo_app.tiles import CLUSTER_ABOVE, TMS, build
 
@@ -135,3 +136,25 @@ def test_both_backends_make_the_same_tiles(store, built_store_path, project):
             assert a["geometry"]["type"] == b["geometry"]["type"]
             if a["geometry"]["type"] == "Point":
                 assert max(abs(u - v) for u, v in zip(a["geometry"]["coordinates"], b["geometry"]["coordinates"])) <= 1
+
+
+def test_encoding_in_bulk_gives_the_encoders_own_bytes():
+    """tiles.encode brings geometries to tile coordinates, valid and oriented, for all features at once: the
+    bytes must be those the encoder makes itself feature by feature (holes, a sliver that rounding folds, a line
+    that rounding shrinks to a point, multipolygons and points included)."""
+    import mapbox_vector_tile
+    bounds = (0.0, 0.0, 1000.0, 1000.0)
+    shapes = [
+        shapely.Polygon([(100, 100), (400, 100), (400, 400), (100, 400)], holes=[[(150, 150), (150, 200), (200, 200), (200, 150)]]),
+        shapely.Polygon([(500, 500), (500, 800), (800, 800)]),                       # counter-clockwise exterior
+        shapely.Polygon([(10, 10), (600, 10.05), (10, 10.1)]),                       # a sliver: folds on the grid
+        shapely.LineString([(700, 700), (700.01, 700.01)]),                          # shrinks to a point
+        shapely.LineString([(0, 0), (990, 300), (20, 900)]),
+        shapely.MultiPolygon([shapely.box(850, 850, 900, 900), shapely.box(920, 920, 990, 990)]),
+        shapely.Point(333.3, 666.6),
+    ]
+    features = [{"geometry": g, "properties": {"n": i}} for i, g in enumerate(shapes)]
+    own = mapbox_vector_tile.encode([{"name": "l", "features": features}], default_options={
+        "quantize_bounds": bounds, "extents": tiles.EXTENT,
+        "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid})
+    assert tiles.encode("l", features, bounds) == own

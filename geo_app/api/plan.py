@@ -23,6 +23,9 @@ from ..security.text import clean_name
 from ..settings import ROOT
 from ..siting import STAGES, Limits, SitingError, SitingRequest, coverage, estimate, needed_layers
 from . import bp
+from .facilities import integer
+
+MAX_SCENARIOS_LISTED = 200      # one page of the saved scenarios
 
 PARAMS = {"type", "districts", "k", "target", "radius", "spacing", "demand", "candidates"}
 FORMATS = ("json", "geojson", "csv", "gpkg")
@@ -221,8 +224,11 @@ def plan_coverage():
 
 @bp.get("/plan/scenarios")
 def scenario_list():
-    check_params(request.args, set())
-    return jsonify({"scenarios": scenarios.listing(context.store())})
+    check_params(request.args, {"limit", "offset"})
+    limit, offset = integer("limit", 50, 1, MAX_SCENARIOS_LISTED), integer("offset", 0, 0, 10**9)
+    store = context.store()
+    listed = scenarios.listing(store, limit=limit, offset=offset, with_owners=current_user.is_authenticated)
+    return jsonify({"scenarios": listed, "numberMatched": store.count(scenarios.TABLE), "limit": limit, "offset": offset})
 
 
 @bp.post("/plan/scenarios")

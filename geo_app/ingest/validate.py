@@ -117,6 +117,9 @@ def typed_properties(spec: LayerSpec, raw: RawLayer, log: Collector, fill: dict 
         if f.required and f.name not in mapping and f.default is None and f.name not in fill:
             names = " / ".join((f.name, *f.aliases))
             log.add(f"required field is missing: no column named {names}", None, f.name)
+        elif f.name not in mapping and f.default is not None and f.name not in fill:
+            # said, not silent: a toilet file without a fee column makes every toilet free
+            log.warn(f"no column for {f.name}: every row gets the catalog's default {f.default!r}")
     rows = []
     for record in raw.records:
         row = {}
