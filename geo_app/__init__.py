@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         "coverage": CoverageCache(),
     }
 
-    from . import auth, caching, cli, errors
+    from . import auth, caching, cases, cli, errors
     from .api import bp as api_bp
     from .api.ogc import bp as ogc_bp
     from .home import bp as home_bp
@@ -56,4 +56,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(ogc_bp)
     app.register_blueprint(tiles_bp)
+    cases.init_app(app)
     return app

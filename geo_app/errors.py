@@ -20,7 +20,7 @@ MAX_MESSAGE = 500     # characters: messages quote request values, which may be 
 
 
 def is_page_request() -> bool:
-    return not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/"))
+    return not request.path.startswith(("/api/", "/ogc", "/tiles/", "/vendor/", "/static/", "/open311/"))
 
 
 def error_body(status: int, message: str | None, **extra):

@@ -56,12 +56,19 @@ def _coverage_named(tx: Transaction, project: Project) -> None:
                    indexes=("code",))
 
 
+def _cases(tx: Transaction, project: Project) -> None:
+    """Cases (数字城管 problems) with their append-only history and their photos (bytes in the store)."""
+    from .cases.tables import create_tables
+    create_tables(tx)
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
     (3, "users with roles", _users),
     (4, "scenario owners", _scenario_owners),
     (5, "coverage statistics named for the area they measure", _coverage_named),
+    (6, "cases, their history and photos", _cases),
 ]
 
 

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cases.catalog import FILE as CASE_CLASSES_FILE
+from .cases.catalog import CaseCatalog
+from .cases.catalog import load as load_case_catalog
 from .catalog import Catalog, load_catalog
 from .report import load_report
 from .standards import Standards, load_standards
@@ -30,6 +33,11 @@ class Project:
     @cached_property
     def standards(self) -> Standards:
         return load_standards(self.root / "standards.toml")
+
+    @cached_property
+    def cases(self) -> CaseCatalog:
+        """The case classes, departments and time limits (layers/case_classes.toml)."""
+        return load_case_catalog(self.root / CASE_CLASSES_FILE)
 
     @cached_property
     def report(self) -> pd.DataFrame:

@@ -54,6 +54,8 @@ DEFAULTS = {
     "RATE_LIMIT_ANONYMOUS": "1200 per minute",
     "RATE_LIMIT_WRITES": "30 per minute;500 per day",
     "RATE_LIMIT_LOGIN": "10 per minute;100 per day",
+    # Case reports without a login (the public "report a problem", Open311 POST requests), per client address.
+    "RATE_LIMIT_REPORTS": "10 per minute;100 per day",
 }
 
 DOCUMENTED = {
@@ -83,4 +85,5 @@ DOCUMENTED = {
     "RATE_LIMIT_ANONYMOUS": "requests per client address without a login (pages, API, OGC; not static files)",
     "RATE_LIMIT_WRITES": "state-changing requests (POST, PUT, PATCH, DELETE) per user",
     "RATE_LIMIT_LOGIN": "login attempts per client address",
+    "RATE_LIMIT_REPORTS": "case reports without a login (public reports, Open311 POST requests) per client address",
 }

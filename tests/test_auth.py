@@ -178,7 +178,8 @@ def test_the_session_key_is_made_once_and_kept_private(tmp_path):
 ROLES = [None, *users.ROLES]            # None: anonymous
 # protected by CSRF, open to anyone: logging in and out; starting a siting run (bounded by the size budget, the run
 # slots and the rate limits; it changes no stored data) and cancelling one by its unguessable job URL
-PUBLIC_WRITES = {"auth.login", "auth.logout", "api.job_start", "api.job_cancel"}
+PUBLIC_WRITES = {"auth.login", "auth.logout", "api.job_start", "api.job_cancel",
+                 "cases.report", "open311.post_request"}     # public problem reports: rate-limited (test_cases)
 
 
 def _write_endpoints(app) -> set[str]:
@@ -205,8 +206,17 @@ def _delete_others(client, store):
     return client.delete(f"/api/plan/scenarios/{scenario}")
 
 
+def _accept_case(client, store):
+    from geo_app.cases import service
+    grid = store.read("grids", limit=1).iloc[0].geometry.representative_point()
+    case = service.report(store, client.application.extensions["geo_app"]["project"], service_code="E0101",
+                          lon=grid.x, lat=grid.y, source="patrol", reporter="fixture")
+    return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept"})
+
+
 # route -> (request, {role: expected status}); anonymous is always 401
 MATRIX = {
+    "cases.case_action": [(_accept_case, {"admin": 200, "dispatcher": 200})],
     "api.scenario_save": [(_save, {"admin": 201, "planner": 201})],
     "api.scenario_delete": [(_delete_own, {"admin": 200, "planner": 200}),
                             (_delete_others, {"admin": 200, "planner": 403})],

@@ -219,6 +219,25 @@ ROUTES = {
     "ogc.collection_tile": ("/ogc/collections/{collection_id}/tiles/{tms_id}/{z}/{row}/{col}",
                             {"collection_id": "toilets", "tms_id": "WebMercatorQuad", "z": "14", "row": "6690",
                              "col": "13681"}, {"fee": "no"}),
+    "cases.classes": ("/api/cases/classes", {}, {}),
+    "cases.search": ("/api/cases", {}, {"bbox": "120.5,31.2,120.7,31.4", "status": "reported,closed",
+                                        "service_code": "E0101", "grid_code": "320508001001001", "adcode": "320508",
+                                        "since": "2018-01-01", "until": "2018-07-01T00:00:00Z", "limit": "5",
+                                        "offset": "0"}),
+    "cases.one_case": ("/api/cases/{case_id}", {"case_id": "SZ201803010000001"}, {}),
+    "cases.case_photo": ("/api/cases/{case_id}/photos/{photo_id}", {"case_id": "SZ201803010000001",
+                                                                    "photo_id": "x"}, {}),
+    "cases.grid_queue": ("/api/grids/{code}/queue", {"code": "320508001001001"}, {}),
+    "open311.services": ("/open311/v2/services.{fmt}", {"fmt": "xml"}, {"jurisdiction_id": "suzhou.gov.cn",
+                                                                       "lang": "en"}),
+    "open311.service_definition": ("/open311/v2/services/{code}.{fmt}", {"code": "C0101", "fmt": "json"}, {}),
+    "open311.discovery": ("/open311/v2/discovery.{fmt}", {"fmt": "json"}, {}),
+    "open311.get_requests": ("/open311/v2/requests.{fmt}", {"fmt": "xml"},
+                             {"service_code": "E0101", "status": "open", "start_date": "2018-03-01T00:00:00Z",
+                              "end_date": "2018-05-01T00:00:00Z"}),
+    "open311.get_request": ("/open311/v2/requests/{case_id}.{fmt}", {"case_id": "SZ201803010000001", "fmt": "json"},
+                            {}),
+    "open311.get_token": ("/open311/v2/tokens/{token}.{fmt}", {"token": "x", "fmt": "xml"}, {}),
     "tiles.tile": ("/tiles/{layer}/{z}/{x}/{y}.mvt", {"layer": "toilets", "z": "14", "x": "13681", "y": "6690"},
                    {"crs": "GCJ02", "fee": "no", "open_now": "true"}),
 }
@@ -231,7 +250,14 @@ WRITES = {"auth.login": ("POST", "/login", {}, {"name": "nobody", "password": "n
           "api.scenario_delete": ("DELETE", "/api/plan/scenarios/{scenario_id}", {"scenario_id": "x"}, {}),
           # without k or target: every fuzzed start is refused before a run could begin
           "api.job_start": ("POST", "/api/plan/jobs", {}, {"type": "toilets", "districts": "320508"}),
-          "api.job_cancel": ("DELETE", "/api/plan/jobs/{job_id}", {"job_id": "x"}, {})}
+          "api.job_cancel": ("DELETE", "/api/plan/jobs/{job_id}", {"job_id": "x"}, {}),
+          "cases.report": ("POST", "/api/cases", {}, {"service_code": "E0101", "lon": "120.612", "lat": "31.3302",
+                                                      "crs": "WGS84", "description": "d", "address": "a"}),
+          "cases.case_action": ("POST", "/api/cases/{case_id}/actions", {"case_id": "x"},
+                                {"action": "accept", "note": "n", "version": "1"}),
+          "open311.post_request": ("POST", "/open311/v2/requests.{fmt}", {"fmt": "json"},
+                                   {"service_code": "E0101", "lat": "31.3302", "long": "120.612",
+                                    "description": "d"})}
 
 
 def assert_handled(response, where: str) -> None:
@@ -251,7 +277,9 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
     """Otherwise the fuzz would only meet the first check (an unknown parameter, an unknown layer)."""
     template, path_args, query = ROUTES[endpoint]
     response = fuzz_client.get(template.format(**path_args), query_string=query)
-    expected = 404 if endpoint in ("api.scenario_get", "api.job_get") else 200    # none saved or run in the fuzz store
+    # none saved, run or reported in the fuzz store
+    expected = 404 if endpoint in ("api.scenario_get", "api.job_get", "cases.one_case", "cases.case_photo",
+                                   "open311.get_request", "open311.get_token") else 200
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
 
 
@@ -262,7 +290,7 @@ def fuzz_client(tmp_path_factory, built_store_path):
     unlimited = "1000000 per minute"
     app = create_app({"STORE": str(path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES, "TESTING": True,
                       "SECRET_KEY_FILE": str(path.parent / "secret_key"), "RATE_LIMIT_ANONYMOUS": unlimited,
-                      "RATE_LIMIT_WRITES": unlimited, "RATE_LIMIT_LOGIN": unlimited})
+                      "RATE_LIMIT_WRITES": unlimited, "RATE_LIMIT_LOGIN": unlimited, "RATE_LIMIT_REPORTS": unlimited})
     return app.test_client()
 
 

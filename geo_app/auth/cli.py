@@ -29,7 +29,7 @@ def _read_password(path: Path | None) -> str:
 @click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Read the password from the first line of this file instead of a prompt.")
 @click.option("--grids", default="", help="Supervisors: the grid codes they patrol, comma-separated.")
-@click.option("--department", default=None, help="Handlers: their department.")
+@click.option("--department", default=None, help="Handlers: their department. Partners: their source line (12345 or 110).")
 def add_command(name, role, password_file, grids, department):
     """Add user NAME with a role; the password comes from a prompt (or --password-file)."""
     try:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from limits import parse_many
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-SETTINGS = ("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_WRITES", "RATE_LIMIT_LOGIN")
+SETTINGS = ("RATE_LIMIT_ANONYMOUS", "RATE_LIMIT_WRITES", "RATE_LIMIT_LOGIN", "RATE_LIMIT_REPORTS")
 _UNCOUNTED = {"static", "vendor.vendor_file"}
 
 

@@ -18,7 +18,8 @@ from ..store import Store
 
 TABLE = "users"
 GRIDS = "grids"      # the layer whose codes supervisors are assigned
-ROLES = ("admin", "planner", "supervisor", "dispatcher", "handler")
+# partner: another system (12345, 110) that reports cases through the API or Open311 with its token as api_key
+ROLES = ("admin", "planner", "supervisor", "dispatcher", "handler", "partner")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
@@ -83,8 +84,8 @@ def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, 
     check_password(password)
     if grids and role != "supervisor":
         raise UserError("grids are assigned to supervisors only")
-    if department and role != "handler":
-        raise UserError("a department is given to handlers only")
+    if department and role not in ("handler", "partner"):
+        raise UserError("a department is given to partners (their source line: 12345 or 110) and handlers only")
     row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
            "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "grids": ",".join(grids) or None, "department": department}

@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 # Logical column types, the same on both backends.
-COLUMN_TYPES = ("text", "integer", "real", "boolean")
+COLUMN_TYPES = ("text", "integer", "real", "boolean", "blob")     # blob: bytes (photos)
 BUSY_TIMEOUT_S = 60
 
 
@@ -45,19 +45,22 @@ class Reader(ABC):
     @abstractmethod
     def read(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
              columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-             limit: int | None = None, offset: int = 0) -> gpd.GeoDataFrame | pd.DataFrame:
+             limit: int | None = None, offset: int = 0, between: dict | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
         """Rows of a table: a GeoDataFrame (WGS-84) for layers, a DataFrame for attribute tables.
         bbox (minx, miny, maxx, maxy) keeps the features that intersect it, found through the spatial index;
-        where maps columns to a value or a list of values (all must match); columns limits what is read."""
+        where maps columns to a value or a list of values (all must match); between maps columns to (low, high):
+        low <= value < high, either bound None for none (an indexed column is searched through its index);
+        columns limits what is read."""
 
     @abstractmethod
     def records(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
                 columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-                limit: int | None = None, offset: int = 0) -> list[dict]:
+                limit: int | None = None, offset: int = 0, between: dict | None = None) -> list[dict]:
         """What read() returns, as a list of dicts (shapely geometries under "geometry"): for small reads."""
 
     @abstractmethod
-    def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None) -> int:
+    def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
+              between: dict | None = None) -> int:
         """How many rows read() would return without limit and offset."""
 
     @abstractmethod

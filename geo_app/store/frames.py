@@ -14,6 +14,7 @@ from . import COLUMN_TYPES, StoreError
 
 GEOMETRY = "geometry"        # the frame's geometry column; stored as "geom"
 STORED_GEOMETRY = "geom"
+TYPES_ATTR = "store_column_types"     # frame.attrs: the column types a frame was read with (kept for empty columns)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -42,8 +43,8 @@ class Columns:
         return zip(*self.values) if self.values else iter([()] * self.rows)
 
 
-def _logical_type(series: pd.Series, name: str) -> str:
-    dtype = series.dtype
+def _logical_type(dtype) -> str | None:
+    """The kind a column's dtype says, or None for object columns (their values say)."""
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
     if pd.api.types.is_integer_dtype(dtype):
@@ -52,9 +53,15 @@ def _logical_type(series: pd.Series, name: str) -> str:
         return "real"
     if isinstance(dtype, pd.StringDtype):
         return "text"
-    present = series.dropna().tolist()
-    if not present:
-        return "text"
+    return None
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def _kind_of(present: list, name: str) -> str:
+    """The kind of an object column's present values."""
     kinds = set(map(type, present))
     if kinds <= {bool, np.bool_}:
         return "boolean"
@@ -64,14 +71,31 @@ def _logical_type(series: pd.Series, name: str) -> str:
         return "real"
     if kinds <= {str}:
         return "text"
+    if kinds <= {bytes}:
+        return "blob"
     bad = next((v for v in present if not isinstance(v, str)), None)
     if bad is not None:
-        raise StoreError(f"column {name!r}: {type(bad).__name__} values cannot be stored (text, numbers or true/false)")
+        raise StoreError(f"column {name!r}: {type(bad).__name__} values cannot be stored "
+                         "(text, numbers, true/false or bytes)")
     return "text"
 
 
+_CONVERT = {"boolean": bool, "integer": int, "real": float}
+
+
+def _object_values(series: pd.Series, name: str, declared: str | None) -> tuple[str, list]:
+    """An object column's kind (from its values; the declared one when all are missing) and its values as
+    Python values of that kind, None for every kind of missing: one pass over the values."""
+    values = series.tolist()
+    present = [v for v in values if not _missing(v)]
+    kind = _kind_of(present, name) if present else declared or "text"
+    convert = _CONVERT.get(kind)
+    return kind, [None if _missing(v) else convert(v) if convert else v for v in values]
+
+
 def _python_values(series: pd.Series, kind: str) -> list:
-    """The column as Python values of its kind, None for every kind of missing (column-wise: cheap for big tables)."""
+    """A typed column as Python values of its kind, None for every kind of missing (column-wise: cheap for big
+    tables)."""
     missing = series.isna().to_numpy()
     if kind == "boolean":
         values = series.astype(object).tolist()
@@ -88,22 +112,31 @@ def _python_values(series: pd.Series, kind: str) -> list:
 
 
 def take_apart(frame: pd.DataFrame) -> Columns:
-    geometries = None
+    geometries, skip = None, None
+    declared = frame.attrs.get(TYPES_ATTR, {})
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         series = frame.geometry
         if series.crs is not None and series.crs.to_epsg() != 4326:
             raise StoreError(f"geometries must be WGS-84 (EPSG:4326), not {series.crs}")
         geometries = np.asarray(series.values, dtype=object)
-        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        skip = frame.geometry.name
     names, types, values = [], [], []
-    for name in frame.columns:
+    for name, series in frame.items():
+        if name == skip:
+            continue
         checked_name(str(name), "column")
         if str(name).lower() in ("fid", STORED_GEOMETRY):
             raise StoreError(f"column name {name!r} is reserved by the store")
-        kind = _logical_type(frame[name], str(name))
+        kind = _logical_type(series.dtype)
+        if kind is None:
+            kind, column = _object_values(series, str(name), declared.get(str(name)))
+        else:
+            if kind == "real" and str(name) in declared and series.isna().all():
+                kind = declared[str(name)]      # all missing: keep the type it was read with
+            column = _python_values(series, kind)
         names.append(str(name))
         types.append(kind)
-        values.append(_python_values(frame[name], kind))
+        values.append(column)
     return Columns(names, types, values, geometries)
 
 
@@ -114,12 +147,16 @@ def as_records(names: list[str], types: list[str], rows: list[tuple], geometries
     """Rows read back as dicts (a geometry under "geometry"), typed as put_together types them, without building a
     frame: for the small hot reads of a request, where building a frame costs far more than the query."""
     booleans = [i for i, kind in enumerate(types) if kind == "boolean"]
+    blobs = [i for i, kind in enumerate(types) if kind == "blob"]
     out = []
     for position, row in enumerate(rows):
         record = dict(zip(names, row))
         for i in booleans:
             if row[i] is not None:
                 record[names[i]] = bool(row[i])
+        for i in blobs:             # PostgreSQL may hand back memoryview
+            if row[i] is not None:
+                record[names[i]] = bytes(row[i])
         if geometries is not None:
             record["geometry"] = geometries[position]
         out.append(record)
@@ -140,10 +177,13 @@ def put_together(names: list[str], types: list[str], rows: list[tuple], geometri
             column = np.array(values, dtype=np.int64) if complete else pd.array(values, dtype="Int64")
         elif kind == "real":
             column = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+        elif kind == "blob":    # bytes (PostgreSQL may hand back memoryview)
+            column = pd.Series([None if v is None else bytes(v) for v in values], dtype=object)
         else:   # text stays object with None for missing (pandas would make it str with NaN)
             column = pd.Series(values, dtype=object)
         data[name] = column
     frame = pd.DataFrame(data, columns=names, copy=False) if names else pd.DataFrame(index=range(len(rows)))
+    frame.attrs[TYPES_ATTR] = dict(zip(names, types))
     if geometries is None:
         return frame
     return gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(np.asarray(geometries, dtype=object), crs=_CRS),
@@ -166,6 +206,43 @@ def where_items(where: dict | None, known: list[str]) -> list[tuple[str, list]]:
         values = list(value) if isinstance(value, (list, tuple, set)) else [value]
         items.append((column, [v.item() if hasattr(v, "item") else v for v in values]))
     return items
+
+
+def between_items(between: dict | None, known: list[str]) -> list[tuple[str, object, object]]:
+    """(column, low, high) of a between mapping (low <= value < high; None: no bound), the columns checked."""
+    items = []
+    for column, (low, high) in (between or {}).items():
+        if column not in known:
+            raise StoreError(f"no column {column!r}: one of {', '.join(known)}")
+        items.append((column, *(v.item() if hasattr(v, "item") else v for v in (low, high))))
+    return items
+
+
+class Touches:
+    """What a transaction changed: every touched table, and for tables that only had rows appended the box of
+    those rows, so that a write of one row need not scan the whole table for its extent."""
+
+    def __init__(self):
+        self.touched: set[str] = set()
+        self.appended: dict[str, tuple | None] = {}      # table -> box of appended geometries (None: none)
+
+    def touch(self, name: str) -> None:
+        self.touched.add(name)
+        self.appended.pop(name, None)
+
+    def append(self, name: str, geometries) -> None:
+        if name in self.touched and name not in self.appended:
+            return              # changed in another way too: its extent is measured again
+        self.touched.add(name)
+        box = self.appended.get(name)
+        if geometries is not None and len(geometries):
+            bounds = shapely.bounds(geometries)
+            if not np.isnan(bounds[:, 0]).all():
+                new = (np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1]), np.nanmax(bounds[:, 2]),
+                       np.nanmax(bounds[:, 3]))
+                box = new if box is None else (min(box[0], new[0]), min(box[1], new[1]), max(box[2], new[2]),
+                                               max(box[3], new[3]))
+        self.appended[name] = None if box is None else tuple(float(v) for v in box)
 
 
 def check_fits(name: str, parts: Columns, layout: tuple[list[str], list[str], bool]) -> None:

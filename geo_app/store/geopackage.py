@@ -20,13 +20,13 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, as_records, box_geometry, check_fits, check_type, checked_name, geometry_kind,
-                     put_together, take_apart, where_items)
+from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
+                     checked_name, geometry_kind, put_together, take_apart, where_items)
 
-_SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN"}
+_SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
             "TINYINT": "integer", "DOUBLE": "real", "REAL": "real", "FLOAT": "real", "BOOLEAN": "boolean",
-            "DATE": "text", "DATETIME": "text"}
+            "DATE": "text", "DATETIME": "text", "BLOB": "blob"}
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS store_tables (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
@@ -113,7 +113,7 @@ class _Reading:
         return names, types, spatial
 
     def _select(self, name, bbox, where, columns, order_by=None, descending=False, limit=None, offset=0,
-                count=False):
+                count=False, between=None):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
@@ -131,6 +131,11 @@ class _Reading:
                 parts.append(f'"{column}" IS NULL')
             conditions.append("(" + " OR ".join(parts or ["0"]) + ")")
             params += present
+        for column, low, high in between_items(between, names):
+            for bound, operator in ((low, ">="), (high, "<")):
+                if bound is not None:
+                    conditions.append(f'"{column}" {operator} ?')
+                    params.append(bound)
         exact = bbox is not None and spatial
         selected = [f'"{c}"' for c in wanted] + (["geom"] if spatial and (not count or exact) else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}"
@@ -158,15 +163,17 @@ class _Reading:
         return wanted, [type_of[c] for c in wanted], rows, geometries
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-             offset=0):
-        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset))
+             offset=0, between=None):
+        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
+                                          between=between))
 
     def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0):
-        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset))
+                offset=0, between=None):
+        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
+                                        between=between))
 
-    def count(self, name, *, bbox=None, where=None) -> int:
-        return self._select(name, bbox, where, [], count=True)
+    def count(self, name, *, bbox=None, where=None, between=None) -> int:
+        return self._select(name, bbox, where, [], count=True, between=between)
 
     def table_version(self, name: str) -> int:
         row = self.con.execute("SELECT version FROM store_tables WHERE name = ?", (name,)).fetchone()
@@ -300,7 +307,7 @@ class GeoPackageStore(_Reading, Store):
 class GeoPackageTransaction(_Reading, Transaction):
     def __init__(self, con: sqlite3.Connection):
         self.con = con
-        self.touched: set[str] = set()
+        self.changes = Touches()
 
     def get_meta(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
@@ -341,7 +348,7 @@ class GeoPackageTransaction(_Reading, Transaction):
         if geometry:
             self._add_triggers(name)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def replace(self, name, frame, *, indexes=()) -> None:
         parts = take_apart(frame)
@@ -359,7 +366,7 @@ class GeoPackageTransaction(_Reading, Transaction):
                                      boxes[filled, 1].tolist(), boxes[filled, 3].tolist()))
             self._add_triggers(name)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def insert(self, name, frame, *, indexes=()) -> None:
         if name not in self.tables():
@@ -368,7 +375,7 @@ class GeoPackageTransaction(_Reading, Transaction):
         parts = take_apart(frame)
         check_fits(name, parts, self._layout(name))
         self._insert_rows(name, parts, with_fid=False)
-        self.touched.add(name)
+        self.changes.append(name, parts.geometries)
 
     def _insert_rows(self, name: str, parts, *, with_fid: bool) -> None:
         columns = (["fid"] if with_fid else []) + (["geom"] if parts.geometries is not None else [])
@@ -404,13 +411,13 @@ class GeoPackageTransaction(_Reading, Transaction):
         condition, where_params = self._conditions(name, where)
         changed = self.con.execute(f"UPDATE {_q(name)} SET {', '.join(sets)} WHERE {condition}",
                                    params + where_params).rowcount
-        self.touched.add(name)
+        self.changes.touch(name)
         return changed
 
     def delete(self, name, where) -> int:
         condition, params = self._conditions(name, where)
         deleted = self.con.execute(f"DELETE FROM {_q(name)} WHERE {condition}", params).rowcount
-        self.touched.add(name)
+        self.changes.touch(name)
         return deleted
 
     def drop(self, name) -> None:
@@ -422,16 +429,24 @@ class GeoPackageTransaction(_Reading, Transaction):
             self.con.execute(f"DELETE FROM {table} WHERE table_name = ?", (name,))
         if self.con.execute("SELECT 1 FROM sqlite_master WHERE name = 'gpkg_ogr_contents'").fetchone():
             self.con.execute("DELETE FROM gpkg_ogr_contents WHERE table_name = ?", (name,))
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def finish(self) -> None:
         """Bump the version, mark the changed tables with it, and keep their extents right."""
         version = int(self.get_meta("version") or 0) + 1
         self.set_meta("version", str(version))
         tables = set(self.tables())
-        for name in self.touched:
+        for name in self.changes.touched:
             self.con.execute("INSERT OR REPLACE INTO store_tables VALUES (?, ?)", (name, version))
-            if name in tables and self._layout(name)[2]:
+            if name in self.changes.appended:       # rows appended only: the extent grows by their box
+                box = self.changes.appended[name]
+                if box is not None:
+                    self.con.execute(
+                        "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),"
+                        " max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?), last_change = ?"
+                        " WHERE table_name = ?", (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3],
+                                                  _now(), name))
+            elif name in tables and self._layout(name)[2]:
                 self.con.execute(
                     f'UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny),'
                     f' max(maxy) FROM "rtree_{name}_geom"), last_change = ? WHERE table_name = ?', (_now(), name))

@@ -20,12 +20,13 @@ import numpy as np
 import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import (STORED_GEOMETRY, as_records, box_geometry, check_fits, check_type, checked_name, put_together, take_apart,
-                     where_items)
+from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
+                     checked_name, put_together, take_apart, where_items)
 
-_SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean"}
+_SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
-            "double precision": "real", "real": "real", "numeric": "real", "boolean": "boolean"}
+            "double precision": "real", "real": "real", "numeric": "real", "boolean": "boolean",
+            "bytea": "blob"}
 _BOOKKEEPING = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
     "CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -73,7 +74,7 @@ class _Reading:
             types.append(_LOGICAL.get(declared, "text"))
         return names, types, spatial
 
-    def _where(self, name, bbox, where, names, spatial) -> tuple[str, list]:
+    def _where(self, name, bbox, where, names, spatial, between=None) -> tuple[str, list]:
         conditions, params = [], []
         if bbox is not None and spatial:
             conditions.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
@@ -86,23 +87,28 @@ class _Reading:
             if len(present) < len(values):
                 parts.append(f'"{column}" IS NULL')
             conditions.append("(" + " OR ".join(parts or ["false"]) + ")")
+        for column, low, high in between_items(between, names):
+            for bound, operator in ((low, ">="), (high, "<")):
+                if bound is not None:
+                    conditions.append(f'"{column}" {operator} %s')
+                    params.append(bound)
         return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-             offset=0):
-        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset))
+             offset=0, between=None):
+        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
 
     def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0):
-        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset))
+                offset=0, between=None):
+        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
 
-    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset):
+    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
             if column not in names:
                 raise StoreError(f"table {name!r} has no column {column!r}")
-        condition, params = self._where(name, bbox, where, names, spatial)
+        condition, params = self._where(name, bbox, where, names, spatial, between)
         selected = [f'"{c}"' for c in wanted] + (["ST_AsBinary(geom)"] if spatial else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}{condition}"
         sql += f' ORDER BY "{order_by}"{" DESC" if descending else ""}, fid' if order_by else " ORDER BY fid"
@@ -117,9 +123,9 @@ class _Reading:
         type_of = dict(zip(names, types))
         return wanted, [type_of[c] for c in wanted], rows, geometries
 
-    def count(self, name, *, bbox=None, where=None) -> int:
+    def count(self, name, *, bbox=None, where=None, between=None) -> int:
         names, _, spatial = self._layout(name)
-        condition, params = self._where(name, bbox, where, names, spatial)
+        condition, params = self._where(name, bbox, where, names, spatial, between)
         return int(self._run(f"SELECT count(*) FROM {_q(name)}{condition}", params)[0][0])
 
     def table_version(self, name: str) -> int:
@@ -283,7 +289,7 @@ class PostGISStore(_Reading, Store):
 class PostGISTransaction(_Reading, Transaction):
     def __init__(self, con):
         self.con = con
-        self.touched: set[str] = set()
+        self.changes = Touches()
 
     def _run(self, sql, params=()):
         cursor = self.con.execute(sql, params)
@@ -314,7 +320,7 @@ class PostGISTransaction(_Reading, Transaction):
             return
         self._create_table(name, list(columns), list(columns.values()), geometry)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def replace(self, name, frame, *, indexes=()) -> None:
         parts = take_apart(frame)
@@ -326,7 +332,7 @@ class PostGISTransaction(_Reading, Transaction):
             self._create_table(name, parts.names, parts.types, spatial)
         self._copy(name, parts)
         self._index(name, indexes)
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def insert(self, name, frame, *, indexes=()) -> None:
         if name not in self.tables():
@@ -335,7 +341,7 @@ class PostGISTransaction(_Reading, Transaction):
         parts = take_apart(frame)
         check_fits(name, parts, self._layout(name))
         self._copy(name, parts)
-        self.touched.add(name)
+        self.changes.append(name, parts.geometries)
 
     def _copy(self, name, parts) -> None:
         columns = (["geom"] if parts.geometries is not None else []) + [f'"{n}"' for n in parts.names]
@@ -368,13 +374,13 @@ class PostGISTransaction(_Reading, Transaction):
             params.append(value.item() if hasattr(value, "item") else value)
         condition, where_params = self._conditions(name, where)
         cursor = self.con.execute(f"UPDATE {_q(name)} SET {', '.join(sets)}{condition}", params + where_params)
-        self.touched.add(name)
+        self.changes.touch(name)
         return cursor.rowcount
 
     def delete(self, name, where) -> int:
         condition, params = self._conditions(name, where)
         cursor = self.con.execute(f"DELETE FROM {_q(name)}{condition}", params)
-        self.touched.add(name)
+        self.changes.touch(name)
         return cursor.rowcount
 
     def drop(self, name) -> None:
@@ -382,16 +388,23 @@ class PostGISTransaction(_Reading, Transaction):
             return
         self._run(f"DROP TABLE {_q(name)}")
         self._run("DELETE FROM store_contents WHERE table_name = %s", (name,))
-        self.touched.add(name)
+        self.changes.touch(name)
 
     def finish(self) -> None:
         version = int(self.get_meta("version") or 0) + 1
         self.set_meta("version", str(version))
         present = set(self.tables())
-        for name in self.touched:
+        for name in self.changes.touched:
             self._run("INSERT INTO store_tables VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version",
                       (name, version))
-            if name in present and self._layout(name)[2]:
+            if name in self.changes.appended:       # rows appended only: the extent grows by their box
+                box = self.changes.appended[name]
+                if box is not None:
+                    self._run("UPDATE store_contents SET min_x = LEAST(coalesce(min_x, %s), %s), min_y = LEAST("
+                              "coalesce(min_y, %s), %s), max_x = GREATEST(coalesce(max_x, %s), %s), max_y = GREATEST("
+                              "coalesce(max_y, %s), %s) WHERE table_name = %s",
+                              (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], name))
+            elif name in present and self._layout(name)[2]:
                 self._run(f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
                           f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
                           " WHERE table_name = %s", (name,))

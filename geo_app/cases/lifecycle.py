@@ -1,0 +1,91 @@
+"""The case lifecycle as data: statuses, actions (from -> to, who), and the deadline of each step.
+
+上报 reported -> 受理 accepted -> 立案 registered (or 不予立案 rejected, final) -> 派遣 dispatched -> 处置 handled ->
+核查: pass -> 结案 closed (final); fail -> 返工, back to dispatched with rework_count + 1.
+
+Deadlines count working hours: Monday to Friday, 09:00-17:00 Beijing time (UTC+8), 8 hours a day; public
+holidays are not known to the service (an approximation, like the limits themselves)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from .catalog import CaseCatalog, CaseClass
+
+STATUSES = ("reported", "accepted", "rejected", "registered", "dispatched", "handled", "closed")
+FINAL = frozenset({"rejected", "closed"})
+OPEN = tuple(s for s in STATUSES if s not in FINAL)
+STATUS_NAMES = {"reported": ("上报", "Reported"), "accepted": ("受理", "Accepted"), "rejected": ("不予立案", "Rejected"),
+                "registered": ("立案", "Registered"), "dispatched": ("派遣", "Dispatched"),
+                "handled": ("处置", "Handled"), "closed": ("结案", "Closed")}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    source: str             # the status it starts from
+    target: str             # the status it leads to
+    role: str               # who may (admin always may): dispatcher, handler (of the case's department),
+                            # supervisor (of the case's grid)
+    stamp: str | None       # the case's time column it sets
+
+
+ACTIONS = {a.name: a for a in (
+    Action("accept", "reported", "accepted", "dispatcher", "accepted_at"),
+    Action("reject", "accepted", "rejected", "dispatcher", None),          # the time is in the history
+    Action("register", "accepted", "registered", "dispatcher", "registered_at"),
+    Action("dispatch", "registered", "dispatched", "dispatcher", "dispatched_at"),
+    Action("handle", "dispatched", "handled", "handler", "handled_at"),
+    Action("verify", "handled", "closed", "supervisor", "closed_at"),
+    Action("rework", "handled", "dispatched", "supervisor", "dispatched_at"),
+)}
+
+
+def allowed_actions(status: str) -> list[str]:
+    return [a.name for a in ACTIONS.values() if a.source == status]
+
+
+# ---- working time ----
+BEIJING = timezone(timedelta(hours=8))
+DAY_START_H, DAY_END_H = 9, 17
+WORKDAYS = frozenset(range(5))          # Monday = 0
+
+
+def add_working_hours(start: datetime, hours: float) -> datetime:
+    """The moment `hours` working hours after `start` (an aware datetime), in UTC."""
+    moment = start.astimezone(BEIJING)
+    left = timedelta(hours=hours)
+    while True:
+        day_start = moment.replace(hour=DAY_START_H, minute=0, second=0, microsecond=0)
+        day_end = moment.replace(hour=DAY_END_H, minute=0, second=0, microsecond=0)
+        if moment.weekday() not in WORKDAYS or moment >= day_end:
+            moment = (day_start + timedelta(days=1))
+            continue
+        moment = max(moment, day_start)
+        if moment + left <= day_end:
+            return (moment + left).astimezone(timezone.utc)
+        left -= day_end - moment
+        moment = day_start + timedelta(days=1)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def due(status: str, case_class: CaseClass, catalog: CaseCatalog, case: dict, now: datetime) -> str | None:
+    """The deadline of the step a case in `status` waits for: 立案 counts from the report, 派遣 from 立案, 处置
+    from 派遣 (again from a 返工), 结案 from 处置. Final statuses have none."""
+    limits = case_class.limits
+    if status in ("reported", "accepted"):
+        return stamp(add_working_hours(parse_stamp(case["reported_at"]), limits.register_h))
+    if status == "registered":
+        return stamp(add_working_hours(now, catalog.dispatch_h))
+    if status == "dispatched":
+        return stamp(add_working_hours(now, limits.handle_h))
+    if status == "handled":
+        return stamp(add_working_hours(now, limits.close_h))
+    return None

@@ -1,0 +1,59 @@
+"""Photos of a case: JPEG or PNG judged by their content (Pillow), never by name or declared type; capped in
+bytes and pixels; decoded and encoded again, so that nothing but the pixels is kept (EXIF with its GPS position,
+comments, ICC profiles, text chunks, anything appended after the image)."""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000             # a 8000 x 5000 photo; beyond it decoding alone would take too much memory
+MAX_PER_CASE = 5
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+class PhotoError(ValueError):
+    """A photo that cannot be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class Photo:
+    content_type: str
+    width: int
+    height: int
+    data: bytes
+
+
+def clean(data: bytes, name: str = "photo") -> Photo:
+    """The photo re-encoded without metadata, or PhotoError naming `name` and the reason."""
+    if not data:
+        raise PhotoError(f"{name} is empty")
+    if len(data) > MAX_BYTES:
+        raise PhotoError(f"{name} has {len(data):,} bytes, more than the {MAX_BYTES:,} a photo may have")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            kind = "JPEG" if image.format == "MPO" else image.format     # MPO: a phone's JPEG with a preview
+            if kind not in FORMATS:
+                raise PhotoError(f"{name} is {kind or 'not an image'}, not a JPEG or PNG photo")
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoError(f"{name} has {image.width} x {image.height} pixels, more than {MAX_PIXELS:,}")
+            image.load()
+    except PhotoError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(f"{name} is not a JPEG or PNG image (judged by its content)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise PhotoError(f"{name} is a damaged {kind} image: {exc}") from None
+    image = ImageOps.exif_transpose(image)          # keep how it looked, then drop the EXIF that said so
+    out = io.BytesIO()
+    if kind == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+    else:
+        keep = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"
+        image.convert(keep).save(out, "PNG", optimize=True)
+    return Photo(FORMATS[kind], image.width, image.height, out.getvalue())

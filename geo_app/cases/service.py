@@ -1,0 +1,326 @@
+"""Cases: report, act (the lifecycle's steps), get, search, queue. What the HTTP API, Open311, the pages and the
+demo generator call.
+
+Every change is one store transaction: the case row, its history row (`case_events`, append-only) and its photos
+land together or not at all. Writers queue behind each other, and an update names the version it saw, so of two
+dispatchers acting on the same case one wins and the other gets 409. Errors are BadParameter with the HTTP status
+that answers them: 400 bad input, 401 no user, 403 wrong role, grid or department, 404 unknown case, 409 a step
+the case's status does not allow (CaseConflict, naming the allowed ones) or a stale version."""
+from __future__ import annotations
+
+import math
+import secrets
+from datetime import datetime, timezone
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from .. import crs as crs_mod
+from ..errors import BadParameter
+from ..project import Project
+from ..security.text import BIDI_CONTROLS
+from ..store import Reader, Store
+from . import lifecycle, photos as photo_mod
+from .tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
+
+MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
+MAX_ADDRESS = 200
+MAX_NOTE = 1000
+MAX_LIMIT = 1000
+GRIDS_LAYER = "grids"
+REPORTING = {            # source -> roles that may report from it (admin always)
+    "patrol": ("supervisor",),
+    "public": None,      # anyone, logged in or not
+    "12345": ("partner",),
+    "110": ("partner",),
+}
+
+
+class CaseConflict(BadParameter):
+    """A step the case's status does not allow (409), naming the steps it does."""
+
+    def __init__(self, reason: str, allowed: list[str]):
+        super().__init__("action", reason, status=409)
+        self.allowed = allowed
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def check_text(parameter: str, text: str | None, max_length: int, *, lines: bool) -> str:
+    """Text from a stranger, trimmed: stored and returned as text (escaping is the page's job), refused if too
+    long or holding control characters (newlines and tabs allowed where `lines`) or bidirectional overrides."""
+    text = (text or "").strip()
+    if len(text) > max_length:
+        raise BadParameter(parameter, f"has {len(text)} characters, more than {max_length}")
+    allowed = "\n\t" if lines else ""
+    for position, char in enumerate(text, start=1):
+        if char in BIDI_CONTROLS or (ord(char) < 32 and char not in allowed) or 0x7f <= ord(char) < 0xa0:
+            raise BadParameter(parameter, f"holds the control character U+{ord(char):04X} at position {position}")
+    return text
+
+
+def _role(user) -> str | None:
+    return getattr(user, "role", None)
+
+
+def _name(user) -> str | None:
+    return user if isinstance(user, str) or user is None else user.name
+
+
+def locate(store: Reader, project: Project, lon, lat, crs: str = "EPSG:4326") -> tuple[Point, str, str | None]:
+    """The WGS-84 point of lon/lat given in `crs`, its district (adcode) and grid code (None outside every grid);
+    400 outside every district of Suzhou."""
+    try:
+        given = crs_mod.normalise_crs(crs or "EPSG:4326")
+    except crs_mod.UnknownCRS as exc:
+        raise BadParameter("crs", str(exc)) from None
+    for name, value in (("lon", lon), ("lat", lat)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise BadParameter(name, f"{value!r} is not a finite number")
+    x, y = (float(v) for v in crs_mod.convert(lon, lat, given, crs_mod.WGS84))
+    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is not a place on Earth")
+    point = Point(x, y)
+    units = project.catalog.units_layer
+    district = store.records(units.id, bbox=(x, y, x, y), columns=[units.id_field])
+    if not district:
+        raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is WGS-84 ({x:.6f}, {y:.6f}), outside every "
+                                      "district of Suzhou: the service takes cases in Suzhou only")
+    grid = store.records(GRIDS_LAYER, bbox=(x, y, x, y), columns=["code"]) if GRIDS_LAYER in store.tables() else []
+    return point, str(district[0][units.id_field]), str(grid[0]["code"]) if grid else None
+
+
+def _check_reporter(source: str, reporter, grid_code: str | None) -> None:
+    if source not in REPORTING:
+        raise BadParameter("source", f"{source!r} is not one of {', '.join(REPORTING)}")
+    if reporter is None or isinstance(reporter, str):
+        if reporter is None and source != "public":
+            raise BadParameter("source", f"a {source} report needs a user (log in or send an API token)", status=401)
+        return          # a plain name: an internal caller (the demo generator), trusted
+    roles, role = REPORTING[source], _role(reporter)
+    if roles is not None and role != "admin" and role not in roles:
+        raise BadParameter("source", f"a {source} report needs the role {' or '.join(roles + ('admin',))}; "
+                                     f"{reporter.name} is {role}", status=403)
+    if role == "partner" and source != reporter.department:
+        line = reporter.department or "(none: set the partner's department to 12345 or 110)"
+        raise BadParameter("source", f"{reporter.name} reports as source {line}, not {source}", status=403)
+    if source == "patrol" and role == "supervisor" and grid_code not in reporter.grids:
+        raise BadParameter("lon/lat", f"the place lies in grid {grid_code or '(none)'}, not in a grid assigned to "
+                                      f"{reporter.name}", status=403)
+
+
+def _next_id(tx, now: datetime) -> str:
+    """SZ + the report's date + a sequence number the store keeps (writers are serialised, so it is unique)."""
+    number = int(tx.get_meta("case_seq") or 0)
+    while True:
+        number += 1
+        case_id = f"SZ{now:%Y%m%d}{number:07d}"
+        if not tx.count(CASES, where={"id": case_id}):
+            tx.set_meta("case_seq", str(number))
+            return case_id
+
+
+def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: str = "EPSG:4326",
+           description: str = "", source: str, reporter=None, address: str | None = None, photos=(),
+           demo: bool = False) -> dict:
+    """A new case in `reported`. `reporter`: the User reporting (checked: a supervisor reports `patrol` on their
+    grids, a partner `12345`/`110`, anyone `public`), None for an anonymous public report, or a plain name
+    (trusted: internal callers). `photos`: bytes (or (name, bytes)) each; checked and re-encoded."""
+    catalog = project.cases
+    if service_code not in catalog:
+        raise BadParameter("service_code", f"{service_code!r} is not a case class; see /api/cases/classes", status=400)
+    case_class = catalog[service_code]
+    description = check_text("description", description, MAX_DESCRIPTION, lines=True)
+    address = check_text("address", address, MAX_ADDRESS, lines=False) or None
+    photos = list(photos)
+    if len(photos) > photo_mod.MAX_PER_CASE:
+        raise BadParameter("photo", f"{len(photos)} photos: a report takes at most {photo_mod.MAX_PER_CASE}")
+    cleaned = []
+    for number, item in enumerate(photos, start=1):
+        name, data = item if isinstance(item, tuple) else (f"photo {number}", item)
+        try:
+            cleaned.append(photo_mod.clean(data, name))
+        except photo_mod.PhotoError as exc:
+            raise BadParameter("photo", str(exc)) from None
+    point, adcode, grid_code = locate(store, project, lon, lat, crs)
+    _check_reporter(source, reporter, grid_code)
+    now = _now()
+    row = {"id": None, "service_code": service_code, "kind": case_class.kind, "source": source,
+           "status": "reported", "description": description, "address": address, "adcode": adcode,
+           "grid_code": grid_code, "department": case_class.department, "reporter": _name(reporter),
+           "reported_at": lifecycle.stamp(now), "accepted_at": None, "registered_at": None, "dispatched_at": None,
+           "handled_at": None, "closed_at": None, "due_at": None, "rework_count": 0, "version": 1,
+           "token": secrets.token_urlsafe(12), "demo": bool(demo)}
+    row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
+    with store.transaction() as tx:
+        row["id"] = _next_id(tx, now)
+        tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[point], crs=4326))
+        event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
+        pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
+                     "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
+                    for p in cleaned]
+        if pictures:
+            tx.insert(PHOTOS, pd.DataFrame(pictures))
+    # what get() would read back, without reading it
+    return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
+
+
+def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> dict:
+    event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
+             "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
+             "at": at, "note": note}
+    tx.insert(EVENTS, pd.DataFrame([event]))
+    return event
+
+
+def _check_actor(action: lifecycle.Action, case: dict, user) -> None:
+    """403 unless the user may take this step on this case: admin always; dispatcher; the handler of the case's
+    department; the supervisor of the case's grid (of a grid in the case's district when it lies in none)."""
+    role = _role(user)
+    if role == "handler" and user.department != case["department"]:
+        raise BadParameter("action", f"the case is {case['department']}'s to handle, not {user.department or 'no'}"
+                                     f" department's ({user.name})", status=403)
+    if role == "supervisor":
+        grid = case["grid_code"]
+        mine = grid in user.grids if grid else any(g.startswith(case["adcode"]) for g in user.grids)
+        if not mine:
+            raise BadParameter("action", f"the case lies in grid {grid or '(none) of district ' + case['adcode']}, "
+                                         f"not in a grid assigned to {user.name}", status=403)
+
+
+def act(store: Store, project: Project, case_id: str, action: str, *, user, note: str = "", version=None,
+        department: str | None = None) -> dict:
+    """Take one step of the lifecycle as `user` (a User). `version`: the case version the user saw (a stale one
+    is 409); `department`: where dispatch sends the case (default: the class's department)."""
+    if action not in lifecycle.ACTIONS:
+        raise BadParameter("action", f"{action!r} is not one of {', '.join(lifecycle.ACTIONS)}")
+    step = lifecycle.ACTIONS[action]
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise BadParameter("action", "log in first (the login page, or an API token)", status=401)
+    note = check_text("note", note, MAX_NOTE, lines=True)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise BadParameter("version", f"{version!r} is not a case version (a whole number from 1)")
+    catalog = project.cases
+    if department is not None and action != "dispatch":
+        raise BadParameter("department", f"only dispatch names a department, not {action}")
+    if department is not None and department not in catalog.departments:
+        raise BadParameter("department", f"{department!r} is not one of {', '.join(catalog.departments)}")
+    _check_role_only(step, user)
+    now = _now()
+    with store.transaction() as tx:
+        rows = tx.records(CASES, where={"id": case_id})
+        if not rows:
+            raise BadParameter("case", f"no case {case_id!r}", status=404)
+        case = _plain(rows)[0]
+        allowed = lifecycle.allowed_actions(case["status"])
+        if version is not None and version != case["version"]:
+            raise CaseConflict(f"case {case_id} changed since version {version} (it is at version {case['version']},"
+                               f" status {case['status']}): reload it and try again", allowed)
+        if step.source != case["status"]:
+            raise CaseConflict(f"a {case['status']} case cannot be {action}ed; allowed: "
+                               f"{', '.join(allowed) or 'nothing (final)'}", allowed)
+        _check_actor(step, case, user)
+        values = {"status": step.target, "version": case["version"] + 1}
+        if step.stamp:
+            values[step.stamp] = lifecycle.stamp(now)
+        if action == "dispatch":
+            values["department"] = department or catalog[case["service_code"]].department
+        if action == "rework":
+            values["rework_count"] = case["rework_count"] + 1
+            values["handled_at"] = None
+        values["due_at"] = lifecycle.due(step.target, catalog[case["service_code"]], catalog, case, now)
+        if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):
+            raise CaseConflict(f"case {case_id} changed while this step was taken: reload it and try again", allowed)
+        seq = tx.count(EVENTS, where={"case_id": case_id}) + 1
+        _append_event(tx, case_id, seq, action, case["status"], step.target, user, lifecycle.stamp(now), note)
+    return get(store, case_id, project)
+
+
+def _check_role_only(step: lifecycle.Action, user) -> None:
+    """The role check that needs no case (before the transaction)."""
+    if _role(user) not in ("admin", step.role):
+        raise BadParameter("action", f"{step.name} needs the role {step.role} or admin; {user.name} is "
+                                     f"{_role(user)}", status=403)
+
+
+def _plain(records: list[dict]) -> list[dict]:
+    """Stored records (Reader.records) as JSON-ready dicts: NaN as None, a case's point as lon/lat."""
+    out = []
+    for record in records:
+        plain = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()
+                 if k != "geometry"}
+        if "geometry" in record:
+            point = record["geometry"]
+            plain["lon"], plain["lat"] = (round(point.x, 7), round(point.y, 7)) if point is not None else (None, None)
+        out.append(plain)
+    return out
+
+
+def _described(case: dict, project: Project | None, now: datetime) -> dict:
+    case["overdue"] = bool(case["due_at"]) and lifecycle.parse_stamp(case["due_at"]) < now
+    case["allowed_actions"] = lifecycle.allowed_actions(case["status"])
+    if project is not None and case["service_code"] in project.cases:
+        case_class = project.cases[case["service_code"]]
+        case["service_name_zh"], case["service_name_en"] = case_class.name_zh, case_class.name_en
+    case.pop("token", None)         # the reporter's receipt (Open311 tokens/{token}): never shown to others
+    return case
+
+
+def get(store: Reader, case_id: str, project: Project | None = None) -> dict:
+    """One case with its history (oldest first) and its photos' metadata; 404 if unknown."""
+    rows = store.records(CASES, where={"id": case_id})
+    if not rows:
+        raise BadParameter("case", f"no case {case_id!r}", status=404)
+    events = store.records(EVENTS, where={"case_id": case_id}, order_by="seq")
+    pictures = store.records(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
+    return _assemble(_plain(rows)[0], _plain(events), _plain(pictures), project)
+
+
+def _assemble(case: dict, events: list[dict], pictures: list[dict], project: Project | None) -> dict:
+    case = _described(case, project, _now())
+    case["history"] = [{k: v for k, v in e.items() if k not in ("case_id", "lon", "lat")} for e in events]
+    case["photos"] = [{k: v for k, v in p.items() if k in PHOTO_METADATA and k != "case_id"} for p in pictures]
+    return case
+
+
+def token_of(store: Reader, case_id: str) -> str | None:
+    rows = store.records(CASES, where={"id": case_id}, columns=["token"])
+    return rows[0]["token"] if rows else None
+
+
+def by_token(store: Reader, token: str) -> str | None:
+    """The id of the case a reporter's token names (Open311 tokens/{token})."""
+    rows = store.records(CASES, where={"token": token}, columns=["id"]) if token else []
+    return rows[0]["id"] if rows else None
+
+
+def photo(store: Reader, case_id: str, photo_id: str) -> dict:
+    rows = store.records(PHOTOS, where={"case_id": case_id, "photo_id": photo_id})
+    if not rows:
+        raise BadParameter("photo", f"case {case_id!r} has no photo {photo_id!r}", status=404)
+    return rows[0]
+
+
+def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_code=None, adcode=None, since=None,
+           until=None, limit: int = 100, offset: int = 0, project: Project | None = None) -> list[dict]:
+    """Cases newest first. status, service_code, grid_code, adcode: a value or a list; since/until: ISO 8601 UTC
+    text bounds of reported_at (since inclusive, until exclusive); at most MAX_LIMIT a call."""
+    limit = max(0, min(int(limit), MAX_LIMIT))
+    where = {k: v for k, v in (("status", status), ("service_code", service_code), ("grid_code", grid_code),
+                               ("adcode", adcode)) if v is not None}
+    between = {"reported_at": (since, until)} if since is not None or until is not None else None
+    rows = store.records(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
+                      descending=True, limit=limit, offset=offset)
+    now = _now()
+    return [_described(case, project, now) for case in _plain(rows)]
+
+
+def queue(store: Reader, grid_code: str, project: Project | None = None) -> list[dict]:
+    """A grid's open cases: overdue first, then by deadline (soonest first)."""
+    rows = store.records(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
+    now = _now()
+    cases = [_described(case, project, now) for case in _plain(rows)]
+    return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))
