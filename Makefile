@@ -86,9 +86,16 @@ browser:
 demo: $(VENV)/.runtime
 	$(BIN)/flask --app geo_app demo
 
-# The city-scale demo set (60,000+ unit grids, 62,000 facilities) generated into instance/city/ and imported.
+# The city-scale demo set (60,000+ unit grids, 62,000 facilities) generated into instance/city/ and imported,
+# and 750,852 demo cases (the report's H1 2018 volume) with their history.
 city: store
 	$(BIN)/flask --app geo_app demo --scale city
+
+# Demo cases (示例数据) calibrated to the report's H1 2018 figures; `CASES=750852 make demo-cases` for the full volume.
+CASES ?= 20000
+.PHONY: demo-cases
+demo-cases: store
+	$(BIN)/flask --app geo_app demo-cases --cases $(CASES)
 
 districts: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-boundaries.txt

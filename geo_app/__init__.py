@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .maps.assets import bp as vendor_bp
     from .maps.assets import use_local_assets
     from .tiles.routes import bp as tiles_bp
+    from .cases.statistics_routes import bp as case_statistics_bp
     from .maps.page import page_globals, remember_language
     from .security import headers
 
@@ -57,4 +58,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(ogc_bp)
     app.register_blueprint(tiles_bp)
     cases.init_app(app)
+    app.register_blueprint(case_statistics_bp)
     return app

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import boundaries, context, demo, demo_city
+from .cases import demo as case_demo
 from .errors import BadParameter
 from .ingest import FORMATS, ImportFailed
 from .migrations import migrate
@@ -23,7 +24,7 @@ from .store.copy import copy_store
 
 def init_app(app: Flask) -> None:
     for command in (build_store_command, store_init_command, import_command, demo_command, districts_command,
-                    store_info_command, backup_command, restore_command, copy_command):
+                    store_info_command, backup_command, restore_command, copy_command, demo_cases_command):
         app.cli.add_command(command)
 
 
@@ -70,6 +71,7 @@ def store_init_command():
         raise click.ClickException(str(exc)) from None
     _report(outcome)
     click.echo(f"created {store} from layers/ in {outcome.seconds:.1f} s")
+    _load_demo_cases(store, case_demo.DEMO_CASES, case_demo.SEED)
 
 
 @click.command("build-store")
@@ -172,7 +174,8 @@ def import_command(layer, path, crs, fmt, append, source, licence, encoding):
 @click.option("--seed", default=demo.SEED, show_default=True, help="Random seed (the same seed gives the same files).")
 @click.option("--scale", type=click.Choice(["demo", "city"]), default="demo", show_default=True,
               help="demo: rewrite the committed demo files in layers/data/demo. city: generate the city-scale set "
-                   "(60,000+ grid cells, 62,000 facilities) into --out and import it into the store.")
+                   "(60,000+ grid cells, 62,000 facilities) into --out and import it into the store, "
+                   "with 750,852 demo cases.")
 @click.option("--scale-factor", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
               help="city only: multiply every count (a small city for tests and trials).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -209,6 +212,29 @@ def _city_demo(project, districts, seed: int, factor: float, out: Path, no_impor
         demo_city.import_all(project, store, paths, max_bytes=_max_bytes(), progress=report)
     except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    _load_demo_cases(store, max(1, round(case_demo.calibration(project.report)["accepted"] * factor)), seed)
+
+
+def _load_demo_cases(store, count: int, seed: int) -> None:
+    try:
+        done = case_demo.load(store, context.project(), count, seed=seed, progress=click.echo)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"loaded {done['cases']:,} demo cases and {done['events']:,} history rows in {done['total_s']} s")
+
+
+@click.command("demo-cases")
+@with_appcontext
+@click.option("--cases", "count", type=click.IntRange(1, 2_000_000), default=case_demo.DEMO_CASES, show_default=True,
+              help="How many cases (the report's H1 2018 volume is 750,852: `flask demo --scale city` loads that many).")
+@click.option("--seed", default=case_demo.SEED, show_default=True, help="Random seed (the same seed gives the same cases).")
+def demo_cases_command(count, seed):
+    """Replace the store's demo cases (示例数据) by COUNT generated ones, calibrated to the report's H1 2018
+    figures (受理, 办结, 办结率 of the 市区 platforms and of the city platform), with their history."""
+    store = context.store()
+    if not store.exists():
+        raise click.ClickException(f"the store {store} has not been built: run `make store` first")
+    _load_demo_cases(store, count, seed)
 
 
 @click.command("build-districts")

@@ -161,7 +161,7 @@ STRINGS = {
 UNITS = {
     "count": ("个", "count"), "rows": ("条", "rows"), "berths": ("个泊位", "berths"), "per km²": ("个/km²", "per km²"),
     "泊位数": ("个泊位", "berths"), "桩位数": ("个桩位", "docks"), "t": ("吨", "t"), "t/d": ("吨/日", "t/d"),
-    "month": ("个月", "months"), "day": ("天", "days"),
+    "month": ("个月", "months"), "day": ("天", "days"), "件/km²": ("件/km²", "cases per km²"),
 }
 HALVES = {"H1": ("上半年", "H1"), "H2": ("下半年", "H2")}
 

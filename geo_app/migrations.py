@@ -62,6 +62,13 @@ def _cases(tx: Transaction, project: Project) -> None:
     create_tables(tx)
 
 
+def _case_statistics(tx: Transaction, project: Project) -> None:
+    """The case statistics summary (per month, district, class and source), counted from the cases there are."""
+    from .cases import statistics
+    statistics.create_summary(tx)
+    statistics.rebuild(tx, project.cases)
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -69,6 +76,7 @@ MIGRATIONS = [
     (4, "scenario owners", _scenario_owners),
     (5, "coverage statistics named for the area they measure", _coverage_named),
     (6, "cases, their history and photos", _cases),
+    (7, "case statistics summary", _case_statistics),
 ]
 
 

@@ -240,6 +240,10 @@ ROUTES = {
     "open311.get_token": ("/open311/v2/tokens/{token}.{fmt}", {"token": "x", "fmt": "xml"}, {}),
     "tiles.tile": ("/tiles/{layer}/{z}/{x}/{y}.mvt", {"layer": "toilets", "z": "14", "x": "13681", "y": "6690"},
                    {"crs": "GCJ02", "fee": "no", "open_now": "true"}),
+    "cases_statistics.case_statistics": ("/api/cases/statistics", {},
+                                         {"scope": "urban", "period": "2018H1", "district": "320508",
+                                          "grid": "320508001001001", "class": "E0101", "source": "patrol",
+                                          "by": "class"}),
 }
 # Sent by a planner with an API token (no CSRF token needed). Without k or target a save stops at the
 # parameters: the fuzz does not run a solve per write.

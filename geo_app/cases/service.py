@@ -21,7 +21,7 @@ from ..errors import BadParameter
 from ..project import Project
 from ..security.text import BIDI_CONTROLS
 from ..store import Reader, Store
-from . import lifecycle, photos as photo_mod
+from . import lifecycle, photos as photo_mod, statistics
 from .tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
 
 MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
@@ -158,6 +158,7 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
         tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[point], crs=4326))
+        statistics.record(tx, catalog, None, row)
         event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
         pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
                      "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
@@ -234,6 +235,7 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
         values["due_at"] = lifecycle.due(step.target, catalog[case["service_code"]], catalog, case, now)
         if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):
             raise CaseConflict(f"case {case_id} changed while this step was taken: reload it and try again", allowed)
+        statistics.record(tx, catalog, case, {**case, **values})
         seq = tx.count(EVENTS, where={"case_id": case_id}) + 1
         _append_event(tx, case_id, seq, action, case["status"], step.target, user, lifecycle.stamp(now), note)
     return get(store, case_id, project)

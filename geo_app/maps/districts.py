@@ -12,6 +12,7 @@ from folium.utilities import JsCode
 from markupsafe import escape
 
 from .. import context, crs, i18n
+from ..cases import statistics_view as case_view
 from ..errors import BadParameter
 from ..pipeline import STATS_TABLE
 from ..report import figures_for_unit, progress
@@ -53,13 +54,15 @@ def classify(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
 def districts_page() -> str:
     basemap = chosen_basemap()
     project = context.project()
-    columns = describe_columns(project.catalog, project.standards)
+    columns = {**describe_columns(project.catalog, project.standards), case_view.STAT: case_view.COLUMN}
     stat = request.args.get("stat", DEFAULT_STAT)
     if stat not in choosable(columns):
         raise BadParameter("stat", f"{stat!r} is not one of {', '.join(choosable(columns))}")
     table = with_integer_counts(context.store().read(STATS_TABLE))
     districts = context.store().read("districts")[["adcode", "geometry"]].merge(
         table, left_on="adcode", right_on="code", how="left")
+    if stat == case_view.STAT:
+        districts[stat] = districts["adcode"].map(case_view.densities(request.args.get("class"))).astype(float)
     districts["geometry"] = districts.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
     values = districts[stat].astype(float).to_numpy()
     classes, bounds = classify(values)
@@ -85,21 +88,23 @@ def districts_page() -> str:
         on_each_feature=JsCode("function (feature, layer) { layer.on('click', function () {"
                                " window.location.href = feature.properties.url; }); }"),
     ).add_to(fmap)
-    legend = _legend(bounds, values, unit)
+    legend = _legend(bounds, values, unit, case_view.text("not_covered") if stat == case_view.STAT else None)
     rows = table.to_dict("records")
     return render_map_page("districts.html", fmap, {"stat": stat}, basemap=basemap, stat=stat, columns=columns,
                            choices=choosable(columns), label=_label, legend=legend, rows=rows,
-                           table_columns=TABLE_COLUMNS, progress=progress(project.report), page="districts")
+                           table_columns=TABLE_COLUMNS, progress=progress(project.report), page="districts",
+                           **case_view.page_values())
 
 
-def _legend(bounds: list[float], values: np.ndarray, unit: str) -> list[dict]:
+def _legend(bounds: list[float], values: np.ndarray, unit: str, missing: str | None = None) -> list[dict]:
+    """Colour and range of each class, and what a grey unit means (default: it has no boundary)."""
     lower = float(np.nanmin(values)) if not np.isnan(values).all() else None
     items = []
     for i, upper in enumerate(bounds):
         items.append({"color": PALETTE[i], "text": f"{lower:,.2f} – {upper:,.2f} {unit}"})
         lower = upper
     if np.isnan(values).any():
-        items.append({"color": NO_VALUE, "text": i18n.t("no_boundary")})
+        items.append({"color": NO_VALUE, "text": missing or i18n.t("no_boundary")})
     return items
 
 
@@ -116,7 +121,7 @@ def district_page(code: str) -> str:
     figures = figures_for_unit(project.report, project.units, code)
     pairs = {p["target_id"]: p for p in progress(project.report)}
     values = dict(unit=unit, row=row, columns=columns, figures=figures, label=_label, pairs=pairs, page="districts",
-                  groups=project.units.groups)
+                  groups=project.units.groups, **case_view.page_values(code))
     outline = context.store().read("districts")
     outline = outline[outline["adcode"] == code]
     if outline.empty:                        # no boundary loaded (SIP): its figures without a map
