@@ -157,8 +157,7 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
-        frame = gpd.GeoDataFrame([row], geometry=[point], crs=4326)
-        tx.insert(CASES, frame.astype({"rework_count": "int64", "version": "int64", "demo": bool}))
+        tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[point], crs=4326))
         statistics.record(tx, catalog, None, row)
         event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
         pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
