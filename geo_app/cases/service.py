@@ -173,7 +173,7 @@ def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, 
     event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
              "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
              "at": at, "note": note}
-    tx.insert(EVENTS, pd.DataFrame([event]).astype({"seq": "int64"}))
+    tx.insert(EVENTS, pd.DataFrame([event]))
     return event
 
 
