@@ -116,7 +116,7 @@ def test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel(
     probe = subprocess.run([sys.executable, "-c", "import sys; from geo_app.jobs import files; "
                             "print(files.take_slot(sys.argv[1], 2))", str(tmp_path / "jobs")],
                            capture_output=True, text=True, check=True)
-    assert probe.stdout.strip() == "None"
+    assert probe.stdout.strip() == "None", [other.get(url).get_json() for url in urls]   # a run that ended says why
     # the public map answers while both runs work
     assert one.get("/").status_code == 200
     states = [other.get(url).get_json()["state"] for url in urls]
@@ -192,7 +192,7 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
         url = headers["Location"]
         # every poll, on whichever worker, sees the run; a second run anywhere is refused while it works
         assert {json.loads(call(url)[2])["state"] for _ in range(12)} == {"running"}
-        assert [call("/api/plan/jobs", HEAVY)[0] for _ in range(3)] == [503] * 3
+        assert [call("/api/plan/jobs", HEAVY)[0] for _ in range(3)] == [503] * 3, json.loads(call(url)[2])
         assert call("/")[0] == 200
         assert call(url, method="DELETE")[0] == 202
         for _ in range(300):
