@@ -22,6 +22,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    # no request body beyond the largest a form can need (a case report with its photos), chunked ones included:
+    # Werkzeug stops reading there and answers 413 before anything is parsed or spooled to disk
+    from .cases.routes import MAX_REPORT_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REPORT_BYTES
     store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
     if store.exists():
         migrate(store, project)     # schema changes are migrations applied at start-up, never a rebuild

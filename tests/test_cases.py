@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from geo_app import create_app
-from geo_app.cases import lifecycle, service
+from geo_app.cases import lifecycle, routes, service
 from geo_app.cases.tables import EVENTS
 from geo_app.auth import users
 from geo_app.store import open_store
@@ -332,6 +332,14 @@ def test_photos_are_judged_by_content_and_lose_their_exif(client, people):
     second = client.get(case["photos"][1]["url"])
     assert second.content_type == "image/png" and b"taken at home" not in second.data
     assert Image.open(io.BytesIO(second.data)).format == "PNG"
+    # a JPEG comment and an ICC profile (free room for anything, a position included) do not travel either
+    commented, profiled = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (40, 30)).save(commented, "JPEG", comment=b"N31.3 E120.6 <script>")
+    Image.new("RGB", (40, 30)).save(profiled, "PNG", icc_profile=b"N31.3 E120.6 planted" * 20)
+    more = report(client, people["supervisor"], place=place, photo=[
+        (io.BytesIO(commented.getvalue()), "c.jpg"), (io.BytesIO(profiled.getvalue()), "p.png")])
+    for photo in more["photos"]:
+        assert b"N31.3 E120.6" not in client.get(photo["url"]).data
 
 
 @pytest.mark.parametrize("payload, message", [
@@ -407,3 +415,18 @@ def test_working_hours_skip_nights_and_weekends():
     assert lifecycle.stamp(lifecycle.add_working_hours(friday_4pm_beijing, 2)) == "2018-03-05T02:00:00Z"
     saturday = datetime(2018, 3, 3, 2, 0, tzinfo=timezone.utc)
     assert lifecycle.stamp(lifecycle.add_working_hours(saturday, 0.5)) == "2018-03-05T01:30:00Z"
+
+
+def test_no_request_body_beyond_the_largest_report_even_chunked(app):
+    """The body cap holds for a chunked body (no Content-Length), and for Open311 posts, before any parsing."""
+    import werkzeug.test
+    big = b"x" * (routes.MAX_REPORT_BYTES + 1024)
+    for path in ("/api/cases", "/open311/v2/requests.json"):
+        environ = werkzeug.test.EnvironBuilder(path=path, method="POST", input_stream=io.BytesIO(big),
+                                               content_type="multipart/form-data; boundary=b",
+                                               headers={"Transfer-Encoding": "chunked"}).get_environ()
+        environ.pop("CONTENT_LENGTH", None)
+        environ["wsgi.input_terminated"] = True
+        status = []
+        app.wsgi_app(environ, lambda s, h, *_: status.append(s))
+        assert status[0].startswith("413"), (path, status)

@@ -178,6 +178,8 @@ def test_tokens_name_the_request_a_public_report_got(client, store):
     ("get", "/requests.json?status=pending", None, 400, "status"),
     ("get", "/requests.json?colour=red", None, 400, "colour: unknown argument"),
     ("get", "/requests/none.json", None, 404, "no case"),
+    ("get", "/requests.json?start_date=9999-12-30", None, 400, "start_date"),        # past the calendar's end
+    ("get", "/requests.json?end_date=0999-01-02", None, 400, "the year must be"),    # would compare wrongly as text
     ("get", "/services.csv", None, 400, "use .xml or .json"),
 ])
 def test_errors_are_the_specifications_list(client, store, method, path, data, status, words):
@@ -204,3 +206,13 @@ def test_anonymous_posts_are_rate_limited_cross_site_allowed_and_never_use_the_s
     assert as_json(posted[2])[0]["code"] == 429
     partner = person(store, "hotline", "partner", department="12345")
     assert client.post(f"{V2}/requests.json", data=example_post(place, api_key=partner)).status_code == 201
+
+
+def test_text_xml_cannot_carry_never_breaks_the_xml_feed(client, store):
+    """A description with U+FFFE (legal in JSON, illegal in XML 1.0) is kept, and the XML answers stay readable."""
+    place = grid_place(store)
+    posted = client.post(f"{V2}/requests.json", data=example_post(place, description="井盖\ufffe缺失"))
+    assert posted.status_code == 201
+    assert xml(client.get(f"{V2}/requests.xml"), "service_requests", "request")       # parses
+    bad_name = client.get(f"{V2}/requests.xml", query_string={"\x01x": "1"})
+    assert bad_name.status_code == 400 and ElementTree.fromstring(bad_name.data) is not None

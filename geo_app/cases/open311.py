@@ -8,6 +8,7 @@ service_code, start_date, end_date, status; at most 90 days and 1000 requests), 
 {code, description}. Statuses: open until 结案 or 不予立案, then closed; status_notes gives the step."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 
@@ -41,6 +42,14 @@ class Open311Error(Exception):
 
 # ---- output ----
 
+# characters XML 1.0 cannot carry (ElementTree writes them anyway, and the whole document is then unreadable)
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(value) -> str:
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
 def _xml_value(parent, key: str, value) -> None:
     element = ElementTree.SubElement(parent, key)
     if isinstance(value, list):
@@ -49,11 +58,11 @@ def _xml_value(parent, key: str, value) -> None:
             if isinstance(entry, dict):
                 _xml_object(element, item, entry)
             else:
-                ElementTree.SubElement(element, item).text = str(entry)
+                ElementTree.SubElement(element, item).text = _xml_text(entry)
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _xml_text(value)
 
 
 def _xml_object(parent, tag: str, record: dict) -> None:

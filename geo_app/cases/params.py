@@ -8,16 +8,21 @@ from ..features import _shown, parse_number
 from .lifecycle import stamp
 
 MAX_LIST = 50
+YEARS = (1990, 2100)
 
 
 def parse_time(parameter: str, text: str) -> str:
     """ISO 8601 (a date, or a date and time with Z or an offset; without one it is UTC) as the stored UTC text."""
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)       # overflows near the calendar's ends
+    except (ValueError, OverflowError):
         raise BadParameter(parameter, f"{_shown(text)} is not an ISO 8601 time such as 2018-03-01T08:15:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    # stored times compare as text: four-digit years only, and a range the service can mean
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise BadParameter(parameter, f"{_shown(text)}: the year must be between {YEARS[0]} and {YEARS[1]}")
     return stamp(moment)
 
 

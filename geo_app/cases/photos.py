@@ -51,9 +51,10 @@ def clean(data: bytes, name: str = "photo") -> Photo:
         raise PhotoError(f"{name} is a damaged {kind} image: {exc}") from None
     image = ImageOps.exif_transpose(image)          # keep how it looked, then drop the EXIF that said so
     out = io.BytesIO()
+    clean = image.convert("RGB" if kind == "JPEG" or image.mode not in ("RGBA", "LA", "P") else "RGBA")
+    clean.info = {}                 # Pillow writes a comment or an ICC profile back from here: nothing travels
     if kind == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
+        clean.save(out, "JPEG", quality=85, optimize=True)
     else:
-        keep = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB"
-        image.convert(keep).save(out, "PNG", optimize=True)
+        clean.save(out, "PNG", optimize=True)
     return Photo(FORMATS[kind], image.width, image.height, out.getvalue())
