@@ -71,7 +71,7 @@ DOCUMENTED = {
     "SITING_DEMAND_SPACING_M": "spacing of the demand lattice over the patrolled area, in metres",
     "PUBLIC_BASE_URL": "address the public reaches the service at, for absolute OGC links; empty: relative links",
     "SITING_MAX_LATTICE": "candidate lattice points a siting run may build; a larger run is refused (422) beforehand, naming the smallest spacing allowed",
-    "SITING_MAX_MEMORY_MB": "memory (address space) one siting run may use, in MB, the solver included",
+    "SITING_MAX_MEMORY_MB": "memory (address space) one siting run may use beyond its loaded libraries, in MB, the solver included",
     "SITING_MAX_RUNNING": "siting runs at once across all worker processes; more get 503 with Retry-After",
     "JOBS_DIR": "folder of the siting jobs' state files, shared by all worker processes (empty: jobs/ beside a GeoPackage store, else instance/jobs)",
     "SITING_JOB_KEEP_S": "how long a finished siting job (and its result) is kept, in seconds",

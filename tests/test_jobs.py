@@ -95,11 +95,11 @@ def test_too_large_a_run_is_refused_before_anything_is_built(client, app, store,
 
 
 def test_a_run_beyond_its_memory_cap_fails_with_the_reason(store_path):
-    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True, "SITING_MAX_MEMORY_MB": 200,
+    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True, "SITING_MAX_MEMORY_MB": 20,
                       "SECRET_KEY_FILE": str(store_path.parent / "secret_key")})
     response = app.test_client().get("/api/plan/sites?type=toilets&districts=320506&k=1&demand=area")
     assert response.status_code == 422
-    assert "more than the 200 MB of memory a run may use" in response.get_json()["error"]["message"]
+    assert "more than the 20 MB of memory a run may use" in response.get_json()["error"]["message"]
 
 
 def test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel(store_path, tmp_path):

@@ -10,6 +10,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from shapely.errors import GEOSException
+
 from ..messages import Message, message
 from ..project import Project
 from ..siting import Cancelled, Limits, SitingError, SitingRequest, needed_layers, solve
@@ -25,13 +27,17 @@ def _fail(folder: Path, job_id: str, status: int, reason: Message) -> None:
 
 def run(folder: Path, job_id: str) -> None:
     task = files.read(folder, job_id)["task"]
+    # the store's libraries (SQLite or libpq) are loaded before the cap: it bounds the run's data, not its code
+    store = open_store(task["store"])
+    available = set(store.tables())
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (int(task["memory_mb"]) * 1024 * 1024, hard))
+    # the cap is what the run may use beyond what the process already maps (its libraries): a cap counted from
+    # zero left so little room that allocations failed inside C code instead of as a MemoryError
+    mapped = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + int(task["memory_mb"]) * 1024 * 1024, hard))
     try:
         project = Project(Path(task["layers_dir"]))
         request = SitingRequest(**{**task["request"], "districts": tuple(task["request"]["districts"])})
-        store = open_store(task["store"])
-        available = set(store.tables())
         layers = {lid: store.read(lid) for lid in needed_layers(request, project.catalog.units_layer.id)
                   if lid in available}
 
@@ -46,12 +52,18 @@ def run(folder: Path, job_id: str) -> None:
         files.update(folder, job_id, state="cancelled")
     except SitingError as exc:
         _fail(folder, job_id, 422, exc.message)
-    except MemoryError:
+    except Exception as exc:                                    # noqa: BLE001  (logged, and the job says it failed)
         resource.setrlimit(resource.RLIMIT_AS, (hard, hard))     # room to say so
-        _fail(folder, job_id, 422, message("memory_limit", mb=task["memory_mb"]))
-    except Exception:                                           # noqa: BLE001  (logged, and the job says it failed)
-        traceback.print_exc()
-        _fail(folder, job_id, 500, message("internal_error"))
+        if _out_of_memory(exc):
+            _fail(folder, job_id, 422, message("memory_limit", mb=task["memory_mb"]))
+        else:
+            traceback.print_exc()
+            _fail(folder, job_id, 500, message("internal_error"))
+
+
+def _out_of_memory(exc: Exception) -> bool:
+    """Python's MemoryError, or GEOS's (C++ std::bad_alloc, raised as a GEOSException) under the cap."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, GEOSException) and "bad_alloc" in str(exc))
 
 
 if __name__ == "__main__":
