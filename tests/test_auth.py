@@ -211,7 +211,7 @@ def _accept_case(client, store):
     grid = store.read("grids", limit=1).iloc[0].geometry.representative_point()
     case = service.report(store, client.application.extensions["geo_app"]["project"], service_code="E0101",
                           lon=grid.x, lat=grid.y, source="patrol", reporter="fixture")
-    return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept"})
+    return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "1"})
 
 
 # route -> (request, {role: expected status}); anonymous is always 401

@@ -65,6 +65,7 @@ def report(client, token=None, expect=201, **fields):
 
 
 def act(client, token, case, action, expect=200, **fields):
+    fields.setdefault("version", str(case["version"]))
     response = client.post(f"/api/cases/{case['id']}/actions", data={"action": action, **fields},
                            headers=bearer(token))
     assert response.status_code == expect, (action, response.get_json())
@@ -194,6 +195,18 @@ def test_a_stale_version_is_refused(client, people):
     assert act(client, people["dispatcher"], case, "register", version="2")["version"] == 3
 
 
+def test_a_step_without_the_version_seen_is_refused(client, people):
+    """A client that sends no version could overwrite a step it never saw: it is told to read the case first."""
+    case = report(client, people["supervisor"], place=people["place"])
+    for missing in ({}, {"version": " "}):
+        response = client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", **missing},
+                               headers=bearer(people["dispatcher"]))
+        error = response.get_json()["error"]
+        assert response.status_code == 400 and error["parameter"] == "version", error
+        assert f"GET /api/cases/{case['id']}" in error["message"]
+    assert client.get(f"/api/cases/{case['id']}").get_json()["status"] == "reported"
+
+
 def _dispatch_in_process(store_path, case_id, version, barrier, results):
     from geo_app.project import Project
     store, project = open_store(store_path), Project(LAYERS)
@@ -289,11 +302,11 @@ def test_bad_requests_are_refused_with_what_where_why(client, people):
         (client.get("/api/cases/SZ-none"), 404, "case"),
         (client.get(f"/api/cases/{case['id']}/photos/none"), 404, "photo"),
         (client.get("/api/grids/999999999999999/queue"), 404, "code"),
-        (client.post(f"/api/cases/{case['id']}/actions", data={"action": "fly"}, headers=bearer(people["admin"])),
+        (client.post(f"/api/cases/{case['id']}/actions", data={"action": "fly", "version": "1"}, headers=bearer(people["admin"])),
          400, "action"),
         (client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "-1"},
                      headers=bearer(people["admin"])), 400, "version"),
-        (client.post("/api/cases/SZ-none/actions", data={"action": "accept"}, headers=bearer(people["admin"])),
+        (client.post("/api/cases/SZ-none/actions", data={"action": "accept", "version": "1"}, headers=bearer(people["admin"])),
          404, "case"),
     ]
     for response, status, parameter in checks:

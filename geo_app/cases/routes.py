@@ -128,7 +128,11 @@ def one_case(case_id: str):
 def case_action(case_id: str):
     check_params(request.form, ACTION_FIELDS)
     form = request.form
-    version = parse_whole("version", form["version"], 1, 10**9) if form.get("version") else None
+    if not (form.get("version") or "").strip():
+        raise BadParameter("version", f"is required: send the case's `version` as you last read it "
+                                      f"(GET {url_for('cases.one_case', case_id=case_id)}); a step on a version "
+                                      f"you did not see is refused with 409")
+    version = parse_whole("version", form["version"].strip(), 1, 10**9)
     case = service.act(context.store(), context.project(), case_id, (form.get("action") or "").strip(),
                        user=current_user, note=form.get("note", ""), version=version,
                        department=form.get("department") or None)
