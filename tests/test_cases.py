@@ -422,6 +422,20 @@ def test_anonymous_reports_need_the_pages_csrf_token_and_are_rate_limited(store_
         [201, 201, 429]
 
 
+def test_the_report_limit_is_one_budget_for_the_api_and_open311(store_path, tmp_path, store):
+    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True,
+                      "SECRET_KEY_FILE": str(tmp_path / "key"), "RATE_LIMIT_REPORTS": "2 per minute"})
+    client = app.test_client()
+    place = grid_place(store)
+    api = {"service_code": "E0101", "lon": str(place.lon), "lat": str(place.lat), "csrf_token": anonymous_csrf(client)}
+    open311 = {"service_code": "E0101", "long": str(place.lon), "lat": str(place.lat)}
+    answers = [client.post("/api/cases", data=api).status_code,
+               client.post("/open311/v2/requests.json", data=open311).status_code,
+               client.post("/api/cases", data=api).status_code,
+               client.post("/open311/v2/requests.json", data=open311).status_code]
+    assert answers == [201, 201, 429, 429]
+
+
 def test_working_hours_skip_nights_and_weekends():
     from datetime import datetime, timezone
     friday_4pm_beijing = datetime(2018, 3, 2, 8, 0, tzinfo=timezone.utc)

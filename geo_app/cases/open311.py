@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from .. import context
 from ..auth import users
 from ..auth.csrf import exempt
-from ..errors import BadParameter
+from ..errors import BadParameter, refuse_repeats
 from ..features import parse_number
 from . import lifecycle, service
 from .params import parse_codes, parse_time
@@ -273,6 +273,7 @@ def post_request():
         what = "attribute: no service here has attributes" if unknown[0].startswith("attribute[") \
             else "unknown argument"
         raise Open311Error(400, f"{unknown[0][:40]}: {what}")
+    refuse_repeats(form)
     if request.files:
         raise Open311Error(400, "files are not taken here: send photos with POST /api/cases")
     code = (form.get("service_code") or "").strip()

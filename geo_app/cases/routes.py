@@ -159,8 +159,9 @@ def grid_queue(code: str):
 
 def limit_reports(app, endpoint: str, exempt_when) -> None:
     """Reports count against RATE_LIMIT_REPORTS per client address (besides the general limits), unless
-    `exempt_when()` says the request is made by a known user."""
+    `exempt_when()` says the request is made by a known user. One budget for every endpoint that takes reports
+    (a shared limit): a client cannot double it by posting half to /api/cases and half to Open311."""
     limiter = next(iter(app.extensions["limiter"]))
-    app.view_functions[endpoint] = limiter.limit(
-        lambda: str(current_app.config["RATE_LIMIT_REPORTS"]), methods=["POST"], scope="reports",
+    app.view_functions[endpoint] = limiter.shared_limit(
+        lambda: str(current_app.config["RATE_LIMIT_REPORTS"]), scope="reports", methods=["POST"],
         exempt_when=exempt_when)(app.view_functions[endpoint])
