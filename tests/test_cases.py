@@ -186,6 +186,25 @@ def test_dispatch_may_name_another_department_whose_handler_then_handles(client,
     assert act(client, people["other_handler"], case, "handle")["status"] == "handled"
 
 
+def test_notes_are_for_logged_in_staff_only(client, people):
+    """A note may name people or addresses: anonymous readers and Open311 never see it, staff do."""
+    place = people["place"]
+    case = report(client, people["supervisor"], place=place)
+    secret = "住户张三(13800000000)说井盖被人搬走"
+    case = act(client, people["dispatcher"], case, "accept", note=secret)
+    anonymous = [client.get(f"/api/cases/{case['id']}"), client.get("/api/cases"),
+                 client.get(f"/api/grids/{place.grid}/queue"),
+                 client.get(f"/open311/v2/requests/{case['id']}.json"), client.get(f"/open311/v2/requests/{case['id']}.xml"),
+                 client.get("/open311/v2/requests.json")]
+    for response in anonymous:
+        assert response.status_code == 200 and case["id"] in response.get_data(as_text=True)
+        assert "张三" not in response.get_data(as_text=True), response.request.path
+    assert [e["note"] for e in anonymous[0].get_json()["history"]] == [None, None]
+    assert client.get(f"/open311/v2/requests/{case['id']}.json").get_json()[0]["status_notes"] == "受理"
+    staff = client.get(f"/api/cases/{case['id']}", headers=bearer(people["handler"])).get_json()
+    assert staff["history"][1]["note"] == secret
+
+
 def test_a_stale_version_is_refused(client, people):
     case = report(client, people["supervisor"], place=people["place"])
     act(client, people["dispatcher"], case, "accept", version="1")

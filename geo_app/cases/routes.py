@@ -1,6 +1,6 @@
 """The cases API (/api/cases): classes, search, report (anonymous public reports allowed, rate-limited), one case,
-its steps, its photos, and a grid's queue. Reading is public, but who reported and who acted is shown to
-logged-in users only."""
+its steps, its photos, and a grid's queue. Reading is public, but who reported, who acted and the steps' notes are
+shown to logged-in users only."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
@@ -30,13 +30,14 @@ def _user():
 
 
 def shown(case: dict) -> dict:
-    """A case as this request may see it: photo URLs added; reporter and actors only for logged-in users."""
+    """A case as this request may see it: photo URLs added; reporter, actors and the steps' notes (a note may name
+    people or addresses) only for logged-in users."""
     for picture in case.get("photos", []):
         picture["url"] = url_for("cases.case_photo", case_id=case["id"], photo_id=picture["photo_id"])
     if _user() is None:
         case.pop("reporter", None)
         for event in case.get("history", []):
-            event["actor"] = None
+            event["actor"] = event["note"] = None
     return case
 
 
