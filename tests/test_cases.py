@@ -205,6 +205,17 @@ def test_notes_are_for_logged_in_staff_only(client, people):
     assert staff["history"][1]["note"] == secret
 
 
+def test_a_case_gives_its_position_in_a_basemaps_system(client, people):
+    from geo_app import crs
+    place = people["place"]
+    case = report(client, people["supervisor"], place=place)
+    assert "position" not in client.get(f"/api/cases/{case['id']}").get_json()
+    amap = client.get(f"/api/cases/{case['id']}?crs=gcj-02").get_json()["position"]
+    glon, glat = crs.wgs84_to_gcj02(case["lon"], case["lat"])
+    assert amap["crs"] == "GCJ02" and abs(amap["lon"] - glon) < 1e-9 and abs(amap["lat"] - glat) < 1e-9
+    assert client.get(f"/api/cases/{case['id']}?crs=EPSG:4549").get_json()["error"]["parameter"] == "crs"
+
+
 def test_a_stale_version_is_refused(client, people):
     case = report(client, people["supervisor"], place=people["place"])
     act(client, people["dispatcher"], case, "accept", version="1")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
-from .. import context
+from .. import context, crs
 from ..auth import requires
 from ..errors import BadParameter, check_params, error_body
-from ..features import parse_bbox, parse_whole
+from ..features import parse_bbox, parse_crs, parse_whole
 from . import lifecycle, photos, service
 from .params import parse_codes, parse_coordinate, parse_time
 
@@ -120,8 +120,14 @@ def report():
 
 @bp.get("/cases/<case_id>")
 def one_case(case_id: str):
-    check_params(request.args, set())
-    return jsonify(shown(service.get(context.store(), case_id, context.project())))
+    """One case; with `crs` (WGS84, GCJ02, BD09: a map's basemap) also its `position` in that system."""
+    check_params(request.args, {"crs"})
+    case = shown(service.get(context.store(), case_id, context.project()))
+    if "crs" in request.args:
+        output_crs = parse_crs(request.args["crs"])
+        lon, lat = crs.convert(case["lon"], case["lat"], crs.WGS84, output_crs)
+        case["position"] = {"crs": output_crs, "lon": float(lon), "lat": float(lat)}
+    return jsonify(case)
 
 
 @bp.post("/cases/<case_id>/actions")
