@@ -84,6 +84,11 @@ class Transaction(Reader):
         """Append rows (the table is created from the frame's columns if missing)."""
 
     @abstractmethod
+    def insert_records(self, name: str, records: list[dict]) -> None:
+        """Append rows given as dicts, as `records()` reads them (a WGS-84 geometry under "geometry"), to an
+        existing table: for the few rows of a request, without building a frame."""
+
+    @abstractmethod
     def create(self, name: str, columns: dict[str, str], *, geometry: bool = False, indexes: tuple = ()) -> None:
         """Create an empty table with typed columns (COLUMN_TYPES) if it does not exist (used by migrations)."""
 

@@ -21,7 +21,7 @@ import shapely
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
 from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
-                     checked_name, geometry_kind, put_together, take_apart, where_items)
+                     checked_name, geometry_kind, put_together, records_apart, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -372,7 +372,14 @@ class GeoPackageTransaction(_Reading, Transaction):
         if name not in self.tables():
             self.replace(name, frame, indexes=indexes)
             return
-        parts = take_apart(frame)
+        self._append(name, take_apart(frame))
+
+    def insert_records(self, name, records) -> None:
+        if name not in self.tables():
+            raise StoreError(f"no table {name!r} to append records to")
+        self._append(name, records_apart(records, self._layout(name)))
+
+    def _append(self, name, parts) -> None:
         check_fits(name, parts, self._layout(name))
         self._insert_rows(name, parts, with_fid=False)
         self.changes.append(name, parts.geometries)
