@@ -411,6 +411,8 @@ def test_case_pages_in_both_languages(browser, case_server, size, lang):
     page.wait_for_selector(f'#case-queue button[data-case="{case_id}"]')
     page.wait_for_load_state("networkidle")
     dispatcher.shot(f"grid-{lang}-{size}")
+    # logged in, the top bar (with 退出 sun) is still one row
+    assert page.evaluate("() => document.querySelector('.topbar').getBoundingClientRect().height") < 60
     if lang == "zh":
         assert not english_words(page, "#case-detail") and not english_words(page, "#case-queue")
     public = Phone(browser, case_server, size=size)
