@@ -10,7 +10,7 @@ from .. import context
 from ..auth import requires
 from ..errors import BadParameter, check_params, error_body
 from ..features import parse_bbox, parse_whole
-from . import lifecycle, photos, service
+from . import lifecycle, photos, service, workclock
 from .params import parse_codes, parse_coordinate, parse_time
 
 bp = Blueprint("cases", __name__, url_prefix="/api")
@@ -52,6 +52,7 @@ def classes():
         "actions": [{"action": a.name, "from": a.source, "to": a.target, "role": a.role}
                     for a in lifecycle.ACTIONS.values()],
         "dispatch_h": catalog.dispatch_h, "dispatch_source": catalog.dispatch_source, "about": catalog.about,
+        "working_calendar": workclock.WORKING_CALENDAR,
     })
 
 
