@@ -215,6 +215,17 @@ def test_records_append_as_records_read_them(store):
     assert store.count("notes") == 2
 
 
+@BOTH_BACKENDS
+def test_records_without_geometries(store):
+    """geometry=False reads the columns only, also through a bbox (which still selects by the real shapes)."""
+    box = (120.5, 31.2, 120.7, 31.4)
+    full = store.records("toilets", bbox=box, columns=["id"])
+    bare = store.records("toilets", bbox=box, columns=["id"], geometry=False, limit=3, offset=1)
+    assert bare == [{"id": r["id"]} for r in full[1:4]]
+    assert store.records("toilets", columns=["id", "name"], geometry=False) == \
+        [{k: r[k] for k in ("id", "name")} for r in store.records("toilets")]
+
+
 def test_writes_keep_the_file_mode(store, store_path):
     os.chmod(store_path, 0o664)
     with store.transaction() as tx:

@@ -55,8 +55,10 @@ class Reader(ABC):
     @abstractmethod
     def records(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
                 columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-                limit: int | None = None, offset: int = 0, between: dict | None = None) -> list[dict]:
-        """What read() returns, as a list of dicts (shapely geometries under "geometry"): for small reads."""
+                limit: int | None = None, offset: int = 0, between: dict | None = None,
+                geometry: bool = True) -> list[dict]:
+        """What read() returns, as a list of dicts (shapely geometries under "geometry", unless `geometry` is
+        False: then none are read): for small reads."""
 
     @abstractmethod
     def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
