@@ -108,8 +108,7 @@ def page_config(client, path):
 
 # ---- in the browser ----
 
-playwright = pytest.importorskip("playwright.sync_api")
-from .test_browser import CHROMIUM, SHOTS, SIZES, browser, english_words  # noqa: E402,F401  (browser: the fixture)
+from .browser_kit import SHOTS, SIZES, english_words  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 

@@ -12,8 +12,6 @@ import math
 import secrets
 from datetime import datetime, timezone
 
-import geopandas as gpd
-import pandas as pd
 from shapely.geometry import Point
 
 from .. import crs as crs_mod
@@ -159,14 +157,14 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
-        tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[point], crs=4326))
+        tx.insert_records(CASES, [{**row, "geometry": point}])
         statistics.record(tx, catalog, None, row)
         event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
         pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
                      "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
                     for p in cleaned]
         if pictures:
-            tx.insert(PHOTOS, pd.DataFrame(pictures))
+            tx.insert_records(PHOTOS, pictures)
     # what get() would read back, without reading it
     return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
 
@@ -175,7 +173,7 @@ def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, 
     event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
              "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
              "at": at, "note": note}
-    tx.insert(EVENTS, pd.DataFrame([event]))
+    tx.insert_records(EVENTS, [event])
     return event
 
 

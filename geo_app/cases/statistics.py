@@ -209,7 +209,7 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
                 shapes[f"hist_{step}"][part.buckets[0, column]] = sign
         stored = tx.records(SUMMARY, where=key)
         if not stored:
-            tx.insert(SUMMARY, pd.DataFrame([{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}]))
+            tx.insert_records(SUMMARY, [{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}])
             continue
         tx.update(SUMMARY, key, {**{c: int(stored[0][c]) + n for c, n in counts.items()},
                                  **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()}})
