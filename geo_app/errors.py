@@ -37,12 +37,12 @@ def error_body(status: int, message: str | None, **extra):
 
 def refuse_repeats(values) -> None:
     """A parameter given more than once (`?status=a&status=b`) is refused, never read as its first value. Only
-    names that say they are lists may repeat: Open311's `attribute[code][]` (files, such as a report's photos,
-    are not form values and are not checked here)."""
+    the attribute fields of a report may repeat (`attribute[code][]` is a list; cases/attributes.py refuses a
+    repeated `attribute[code]` itself); files, such as a report's photos, are not form values."""
     if not hasattr(values, "lists"):
         return          # a plain dict (a view's own arguments) holds each name once
     for name, given in values.lists():
-        if len(given) > 1 and not name.endswith("[]"):
+        if len(given) > 1 and not name.startswith("attribute["):
             raise BadParameter(name, f"given {len(given)} times; give it once (a list of values is one "
                                      f"comma-separated value)")
 

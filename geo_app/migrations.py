@@ -69,6 +69,13 @@ def _case_statistics(tx: Transaction, project: Project) -> None:
     statistics.rebuild(tx, project.cases)
 
 
+def _case_attributes(tx: Transaction, project: Project) -> None:
+    """Cases keep the answers to their class's Open311 attributes (JSON text); cases reported before have none."""
+    from .cases.tables import CASES
+    if CASES in tx.tables():
+        tx.add_column(CASES, "attributes", "text")
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -77,6 +84,7 @@ MIGRATIONS = [
     (5, "coverage statistics named for the area they measure", _coverage_named),
     (6, "cases, their history and photos", _cases),
     (7, "case statistics summary", _case_statistics),
+    (8, "case attributes (Open311 service attributes)", _case_attributes),
 ]
 
 

@@ -63,11 +63,17 @@ def test_siting_forms_refuse_repeats(client):
                                                           ("k", "3"), ("k", "300")])), "k")
 
 
-def test_only_names_that_say_they_are_lists_may_repeat():
+def test_only_attribute_fields_may_repeat(client, store):
     refuse_repeats(MultiDict([("attribute[WHERE][]", "a"), ("attribute[WHERE][]", "b"), ("status", "open")]))
     try:
-        refuse_repeats(MultiDict([("attribute[WHERE]", "a"), ("attribute[WHERE]", "b")]))
+        refuse_repeats(MultiDict([("status", "open"), ("status", "closed")]))
     except BadParameter as error:
-        assert error.parameter == "attribute[WHERE]"
+        assert error.parameter == "status"
     else:
-        raise AssertionError("a repeated single-valued attribute was taken")
+        raise AssertionError("a repeated parameter was taken")
+    # a single-valued attribute given twice is refused where attributes are read (cases/attributes.py)
+    place = grid_place(store)
+    posted = client.post("/open311/v2/requests.json", data=MultiDict([
+        ("service_code", "E0101"), ("lat", str(place.lat)), ("long", str(place.lon)),
+        ("attribute[x]", "a"), ("attribute[x]", "b")]))
+    assert posted.status_code == 400 and "given 2 times" in posted.get_json()[0]["description"]

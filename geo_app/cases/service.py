@@ -19,7 +19,7 @@ from ..errors import BadParameter
 from ..project import Project
 from ..security.text import BIDI_CONTROLS
 from ..store import Reader, Store
-from . import lifecycle, photos as photo_mod, statistics
+from . import attributes as attr_mod, lifecycle, photos as photo_mod, statistics, workclock
 from .tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
 
 MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
@@ -123,14 +123,16 @@ def _next_id(tx, now: datetime) -> str:
 
 def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: str = "EPSG:4326",
            description: str = "", source: str, reporter=None, address: str | None = None, photos=(),
-           demo: bool = False) -> dict:
+           attributes: dict[str, list[str]] | None = None, demo: bool = False) -> dict:
     """A new case in `reported`. `reporter`: the User reporting (checked: a supervisor reports `patrol` on their
     grids, a partner `12345`/`110`, anyone `public`), None for an anonymous public report, or a plain name
-    (trusted: internal callers). `photos`: bytes (or (name, bytes)) each; checked and re-encoded."""
+    (trusted: internal callers). `photos`: bytes (or (name, bytes)) each; checked and re-encoded. `attributes`:
+    the class's Open311 attributes as sent (code -> values, attributes.from_form), checked."""
     catalog = project.cases
     if service_code not in catalog:
         raise BadParameter("service_code", f"{service_code!r} is not a case class; see /api/cases/classes", status=400)
     case_class = catalog[service_code]
+    answers = attr_mod.check(case_class.attributes, attributes or {}, service_code)
     description = check_text("description", description, MAX_DESCRIPTION, lines=True)
     address = check_text("address", address, MAX_ADDRESS, lines=False) or None
     photos = list(photos)
@@ -151,7 +153,7 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
            "grid_code": grid_code, "department": case_class.department, "reporter": _name(reporter),
            "reported_at": lifecycle.stamp(now), "accepted_at": None, "registered_at": None, "dispatched_at": None,
            "handled_at": None, "closed_at": None, "due_at": None, "rework_count": 0, "version": 1,
-           "token": secrets.token_urlsafe(12), "demo": bool(demo)}
+           "token": secrets.token_urlsafe(12), "demo": bool(demo), "attributes": attr_mod.stored(answers)}
     row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
@@ -266,6 +268,7 @@ def _described(case: dict, project: Project | None, now: datetime) -> dict:
         case_class = project.cases[case["service_code"]]
         case["service_name_zh"], case["service_name_en"] = case_class.name_zh, case_class.name_en
     case.pop("token", None)         # the reporter's receipt (Open311 tokens/{token}): never shown to others
+    case["attributes"] = attr_mod.loaded(case.get("attributes"))
     return case
 
 
@@ -324,3 +327,26 @@ def queue(store: Reader, grid_code: str, project: Project | None = None) -> list
     now = _now()
     cases = [_described(case, project, now) for case in _plain(rows)]
     return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))
+
+
+def recount_deadlines(store: Store, project: Project) -> int:
+    """Count the deadlines of the open cases again when the working clock changed (a calendar that knows another
+    year's holidays): each was counted on the clock of the day its step was taken. Once per clock, at start-up;
+    returns how many deadlines moved."""
+    if CASES not in store.tables() or store.meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK:
+        return 0
+    moved = 0
+    with store.transaction() as tx:
+        if tx.get_meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK:
+            return 0
+        columns = ["id", "status", "service_code", "due_at", *dict.fromkeys(lifecycle.ENTERED.values())]
+        for case in tx.records(CASES, where={"status": list(lifecycle.OPEN)}, columns=columns, geometry=False):
+            if case["service_code"] not in project.cases:
+                continue
+            due = lifecycle.due_again(case, project.cases[case["service_code"]], project.cases)
+            if due != case["due_at"]:
+                tx.update(CASES, {"id": case["id"]}, {"due_at": due})
+                moved += 1
+        tx.set_meta(lifecycle.DUE_CLOCK_META, workclock.CLOCK)
+    return moved
+

@@ -24,8 +24,10 @@ from ..store import Reader, Transaction
 from ..store.frames import TYPES_ATTR
 from .catalog import CaseCatalog
 from .tables import CASES
+from .workclock import BEIJING_S, CLOCK, working_seconds
 
 SUMMARY = "case_stats"
+CLOCK_META = "case_stats.clock"     # the working clock the summary's on-time counts were made with
 KEYS = ("month", "adcode", "service_code", "source")
 COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked",
             "demo")
@@ -47,33 +49,6 @@ CITY_PLATFORM_SOURCES = ("12345", "110")
 REPORT_FIGURES = {"urban": {"accepted": "R117", "concluded": "R118", "rate": "R119"},
                   "city_platform": {"accepted": "R120", "concluded": "R121", "rate": "R122"}}
 REPORT_PERIOD = "2018H1"
-
-# ---- working time (the catalog's limits count working hours: Mon-Fri 09:00-17:00 Beijing time) ----------------
-_BEIJING_S = 8 * 3600
-_DAY_START_S, _WORK_DAY_S = 9 * 3600, 8 * 3600
-_WORKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4, 5])   # day 0 (1970-01-01) is a Thursday: Thu Fri Sat Sun Mon Tue Wed
-_WORKDAY_OFFSET = np.array([0, 1, 4, 5, 6])              # the k-th working day of such a week
-
-
-def working_seconds(utc_seconds) -> np.ndarray:
-    """Working seconds since 1970-01-01 (Beijing time) at each instant: the clock of the catalog's limits."""
-    local = np.asarray(utc_seconds, dtype=np.int64) + _BEIJING_S
-    day, second = np.divmod(local, 86400)
-    weeks, rest = np.divmod(day, 7)
-    workday = (day + 3) % 7 < 5
-    today = np.where(workday, np.clip(second - _DAY_START_S, 0, _WORK_DAY_S), 0)
-    return (weeks * 5 + _WORKDAYS_BEFORE[rest]) * _WORK_DAY_S + today
-
-
-def from_working_seconds(working) -> np.ndarray:
-    """The first instant (UTC seconds) at which the working clock reads `working`."""
-    working = np.asarray(working, dtype=np.int64)
-    days, rest = np.divmod(working, _WORK_DAY_S)
-    at_end = (rest == 0) & (days > 0)            # the end of a working day, not the start of the next one
-    days, rest = np.where(at_end, days - 1, days), np.where(at_end, _WORK_DAY_S, rest)
-    weeks, k = np.divmod(days, 5)
-    return (weeks * 7 + _WORKDAY_OFFSET[k]) * 86400 + _DAY_START_S + rest - _BEIJING_S
-
 
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
@@ -100,7 +75,7 @@ def to_text(seconds: np.ndarray) -> np.ndarray:
 
 
 def beijing_month(seconds: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string((np.asarray(seconds) + _BEIJING_S).astype("datetime64[s]"), unit="M").astype(object)
+    return np.datetime_as_string((np.asarray(seconds) + BEIJING_S).astype("datetime64[s]"), unit="M").astype(object)
 
 
 # ---- duration histograms ---------------------------------------------------------------------------------------
@@ -213,6 +188,7 @@ def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
     """The summary again from every case (when it is older than the cases); returns the cases counted."""
     cases = tx.read(CASES, columns=CASE_COLUMNS) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
     tx.replace(SUMMARY, summarise(pd.DataFrame(cases), catalog), indexes=("month", "adcode"))
+    tx.set_meta(CLOCK_META, CLOCK)
     return len(cases)
 
 
@@ -240,13 +216,16 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
 
 
 def fresh(store, catalog: CaseCatalog) -> None:
-    """Rebuild the summary if a write changed the cases without it (the summary's version is then older)."""
+    """Rebuild the summary if a write changed the cases without it (the summary's version is then older), or if
+    it was built with another working clock (an older calendar: 按期结案率 counts working hours)."""
     if CASES not in store.tables():
         return
-    if SUMMARY in store.tables() and store.table_version(SUMMARY) >= store.table_version(CASES):
+    if SUMMARY in store.tables() and store.table_version(SUMMARY) >= store.table_version(CASES) \
+            and store.meta(CLOCK_META) == CLOCK:
         return
     with store.transaction() as tx:
-        if SUMMARY not in tx.tables() or tx.table_version(SUMMARY) < tx.table_version(CASES):
+        if SUMMARY not in tx.tables() or tx.table_version(SUMMARY) < tx.table_version(CASES) \
+                or tx.get_meta(CLOCK_META) != CLOCK:
             rebuild(tx, catalog)
 
 

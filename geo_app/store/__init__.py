@@ -55,8 +55,10 @@ class Reader(ABC):
     @abstractmethod
     def records(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
                 columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-                limit: int | None = None, offset: int = 0, between: dict | None = None) -> list[dict]:
-        """What read() returns, as a list of dicts (shapely geometries under "geometry"): for small reads."""
+                limit: int | None = None, offset: int = 0, between: dict | None = None,
+                geometry: bool = True) -> list[dict]:
+        """What read() returns, as a list of dicts (shapely geometries under "geometry", unless `geometry` is
+        False: then none are read): for small reads."""
 
     @abstractmethod
     def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
@@ -91,6 +93,11 @@ class Transaction(Reader):
     @abstractmethod
     def create(self, name: str, columns: dict[str, str], *, geometry: bool = False, indexes: tuple = ()) -> None:
         """Create an empty table with typed columns (COLUMN_TYPES) if it does not exist (used by migrations)."""
+
+    @abstractmethod
+    def add_column(self, name: str, column: str, kind: str) -> None:
+        """Add a column of a type (COLUMN_TYPES), missing in every row, to an existing table unless it has one:
+        no rows are rewritten (used by migrations on big tables)."""
 
     @abstractmethod
     def update(self, name: str, where: dict, values: dict) -> int:

@@ -113,7 +113,7 @@ class _Reading:
         return names, types, spatial
 
     def _select(self, name, bbox, where, columns, order_by=None, descending=False, limit=None, offset=0,
-                count=False, between=None):
+                count=False, between=None, geometry=True):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
@@ -137,7 +137,7 @@ class _Reading:
                     conditions.append(f'"{column}" {operator} ?')
                     params.append(bound)
         exact = bbox is not None and spatial
-        selected = [f'"{c}"' for c in wanted] + (["geom"] if spatial and (not count or exact) else [])
+        selected = [f'"{c}"' for c in wanted] + (["geom"] if spatial and (exact or geometry and not count) else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}"
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
@@ -158,7 +158,7 @@ class _Reading:
                 if count:
                     return len(rows)
                 end = None if limit is None else offset + limit
-                rows, geometries = rows[offset:end], geometries[offset:end]
+                rows, geometries = rows[offset:end], geometries[offset:end] if geometry else None
         type_of = dict(zip(names, types))
         return wanted, [type_of[c] for c in wanted], rows, geometries
 
@@ -168,9 +168,9 @@ class _Reading:
                                           between=between))
 
     def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0, between=None):
+                offset=0, between=None, geometry=True):
         return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
-                                        between=between))
+                                        between=between, geometry=geometry))
 
     def count(self, name, *, bbox=None, where=None, between=None) -> int:
         return self._select(name, bbox, where, [], count=True, between=between)
@@ -340,6 +340,13 @@ class GeoPackageTransaction(_Reading, Transaction):
         for column in indexes:
             self.con.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}"'
                              f' ON {_q(name)} ("{column}")')
+
+    def add_column(self, name, column, kind) -> None:
+        if column in self._layout(name)[0]:
+            return
+        self.con.execute(f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" '
+                         f'{_SQL_TYPES[check_type(kind)]}')
+        self.changes.touch(name)
 
     def create(self, name, columns, *, geometry=False, indexes=()) -> None:
         if name in self.tables():

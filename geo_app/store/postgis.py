@@ -112,16 +112,18 @@ class _Reading:
         return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
 
     def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0, between=None):
-        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
+                offset=0, between=None, geometry=True):
+        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between,
+                                        geometry))
 
-    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None):
+    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None, geometry=True):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
             if column not in names:
                 raise StoreError(f"table {name!r} has no column {column!r}")
         condition, params = self._where(name, bbox, where, names, spatial, between)
+        spatial = spatial and geometry
         selected = [f'"{c}"' for c in wanted] + (["ST_AsBinary(geom)"] if spatial else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}{condition}"
         sql += f' ORDER BY "{order_by}"{" DESC" if descending else ""}, fid' if order_by else " ORDER BY fid"
@@ -340,6 +342,13 @@ class PostGISTransaction(_Reading, Transaction):
     def _index(self, name, indexes) -> None:
         for column in indexes:
             self._run(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")')
+
+    def add_column(self, name, column, kind) -> None:
+        if column in self._layout(name)[0]:
+            return
+        self._reshape(name)
+        self._run(f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" {_SQL_TYPES[check_type(kind)]}')
+        self.changes.touch(name)
 
     def create(self, name, columns, *, geometry=False, indexes=()) -> None:
         if name in self.tables():
