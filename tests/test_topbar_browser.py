@@ -1,11 +1,11 @@
 """The top bar on phones (360-430 px) in both languages: one row, the language switch wholly in view, the page links
-scrolling beside it (never under it), the ones cut off faded at the edge, and each link readable once scrolled to, the current page's link in view."""
+scrolling beside it (never under it), the ones cut off faded at the edge, each link readable once scrolled to, and
+the current page's link in view."""
 from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("playwright.sync_api")
-from .test_browser import SHOTS, browser  # noqa: E402,F401  (browser: the fixture)
+from .browser_kit import SHOTS
 
 GEOMETRY = """() => {
   const box = (e) => e.getBoundingClientRect(), nav = document.querySelector('.topbar nav');
