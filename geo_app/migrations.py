@@ -69,6 +69,12 @@ def _case_statistics(tx: Transaction, project: Project) -> None:
     statistics.rebuild(tx, project.cases)
 
 
+def _case_cells(tx: Transaction, project: Project) -> None:
+    """The heat cells of the cases (per month, 1 km cell and class), counted from the cases there are."""
+    from .cases import heat
+    heat.rebuild(tx)
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -77,6 +83,7 @@ MIGRATIONS = [
     (5, "coverage statistics named for the area they measure", _coverage_named),
     (6, "cases, their history and photos", _cases),
     (7, "case statistics summary", _case_statistics),
+    (8, "case heat cells", _case_cells),
 ]
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..store import Reader, Transaction
 from ..store.frames import TYPES_ATTR
+from . import heat
 from .catalog import CaseCatalog
 from .tables import CASES
 
@@ -181,16 +182,21 @@ def create_summary(tx: Transaction) -> None:
 
 
 def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
-    """The summary again from every case (when it is older than the cases); returns the cases counted."""
+    """The summary and the heat cells (heat.py) again from every case (when they are older than the cases);
+    returns the cases counted."""
     cases = tx.read(CASES, columns=CASE_COLUMNS) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
     tx.replace(SUMMARY, summarise(pd.DataFrame(cases), catalog), indexes=("month", "adcode"))
+    heat.rebuild(tx)
     return len(cases)
 
 
 def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: dict | None) -> None:
     """Keep the summary right in the transaction that changes a case: `before` and `after` are the case's rows
-    (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt."""
+    (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt.
+    A new case is also counted in its heat cell (only a new case changes those: place and month never change)."""
     create_summary(tx)
+    if before is None and after is not None:
+        heat.record(tx, after)
     for case, sign in ((before, -1), (after, 1)):
         if not case:
             continue
@@ -206,14 +212,20 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
                                  **{c: _blobs([histograms(stored[c])[0] + h])[0] for c, h in shapes.items()}})
 
 
+def _stale(reader: Reader) -> bool:
+    """A write changed the cases without record() (the summary's version is then older), or a summary is missing.
+    The heat cells change with the summary (record, rebuild) but not on every case change: the summary decides."""
+    tables = reader.tables()
+    return SUMMARY not in tables or heat.CELLS not in tables \
+        or reader.table_version(SUMMARY) < reader.table_version(CASES)
+
+
 def fresh(store, catalog: CaseCatalog) -> None:
-    """Rebuild the summary if a write changed the cases without it (the summary's version is then older)."""
-    if CASES not in store.tables():
-        return
-    if SUMMARY in store.tables() and store.table_version(SUMMARY) >= store.table_version(CASES):
+    """Rebuild the summary and the heat cells if a write changed the cases without them."""
+    if CASES not in store.tables() or not _stale(store):
         return
     with store.transaction() as tx:
-        if SUMMARY not in tx.tables() or tx.table_version(SUMMARY) < tx.table_version(CASES):
+        if _stale(tx):
             rebuild(tx, catalog)
 
 

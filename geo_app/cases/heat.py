@@ -1,0 +1,117 @@
+"""Case hot spots as a heat layer: cases reported per 1 km × 1 km cell of EPSG:4549, per month and class.
+
+A summary table `case_cells` holds one row per (month, cell, class) with the cases reported there, and rows with
+the class ALL ('*') for every class together, so that a read without a class does not add up forty classes. A
+cell is named by its integer kilometre indices (cx, cy) = floor(easting / 1 km), floor(northing / 1 km). Only a
+new case changes it (a case's place and reported month never change): `record` adds it in the transaction that
+inserts the case, and `rebuild` counts every case again (with the statistics summary, when that is rebuilt;
+see statistics.fresh). /api/cases/heat then reads at most (cells in the bbox) × (months) rows of one class.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import crs
+from ..errors import BadParameter
+from ..store import Reader, Transaction
+from .tables import CASES
+
+CELLS = "case_cells"
+CELL_M = 1000
+ALL = "*"
+COLUMNS = {"month": "text", "service_code": "text", "cx": "integer", "cy": "integer", "reported": "integer",
+           "demo": "integer"}
+INDEXES = ("month", "service_code", "cx")
+KEYS = ["month", "service_code", "cx", "cy"]
+MAX_BBOX_CELLS = 25_000          # km² of a bbox: about three times the city's 8,700 km²
+_BEIJING = pd.Timedelta(hours=8)
+
+
+def cell_of(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """The (cx, cy) kilometre indices of WGS-84 points in EPSG:4549."""
+    x, y = crs.convert(np.asarray(lon, float), np.asarray(lat, float), crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
+    return np.floor(np.asarray(x) / CELL_M).astype(np.int64), np.floor(np.asarray(y) / CELL_M).astype(np.int64)
+
+
+def centres(cx, cy, output_crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """lon, lat of the cells' centres in `output_crs` (WGS84, GCJ02 or BD09)."""
+    x, y = (np.asarray(cx, float) + 0.5) * CELL_M, (np.asarray(cy, float) + 0.5) * CELL_M
+    return crs.convert(x, y, f"EPSG:{crs.METRIC_EPSG}", output_crs)
+
+
+def summarise(cases: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the summary (COLUMNS) from cases with service_code, reported_at, demo and lon, lat."""
+    located = cases[cases["lon"].notna() & cases["lat"].notna()]
+    cx, cy = cell_of(located["lon"], located["lat"])
+    reported = pd.to_datetime(located["reported_at"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
+    frame = pd.DataFrame({"month": (reported + _BEIJING).dt.strftime("%Y-%m").to_numpy(dtype=object),
+                          "service_code": located["service_code"].to_numpy(dtype=object), "cx": cx, "cy": cy,
+                          "reported": 1, "demo": located["demo"].fillna(False).astype(bool).astype(np.int64)})
+    every = frame.assign(service_code=ALL)
+    out = pd.concat([frame, every]).groupby(KEYS, sort=True)[["reported", "demo"]].sum().reset_index()
+    return out.astype({"cx": np.int64, "cy": np.int64, "reported": np.int64, "demo": np.int64})[list(COLUMNS)]
+
+
+def _located(frame) -> pd.DataFrame:
+    """A frame of cases with a geometry as plain columns with lon and lat (None where it has no place)."""
+    geometry = frame.geometry.values
+    present = ~geometry.isna()
+    lon, lat = np.full(len(frame), np.nan), np.full(len(frame), np.nan)
+    lon[present], lat[present] = geometry[present].x, geometry[present].y
+    return pd.DataFrame(frame.drop(columns=frame.geometry.name)).assign(lon=lon, lat=lat)
+
+
+def rebuild(tx: Transaction) -> None:
+    """The summary again from every case."""
+    columns = ["service_code", "reported_at", "demo"]
+    if CASES in tx.tables():
+        cases = _located(tx.read(CASES, columns=columns))
+    else:
+        cases = pd.DataFrame({**{c: pd.Series(dtype=object) for c in columns}, "lon": [], "lat": []})
+    tx.replace(CELLS, summarise(cases), indexes=INDEXES)
+
+
+def record(tx: Transaction, case: dict) -> None:
+    """Count a new case (a row of the cases table, already inserted in `tx`) in its cell, for its class and ALL.
+    Without the summary table (a store from before it) nothing is done: statistics.fresh rebuilds it."""
+    if CELLS not in tx.tables():
+        return
+    located = _located(tx.read(CASES, where={"id": case["id"]}, columns=["service_code", "reported_at", "demo"]))
+    for row in summarise(located).to_dict("records"):
+        key = {k: row[k] for k in KEYS}
+        stored = tx.records(CELLS, where=key, columns=["reported", "demo"])
+        if not stored:
+            tx.insert(CELLS, pd.DataFrame([row]))
+        else:
+            tx.update(CELLS, key, {"reported": stored[0]["reported"] + row["reported"],
+                                   "demo": stored[0]["demo"] + row["demo"]})
+
+
+def cell_range(bbox: tuple[float, float, float, float], input_crs: str) -> tuple[int, int, int, int]:
+    """The cells (cx0, cy0, cx1, cy1, inclusive) a lon/lat bbox in `input_crs` touches; 400 when they are more
+    than MAX_BBOX_CELLS."""
+    minx, miny, maxx, maxy = bbox
+    lon, lat = crs.convert(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]), input_crs)
+    cx, cy = cell_of(lon, lat)
+    cells = (int(cx.max() - cx.min()) + 1) * (int(cy.max() - cy.min()) + 1)
+    if cells > MAX_BBOX_CELLS:
+        raise BadParameter("bbox", f"covers about {cells:,} km²: a heat map answers at most {MAX_BBOX_CELLS:,} km² "
+                                   "(the city is about 8,700 km²)")
+    return int(cx.min()), int(cy.min()), int(cx.max()), int(cy.max())
+
+
+def heat(store: Reader, months: tuple[str, ...], service_code: str | None,
+         cells: tuple[int, int, int, int] | None, output_crs: str) -> dict:
+    """Cases per cell over the months (one class or all), as [lat, lon, count] of the cells' centres."""
+    between = {"cx": (cells[0], cells[2] + 1)} if cells else None
+    rows = pd.DataFrame(store.read(CELLS, where={"month": list(months), "service_code": service_code or ALL},
+                                   between=between, columns=["cx", "cy", "reported", "demo"]))
+    if cells:
+        rows = rows[(rows["cy"] >= cells[1]) & (rows["cy"] <= cells[3])]
+    summed = rows.groupby(["cx", "cy"], sort=True)[["reported", "demo"]].sum().reset_index()
+    summed = summed[summed["reported"] > 0]
+    lon, lat = centres(summed["cx"], summed["cy"], output_crs)
+    counts = summed["reported"].astype(int).tolist()
+    return {"cells": [[round(float(a), 6), round(float(o), 6), n] for a, o, n in zip(lat, lon, counts)],
+            "max": max(counts, default=0), "total": int(sum(counts)), "demo": bool(summed["demo"].sum() > 0)}
