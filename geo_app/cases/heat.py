@@ -5,9 +5,12 @@ the class ALL ('*') for every class together, so that a read without a class doe
 cell is named by its integer kilometre indices (cx, cy) = floor(easting / 1 km), floor(northing / 1 km). Only a
 new case changes it (a case's place and reported month never change): `record` adds it in the transaction that
 inserts the case, and `rebuild` counts every case again (with the statistics summary, when that is rebuilt;
-see statistics.fresh). /api/cases/heat then reads at most (cells in the bbox) × (months) rows of one class.
+see statistics.fresh). /api/cases/heat then reads at most (cells in the bbox) × (months) rows of one class: a
+bbox is at most MAX_BBOX_KM2, a period at most a year; without a bbox, the cells that hold cases (in the city).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -24,7 +27,7 @@ COLUMNS = {"month": "text", "service_code": "text", "cx": "integer", "cy": "inte
            "demo": "integer"}
 INDEXES = ("month", "service_code", "cx")
 KEYS = ["month", "service_code", "cx", "cy"]
-MAX_BBOX_CELLS = 25_000          # km² of a bbox: about three times the city's 8,700 km²
+MAX_BBOX_KM2 = 25_000          # about three times the city's 8,700 km²: at most ~25,000 cells a month
 _BEIJING = pd.Timedelta(hours=8)
 
 
@@ -88,30 +91,47 @@ def record(tx: Transaction, case: dict) -> None:
                                    "demo": stored[0]["demo"] + row["demo"]})
 
 
-def cell_range(bbox: tuple[float, float, float, float], input_crs: str) -> tuple[int, int, int, int]:
-    """The cells (cx0, cy0, cx1, cy1, inclusive) a lon/lat bbox in `input_crs` touches; 400 when they are more
-    than MAX_BBOX_CELLS."""
+def _km2(bbox: tuple[float, float, float, float]) -> float:
+    """The area of a lon/lat bbox in km² (a sphere: enough for a bound)."""
+    minx, miny, maxx, maxy = bbox
+    return (maxx - minx) * 111.32 * math.cos(math.radians((miny + maxy) / 2)) * (maxy - miny) * 110.57
+
+
+def check_bbox(bbox: tuple[float, float, float, float]) -> None:
+    """400 for a bbox larger than MAX_BBOX_KM2 (before any work)."""
+    if _km2(bbox) > MAX_BBOX_KM2:
+        raise BadParameter("bbox", f"covers about {_km2(bbox):,.0f} km²: a heat map answers at most "
+                                   f"{MAX_BBOX_KM2:,} km² (the city is about 8,700 km²)")
+
+
+def _cell_range(bbox: tuple[float, float, float, float], input_crs: str) -> tuple[int, int, int, int] | None:
+    """The cells (cx0, cy0, cx1, cy1, inclusive) under a lon/lat bbox in `input_crs`, one cell wider each way;
+    None far from the projection's zone (where it has no finite coordinates): the bbox then clips the answer."""
     minx, miny, maxx, maxy = bbox
     lon, lat = crs.convert(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]), input_crs)
-    cx, cy = cell_of(lon, lat)
-    cells = (int(cx.max() - cx.min()) + 1) * (int(cy.max() - cy.min()) + 1)
-    if cells > MAX_BBOX_CELLS:
-        raise BadParameter("bbox", f"covers about {cells:,} km²: a heat map answers at most {MAX_BBOX_CELLS:,} km² "
-                                   "(the city is about 8,700 km²)")
-    return int(cx.min()), int(cy.min()), int(cx.max()), int(cy.max())
+    x, y = crs.convert(lon, lat, crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    cx, cy = np.floor(np.asarray(x) / CELL_M), np.floor(np.asarray(y) / CELL_M)
+    return int(cx.min()) - 1, int(cy.min()) - 1, int(cx.max()) + 1, int(cy.max()) + 1
 
 
 def heat(store: Reader, months: tuple[str, ...], service_code: str | None,
-         cells: tuple[int, int, int, int] | None, output_crs: str) -> dict:
-    """Cases per cell over the months (one class or all), as [lat, lon, count] of the cells' centres."""
+         bbox: tuple[float, float, float, float] | None, output_crs: str) -> dict:
+    """Cases per cell over the months (one class or all), as [lat, lon, count] of the cells' centres in
+    `output_crs`; with a bbox (in `output_crs`, checked by check_bbox) the cells whose centre lies in it."""
+    cells = _cell_range(bbox, output_crs) if bbox else None
     between = {"cx": (cells[0], cells[2] + 1)} if cells else None
     rows = pd.DataFrame(store.read(CELLS, where={"month": list(months), "service_code": service_code or ALL},
                                    between=between, columns=["cx", "cy", "reported", "demo"]))
     if cells:
         rows = rows[(rows["cy"] >= cells[1]) & (rows["cy"] <= cells[3])]
     summed = rows.groupby(["cx", "cy"], sort=True)[["reported", "demo"]].sum().reset_index()
-    summed = summed[summed["reported"] > 0]
     lon, lat = centres(summed["cx"], summed["cy"], output_crs)
-    counts = summed["reported"].astype(int).tolist()
-    return {"cells": [[round(float(a), 6), round(float(o), 6), n] for a, o, n in zip(lat, lon, counts)],
-            "max": max(counts, default=0), "total": int(sum(counts)), "demo": bool(summed["demo"].sum() > 0)}
+    keep = summed["reported"].to_numpy() > 0
+    if bbox:
+        keep &= (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])
+    counts = summed["reported"].to_numpy()[keep].astype(int).tolist()
+    return {"cells": [[round(float(a), 6), round(float(o), 6), n] for a, o, n in zip(lat[keep], lon[keep], counts)],
+            "max": max(counts, default=0), "total": int(sum(counts)),
+            "demo": bool(summed["demo"].to_numpy()[keep].sum() > 0)}

@@ -183,13 +183,15 @@ def case_heat():
     if service is not None and service not in project.cases:
         raise BadParameter("class", f"{service!r} is not a case class (see /api/cases/classes)")
     output_crs = parse_crs(args.get("crs"))
-    cells = heat.cell_range(parse_bbox(args["bbox"]), output_crs) if "bbox" in args else None
+    bbox = parse_bbox(args["bbox"]) if "bbox" in args else None
+    if bbox:
+        heat.check_bbox(bbox)
     statistics.fresh(store, project.cases)
     etag = f"{store.table_version(heat.CELLS)}-{hashlib.sha1(str(sorted(args.items())).encode()).hexdigest()[:16]}"
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
     else:
-        answer = heat.heat(store, months, service, cells, output_crs)
+        answer = heat.heat(store, months, service, bbox, output_crs)
         response = jsonify({**answer, "period": period, "months": list(months), "class": service,
                             "crs": output_crs, "cell_size_m": heat.CELL_M,
                             "definition": f"cases reported per {heat.CELL_M // 1000} km × {heat.CELL_M // 1000} km "
