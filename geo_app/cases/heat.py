@@ -11,9 +11,12 @@ bbox is at most MAX_BBOX_KM2, a period at most a year; without a bbox, the cells
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyproj
 
 from .. import crs
 from ..errors import BadParameter
@@ -31,16 +34,34 @@ MAX_BBOX_KM2 = 25_000          # about three times the city's 8,700 km²: at mos
 _BEIJING = pd.Timedelta(hours=8)
 
 
+@lru_cache(maxsize=2)
+def _metric(inverse: bool) -> pyproj.Transformer:
+    """WGS-84 lon/lat to EPSG:4549 metres (or back), made once: a report pays microseconds for its cell."""
+    ends = (f"EPSG:{crs.METRIC_EPSG}", "EPSG:4326") if inverse else ("EPSG:4326", f"EPSG:{crs.METRIC_EPSG}")
+    return pyproj.Transformer.from_crs(*ends, always_xy=True)
+
+
+def to_metric(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _metric(False).transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(x), np.asarray(y)
+
+
 def cell_of(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     """The (cx, cy) kilometre indices of WGS-84 points in EPSG:4549."""
-    x, y = crs.convert(np.asarray(lon, float), np.asarray(lat, float), crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
-    return np.floor(np.asarray(x) / CELL_M).astype(np.int64), np.floor(np.asarray(y) / CELL_M).astype(np.int64)
+    x, y = to_metric(lon, lat)
+    return np.floor(x / CELL_M).astype(np.int64), np.floor(y / CELL_M).astype(np.int64)
 
 
 def centres(cx, cy, output_crs: str) -> tuple[np.ndarray, np.ndarray]:
     """lon, lat of the cells' centres in `output_crs` (WGS84, GCJ02 or BD09)."""
     x, y = (np.asarray(cx, float) + 0.5) * CELL_M, (np.asarray(cy, float) + 0.5) * CELL_M
-    return crs.convert(x, y, f"EPSG:{crs.METRIC_EPSG}", output_crs)
+    lon, lat = _metric(True).transform(x, y)
+    return crs.convert(lon, lat, crs.WGS84, output_crs)
+
+
+def beijing_month(reported_at: str) -> str:
+    """The month (YYYY-MM, Beijing time) of a stored UTC time: the month a case counts in."""
+    return (datetime.strptime(reported_at, "%Y-%m-%dT%H:%M:%SZ") + timedelta(hours=8)).strftime("%Y-%m")
 
 
 def summarise(cases: pd.DataFrame) -> pd.DataFrame:
@@ -76,19 +97,22 @@ def rebuild(tx: Transaction) -> None:
 
 
 def record(tx: Transaction, case: dict) -> None:
-    """Count a new case (a row of the cases table, already inserted in `tx`) in its cell, for its class and ALL.
-    Without the summary table (a store from before it) nothing is done: statistics.fresh rebuilds it."""
-    if CELLS not in tx.tables():
+    """Count a new case (a row of the cases table with its point under "geometry") in its cell, for its class and
+    ALL: three store calls (read both rows, delete them, insert them counted). Without the summary table (a store
+    from before it) nothing is done: statistics.fresh rebuilds it."""
+    point = case.get("geometry")
+    if CELLS not in tx.tables() or point is None or point.is_empty:
         return
-    located = _located(tx.read(CASES, where={"id": case["id"]}, columns=["service_code", "reported_at", "demo"]))
-    for row in summarise(located).to_dict("records"):
-        key = {k: row[k] for k in KEYS}
-        stored = tx.records(CELLS, where=key, columns=["reported", "demo"])
-        if not stored:
-            tx.insert(CELLS, pd.DataFrame([row]))
-        else:
-            tx.update(CELLS, key, {"reported": stored[0]["reported"] + row["reported"],
-                                   "demo": stored[0]["demo"] + row["demo"]})
+    cx, cy = cell_of([point.x], [point.y])
+    key = {"month": beijing_month(case["reported_at"]), "service_code": [case["service_code"], ALL],
+           "cx": int(cx[0]), "cy": int(cy[0])}
+    stored = {r["service_code"]: r for r in tx.records(CELLS, where=key, columns=["service_code", "reported", "demo"])}
+    if stored:
+        tx.delete(CELLS, key)
+    demo = int(bool(case["demo"]))
+    rows = [{**key, "service_code": code, "reported": stored.get(code, {}).get("reported", 0) + 1,
+             "demo": stored.get(code, {}).get("demo", 0) + demo} for code in key["service_code"]]
+    tx.insert(CELLS, pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
 def _km2(bbox: tuple[float, float, float, float]) -> float:
@@ -109,10 +133,10 @@ def _cell_range(bbox: tuple[float, float, float, float], input_crs: str) -> tupl
     None far from the projection's zone (where it has no finite coordinates): the bbox then clips the answer."""
     minx, miny, maxx, maxy = bbox
     lon, lat = crs.convert(np.array([minx, maxx, minx, maxx]), np.array([miny, miny, maxy, maxy]), input_crs)
-    x, y = crs.convert(lon, lat, crs.WGS84, f"EPSG:{crs.METRIC_EPSG}")
+    x, y = to_metric(lon, lat)
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         return None
-    cx, cy = np.floor(np.asarray(x) / CELL_M), np.floor(np.asarray(y) / CELL_M)
+    cx, cy = np.floor(x / CELL_M), np.floor(y / CELL_M)
     return int(cx.min()) - 1, int(cy.min()) - 1, int(cx.max()) + 1, int(cy.max()) + 1
 
 

@@ -193,7 +193,8 @@ def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
 def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: dict | None) -> None:
     """Keep the summary right in the transaction that changes a case: `before` and `after` are the case's rows
     (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt.
-    A new case is also counted in its heat cell (only a new case changes those: place and month never change)."""
+    A new case is also counted in its heat cell (heat.record: its row carries its point under "geometry"; only a
+    new case changes the cells, place and month never change)."""
     create_summary(tx)
     if before is None and after is not None:
         heat.record(tx, after)
