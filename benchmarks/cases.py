@@ -18,10 +18,7 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -32,44 +29,11 @@ from pathlib import Path
 from geo_app.auth import users
 from geo_app.cases.tables import CASES
 from geo_app.store import open_store
+from tests.live import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 HALF_YEAR = "/api/cases/statistics?period=2018H1&by=district"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn on loopback serving the store, one worker per core."""
-
-    def __init__(self, store: str, workers: int):
-        self.url = f"http://127.0.0.1:{_free_port()}"
-        env = dict(os.environ, GEO_APP_STORE=store, GEO_APP_DEFAULT_BASEMAP="none",
-                   GEO_APP_RATE_LIMIT_WRITES="1000000 per minute", GEO_APP_RATE_LIMIT_ANONYMOUS="1000000 per minute",
-                   GEO_APP_RATE_LIMIT_REPORTS="1000000 per minute")
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--threads", "4",
-             "--bind", self.url.removeprefix("http://"), "geo_app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=2)
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError("the server did not start")
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("the server did not start within 120 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+UNLIMITED = "1000000 per minute"
 
 
 def _request(url: str, *, data: bytes | None = None, token: str | None = None) -> tuple[int, bytes]:
@@ -168,7 +132,9 @@ def main() -> None:
     place = (shape.x, shape.y)
     store.close()
 
-    server = Server(args.store, args.workers)
+    # rate limits lifted: they would refuse 100 reporters from one address
+    server = LiveServer(args.store, workers=args.workers, DEFAULT_BASEMAP="none", RATE_LIMIT_WRITES=UNLIMITED,
+                        RATE_LIMIT_ANONYMOUS=UNLIMITED, RATE_LIMIT_REPORTS=UNLIMITED)
     try:
         cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                     if line.startswith("model name")), platform.processor())

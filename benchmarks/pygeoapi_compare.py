@@ -20,10 +20,11 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from geo_app.settings import DEFAULTS
+
+from tests.live import wait_for
 
 from .measure import Client, machine, run_series, save
 
@@ -86,18 +87,10 @@ class PygeoapiServer:
         self.process = subprocess.Popen([str(venv / "bin" / "gunicorn"), f"--workers={WORKERS}", f"--threads={THREADS}",
                                          f"--bind=127.0.0.1:{port}", "pygeoapi.flask_app:APP"],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"pygeoapi did not start: {self.process.stderr.read().decode()[-500:]}")
-            try:
-                if Client(self.url, timeout=2).get("/collections?f=json")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise SystemExit("pygeoapi did not answer within 60 s")
+        try:
+            wait_for(self.process, self.url + "/collections?f=json", 60)
+        except RuntimeError as exc:
+            raise SystemExit(f"pygeoapi: {exc}") from None
 
     def stop(self) -> None:
         self.process.terminate()

@@ -19,27 +19,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(process: subprocess.Popen, url: str, seconds: float = 120) -> None:
+    """Until `url` answers; the server's error output if its process ends first, RuntimeError after `seconds`."""
+    deadline = time.monotonic() + seconds       # a loaded CI machine imports slowly
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"the server did not answer {url} within {seconds:g} s")
+
+
 class LiveServer:
-    def __init__(self, store_path: Path, **settings):
+    """The app on loopback: waitress with 4 threads, or gunicorn with `workers` processes of 4 threads (the
+    benchmarks'). `settings` become GEO_APP_ environment variables."""
+
+    def __init__(self, store_path: Path, *, workers: int | None = None, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, GEO_APP_STORE=str(store_path),
                    **{f"GEO_APP_{k}": str(v) for k, v in settings.items()})
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={self.port}", "--threads=4",
-             "--call", "geo_app:create_app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120      # a loaded CI machine imports slowly
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=1)
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode())
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the test server did not start within 120 s")
+        if workers:
+            command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--threads", "4",
+                       "--bind", f"127.0.0.1:{self.port}", "geo_app:create_app()"]
+        else:
+            command = [sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={self.port}",
+                       "--threads=4", "--call", "geo_app:create_app"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
+        wait_for(self.process, self.url + "/health")
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=30)

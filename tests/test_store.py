@@ -172,6 +172,24 @@ def test_a_reader_survives_a_table_recreated_with_other_columns(store, store_pat
         assert {r["family_room"] for r in store.records("toilets", bbox=(120.5, 31.2, 120.7, 31.4))} <= {"yes", "no"}
 
 
+@BOTH_BACKENDS
+def test_a_transaction_reads_the_tables_it_reshapes(store):
+    """A transaction that creates, re-creates with other columns and drops a table reads each shape it made;
+    after it, a store whose layouts were cached before sees the last one."""
+    with store.transaction() as tx:
+        tx.replace("reshaped", pd.DataFrame({"a": [1]}))
+        assert list(tx.read("reshaped").columns) == ["a"]
+    assert list(store.read("reshaped").columns) == ["a"]
+    with store.transaction() as tx:
+        tx.replace("reshaped", pd.DataFrame({"b": ["x"], "c": [2.5]}))
+        tx.insert("reshaped", pd.DataFrame({"b": ["y"], "c": [1.0]}))
+        assert tx.records("reshaped") == [{"b": "x", "c": 2.5}, {"b": "y", "c": 1.0}]
+        tx.drop("reshaped")
+        assert "reshaped" not in tx.tables()
+        tx.replace("reshaped", pd.DataFrame({"d": [True]}))
+    assert store.records("reshaped") == [{"d": True}]
+
+
 def test_writes_keep_the_file_mode(store, store_path):
     os.chmod(store_path, 0o664)
     with store.transaction() as tx:

@@ -81,10 +81,15 @@ _EPOCH = pd.Timestamp(0, tz="UTC")
 
 # ---- times -------------------------------------------------------------------------------------------------------
 
-def to_seconds(texts: pd.Series) -> np.ndarray:
-    """ISO 8601 UTC text -> seconds since 1970 (int64); missing -> -1."""
-    parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%dT%H:%M:%SZ", errors="coerce", utc=True)
-    return ((parsed - _EPOCH) // pd.Timedelta(seconds=1)).fillna(-1).astype(np.int64).to_numpy()
+def to_seconds(texts) -> np.ndarray:
+    """ISO 8601 UTC text (YYYY-MM-DDTHH:MM:SSZ) -> seconds since 1970 (int64); missing -> -1. numpy parses it
+    without pandas' per-call overhead, which a single case's summary row (every report) would pay."""
+    values = np.asarray(texts, dtype=object)
+    present = np.array([isinstance(v, str) and len(v) > 1 for v in values], dtype=bool)
+    out = np.full(len(values), -1, dtype=np.int64)
+    if present.any():
+        out[present] = np.array([v[:-1] for v in values[present]], dtype="datetime64[s]").astype(np.int64)
+    return out
 
 
 def to_text(seconds: np.ndarray) -> np.ndarray:
@@ -138,6 +143,49 @@ def median_hours(histogram: np.ndarray) -> float | None:
 
 # ---- the summary -------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Contributions:
+    """What each case adds to the summary: its key, its counters (one column per COUNTERS) and the histogram
+    bucket of each step it went through (one column per STEPS, -1 where it has not)."""
+    keys: dict[str, np.ndarray]
+    counts: np.ndarray
+    buckets: np.ndarray
+
+
+def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
+    """The contributions of a frame of cases (CASE_COLUMNS): the one rule for the bulk summary and for `record`."""
+    times = {c: to_seconds(cases[c].to_numpy()) for c in ("reported_at", "accepted_at", "registered_at",
+                                                           "dispatched_at", "handled_at", "closed_at")}
+    status = cases["status"].to_numpy()
+    codes = cases["service_code"].to_numpy()
+    limits = {c: (catalog[c].limits.handle_h, catalog[c].limits.close_h) if c in catalog else (np.inf, np.inf)
+              for c in set(codes)}
+    handle_limit = np.array([limits[c][0] for c in codes], dtype=float)
+    close_limit = np.array([limits[c][1] for c in codes], dtype=float)
+    handled_in = working_seconds(times["handled_at"]) - working_seconds(times["dispatched_at"])
+    verified_in = working_seconds(times["closed_at"]) - working_seconds(times["handled_at"])
+    closed = status == "closed"
+    rework = pd.to_numeric(cases["rework_count"], errors="coerce").fillna(0).to_numpy()
+    demo = np.array([bool(v) if v is not None and v == v else False for v in cases["demo"].to_numpy()])
+    counters = {
+        "reported": np.ones(len(cases), bool), "accepted": times["accepted_at"] >= 0,
+        "registered": times["registered_at"] >= 0, "rejected": status == "rejected", "closed": closed,
+        "closed_on_time": closed & (handled_in <= handle_limit * 3600) & (verified_in <= close_limit * 3600),
+        "handled": times["handled_at"] >= 0, "reworked": rework > 0, "demo": demo,
+    }
+    buckets = np.full((len(cases), len(STEPS)), -1, dtype=np.int64)
+    for column, (start, end) in enumerate(STEPS.values()):
+        both = (times[start] >= 0) & (times[end] >= 0)
+        buckets[both, column] = bucket_of(times[end][both] - times[start][both])
+    adcodes = cases["adcode"].to_numpy(dtype=object).copy()
+    adcodes[pd.isna(adcodes)] = ""
+    return Contributions(
+        keys={"month": beijing_month(times["reported_at"]), "adcode": adcodes, "service_code": codes,
+              "source": cases["source"].to_numpy(dtype=object)},
+        counts=np.column_stack([counters[c] for c in COUNTERS]).astype(np.int64).reshape(len(cases), len(COUNTERS)),
+        buckets=buckets)
+
+
 def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
     """Summary rows (KEYS, COUNTERS, a histogram per step) of a frame of cases (CASE_COLUMNS)."""
     if cases.empty:
@@ -145,34 +193,15 @@ def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
                             for name, kind in SUMMARY_COLUMNS.items()})
         out.attrs[TYPES_ATTR] = dict(SUMMARY_COLUMNS)      # the store keeps the histograms' type without rows
         return out
-    times = {c: to_seconds(cases[c]) for c in ("reported_at", "accepted_at", "registered_at", "dispatched_at",
-                                                "handled_at", "closed_at")}
-    status = cases["status"].to_numpy()
-    handle_limit = cases["service_code"].map(lambda c: catalog[c].limits.handle_h if c in catalog else np.inf)
-    close_limit = cases["service_code"].map(lambda c: catalog[c].limits.close_h if c in catalog else np.inf)
-    handled_in = working_seconds(times["handled_at"]) - working_seconds(times["dispatched_at"])
-    verified_in = working_seconds(times["closed_at"]) - working_seconds(times["handled_at"])
-    closed = status == "closed"
-    rework = pd.to_numeric(cases["rework_count"], errors="coerce").fillna(0).to_numpy()
-    frame = pd.DataFrame({
-        "month": beijing_month(times["reported_at"]),
-        "adcode": cases["adcode"].fillna("").to_numpy(), "service_code": cases["service_code"].to_numpy(),
-        "source": cases["source"].to_numpy(),
-        "reported": 1, "accepted": (times["accepted_at"] >= 0).astype(np.int64),
-        "registered": (times["registered_at"] >= 0).astype(np.int64),
-        "rejected": (status == "rejected").astype(np.int64), "closed": closed.astype(np.int64),
-        "closed_on_time": (closed & (handled_in <= handle_limit.to_numpy() * 3600)
-                           & (verified_in <= close_limit.to_numpy() * 3600)).astype(np.int64),
-        "handled": (times["handled_at"] >= 0).astype(np.int64), "reworked": (rework > 0).astype(np.int64),
-        "demo": cases["demo"].fillna(False).astype(bool).astype(np.int64).to_numpy(),
-    })
+    part = contributions(cases, catalog)
+    frame = pd.DataFrame({**part.keys, **dict(zip(COUNTERS, part.counts.T))})
     grouped = frame.groupby(list(KEYS), sort=True, dropna=False)
     out = grouped[list(COUNTERS)].sum().reset_index()
     group = grouped.ngroup().to_numpy()          # the row of `out` each case adds to
-    for step, (start, end) in STEPS.items():
-        both = (times[start] >= 0) & (times[end] >= 0)
+    for column, step in enumerate(STEPS):
+        done = part.buckets[:, column] >= 0
         matrix = np.zeros((len(out), BUCKETS), np.int64)
-        np.add.at(matrix, (group[both], bucket_of(times[end][both] - times[start][both])), 1)
+        np.add.at(matrix, (group[done], part.buckets[done, column]), 1)
         out[f"hist_{step}"] = pd.Series(_blobs(matrix), dtype=object, index=out.index)
     return out[list(SUMMARY_COLUMNS)]
 
@@ -201,16 +230,20 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
     for case, sign in ((before, -1), (after, 1)):
         if not case:
             continue
-        row = summarise(pd.DataFrame([case], columns=CASE_COLUMNS), catalog).iloc[0]
-        key = {k: row[k] for k in KEYS}
-        stored = tx.read(SUMMARY, where=key)
-        counts = {c: sign * int(row[c]) for c in COUNTERS}
-        shapes = {f"hist_{s}": sign * histograms([row[f"hist_{s}"]])[0] for s in STEPS}
-        if stored.empty:
+        part = contributions(pd.DataFrame([case], columns=CASE_COLUMNS), catalog)
+        key = {k: part.keys[k][0] for k in KEYS}
+        counts = dict(zip(COUNTERS, (sign * part.counts[0]).tolist()))
+        shapes = {}
+        for column, step in enumerate(STEPS):
+            shapes[f"hist_{step}"] = np.zeros(BUCKETS, np.int64)
+            if part.buckets[0, column] >= 0:
+                shapes[f"hist_{step}"][part.buckets[0, column]] = sign
+        stored = tx.records(SUMMARY, where=key)
+        if not stored:
             tx.insert(SUMMARY, pd.DataFrame([{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}]))
             continue
-        tx.update(SUMMARY, key, {**{c: int(stored[c].iloc[0]) + n for c, n in counts.items()},
-                                 **{c: _blobs([histograms(stored[c])[0] + h])[0] for c, h in shapes.items()}})
+        tx.update(SUMMARY, key, {**{c: int(stored[0][c]) + n for c, n in counts.items()},
+                                 **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()}})
 
 
 def _stale(reader: Reader) -> bool:

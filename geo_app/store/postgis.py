@@ -59,9 +59,22 @@ class _Reading:
         return [r[0] for r in self._run("SELECT table_name FROM store_contents ORDER BY seq")]
 
     def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
-        rows = self._run("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema ="
-                         " current_schema() AND table_name = %s ORDER BY ordinal_position", (name,))
-        if not rows or name not in self.tables():
+        """Column names, logical types and whether the table has geometries; cached by the classes below."""
+        # a table's identity (oid) and its catalogue row's version (xmin, new with every DDL on it); row writes
+        # leave both alone, so a busy table keeps its cached layout
+        key = (name, *self._run("SELECT oid, xmin::text FROM pg_class WHERE oid = to_regclass(%s)", (_q(name),))[0:1])
+        if key not in self.layouts:
+            if len(self.layouts) > 256:
+                self.layouts.clear()
+            self.layouts[key] = self._read_layout(name)
+        return self.layouts[key]
+
+    def _read_layout(self, name: str) -> tuple[list[str], list[str], bool]:
+        # the system catalogue, not information_schema.columns (a view that costs milliseconds a call)
+        rows = self._run("SELECT a.attname, a.atttypid::regtype::text FROM pg_attribute a WHERE a.attrelid ="
+                         " to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped AND EXISTS (SELECT 1 FROM"
+                         " store_contents WHERE table_name = %s) ORDER BY a.attnum", (_q(name), name))
+        if not rows:
             raise KeyError(name)
         names, types, spatial = [], [], False
         for column, declared in rows:
@@ -190,17 +203,10 @@ class PostGISStore(_Reading, Store):
                     self._pid = os.getpid()
         return self._pool
 
-    def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
-        """The layout, kept per table while its identity (oid) and write version stay the same: one cheap query
-        instead of the catalogue's (transactions read it afresh: their own writes may change it)."""
-        key = (name, *self._run("SELECT to_regclass(%s)::oid, (SELECT version FROM store_tables WHERE name = %s)",
-                                (_q(name), name))[0])
-        layouts = self.__dict__.setdefault("_layouts", {})
-        if key not in layouts:
-            if len(layouts) > 256:
-                layouts.clear()
-            layouts[key] = super()._layout(name)
-        return layouts[key]
+    @property
+    def layouts(self) -> dict:
+        """Table layouts by (name, oid, catalogue row version): a table keeps its layout while both stay the same."""
+        return self.__dict__.setdefault("_layouts", {})
 
     def _run(self, sql, params=()):
         import psycopg
@@ -245,7 +251,7 @@ class PostGISStore(_Reading, Store):
                     except psycopg.errors.LockNotAvailable:
                         raise StoreBusy(f"the store is busy with another write for over {self.busy_timeout_s:g} s;"
                                         " try again") from None
-                    tx = PostGISTransaction(con)
+                    tx = PostGISTransaction(con, self.layouts)
                     yield tx
                     tx.finish()
             except psycopg.errors.LockNotAvailable:
@@ -287,9 +293,28 @@ class PostGISStore(_Reading, Store):
 
 
 class PostGISTransaction(_Reading, Transaction):
-    def __init__(self, con):
+    def __init__(self, con, layouts: dict):
         self.con = con
         self.changes = Touches()
+        self.layouts = layouts          # the store's, shared: layouts of tables this transaction did not reshape
+        self._known: dict[str, tuple] = {}          # layouts read in this transaction
+        self._tables: list[str] | None = None
+        self._reshaped: set[str] = set()            # created, re-created or dropped here: read afresh
+
+    def tables(self) -> list[str]:
+        if self._tables is None:
+            self._tables = super().tables()
+        return self._tables
+
+    def _layout(self, name: str) -> tuple[list[str], list[str], bool]:
+        if name not in self._known:
+            self._known[name] = self._read_layout(name) if name in self._reshaped else super()._layout(name)
+        return self._known[name]
+
+    def _reshape(self, name: str) -> None:
+        self._reshaped.add(name)
+        self._known.pop(name, None)
+        self._tables = None
 
     def _run(self, sql, params=()):
         cursor = self.con.execute(sql, params)
@@ -306,6 +331,7 @@ class PostGISTransaction(_Reading, Transaction):
     def _create_table(self, name, names, types, spatial: bool) -> None:
         columns = ["fid bigserial PRIMARY KEY"] + (["geom geometry(Geometry, 4326)"] if spatial else [])
         columns += [f'"{n}" {_SQL_TYPES[check_type(t)]}' for n, t in zip(names, types)]
+        self._reshape(name)
         self._run(f"CREATE TABLE {_q(name)} ({', '.join(columns)})")
         if spatial:
             self._run(f'CREATE INDEX "gist_{name}_geom" ON {_q(name)} USING GIST (geom)')
@@ -386,6 +412,7 @@ class PostGISTransaction(_Reading, Transaction):
     def drop(self, name) -> None:
         if name not in self.tables():
             return
+        self._reshape(name)
         self._run(f"DROP TABLE {_q(name)}")
         self._run("DELETE FROM store_contents WHERE table_name = %s", (name,))
         self.changes.touch(name)
