@@ -98,21 +98,23 @@ def rebuild(tx: Transaction) -> None:
 
 def record(tx: Transaction, case: dict) -> None:
     """Count a new case (a row of the cases table with its point under "geometry") in its cell, for its class and
-    ALL: three store calls (read both rows, delete them, insert them counted). Without the summary table (a store
-    from before it) nothing is done: statistics.fresh rebuilds it."""
+    ALL: one read of both rows, an update of each one there is (the usual case: no DataFrame to build) and one
+    insert of those there are not. Without the summary table (a store from before it) nothing is done:
+    statistics.fresh rebuilds it."""
     point = case.get("geometry")
     if CELLS not in tx.tables() or point is None or point.is_empty:
         return
     cx, cy = cell_of([point.x], [point.y])
-    key = {"month": beijing_month(case["reported_at"]), "service_code": [case["service_code"], ALL],
-           "cx": int(cx[0]), "cy": int(cy[0])}
-    stored = {r["service_code"]: r for r in tx.records(CELLS, where=key, columns=["service_code", "reported", "demo"])}
-    if stored:
-        tx.delete(CELLS, key)
+    cell = {"month": beijing_month(case["reported_at"]), "cx": int(cx[0]), "cy": int(cy[0])}
+    codes = [case["service_code"], ALL]
+    stored = {r["service_code"]: r for r in tx.records(CELLS, where={**cell, "service_code": codes},
+                                                       columns=["service_code", "reported", "demo"])}
     demo = int(bool(case["demo"]))
-    rows = [{**key, "service_code": code, "reported": stored.get(code, {}).get("reported", 0) + 1,
-             "demo": stored.get(code, {}).get("demo", 0) + demo} for code in key["service_code"]]
-    tx.insert(CELLS, pd.DataFrame(rows, columns=list(COLUMNS)))
+    for code, row in stored.items():
+        tx.update(CELLS, {**cell, "service_code": code}, {"reported": row["reported"] + 1, "demo": row["demo"] + demo})
+    missing = [{**cell, "service_code": code, "reported": 1, "demo": demo} for code in codes if code not in stored]
+    if missing:
+        tx.insert(CELLS, pd.DataFrame(missing, columns=list(COLUMNS)))
 
 
 def _km2(bbox: tuple[float, float, float, float]) -> float:
