@@ -24,7 +24,6 @@ import gzip
 import json
 import shutil
 import statistics
-import time
 import urllib.request
 
 import geopandas as gpd

@@ -79,9 +79,48 @@ def _shown(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def apply_filters(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> gpd.GeoDataFrame:
-    """Rows of `frame` that pass every filter in `args` (a mapping); BadParameter names a bad one."""
-    return frame[filter_mask(spec, frame, args)]
+def split_filters(spec: LayerSpec, args) -> tuple[dict, dict, dict]:
+    """The filters in `args` as the store's `where` and `between` (the same rules as filter_mask: a missing yes/no
+    counts as no, a missing number passes no bound), and the rest (open_now, at, q), which only filter_mask applies.
+    BadParameter names a bad one."""
+    where, between, rest = {}, {}, {}
+    for name, text in args.items():
+        field = spec.fields.get(name)
+        if field is not None and field.type == "boolean":
+            where[name] = [True] if _boolean(name, text) else [False, None]
+        elif field is not None and field.type == "string":
+            values = [v.strip() for v in text.split(",") if v.strip()]
+            unknown = [v for v in values if field.allowed is not None and v not in field.allowed]
+            if unknown:
+                raise BadParameter(name, f"{unknown[0]!r} is not one of {', '.join(field.allowed)}")
+            where[name] = values
+        elif name.startswith(("min_", "max_")) and name[4:] in spec.fields and \
+                spec.fields[name[4:]].type in ("integer", "number"):
+            bound = parse_number(name, text)
+            low, high = between.get(name[4:], (None, None))
+            # the store's upper bound is exclusive: just above the number keeps max_ inclusive
+            between[name[4:]] = (bound, high) if name.startswith("min_") else (low, math.nextafter(bound, math.inf))
+        else:
+            rest[name] = text
+    return where, between, rest
+
+
+def query(store, spec: LayerSpec, args, *, bbox=None, limit: int | None = None, offset: int = 0) -> tuple[int, list]:
+    """How many features of the layer pass the filters in `args`, and the records of one page of them (in the
+    store's order). Field filters run in the store, through its indexes; open_now and q (opening hours and names
+    need Python) read only the id, name and opening hours of the rows the others let through."""
+    where, between, rest = split_filters(spec, args)
+    where, between = where or None, between or None
+    if not rest:
+        return (store.count(spec.id, bbox=bbox, where=where, between=between),
+                store.records(spec.id, bbox=bbox, where=where, between=between, limit=limit, offset=offset))
+    needed = list(dict.fromkeys([spec.id_field] + [f.name for f in spec.fields.values()
+                                                   if f.name == "name" or f.format == "opening_hours"]))
+    candidates = pd.DataFrame(store.records(spec.id, bbox=bbox, where=where, between=between, columns=needed,
+                                            geometry=False), columns=needed)
+    ids = candidates[spec.id_field][filter_mask(spec, candidates, rest)].tolist()
+    page = ids[offset:] if limit is None else ids[offset:offset + limit]
+    return len(ids), store.records(spec.id, where={spec.id_field: page}) if page else []
 
 
 def filter_mask(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> np.ndarray:

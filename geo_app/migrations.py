@@ -69,6 +69,17 @@ def _case_statistics(tx: Transaction, project: Project) -> None:
     statistics.rebuild(tx, project.cases)
 
 
+def _case_attributes(tx: Transaction, project: Project) -> None:
+    """Cases keep the answers to their class's Open311 attributes (JSON text); cases reported before have none."""
+    from .cases.tables import CASE_INDEXES, CASES
+    if CASES not in tx.tables():
+        return
+    frame = tx.read(CASES)
+    if "attributes" not in frame.columns:
+        frame["attributes"] = pd.Series([None] * len(frame), dtype=object, index=frame.index)
+        tx.replace(CASES, frame, indexes=CASE_INDEXES)
+
+
 def _case_cells(tx: Transaction, project: Project) -> None:
     """The heat cells of the cases (per month, 1 km cell and class), counted from the cases there are."""
     from .cases import heat
@@ -83,7 +94,8 @@ MIGRATIONS = [
     (5, "coverage statistics named for the area they measure", _coverage_named),
     (6, "cases, their history and photos", _cases),
     (7, "case statistics summary", _case_statistics),
-    (8, "case heat cells", _case_cells),
+    (8, "case attributes (Open311 service attributes)", _case_attributes),
+    (9, "case heat cells", _case_cells),
 ]
 
 

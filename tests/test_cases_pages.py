@@ -108,8 +108,7 @@ def page_config(client, path):
 
 # ---- in the browser ----
 
-playwright = pytest.importorskip("playwright.sync_api")
-from .test_browser import CHROMIUM, SHOTS, SIZES, browser, english_words  # noqa: E402,F401  (browser: the fixture)
+from .browser_kit import SHOTS, SIZES, english_words  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 
@@ -353,10 +352,17 @@ def test_a_facility_with_wrong_data_is_reported_from_its_popup(browser, case_ser
     page.click(".leaflet-popup .report-wrong")
     page.wait_for_selector('#report-where[data-how="facility"]')
     assert page.input_value("#report-more") == pages.WRONG_DATA
+    assert page.locator("#report-attr-facility_id").count() == 0        # the popup told which facility
+    page.click("#report-submit")                                          # what is wrong is required: not sent
+    assert page.evaluate("() => document.querySelector('#report-attr-wrong').matches(':invalid')")
+    assert not page.is_visible("#report-case-id")
+    page.select_option("#report-attr-wrong", "wrong_hours")
     page.click("#report-submit")
     page.wait_for_selector("#report-case-id")
     case = api(case_server, f"/api/cases/{page.text_content('#report-case-id')}")
     assert case["service_code"] == pages.WRONG_DATA and name in case["description"]
+    assert case["attributes"]["wrong"] == "wrong_hours" and case["attributes"]["facility_layer"] == "toilets"
+    assert case["attributes"]["facility_id"]
     assert abs(case["lon"] - item["lon"]) < 1e-5 and abs(case["lat"] - item["lat"]) < 1e-5
     viewer.close()
 

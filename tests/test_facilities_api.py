@@ -48,6 +48,39 @@ def test_capacity_name_and_bbox_filters(client, store):
     assert box["numberMatched"] == len(lots.cx[120.60:120.64, 31.30:31.33])
 
 
+def test_filters_in_the_store_agree_with_the_rows_filtered_in_python(client, store, project):
+    """Field filters run in the store and open_now/q on what they let through: the same features as the one
+    filter rule (features.filter_mask) applied to the whole layer, bounds inclusive, a page at a time."""
+    from geo_app.features import filter_mask
+    spec = project.catalog.layers["parking_lots"]
+    lots = store.read("parking_lots")
+    capacity = int(lots["capacity"].median())
+    for args in ({"max_capacity": str(capacity)}, {"min_capacity": str(capacity), "max_capacity": str(capacity)},
+                 {"park_ride": "no", "min_capacity": "100.5"}, {"q": "P+R", "max_capacity": str(capacity)},
+                 {"open_now": "true", "at": "2026-11-28T23:30", "park_ride": "yes,no"}):
+        expected = list(lots["id"][filter_mask(spec, lots, args)])
+        pages, offset = [], 0
+        while True:
+            body = client.get("/api/facilities/parking_lots", query_string={**args, "limit": 7, "offset": offset}).get_json()
+            assert body["numberMatched"] == len(expected), args
+            pages += [f["id"] for f in body["features"]]
+            offset += 7
+            if offset >= body["numberMatched"]:
+                break
+        assert pages == expected and expected, args
+    exactly = client.get(f"/api/facilities/parking_lots?min_capacity={capacity}&max_capacity={capacity}").get_json()
+    assert {f["properties"]["capacity"] for f in exactly["features"]} == {capacity}
+
+
+def test_a_whole_layer_comes_a_page_at_a_time(client, toilets):
+    first = client.get("/api/facilities/toilets?limit=5").get_json()
+    assert first["numberMatched"] == len(toilets) and first["numberReturned"] == len(first["features"]) == 5
+    assert [f["id"] for f in first["features"]] == list(toilets["id"][:5])
+    assert len(client.get("/api/facilities/toilets").get_json()["features"]) == min(len(toilets), 1000)
+    refused = client.get("/api/facilities/toilets?limit=10001")
+    assert refused.status_code == 400 and refused.get_json()["error"]["parameter"] == "limit"
+
+
 def test_output_in_gcj02_for_an_amap_basemap(client):
     wgs = client.get("/api/facilities/toilets?q=001").get_json()["features"][0]
     gcj = client.get("/api/facilities/toilets?q=001&crs=GCJ02").get_json()["features"][0]

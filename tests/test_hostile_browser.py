@@ -8,7 +8,7 @@ from geo_app.store import open_store
 from .conftest import copy_store_file
 from .live import LiveServer
 # the browser fixture, and the autouse fixture that closes every page a test opened; skips without Chromium
-from .test_browser import Visit, browser, close_pages  # noqa: F401
+from .browser_kit import Visit
 
 HOSTILE = ["<img src=x onerror=alert(5)>", "</script><script>alert(1)</script>"]
 PAGES = ["/", "/grid?district=320508", "/districts", "/districts/320508", "/plan?type=toilets", "/about"]

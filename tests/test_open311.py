@@ -61,7 +61,8 @@ def test_services_in_xml_and_json_have_the_examples_elements(client):
     assert {child.tag for child in services[0]} == SERVICE_ELEMENTS
     by_code = {s.findtext("service_code"): s for s in services}
     assert by_code["C0101"].findtext("service_name") == "井盖缺失"
-    assert by_code["C0101"].findtext("metadata") == "false" and by_code["C0101"].findtext("type") == "realtime"
+    assert by_code["C0101"].findtext("metadata") == "true" and by_code["C0101"].findtext("type") == "realtime"
+    assert by_code["E0101"].findtext("metadata") == "false"          # a class without attributes
     listed = as_json(client.get(f"{V2}/services.json", query_string={"lang": "en"}))
     assert isinstance(listed, list) and set(listed[0]) == SERVICE_ELEMENTS
     assert {s["service_code"]: s["service_name"] for s in listed}["E0502"] == "Illegal parking"
@@ -69,10 +70,10 @@ def test_services_in_xml_and_json_have_the_examples_elements(client):
 
 
 def test_a_service_definition_and_an_unknown_service(client):
-    definition = xml(client.get(f"{V2}/services/C0101.xml"), "service_definition")
+    definition = xml(client.get(f"{V2}/services/E0101.xml"), "service_definition")
     assert {child.tag for child in definition} == DEFINITION_ELEMENTS
-    assert definition.findtext("service_code") == "C0101" and list(definition.find("attributes")) == []
-    assert as_json(client.get(f"{V2}/services/C0101.json")) == {"service_code": "C0101", "attributes": []}
+    assert definition.findtext("service_code") == "E0101" and list(definition.find("attributes")) == []
+    assert as_json(client.get(f"{V2}/services/E0101.json")) == {"service_code": "E0101", "attributes": []}
     missing = client.get(f"{V2}/services/X9999.xml")
     errors = xml(missing, "errors", "error")
     assert missing.status_code == 404 and {c.tag for c in errors[0]} == ERROR_ELEMENTS
@@ -170,7 +171,8 @@ def test_tokens_name_the_request_a_public_report_got(client, store):
     ("post", "/requests.json", {"lat": None}, 400, "lat and long are required"),
     ("post", "/requests.json", {"long": "abc"}, 400, "long"),
     ("post", "/requests.json", {"lat": "39.91", "long": "116.39"}, 400, "outside every district"),
-    ("post", "/requests.json", {"attribute[WHISPAWN]": "123456"}, 400, "no service here has attributes"),
+    ("post", "/requests.json", {"attribute[WHISPAWN]": "123456"}, 400,
+     "attribute[WHISPAWN]: class E0101 has no such attribute; it takes none"),
     ("post", "/requests.json", {"description": "x\u202ey"}, 400, "description"),
     ("post", "/requests.json", {"jurisdiction_id": "sfgov.org"}, 404, "jurisdiction_id 'sfgov.org' not found"),
     ("get", "/requests.json?start_date=2010-01-01T00:00:00Z&end_date=2010-06-01T00:00:00Z", None, 400, "90 days"),

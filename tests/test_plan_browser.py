@@ -12,11 +12,10 @@ import pytest
 from geo_app.auth import users
 from geo_app.store import open_store
 
+from .browser_kit import SIZES, Visit, english_words
 from .conftest import TEST_PASSWORD, copy_store_file
 from .live import LiveServer
-from .test_browser import Visit, browser, english_words  # noqa: F401  (the browser fixture; skips the module without Chromium)
 
-SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 SAVED = {"name": "十座新公厕", "type": "toilets", "districts": "320508", "k": "10"}
 
 
@@ -44,7 +43,7 @@ def scenario(server):
         return json.loads(r.read())["id"]
 
 
-def visit(browser, server, path, size):  # noqa: F811
+def visit(browser, server, path, size):
     width, height = SIZES[size]
     return Visit(browser, server.url, path, width=width, height=height)
 

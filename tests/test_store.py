@@ -190,6 +190,42 @@ def test_a_transaction_reads_the_tables_it_reshapes(store):
     assert store.records("reshaped") == [{"d": True}]
 
 
+@BOTH_BACKENDS
+def test_records_append_as_records_read_them(store):
+    """Rows appended as dicts come back as records() reads them, typed by their values (all-missing columns by the
+    table's types); a missing table or rows with different keys are refused and change nothing."""
+    with store.transaction() as tx:
+        tx.create("notes", {"title": "text", "count": "integer", "share": "real", "open": "boolean",
+                            "data": "blob"}, geometry=True)
+        tx.insert_records("notes", [
+            {"title": "甲 <b>", "count": 3, "share": None, "open": True, "data": b"\x00\xff", "geometry": Point(120.6, 31.3)},
+            {"title": None, "count": None, "share": None, "open": False, "data": None, "geometry": Point(120.7, 31.4)}])
+    back = store.records("notes")
+    assert [{k: v for k, v in r.items() if k != "geometry"} for r in back] == [
+        {"title": "甲 <b>", "count": 3, "share": None, "open": True, "data": b"\x00\xff"},
+        {"title": None, "count": None, "share": None, "open": False, "data": None}]
+    assert [(g.x, g.y) for g in (r["geometry"] for r in back)] == [(120.6, 31.3), (120.7, 31.4)]
+    assert store.extent("notes") == pytest.approx((120.6, 31.3, 120.7, 31.4), abs=1e-4)   # R-tree: float32
+    with pytest.raises(StoreError, match="no table 'absent'"), store.transaction() as tx:
+        tx.insert_records("absent", [{"a": 1}])
+    with pytest.raises(StoreError, match="same keys"), store.transaction() as tx:
+        tx.insert_records("notes", [{"title": "a", "geometry": Point(120, 31)}, {"geometry": Point(120, 31), "title": "b"}])
+    with pytest.raises(StoreError, match="no column 'colour'"), store.transaction() as tx:
+        tx.insert_records("notes", [{"colour": "red", "geometry": Point(120, 31)}])
+    assert store.count("notes") == 2
+
+
+@BOTH_BACKENDS
+def test_records_without_geometries(store):
+    """geometry=False reads the columns only, also through a bbox (which still selects by the real shapes)."""
+    box = (120.5, 31.2, 120.7, 31.4)
+    full = store.records("toilets", bbox=box, columns=["id"])
+    bare = store.records("toilets", bbox=box, columns=["id"], geometry=False, limit=3, offset=1)
+    assert bare == [{"id": r["id"]} for r in full[1:4]]
+    assert store.records("toilets", columns=["id", "name"], geometry=False) == \
+        [{k: r[k] for k in ("id", "name")} for r in store.records("toilets")]
+
+
 def test_writes_keep_the_file_mode(store, store_path):
     os.chmod(store_path, 0o664)
     with store.transaction() as tx:

@@ -6,14 +6,15 @@ from flask import current_app, jsonify, request
 
 from .. import context, crs
 from ..errors import BadParameter, check_params
-from ..features import (apply_filters, features, filter_mask, filter_parameters, parse_bbox, parse_crs, record_features,
-                        parse_number, parse_whole)
+from ..features import (filter_mask, filter_parameters, parse_bbox, parse_crs, parse_number, parse_whole, query,
+                        record_features)
 from ..nearest import nearest as find_nearest
 from ..pipeline import city_extent
 from . import bp
 from .common import provenance
 
 MAX_NEAREST = 50
+DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000     # features a request answers (the OGC items' maximum)
 
 
 def layer_spec(layer: str, parameter: str = "type"):
@@ -64,18 +65,23 @@ def integer(parameter: str, default: int, low: int, high: int) -> int:
 @bp.get("/facilities/<layer>")
 def facilities(layer: str):
     spec = layer_spec(layer, "layer")
-    check_params(request.args, {"bbox", "crs"} | filter_parameters(spec))
+    own = {"bbox", "crs", "limit", "offset"}
+    check_params(request.args, own | filter_parameters(spec))
     output_crs = parse_crs(request.args.get("crs"))
+    limit = integer("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = integer("offset", 0, 0, 10**9)
     bbox = parse_bbox(request.args["bbox"]) if "bbox" in request.args else None
     if bbox is not None and output_crs != crs.WGS84:
         xs, ys = crs.convert(np.array(bbox[0::2]), np.array(bbox[1::2]), output_crs, crs.WGS84)
         bbox = (float(xs[0]), float(ys[0]), float(xs[1]), float(ys[1]))
-    frame = apply_filters(spec, context.store().read(layer, bbox=bbox), request.args)
+    filters = {k: v for k, v in request.args.items() if k not in own}
+    matched, records = query(context.store(), spec, filters, bbox=bbox, limit=limit, offset=offset)
     prov = provenance()
     return jsonify({
         "type": "FeatureCollection", "layer": layer, "title_zh": spec.title_zh, "title_en": spec.title_en,
-        "crs": output_crs, "numberMatched": len(frame), "data_notice": prov["data_notice"] if spec.id in prov["demo_layers"] else None,
-        "features": features(spec, frame, output_crs),
+        "crs": output_crs, "numberMatched": matched, "numberReturned": len(records), "limit": limit,
+        "offset": offset, "data_notice": prov["data_notice"] if spec.id in prov["demo_layers"] else None,
+        "features": record_features(spec, records, output_crs),
     })
 
 

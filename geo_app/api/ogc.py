@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 
 from .. import context
 from ..errors import BadParameter, check_params
-from ..features import apply_filters, features, filter_parameters, parse_bbox, record_features
+from ..features import features, filter_parameters, parse_bbox, query, record_features
 from .common import provenance
 from ..tiles import MAX_ZOOM, TMS, tile_fields
 from ..tiles.routes import MVT, tile_response
@@ -128,13 +128,8 @@ def items(collection_id: str):
     offset = integer("offset", 0, 0, 10**9)
     bbox = parse_bbox(request.args["bbox"]) if "bbox" in request.args else None
     filters = {k: v for k, v in request.args.items() if k not in {"bbox", "limit", "offset", "f"}}
-    store = context.store()
-    if filters:
-        frame = apply_filters(spec, store.read(spec.id, bbox=bbox), filters)
-        matched, page = len(frame), features(spec, frame.iloc[offset:offset + limit])
-    else:    # paged in the store: nothing beyond the page is read
-        matched = store.count(spec.id, bbox=bbox)
-        page = record_features(spec, store.records(spec.id, bbox=bbox, limit=limit, offset=offset))
+    matched, records = query(context.store(), spec, filters, bbox=bbox, limit=limit, offset=offset)
+    page = record_features(spec, records)
     args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
     links = [_link("ogc.items", "self", GEOJSON, collection_id=spec.id, offset=offset, limit=limit, **args),
              _link("ogc.collection", "collection", JSON, collection_id=spec.id)]

@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .attributes import Attribute, parse_attributes
+
 FILE = "case_classes.toml"
 KINDS = {"C": "component", "E": "event"}
 _CODE = re.compile(r"^[CE][0-9]{4}$")
@@ -40,13 +42,15 @@ class CaseClass:
     name_en: str
     department: str
     limits: Limits
+    attributes: tuple[Attribute, ...] = ()      # what a report of this class is asked besides (Open311 attributes)
 
     def as_dict(self) -> dict:
         return {"code": self.code, "kind": self.kind, "major": self.major, "major_zh": self.major_zh,
                 "major_en": self.major_en, "name_zh": self.name_zh, "name_en": self.name_en,
                 "department": self.department, "register_h": self.limits.register_h,
                 "handle_h": self.limits.handle_h, "close_h": self.limits.close_h,
-                "limits_source": self.limits.source, "limits_approximate": self.limits.approximate}
+                "limits_source": self.limits.source, "limits_approximate": self.limits.approximate,
+                "attributes": [a.as_dict(order) for order, a in enumerate(self.attributes, start=1)]}
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ def parse(data: dict, where: str) -> CaseCatalog:
         classes[code] = CaseClass(code=code, kind=kind, major=major, major_zh=major_names[kind][major]["name_zh"],
                                   major_en=major_names[kind][major]["name_en"],
                                   name_zh=_text(entry, "name_zh", place), name_en=_text(entry, "name_en", place),
-                                  department=department, limits=limits)
+                                  department=department, limits=limits,
+                                  attributes=parse_attributes(entry.get("attributes"), place, CaseCatalogError))
     return CaseCatalog(classes=classes, departments=departments, sources=sources,
                        dispatch_h=_hours(about, "dispatch_h", f"{where} [catalog]"),
                        dispatch_source=_text(about, "dispatch_source", f"{where} [catalog]"),

@@ -25,7 +25,7 @@ import shapely
 
 from ..project import Project
 from ..store import Store
-from . import statistics
+from . import statistics, workclock
 from .catalog import CaseCatalog
 from .tables import CASE_COLUMNS, CASES, EVENTS, create_tables
 
@@ -80,7 +80,7 @@ def _lognormal(rng, median_h, sigma: float, n: int) -> np.ndarray:
 
 def _after(start: np.ndarray, working: np.ndarray) -> np.ndarray:
     """The instant `working` working seconds after `start` (UTC seconds)."""
-    return statistics.from_working_seconds(statistics.working_seconds(start) + working)
+    return workclock.from_working_seconds(workclock.working_seconds(start) + working)
 
 
 def calibration(report: pd.DataFrame) -> dict[str, int]:

@@ -3,14 +3,15 @@
 上报 reported -> 受理 accepted -> 立案 registered (or 不予立案 rejected, final) -> 派遣 dispatched -> 处置 handled ->
 核查: pass -> 结案 closed (final); fail -> 返工, back to dispatched with rework_count + 1.
 
-Deadlines count working hours: Monday to Friday, 09:00-17:00 Beijing time (UTC+8), 8 hours a day; public
-holidays are not known to the service (an approximation, like the limits themselves)."""
+Deadlines count working hours (workclock.py): Monday to Friday, 09:00-17:00 Beijing time (UTC+8), 8 hours a day,
+without China's public holidays and with the 调休 weekend working days of the years the calendar knows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from .catalog import CaseCatalog, CaseClass
+from .workclock import add_working_hours
 
 STATUSES = ("reported", "accepted", "rejected", "registered", "dispatched", "handled", "closed")
 FINAL = frozenset({"rejected", "closed"})
@@ -43,29 +44,6 @@ ACTIONS = {a.name: a for a in (
 
 def allowed_actions(status: str) -> list[str]:
     return [a.name for a in ACTIONS.values() if a.source == status]
-
-
-# ---- working time ----
-BEIJING = timezone(timedelta(hours=8))
-DAY_START_H, DAY_END_H = 9, 17
-WORKDAYS = frozenset(range(5))          # Monday = 0
-
-
-def add_working_hours(start: datetime, hours: float) -> datetime:
-    """The moment `hours` working hours after `start` (an aware datetime), in UTC."""
-    moment = start.astimezone(BEIJING)
-    left = timedelta(hours=hours)
-    while True:
-        day_start = moment.replace(hour=DAY_START_H, minute=0, second=0, microsecond=0)
-        day_end = moment.replace(hour=DAY_END_H, minute=0, second=0, microsecond=0)
-        if moment.weekday() not in WORKDAYS or moment >= day_end:
-            moment = (day_start + timedelta(days=1))
-            continue
-        moment = max(moment, day_start)
-        if moment + left <= day_end:
-            return (moment + left).astimezone(timezone.utc)
-        left -= day_end - moment
-        moment = day_start + timedelta(days=1)
 
 
 def stamp(moment: datetime) -> str:

@@ -1,6 +1,6 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) under /open311/v2, in XML and JSON.
 
-services (the case classes), services/{code} (a definition: no class needs extra attributes), POST requests
+services (the case classes), services/{code} (a definition: the class's attributes, attributes.py), POST requests
 (anonymous public reports, rate-limited; a partner system such as 12345 sends `api_key`: the API token of a user
 with the role partner, whose department names its line, 12345 or 110), GET requests (service_request_id,
 service_code, start_date, end_date, status; at most 90 days and 1000 requests), requests/{id}, tokens/{token}
@@ -20,7 +20,7 @@ from ..auth import users
 from ..auth.csrf import exempt
 from ..errors import BadParameter
 from ..features import parse_number
-from . import lifecycle, service
+from . import attributes, lifecycle, service
 from .params import parse_codes, parse_time
 from .tables import CASES, PHOTOS
 
@@ -59,6 +59,12 @@ def _xml_value(parent, key: str, value) -> None:
                 _xml_object(element, item, entry)
             else:
                 ElementTree.SubElement(element, item).text = _xml_text(entry)
+    elif isinstance(value, dict):       # a request's attributes: <code>answer</code>, a list as <value> items
+        for code, given in value.items():
+            child = ElementTree.SubElement(element, code)
+            for item in given if isinstance(given, list) else []:
+                ElementTree.SubElement(child, "value").text = _xml_text(item)
+            child.text = None if isinstance(given, list) else _xml_text(given)
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
@@ -138,7 +144,7 @@ def _service(case_class, catalog) -> dict:
             "description": (f"{case_class.major_en} ({case_class.kind}); handled by {department['name_en']}" if english
                             else f"{case_class.major_zh}({'部件' if case_class.kind == 'component' else '事件'});"
                                  f"处置单位:{department['name_zh']}"),
-            "metadata": False, "type": "realtime",
+            "metadata": bool(case_class.attributes), "type": "realtime",
             "keywords": ", ".join((case_class.name_zh, case_class.name_en, case_class.major_zh, case_class.major_en)),
             "group": case_class.major_en if english else case_class.major_zh}
 
@@ -153,9 +159,12 @@ def services():
 @bp.get("/services/<code>.<fmt>")
 def service_definition(code: str):
     _allow()
-    if code not in context.project().cases:
+    catalog = context.project().cases
+    if code not in catalog:
         raise Open311Error(404, f"service_code {code[:40]!r} not found; GET services lists them")
-    return answer("service_definition", "", {"service_code": code, "attributes": []})
+    return answer("service_definition", "", {
+        "service_code": code, "attributes": [a.definition(order, _english())
+                                             for order, a in enumerate(catalog[code].attributes, start=1)]})
 
 
 @bp.get("/discovery.<fmt>")
@@ -183,7 +192,7 @@ def _request(case: dict, catalog, media: dict) -> dict:
     case_class = catalog[case["service_code"]] if known else None
     department = catalog.departments.get(case["department"] or "", {})
     zh, en = lifecycle.STATUS_NAMES[case["status"]]
-    return {
+    out = {
         "service_request_id": case["id"], "status": _status(case), "status_notes": en if english else zh,
         "service_name": (case_class.name_en if english else case_class.name_zh) if case_class else None,
         "service_code": case["service_code"], "description": case["description"] or None,
@@ -193,6 +202,10 @@ def _request(case: dict, catalog, media: dict) -> dict:
         "expected_datetime": case["due_at"], "address": case["address"], "address_id": None, "zipcode": None,
         "lat": case["lat"], "long": case["lon"], "media_url": media.get(case["id"]),
     }
+    answers = attributes.public(case_class.attributes, case["attributes"]) if case_class else {}
+    if answers:     # not in the specification's list: the answers to the service's attributes, when there are any
+        out["attributes"] = answers
+    return out
 
 
 def _media(case_ids: list[str]) -> dict[str, str]:
@@ -268,11 +281,9 @@ def _partner(api_key: str):
 @exempt
 def post_request():
     form = request.form
-    unknown = sorted(k for k in set(form) - POST_FIELDS)
+    unknown = sorted(k for k in set(form) - POST_FIELDS if not k.startswith("attribute["))
     if unknown:
-        what = "attribute: no service here has attributes" if unknown[0].startswith("attribute[") \
-            else "unknown argument"
-        raise Open311Error(400, f"{unknown[0][:40]}: {what}")
+        raise Open311Error(400, f"{unknown[0][:40]}: unknown argument")
     if request.files:
         raise Open311Error(400, "files are not taken here: send photos with POST /api/cases")
     code = (form.get("service_code") or "").strip()
@@ -288,7 +299,7 @@ def post_request():
     case = service.report(context.store(), context.project(), service_code=code,
                           lon=parse_number("long", form["long"].strip()), lat=parse_number("lat", form["lat"].strip()),
                           crs="WGS84", description=form.get("description", ""), address=form.get("address_string"),
-                          source=source, reporter=reporter)
+                          source=source, reporter=reporter, attributes=attributes.from_form(form))
     notice = "已受理上报,将按时限立案、处置。" if not _english() else "Reported; it will be registered and handled within the time limits."
     return answer("service_requests", "request",
                   [{"service_request_id": case["id"], "service_notice": notice, "account_id": None}], status=201)

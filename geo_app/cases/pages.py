@@ -32,7 +32,12 @@ def page_config() -> dict:
     pick = (lambda zh, en: en if english else zh)
     return {
         "classes": [{"code": c.code, "name": pick(c.name_zh, c.name_en), "major": pick(c.major_zh, c.major_en),
-                     "kind": c.kind, "department": c.department} for c in catalog.classes.values()],
+                     "kind": c.kind, "department": c.department,
+                     "attributes": [{"code": a.code, "datatype": a.datatype, "required": a.required,
+                                     "label": pick(a.description_zh, a.description_en),
+                                     "hint": pick(a.datatype_description_zh, a.datatype_description_en),
+                                     "values": [{"key": k, "name": pick(zh, en)} for k, zh, en in a.values]}
+                                    for a in c.attributes]} for c in catalog.classes.values()],
         "common": common_classes(context.store(), catalog),
         "wrongData": WRONG_DATA if WRONG_DATA in catalog else None,
         "departments": {code: pick(d["name_zh"], d["name_en"]) for code, d in catalog.departments.items()},

@@ -10,7 +10,7 @@ from .. import context
 from ..auth import requires
 from ..errors import BadParameter, check_params, error_body
 from ..features import parse_bbox, parse_whole
-from . import lifecycle, photos, service
+from . import attributes, lifecycle, photos, service, workclock
 from .params import parse_codes, parse_coordinate, parse_time
 
 bp = Blueprint("cases", __name__, url_prefix="/api")
@@ -30,11 +30,15 @@ def _user():
 
 
 def shown(case: dict) -> dict:
-    """A case as this request may see it: photo URLs added; reporter and actors only for logged-in users."""
+    """A case as this request may see it: photo URLs added; reporter, actors and private attributes (a plate
+    number) only for logged-in users."""
     for picture in case.get("photos", []):
         picture["url"] = url_for("cases.case_photo", case_id=case["id"], photo_id=picture["photo_id"])
     if _user() is None:
         case.pop("reporter", None)
+        catalog = context.project().cases
+        if case.get("attributes") and case["service_code"] in catalog:
+            case["attributes"] = attributes.public(catalog[case["service_code"]].attributes, case["attributes"])
         for event in case.get("history", []):
             event["actor"] = None
     return case
@@ -52,6 +56,7 @@ def classes():
         "actions": [{"action": a.name, "from": a.source, "to": a.target, "role": a.role}
                     for a in lifecycle.ACTIONS.values()],
         "dispatch_h": catalog.dispatch_h, "dispatch_source": catalog.dispatch_source, "about": catalog.about,
+        "working_calendar": workclock.WORKING_CALENDAR,
     })
 
 
@@ -99,7 +104,7 @@ def report():
     if (request.content_length or 0) > MAX_REPORT_BYTES:
         return error_body(413, f"the report has {request.content_length:,} bytes, more than the {MAX_REPORT_BYTES:,}"
                                f" a report with {photos.MAX_PER_CASE} photos may have")
-    check_params(request.form, REPORT_FIELDS)
+    check_params([k for k in request.form if not k.startswith("attribute[")], REPORT_FIELDS)
     unknown_files = sorted(set(request.files) - {"photo"})
     if unknown_files:
         raise BadParameter(unknown_files[0], "unknown file field; photos are sent as `photo`")
@@ -109,7 +114,8 @@ def report():
         context.store(), context.project(), service_code=(form.get("service_code") or "").strip(),
         lon=parse_coordinate("lon", form.get("lon")), lat=parse_coordinate("lat", form.get("lat")),
         crs=form.get("crs") or "WGS84", description=form.get("description", ""), address=form.get("address"),
-        source=form.get("source") or default_source(_user()), reporter=_user(), photos=pictures)
+        source=form.get("source") or default_source(_user()), reporter=_user(), photos=pictures,
+        attributes=attributes.from_form(form))
     token = service.token_of(context.store(), case["id"])
     response = jsonify({**shown(case), "token": token})
     response.status_code = 201

@@ -12,8 +12,6 @@ import math
 import secrets
 from datetime import datetime, timezone
 
-import geopandas as gpd
-import pandas as pd
 from shapely.geometry import Point
 
 from .. import crs as crs_mod
@@ -21,7 +19,7 @@ from ..errors import BadParameter
 from ..project import Project
 from ..security.text import BIDI_CONTROLS
 from ..store import Reader, Store
-from . import lifecycle, photos as photo_mod, statistics
+from . import attributes as attr_mod, lifecycle, photos as photo_mod, statistics
 from .tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
 
 MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
@@ -125,14 +123,16 @@ def _next_id(tx, now: datetime) -> str:
 
 def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: str = "EPSG:4326",
            description: str = "", source: str, reporter=None, address: str | None = None, photos=(),
-           demo: bool = False) -> dict:
+           attributes: dict[str, list[str]] | None = None, demo: bool = False) -> dict:
     """A new case in `reported`. `reporter`: the User reporting (checked: a supervisor reports `patrol` on their
     grids, a partner `12345`/`110`, anyone `public`), None for an anonymous public report, or a plain name
-    (trusted: internal callers). `photos`: bytes (or (name, bytes)) each; checked and re-encoded."""
+    (trusted: internal callers). `photos`: bytes (or (name, bytes)) each; checked and re-encoded. `attributes`:
+    the class's Open311 attributes as sent (code -> values, attributes.from_form), checked."""
     catalog = project.cases
     if service_code not in catalog:
         raise BadParameter("service_code", f"{service_code!r} is not a case class; see /api/cases/classes", status=400)
     case_class = catalog[service_code]
+    answers = attr_mod.check(case_class.attributes, attributes or {}, service_code)
     description = check_text("description", description, MAX_DESCRIPTION, lines=True)
     address = check_text("address", address, MAX_ADDRESS, lines=False) or None
     photos = list(photos)
@@ -153,18 +153,18 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
            "grid_code": grid_code, "department": case_class.department, "reporter": _name(reporter),
            "reported_at": lifecycle.stamp(now), "accepted_at": None, "registered_at": None, "dispatched_at": None,
            "handled_at": None, "closed_at": None, "due_at": None, "rework_count": 0, "version": 1,
-           "token": secrets.token_urlsafe(12), "demo": bool(demo)}
+           "token": secrets.token_urlsafe(12), "demo": bool(demo), "attributes": attr_mod.stored(answers)}
     row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
-        tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[point], crs=4326))
+        tx.insert_records(CASES, [{**row, "geometry": point}])
         statistics.record(tx, catalog, None, {**row, "geometry": point})     # the point: its heat cell
         event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
         pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
                      "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
                     for p in cleaned]
         if pictures:
-            tx.insert(PHOTOS, pd.DataFrame(pictures))
+            tx.insert_records(PHOTOS, pictures)
     # what get() would read back, without reading it
     return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
 
@@ -173,7 +173,7 @@ def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, 
     event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
              "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
              "at": at, "note": note}
-    tx.insert(EVENTS, pd.DataFrame([event]))
+    tx.insert_records(EVENTS, [event])
     return event
 
 
@@ -268,6 +268,7 @@ def _described(case: dict, project: Project | None, now: datetime) -> dict:
         case_class = project.cases[case["service_code"]]
         case["service_name_zh"], case["service_name_en"] = case_class.name_zh, case_class.name_en
     case.pop("token", None)         # the reporter's receipt (Open311 tokens/{token}): never shown to others
+    case["attributes"] = attr_mod.loaded(case.get("attributes"))
     return case
 
 

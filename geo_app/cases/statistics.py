@@ -25,8 +25,10 @@ from ..store.frames import TYPES_ATTR
 from . import heat
 from .catalog import CaseCatalog
 from .tables import CASES
+from .workclock import BEIJING_S, CLOCK, working_seconds
 
 SUMMARY = "case_stats"
+CLOCK_META = "case_stats.clock"     # the working clock the summary's on-time counts were made with
 KEYS = ("month", "adcode", "service_code", "source")
 COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked",
             "demo")
@@ -48,33 +50,6 @@ CITY_PLATFORM_SOURCES = ("12345", "110")
 REPORT_FIGURES = {"urban": {"accepted": "R117", "concluded": "R118", "rate": "R119"},
                   "city_platform": {"accepted": "R120", "concluded": "R121", "rate": "R122"}}
 REPORT_PERIOD = "2018H1"
-
-# ---- working time (the catalog's limits count working hours: Mon-Fri 09:00-17:00 Beijing time) ----------------
-_BEIJING_S = 8 * 3600
-_DAY_START_S, _WORK_DAY_S = 9 * 3600, 8 * 3600
-_WORKDAYS_BEFORE = np.array([0, 1, 2, 2, 2, 3, 4, 5])   # day 0 (1970-01-01) is a Thursday: Thu Fri Sat Sun Mon Tue Wed
-_WORKDAY_OFFSET = np.array([0, 1, 4, 5, 6])              # the k-th working day of such a week
-
-
-def working_seconds(utc_seconds) -> np.ndarray:
-    """Working seconds since 1970-01-01 (Beijing time) at each instant: the clock of the catalog's limits."""
-    local = np.asarray(utc_seconds, dtype=np.int64) + _BEIJING_S
-    day, second = np.divmod(local, 86400)
-    weeks, rest = np.divmod(day, 7)
-    workday = (day + 3) % 7 < 5
-    today = np.where(workday, np.clip(second - _DAY_START_S, 0, _WORK_DAY_S), 0)
-    return (weeks * 5 + _WORKDAYS_BEFORE[rest]) * _WORK_DAY_S + today
-
-
-def from_working_seconds(working) -> np.ndarray:
-    """The first instant (UTC seconds) at which the working clock reads `working`."""
-    working = np.asarray(working, dtype=np.int64)
-    days, rest = np.divmod(working, _WORK_DAY_S)
-    at_end = (rest == 0) & (days > 0)            # the end of a working day, not the start of the next one
-    days, rest = np.where(at_end, days - 1, days), np.where(at_end, _WORK_DAY_S, rest)
-    weeks, k = np.divmod(days, 5)
-    return (weeks * 7 + _WORKDAY_OFFSET[k]) * 86400 + _DAY_START_S + rest - _BEIJING_S
-
 
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
@@ -101,7 +76,7 @@ def to_text(seconds: np.ndarray) -> np.ndarray:
 
 
 def beijing_month(seconds: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string((np.asarray(seconds) + _BEIJING_S).astype("datetime64[s]"), unit="M").astype(object)
+    return np.datetime_as_string((np.asarray(seconds) + BEIJING_S).astype("datetime64[s]"), unit="M").astype(object)
 
 
 # ---- duration histograms ---------------------------------------------------------------------------------------
@@ -216,6 +191,7 @@ def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
     cases = tx.read(CASES, columns=CASE_COLUMNS) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
     tx.replace(SUMMARY, summarise(pd.DataFrame(cases), catalog), indexes=("month", "adcode"))
     heat.rebuild(tx)
+    tx.set_meta(CLOCK_META, CLOCK)
     return len(cases)
 
 
@@ -240,26 +216,27 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
                 shapes[f"hist_{step}"][part.buckets[0, column]] = sign
         stored = tx.records(SUMMARY, where=key)
         if not stored:
-            tx.insert(SUMMARY, pd.DataFrame([{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}]))
+            tx.insert_records(SUMMARY, [{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}])
             continue
         tx.update(SUMMARY, key, {**{c: int(stored[0][c]) + n for c, n in counts.items()},
                                  **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()}})
 
 
-def _stale(reader: Reader) -> bool:
-    """A write changed the cases without record() (the summary's version is then older), or a summary is missing.
-    The heat cells change with the summary (record, rebuild) but not on every case change: the summary decides."""
+def _stale(reader: Reader, clock: str | None) -> bool:
+    """A write changed the cases without record() (the summary's version is then older), a summary is missing, or
+    the summary was built with another working clock (`clock`, the stored one: an older calendar; 按期结案率 counts
+    working hours). The heat cells change with the summary (record, rebuild), not on every case change."""
     tables = reader.tables()
     return SUMMARY not in tables or heat.CELLS not in tables \
-        or reader.table_version(SUMMARY) < reader.table_version(CASES)
+        or reader.table_version(SUMMARY) < reader.table_version(CASES) or clock != CLOCK
 
 
 def fresh(store, catalog: CaseCatalog) -> None:
-    """Rebuild the summary and the heat cells if a write changed the cases without them."""
-    if CASES not in store.tables() or not _stale(store):
+    """Rebuild the summary and the heat cells when they are stale (_stale)."""
+    if CASES not in store.tables() or not _stale(store, store.meta(CLOCK_META)):
         return
     with store.transaction() as tx:
-        if _stale(tx):
+        if _stale(tx, tx.get_meta(CLOCK_META)):
             rebuild(tx, catalog)
 
 

@@ -12,16 +12,17 @@ CASE_COLUMNS = {
     "reporter": "text", "reported_at": "text", "accepted_at": "text", "registered_at": "text",
     "dispatched_at": "text", "handled_at": "text", "closed_at": "text", "due_at": "text",
     "rework_count": "integer", "version": "integer", "token": "text", "demo": "boolean",
+    "attributes": "text",       # the class's Open311 attributes as JSON (attributes.py), None for none
 }
 EVENT_COLUMNS = {"case_id": "text", "seq": "integer", "action": "text", "from_status": "text", "to_status": "text",
                  "actor": "text", "role": "text", "at": "text", "note": "text"}
 PHOTO_COLUMNS = {"case_id": "text", "photo_id": "text", "content_type": "text", "width": "integer",
                  "height": "integer", "created_at": "text", "data": "blob"}
 PHOTO_METADATA = [c for c in PHOTO_COLUMNS if c != "data"]
+CASE_INDEXES = ("id", "status", "grid_code", "adcode", "service_code", "reported_at", "token")
 
 
 def create_tables(tx: Transaction) -> None:
-    tx.create(CASES, CASE_COLUMNS, geometry=True,
-              indexes=("id", "status", "grid_code", "adcode", "service_code", "reported_at", "token"))
+    tx.create(CASES, CASE_COLUMNS, geometry=True, indexes=CASE_INDEXES)
     tx.create(EVENTS, EVENT_COLUMNS, indexes=("case_id",))
     tx.create(PHOTOS, PHOTO_COLUMNS, indexes=("case_id",))

@@ -55,8 +55,10 @@ class Reader(ABC):
     @abstractmethod
     def records(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
                 columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-                limit: int | None = None, offset: int = 0, between: dict | None = None) -> list[dict]:
-        """What read() returns, as a list of dicts (shapely geometries under "geometry"): for small reads."""
+                limit: int | None = None, offset: int = 0, between: dict | None = None,
+                geometry: bool = True) -> list[dict]:
+        """What read() returns, as a list of dicts (shapely geometries under "geometry", unless `geometry` is
+        False: then none are read): for small reads."""
 
     @abstractmethod
     def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
@@ -82,6 +84,11 @@ class Transaction(Reader):
     @abstractmethod
     def insert(self, name: str, frame: pd.DataFrame, *, indexes: tuple = ()) -> None:
         """Append rows (the table is created from the frame's columns if missing)."""
+
+    @abstractmethod
+    def insert_records(self, name: str, records: list[dict]) -> None:
+        """Append rows given as dicts, as `records()` reads them (a WGS-84 geometry under "geometry"), to an
+        existing table: for the few rows of a request, without building a frame."""
 
     @abstractmethod
     def create(self, name: str, columns: dict[str, str], *, geometry: bool = False, indexes: tuple = ()) -> None:

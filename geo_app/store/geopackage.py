@@ -21,7 +21,7 @@ import shapely
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
 from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
-                     checked_name, geometry_kind, put_together, take_apart, where_items)
+                     checked_name, geometry_kind, put_together, records_apart, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -113,7 +113,7 @@ class _Reading:
         return names, types, spatial
 
     def _select(self, name, bbox, where, columns, order_by=None, descending=False, limit=None, offset=0,
-                count=False, between=None):
+                count=False, between=None, geometry=True):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
@@ -137,7 +137,7 @@ class _Reading:
                     conditions.append(f'"{column}" {operator} ?')
                     params.append(bound)
         exact = bbox is not None and spatial
-        selected = [f'"{c}"' for c in wanted] + (["geom"] if spatial and (not count or exact) else [])
+        selected = [f'"{c}"' for c in wanted] + (["geom"] if spatial and (exact or geometry and not count) else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}"
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
@@ -158,7 +158,7 @@ class _Reading:
                 if count:
                     return len(rows)
                 end = None if limit is None else offset + limit
-                rows, geometries = rows[offset:end], geometries[offset:end]
+                rows, geometries = rows[offset:end], geometries[offset:end] if geometry else None
         type_of = dict(zip(names, types))
         return wanted, [type_of[c] for c in wanted], rows, geometries
 
@@ -168,9 +168,9 @@ class _Reading:
                                           between=between))
 
     def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0, between=None):
+                offset=0, between=None, geometry=True):
         return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
-                                        between=between))
+                                        between=between, geometry=geometry))
 
     def count(self, name, *, bbox=None, where=None, between=None) -> int:
         return self._select(name, bbox, where, [], count=True, between=between)
@@ -372,7 +372,14 @@ class GeoPackageTransaction(_Reading, Transaction):
         if name not in self.tables():
             self.replace(name, frame, indexes=indexes)
             return
-        parts = take_apart(frame)
+        self._append(name, take_apart(frame))
+
+    def insert_records(self, name, records) -> None:
+        if name not in self.tables():
+            raise StoreError(f"no table {name!r} to append records to")
+        self._append(name, records_apart(records, self._layout(name)))
+
+    def _append(self, name, parts) -> None:
         check_fits(name, parts, self._layout(name))
         self._insert_rows(name, parts, with_fid=False)
         self.changes.append(name, parts.geometries)

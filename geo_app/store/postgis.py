@@ -21,7 +21,7 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
-                     checked_name, put_together, take_apart, where_items)
+                     checked_name, put_together, records_apart, take_apart, where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
@@ -112,16 +112,18 @@ class _Reading:
         return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
 
     def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0, between=None):
-        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
+                offset=0, between=None, geometry=True):
+        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between,
+                                        geometry))
 
-    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None):
+    def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None, geometry=True):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
             if column not in names:
                 raise StoreError(f"table {name!r} has no column {column!r}")
         condition, params = self._where(name, bbox, where, names, spatial, between)
+        spatial = spatial and geometry
         selected = [f'"{c}"' for c in wanted] + (["ST_AsBinary(geom)"] if spatial else [])
         sql = f"SELECT {', '.join(selected) or 'fid'} FROM {_q(name)}{condition}"
         sql += f' ORDER BY "{order_by}"{" DESC" if descending else ""}, fid' if order_by else " ORDER BY fid"
@@ -364,7 +366,14 @@ class PostGISTransaction(_Reading, Transaction):
         if name not in self.tables():
             self.replace(name, frame, indexes=indexes)
             return
-        parts = take_apart(frame)
+        self._append(name, take_apart(frame))
+
+    def insert_records(self, name, records) -> None:
+        if name not in self.tables():
+            raise StoreError(f"no table {name!r} to append records to")
+        self._append(name, records_apart(records, self._layout(name)))
+
+    def _append(self, name, parts) -> None:
         check_fits(name, parts, self._layout(name))
         self._copy(name, parts)
         self.changes.append(name, parts.geometries)

@@ -1,7 +1,9 @@
 // Reporting a problem (上报问题) from a map page, in three taps on a phone: the button, the problem's class (which
 // opens the camera), submit. The position is the GPS fix, else the point last tapped on the map, else the map's
 // centre; the page says which. Anonymous visitors report as the public (/), supervisors as patrol (/grid): the
-// service decides from the login. Also "this facility's data is wrong" from a facility's popup on /.
+// service decides from the login. Also "this facility's data is wrong" from a facility's popup on /. A class with
+// questions of its own (Open311 attributes, layers/case_classes.toml) asks them once chosen; only required ones
+// cost a tap more.
 //
 // Shared with cases.js: send() posts a form with the page's CSRF token and turns every refusal into a sentence
 // in the page's language (with the service's own reason beside it). Text from people only ever goes in through
@@ -52,13 +54,14 @@
     ...groupedClasses());
   const buttons = el("div", { class: "report-classes", role: "group", "aria-label": strings.report_choose_class },
     ...cases.common.map((code) => el("button", { type: "button", class: "report-class", "data-code": code, onclick: () => choose(code, true) }, className(code))));
+  const questions = el("div", { id: "report-attributes" });
   const description = el("textarea", { id: "report-description", rows: "2", maxlength: "4000", placeholder: strings.report_description, "aria-label": strings.report_description });
   const submit = el("button", { type: "submit", class: "primary", id: "report-submit", disabled: "" }, strings.report_submit);
   const message = el("p", { class: "status", role: "status", id: "report-message" });
   const result = el("div", { id: "report-result", hidden: "" });
   const heading = el("h2", {}, cases.user && cases.user.role === "supervisor" ? strings.report_patrol_title : strings.report_public_title);
   const fields = el("div", { id: "report-fields" }, where,
-    el("p", { class: "hint" }, strings.report_choose_class), buttons, more,
+    el("p", { class: "hint" }, strings.report_choose_class), buttons, more, questions,
     el("label", { class: "report-photo-button button", for: "report-photo" }, strings.report_take_photo), photo, preview,
     description);
   const cancel = el("button", { type: "button", id: "report-cancel", onclick: () => dialog.close() }, strings.cancel);
@@ -76,12 +79,50 @@
     return [...groups.values()];
   }
 
-  let chosen = null, position = null, about = "";
+  let chosen = null, position = null, about = "", given = {};     // given: answers a preset brings, sent unasked
+
+  // ---- the chosen class's own questions ----
+  function question(a) {
+    const id = `report-attr-${a.code}`;
+    const label = a.required ? `${a.label} *` : a.label;
+    const common = { id, "data-code": a.code, "aria-label": label };
+    let input;
+    if (a.datatype === "singlevaluelist") {
+      input = el("select", common, el("option", { value: "" }, "—"), ...a.values.map((v) => el("option", { value: v.key }, v.name)));
+    } else if (a.datatype === "multivaluelist") {
+      input = el("fieldset", { ...common, "data-multi": "" }, el("legend", {}, label),
+        ...a.values.map((v) => el("label", {}, el("input", { type: "checkbox", value: v.key }), ` ${v.name}`)));
+    } else if (a.datatype === "text") {
+      input = el("textarea", { ...common, rows: "2", maxlength: "2000" });
+    } else {
+      const type = { number: "number", datetime: "datetime-local" }[a.datatype] || "text";
+      input = el("input", { ...common, type, ...(type === "number" ? { step: "any" } : { maxlength: "200" }) });
+    }
+    if (a.hint) input.setAttribute("placeholder", a.hint);
+    if (a.required && a.datatype !== "multivaluelist") input.setAttribute("required", "");
+    return el("div", { class: "report-attribute" }, a.datatype === "multivaluelist" ? null : el("label", { for: id }, label), input);
+  }
+  function ask(code) {
+    const known = cases.classes.find((c) => c.code === code);
+    questions.replaceChildren(...(known ? known.attributes : []).filter((a) => !(a.code in given)).map(question));
+  }
+  function answer(data) {
+    for (const [code, value] of Object.entries(given)) data.append(`attribute[${code}]`, value);
+    for (const node of questions.querySelectorAll("[data-code]")) {
+      if (node.hasAttribute("data-multi")) {
+        for (const box of node.querySelectorAll("input:checked")) data.append(`attribute[${node.dataset.code}][]`, box.value);
+        continue;
+      }
+      const value = node.value.trim();
+      if (value) data.append(`attribute[${node.dataset.code}]`, node.type === "datetime-local" ? new Date(value).toISOString() : value);
+    }
+  }
 
   function choose(code, camera) {
     chosen = code;
     for (const b of buttons.children) b.setAttribute("aria-pressed", String(b.dataset.code === code));
     more.value = cases.common.includes(code) ? "" : code;
+    ask(code);
     submit.disabled = false;
     message.textContent = "";
     if (camera && !photo.files.length) photo.click();       // the second tap opens the camera
@@ -103,7 +144,7 @@
     where.dataset.how = position.how;
   }
 
-  // Opens the form; `preset` (a facility's wrong data): {code, lon, lat, crs, description}.
+  // Opens the form; `preset` (a facility's wrong data): {code, lon, lat, crs, description, attributes}.
   function open(preset) {
     form.reset();
     photo.value = "";
@@ -119,6 +160,8 @@
     submit.disabled = true;
     for (const b of buttons.children) b.setAttribute("aria-pressed", "false");
     about = "";
+    given = (preset && preset.attributes) || {};
+    questions.replaceChildren();
     if (preset) {
       position = { lon: preset.lon, lat: preset.lat, crs: preset.crs, how: "facility" };
       about = preset.description;
@@ -147,6 +190,7 @@
     data.set("lat", at.lat.toFixed(7));
     data.set("crs", at.crs);
     data.set("description", description.value.trim() || about);
+    answer(data);
     if (photo.files[0]) data.append("photo", photo.files[0]);
     submit.disabled = true;
     message.classList.remove("error");
@@ -192,9 +236,10 @@
       const name = content.querySelector("strong") ? content.querySelector("strong").textContent : "";
       const kind = content.querySelector("td") ? content.querySelector("td").textContent : "";
       const at = event.popup.getLatLng();
+      const which = Object.fromEntries([["facility_layer", content.dataset.layer], ["facility_id", content.dataset.id]].filter(([, v]) => v));
       content.append(el("button", { type: "button", class: "link report-wrong", onclick: () => {
         map.closePopup();
-        open({ code: cases.wrongData, lon: at.lng, lat: at.lat, crs: config.crs, description: `${strings.report_wrong_about}: ${name} (${kind})` });
+        open({ code: cases.wrongData, lon: at.lng, lat: at.lat, crs: config.crs, description: `${strings.report_wrong_about}: ${name} (${kind})`, attributes: which });
       } }, strings.report_wrong_data));
       event.popup.update();
     });

@@ -122,7 +122,8 @@
       add(layer.fields[key] || key, shown(layer, key, value));
     }
     add(strings.source, p.source === "demo" ? strings.demo_notice : p.source);
-    return el("div", { class: "popup" }, el("strong", {}, p.name || feature.id),
+    const id = p[layer.idField] ?? feature.id;        // (the "data wrong?" report names the facility: cases_report.js)
+    return el("div", { class: "popup", "data-layer": layer.id, "data-id": id == null ? "" : String(id) }, el("strong", {}, p.name || feature.id),
       p.position_approximate ? el("div", { class: "approx" }, "≈ " + strings.approximate) : null,
       el("table", {}, ...rows));
   }

@@ -120,8 +120,9 @@
     for (const id of currentLayers()) {
       const params = filterParams(id);
       params.set("q", text);
+      params.set("limit", "20");
       const data = await getJSON(config.api.facilities.replace("LAYER", id) + "?" + params.toString());
-      for (const f of data.features.slice(0, 20)) {
+      for (const f of data.features) {
         const g = f.geometry.type === "Point" ? f.geometry.coordinates : f.geometry.coordinates[0];
         list.append(el("li", {}, el("button", { type: "button", class: "link", onclick: () => focus(id, f, [g[1], g[0]]) },
           `${f.properties.name} · ${title(layerInfo(id))}`)));
