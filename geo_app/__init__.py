@@ -29,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
     if store.exists():
         migrate(store, project)     # schema changes are migrations applied at start-up, never a rebuild
+        from .cases.service import recount_deadlines
+        recount_deadlines(store, project)
     app.extensions["geo_app"] = {
         "project": project,
         "store": store,

@@ -71,13 +71,9 @@ def _case_statistics(tx: Transaction, project: Project) -> None:
 
 def _case_attributes(tx: Transaction, project: Project) -> None:
     """Cases keep the answers to their class's Open311 attributes (JSON text); cases reported before have none."""
-    from .cases.tables import CASE_INDEXES, CASES
-    if CASES not in tx.tables():
-        return
-    frame = tx.read(CASES)
-    if "attributes" not in frame.columns:
-        frame["attributes"] = pd.Series([None] * len(frame), dtype=object, index=frame.index)
-        tx.replace(CASES, frame, indexes=CASE_INDEXES)
+    from .cases.tables import CASES
+    if CASES in tx.tables():
+        tx.add_column(CASES, "attributes", "text")
 
 
 def _case_cells(tx: Transaction, project: Project) -> None:

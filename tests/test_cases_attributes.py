@@ -9,7 +9,7 @@ import pytest
 
 from geo_app import create_app, migrations
 from geo_app.cases import attributes, catalog
-from geo_app.cases.tables import CASES
+from geo_app.cases.tables import CASE_INDEXES, CASES
 from geo_app.errors import BadParameter
 
 from .cases_support import anonymous_csrf, bearer, grid_place, person
@@ -150,7 +150,7 @@ def test_the_migration_keeps_the_cases_of_an_old_store(store_path, store, projec
     from geo_app.cases import demo
     demo.load(store, project, 50)
     with store.transaction() as tx:            # a store from before: no attributes column
-        tx.replace(CASES, tx.read(CASES).drop(columns="attributes"))
+        tx.replace(CASES, tx.read(CASES).drop(columns="attributes"), indexes=CASE_INDEXES)
         tx.set_meta("schema_version", "7")
     before = store.read(CASES).sort_values("id").reset_index(drop=True)
     assert "attributes" not in before.columns

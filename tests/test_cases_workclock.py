@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
-import pytest
 
 from geo_app.cases import lifecycle, statistics, workclock
 from geo_app.cases.tables import CASES
@@ -92,6 +91,29 @@ def test_a_summary_made_with_another_clock_is_rebuilt(store, project):
     before = store.table_version(statistics.SUMMARY)
     statistics.fresh(store, project.cases)              # the same clock: nothing to do
     assert store.table_version(statistics.SUMMARY) == before and store.count(CASES) == 200
+
+
+@BOTH_BACKENDS
+def test_open_deadlines_counted_on_another_clock_are_counted_again(store, project):
+    """A dispatched case whose deadline was counted Monday to Friday across 国庆 2018 gets the holiday-aware one
+    at the next start-up; closed cases keep theirs; the same clock again changes nothing."""
+    from geo_app.cases import demo, service
+    demo.load(store, project, 300)
+    case, closed = store.records(CASES, where={"status": "closed"}, columns=["id", "service_code", "due_at"],
+                                 geometry=False)[:2]
+    with store.transaction() as tx:         # one of them dispatched at 16:00 on the Sunday before the holiday
+        tx.update(CASES, {"id": case["id"]}, {"status": "dispatched", "dispatched_at": "2018-09-30T08:00:00Z",
+                                              "handled_at": None, "closed_at": None, "due_at": "2018-10-01T16:00:00Z"})
+        tx.update(CASES, {"id": closed["id"]}, {"due_at": "2018-01-01T00:00:00Z"})
+        tx.set_meta(lifecycle.DUE_CLOCK_META, "workdays:mon-fri")
+    hours = project.cases[case["service_code"]].limits.handle_h
+    expected = add_working_hours(datetime(2018, 9, 30, 16, tzinfo=BEIJING), hours).astimezone(timezone.utc)
+    assert service.recount_deadlines(store, project) >= 1
+    assert store.records(CASES, where={"id": case["id"]}, columns=["due_at"], geometry=False)[0]["due_at"] == \
+        lifecycle.stamp(expected)
+    assert store.records(CASES, where={"id": closed["id"]}, columns=["due_at"], geometry=False)[0]["due_at"] == \
+        "2018-01-01T00:00:00Z"
+    assert store.meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK and service.recount_deadlines(store, project) == 0
 
 
 def test_the_api_and_readme_name_the_calendar_and_its_years(client):

@@ -226,6 +226,25 @@ def test_records_without_geometries(store):
         [{k: r[k] for k in ("id", "name")} for r in store.records("toilets")]
 
 
+@BOTH_BACKENDS
+def test_a_column_is_added_without_rewriting_the_rows(store, store_path):
+    """add_column: the rows keep their fid and get nothing in the new column; a second add changes nothing; a
+    reader that cached the table's layout sees the column."""
+    before = store.records("toilets", columns=["id"])
+    assert "note" not in store.read("toilets", limit=1).columns
+    with store.transaction() as tx:
+        tx.add_column("toilets", "note", "text")
+        tx.add_column("toilets", "note", "text")
+        assert tx.records("toilets", columns=["id", "note"], geometry=False, limit=2) == \
+            [{"id": r["id"], "note": None} for r in before[:2]]
+        tx.update("toilets", {"id": before[0]["id"]}, {"note": "<b>新</b>"})
+    assert open_store(store_path).records("toilets", where={"id": before[0]["id"]}, columns=["note"],
+                                          geometry=False) == [{"note": "<b>新</b>"}]
+    assert [r["id"] for r in store.records("toilets", columns=["id", "note"])] == [r["id"] for r in before]
+    with pytest.raises(StoreError), store.transaction() as tx:
+        tx.add_column("toilets", "bad name", "text")
+
+
 def test_writes_keep_the_file_mode(store, store_path):
     os.chmod(store_path, 0o664)
     with store.transaction() as tx:

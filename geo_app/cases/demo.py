@@ -25,7 +25,7 @@ import shapely
 
 from ..project import Project
 from ..store import Store
-from . import statistics, workclock
+from . import lifecycle, statistics, workclock
 from .catalog import CaseCatalog
 from .tables import CASE_COLUMNS, CASES, EVENTS, create_tables
 
@@ -305,6 +305,7 @@ def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=l
     with store.transaction() as tx:
         create_tables(tx)
         statistics.create_summary(tx)
+        tx.set_meta(lifecycle.DUE_CLOCK_META, workclock.CLOCK)      # the deadlines below are counted on it
         old = tx.read(CASES, where={"demo": True}, columns=["id"])
         if len(old):
             tx.delete(CASES, {"demo": True})

@@ -42,6 +42,11 @@ ACTIONS = {a.name: a for a in (
 )}
 
 
+DUE_CLOCK_META = "cases.due_clock"        # store meta: the working clock the open cases' deadlines were counted on
+# the case column holding the time a case entered each open status (a 返工 stamps dispatched_at again)
+ENTERED = {"reported": "reported_at", **{a.target: a.stamp for a in ACTIONS.values() if a.stamp}}
+
+
 def allowed_actions(status: str) -> list[str]:
     return [a.name for a in ACTIONS.values() if a.source == status]
 
@@ -67,3 +72,10 @@ def due(status: str, case_class: CaseClass, catalog: CaseCatalog, case: dict, no
     if status == "handled":
         return stamp(add_working_hours(now, limits.close_h))
     return None
+
+
+def due_again(case: dict, case_class: CaseClass, catalog: CaseCatalog) -> str | None:
+    """The deadline `due` gave a case when it entered its status, counted again (on today's working clock)."""
+    entered = case.get(ENTERED.get(case["status"], ""))
+    return due(case["status"], case_class, catalog, case, parse_stamp(entered)) if entered else case.get("due_at")
+

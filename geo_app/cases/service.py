@@ -19,7 +19,7 @@ from ..errors import BadParameter
 from ..project import Project
 from ..security.text import BIDI_CONTROLS
 from ..store import Reader, Store
-from . import attributes as attr_mod, lifecycle, photos as photo_mod, statistics
+from . import attributes as attr_mod, lifecycle, photos as photo_mod, statistics, workclock
 from .tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
 
 MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
@@ -327,3 +327,26 @@ def queue(store: Reader, grid_code: str, project: Project | None = None) -> list
     now = _now()
     cases = [_described(case, project, now) for case in _plain(rows)]
     return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))
+
+
+def recount_deadlines(store: Store, project: Project) -> int:
+    """Count the deadlines of the open cases again when the working clock changed (a calendar that knows another
+    year's holidays): each was counted on the clock of the day its step was taken. Once per clock, at start-up;
+    returns how many deadlines moved."""
+    if CASES not in store.tables() or store.meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK:
+        return 0
+    moved = 0
+    with store.transaction() as tx:
+        if tx.get_meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK:
+            return 0
+        columns = ["id", "status", "service_code", "due_at", *dict.fromkeys(lifecycle.ENTERED.values())]
+        for case in tx.records(CASES, where={"status": list(lifecycle.OPEN)}, columns=columns, geometry=False):
+            if case["service_code"] not in project.cases:
+                continue
+            due = lifecycle.due_again(case, project.cases[case["service_code"]], project.cases)
+            if due != case["due_at"]:
+                tx.update(CASES, {"id": case["id"]}, {"due_at": due})
+                moved += 1
+        tx.set_meta(lifecycle.DUE_CLOCK_META, workclock.CLOCK)
+    return moved
+

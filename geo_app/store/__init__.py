@@ -95,6 +95,11 @@ class Transaction(Reader):
         """Create an empty table with typed columns (COLUMN_TYPES) if it does not exist (used by migrations)."""
 
     @abstractmethod
+    def add_column(self, name: str, column: str, kind: str) -> None:
+        """Add a column of a type (COLUMN_TYPES), missing in every row, to an existing table unless it has one:
+        no rows are rewritten (used by migrations on big tables)."""
+
+    @abstractmethod
     def update(self, name: str, where: dict, values: dict) -> int:
         """Set columns on the matching rows; returns how many matched."""
 

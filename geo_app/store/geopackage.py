@@ -341,6 +341,13 @@ class GeoPackageTransaction(_Reading, Transaction):
             self.con.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}"'
                              f' ON {_q(name)} ("{column}")')
 
+    def add_column(self, name, column, kind) -> None:
+        if column in self._layout(name)[0]:
+            return
+        self.con.execute(f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" '
+                         f'{_SQL_TYPES[check_type(kind)]}')
+        self.changes.touch(name)
+
     def create(self, name, columns, *, geometry=False, indexes=()) -> None:
         if name in self.tables():
             return

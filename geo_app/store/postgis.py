@@ -343,6 +343,13 @@ class PostGISTransaction(_Reading, Transaction):
         for column in indexes:
             self._run(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")')
 
+    def add_column(self, name, column, kind) -> None:
+        if column in self._layout(name)[0]:
+            return
+        self._reshape(name)
+        self._run(f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" {_SQL_TYPES[check_type(kind)]}')
+        self.changes.touch(name)
+
     def create(self, name, columns, *, geometry=False, indexes=()) -> None:
         if name in self.tables():
             return
