@@ -29,8 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
     if store.exists():
         migrate(store, project)     # schema changes are migrations applied at start-up, never a rebuild
-        from .cases.service import recount_deadlines
-        recount_deadlines(store, project)
+        # after a calendar update or a bulk write: counted again once here, not in a visitor's request
+        from .cases import service, statistics
+        service.recount_deadlines(store, project)
+        statistics.fresh(store, project.cases)
     app.extensions["geo_app"] = {
         "project": project,
         "store": store,

@@ -50,20 +50,27 @@ def normalise_crs(name: str) -> str:
         return ALIASES[key]
     code = key[5:]
     if key.startswith("EPSG:") and code.isascii() and code.isdigit() and len(code) <= 6:
-        try:
-            system = pyproj.CRS.from_epsg(int(code))
-        except pyproj.exceptions.CRSError as exc:
-            raise UnknownCRS(f"unknown EPSG code {code}: {exc}") from None
-        if not (system.is_geographic or system.is_projected):
-            kind = system.type_name.lower().removesuffix(" crs")     # geocentric, vertical, engineering...
-            raise UnknownCRS(f"EPSG:{code} ({system.name}) is not a horizontal coordinate system but {kind}: "
-                             "give a lon/lat or projected x/y one, such as WGS84 or EPSG:4549")
+        _check_epsg(int(code))
         return key
     raise UnknownCRS(
         f"unknown coordinate system {name!r}: use WGS84, GCJ02, BD09, CGCS2000 or EPSG:<code>"
     )
 
 
+@lru_cache(maxsize=64)
+def _check_epsg(code: int) -> None:
+    """UnknownCRS unless EPSG `code` is a horizontal system; remembered (pyproj takes milliseconds to build one)."""
+    try:
+        system = pyproj.CRS.from_epsg(code)
+    except pyproj.exceptions.CRSError as exc:
+        raise UnknownCRS(f"unknown EPSG code {code}: {exc}") from None
+    if not (system.is_geographic or system.is_projected):
+        kind = system.type_name.lower().removesuffix(" crs")     # geocentric, vertical, engineering...
+        raise UnknownCRS(f"EPSG:{code} ({system.name}) is not a horizontal coordinate system but {kind}: "
+                         "give a lon/lat or projected x/y one, such as WGS84 or EPSG:4549")
+
+
+@lru_cache(maxsize=64)
 def is_geographic(name: str) -> bool:
     """True for lon/lat systems (WGS-84, GCJ-02, BD-09, geographic EPSG codes), False for projected ones."""
     name = normalise_crs(name)

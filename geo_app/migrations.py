@@ -76,6 +76,12 @@ def _case_attributes(tx: Transaction, project: Project) -> None:
         tx.add_column(CASES, "attributes", "text")
 
 
+def _case_cells(tx: Transaction, project: Project) -> None:
+    """The heat cells of the cases (per month, 1 km cell and class), counted from the cases there are."""
+    from .cases import heat
+    heat.rebuild(tx)
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -85,6 +91,7 @@ MIGRATIONS = [
     (6, "cases, their history and photos", _cases),
     (7, "case statistics summary", _case_statistics),
     (8, "case attributes (Open311 service attributes)", _case_attributes),
+    (9, "case heat cells", _case_cells),
 ]
 
 

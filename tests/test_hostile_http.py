@@ -244,6 +244,8 @@ ROUTES = {
                                          {"scope": "urban", "period": "2018H1", "district": "320508",
                                           "grid": "320508001001001", "class": "E0101", "source": "patrol",
                                           "by": "class"}),
+    "cases_statistics.case_heat": ("/api/cases/heat", {}, {"period": "2018Q1", "class": "E0101", "crs": "GCJ02",
+                                                          "bbox": "120.5,31.2,120.7,31.4"}),
     "case_tiles.case_tile": ("/tiles/cases/{z}/{x}/{y}.mvt", {"z": "12", "x": "3419", "y": "1672"},
                              {"crs": "GCJ02", "status": "reported,dispatched", "service_code": "C0101,E0101",
                               "grid_code": "320508001001001", "overdue": "true"}),

@@ -158,7 +158,7 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
         tx.insert_records(CASES, [{**row, "geometry": point}])
-        statistics.record(tx, catalog, None, row)
+        statistics.record(tx, catalog, None, {**row, "geometry": point})     # the point: its heat cell
         event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
         pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
                      "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..store import Reader, Transaction
 from ..store.frames import TYPES_ATTR
+from . import heat
 from .catalog import CaseCatalog
 from .tables import CASES
 from .workclock import BEIJING_S, CLOCK, working_seconds
@@ -185,17 +186,23 @@ def create_summary(tx: Transaction) -> None:
 
 
 def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
-    """The summary again from every case (when it is older than the cases); returns the cases counted."""
+    """The summary and the heat cells (heat.py) again from every case (when they are older than the cases);
+    returns the cases counted."""
     cases = tx.read(CASES, columns=CASE_COLUMNS) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
     tx.replace(SUMMARY, summarise(pd.DataFrame(cases), catalog), indexes=("month", "adcode"))
+    heat.rebuild(tx)
     tx.set_meta(CLOCK_META, CLOCK)
     return len(cases)
 
 
 def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: dict | None) -> None:
     """Keep the summary right in the transaction that changes a case: `before` and `after` are the case's rows
-    (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt."""
+    (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt.
+    A new case is also counted in its heat cell (heat.record: its row carries its point under "geometry"; only a
+    new case changes the cells, place and month never change)."""
     create_summary(tx)
+    if before is None and after is not None:
+        heat.record(tx, after)
     for case, sign in ((before, -1), (after, 1)):
         if not case:
             continue
@@ -215,17 +222,21 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
                                  **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()}})
 
 
+def _stale(reader: Reader, clock: str | None) -> bool:
+    """A write changed the cases without record() (the summary's version is then older), a summary is missing, or
+    the summary was built with another working clock (`clock`, the stored one: an older calendar; 按期结案率 counts
+    working hours). The heat cells change with the summary (record, rebuild), not on every case change."""
+    tables = reader.tables()
+    return SUMMARY not in tables or heat.CELLS not in tables \
+        or reader.table_version(SUMMARY) < reader.table_version(CASES) or clock != CLOCK
+
+
 def fresh(store, catalog: CaseCatalog) -> None:
-    """Rebuild the summary if a write changed the cases without it (the summary's version is then older), or if
-    it was built with another working clock (an older calendar: 按期结案率 counts working hours)."""
-    if CASES not in store.tables():
-        return
-    if SUMMARY in store.tables() and store.table_version(SUMMARY) >= store.table_version(CASES) \
-            and store.meta(CLOCK_META) == CLOCK:
+    """Rebuild the summary and the heat cells when they are stale (_stale)."""
+    if CASES not in store.tables() or not _stale(store, store.meta(CLOCK_META)):
         return
     with store.transaction() as tx:
-        if SUMMARY not in tx.tables() or tx.table_version(SUMMARY) < tx.table_version(CASES) \
-                or tx.get_meta(CLOCK_META) != CLOCK:
+        if _stale(tx, tx.get_meta(CLOCK_META)):
             rebuild(tx, catalog)
 
 

@@ -1,15 +1,18 @@
 """/api/cases/statistics: case indicators per district, class, source or month, for a scope and a period, with the
-report's own figures beside them when (and only when) the scope and the period are the report's."""
+report's own figures beside them when (and only when) the scope and the period are the report's; /api/cases/heat:
+cases per 1 km cell for a heat layer (heat.py)."""
 from __future__ import annotations
 
+import hashlib
 import re
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from .. import context
+from .. import context, crs
 from ..errors import BadParameter, check_params
+from ..features import parse_bbox, parse_crs
 from ..pipeline import STATS_TABLE
-from . import statistics
+from . import heat, statistics
 from .catalog import SOURCES
 from .statistics import GROUPINGS, REPORT_FIGURES, REPORT_PERIOD, STEP_NAMES, Selection
 
@@ -163,3 +166,37 @@ def _add_names(groups: list[dict], by: str, project) -> None:
 @bp.get("/api/cases/statistics")
 def case_statistics():
     return jsonify(answer(request.args))
+
+
+HEAT_PARAMS = {"period", "class", "bbox", "crs"}
+
+
+@bp.get("/api/cases/heat")
+def case_heat():
+    """Cases per 1 km cell (EPSG:4549) over a period, one class or all, as [lat, lon, count] for a heat layer."""
+    args = request.args
+    check_params(args, HEAT_PARAMS)
+    project, store = context.project(), context.store()
+    period = args.get("period", REPORT_PERIOD)
+    months = months_of(period)
+    service = args.get("class")
+    if service is not None and service not in project.cases:
+        raise BadParameter("class", f"{service!r} is not a case class (see /api/cases/classes)")
+    output_crs = parse_crs(args.get("crs"))
+    bbox = parse_bbox(args["bbox"]) if "bbox" in args else None
+    if bbox:
+        heat.check_bbox(bbox)
+    statistics.fresh(store, project.cases)
+    etag = f"{store.table_version(heat.CELLS)}-{hashlib.sha1(str(sorted(args.items())).encode()).hexdigest()[:16]}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        answer = heat.heat(store, months, service, bbox, output_crs)
+        response = jsonify({**answer, "period": period, "months": list(months), "class": service,
+                            "crs": output_crs, "cell_size_m": heat.CELL_M,
+                            "definition": f"cases reported per {heat.CELL_M // 1000} km × {heat.CELL_M // 1000} km "
+                                          f"cell of EPSG:{crs.METRIC_EPSG} (cases per km²), at the cell's centre",
+                            "data_notice": DEMO_NOTICE if answer["demo"] else None})
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,6 +1,6 @@
 """Self-hosted map assets: every JS and CSS file a page loads is served by the app (no public CDN), from
 packages installed at setup from PyPI (xstatic-leaflet) and from npm
-(leaflet.vectorgrid, pinned in package.json / package-lock.json and installed by `make setup` with `npm ci` into the
+(leaflet.vectorgrid, leaflet.heat, pinned in package.json / package-lock.json and installed by `make setup` with `npm ci` into the
 git-ignored node_modules/).
 
 folium names each element's assets in class attributes (`default_js`, `default_css`); they are set here, once,
@@ -19,8 +19,10 @@ from ..settings import ROOT
 
 NPM_MODULES = ROOT / "node_modules"
 PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR),
-            "leaflet.vectorgrid": NPM_MODULES / "leaflet.vectorgrid" / "dist"}
+            "leaflet.vectorgrid": NPM_MODULES / "leaflet.vectorgrid" / "dist",
+            "leaflet.heat": NPM_MODULES / "leaflet.heat" / "dist"}
 VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"      # with its MVT decoder (pbf, vector-tile)
+HEAT_JS = "leaflet-heat.js"                               # with simpleheat (the canvas drawing)
 VERSIONS = {"leaflet": xs_leaflet.VERSION}
 PREFIX = "/vendor"
 
@@ -34,12 +36,22 @@ def vendor_file(package: str, filename: str):
     return send_from_directory(PACKAGES[package], filename, max_age=7 * 24 * 3600)
 
 
-def vectorgrid_url() -> str:
-    """The vector-tile plugin's script; a clear error when `make setup` (npm ci) has not installed it."""
-    if not (PACKAGES["leaflet.vectorgrid"] / VECTORGRID_JS).is_file():
-        raise RuntimeError(f"{PACKAGES['leaflet.vectorgrid'] / VECTORGRID_JS} is missing: run `make setup` "
+def npm_url(package: str, filename: str) -> str:
+    """An npm package's script; a clear error when `make setup` (npm ci) has not installed it."""
+    if not (PACKAGES[package] / filename).is_file():
+        raise RuntimeError(f"{PACKAGES[package] / filename} is missing: run `make setup` "
                            "(npm ci installs the map pages' npm packages into node_modules/)")
-    return _url("leaflet.vectorgrid", VECTORGRID_JS)
+    return _url(package, filename)
+
+
+def vectorgrid_url() -> str:
+    """The vector-tile plugin's script."""
+    return npm_url("leaflet.vectorgrid", VECTORGRID_JS)
+
+
+def heat_url() -> str:
+    """The heat-map plugin's script (the case heat layer on /districts)."""
+    return npm_url("leaflet.heat", HEAT_JS)
 
 
 def _url(package: str, filename: str) -> str:

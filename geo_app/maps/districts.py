@@ -12,6 +12,7 @@ from folium.utilities import JsCode
 from markupsafe import escape
 
 from .. import context, crs, i18n
+from ..cases import heat_view
 from ..cases import statistics_view as case_view
 from ..errors import BadParameter
 from ..pipeline import STATS_TABLE
@@ -61,8 +62,10 @@ def districts_page() -> str:
     table = with_integer_counts(context.store().read(STATS_TABLE))
     districts = context.store().read("districts")[["adcode", "geometry"]].merge(
         table, left_on="adcode", right_on="code", how="left")
+    heat = {}
     if stat == case_view.STAT:
         districts[stat] = districts["adcode"].map(case_view.densities(request.args.get("class"))).astype(float)
+        heat = heat_view.page_values(request.args.get("class") or None, basemap.crs)
     districts["geometry"] = districts.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
     values = districts[stat].astype(float).to_numpy()
     classes, bounds = classify(values)
@@ -90,10 +93,11 @@ def districts_page() -> str:
     ).add_to(fmap)
     legend = _legend(bounds, values, unit, case_view.text("not_covered") if stat == case_view.STAT else None)
     rows = table.to_dict("records")
-    return render_map_page("districts.html", fmap, {"stat": stat}, basemap=basemap, stat=stat, columns=columns,
+    config = {"stat": stat, **({"heat": heat["heat_config"]} if heat else {})}
+    return render_map_page("districts.html", fmap, config, basemap=basemap, stat=stat, columns=columns,
                            choices=choosable(columns), label=_label, legend=legend, rows=rows,
                            table_columns=TABLE_COLUMNS, progress=progress(project.report), page="districts",
-                           **case_view.page_values())
+                           **case_view.page_values(), **heat)
 
 
 def _legend(bounds: list[float], values: np.ndarray, unit: str, missing: str | None = None) -> list[dict]:
