@@ -35,13 +35,30 @@ def error_body(status: int, message: str | None, **extra):
     return jsonify({"error": {"status": status, "message": message, **extra}}), status
 
 
+def refuse_repeats(values) -> None:
+    """A parameter given more than once (`?status=a&status=b`) is refused, never read as its first value. Only
+    the attribute fields of a report may repeat (`attribute[code][]` is a list; cases/attributes.py refuses a
+    repeated `attribute[code]` itself); files, such as a report's photos, are not form values."""
+    if not hasattr(values, "lists"):
+        return          # a plain dict (a view's own arguments) holds each name once
+    for name, given in values.lists():
+        if len(given) > 1 and not name.startswith("attribute["):
+            raise BadParameter(name, f"given {len(given)} times; give it once (a list of values is one "
+                                     f"comma-separated value)")
+
+
 def check_params(args, allowed: set[str]) -> None:
+    """Query or form parameters: each one known and given once."""
     unknown = sorted(set(args) - allowed)
     if unknown:
         raise BadParameter(unknown[0], f"unknown parameter; this endpoint takes {', '.join(sorted(allowed)) or 'none'}")
+    refuse_repeats(args)
 
 
 def init_app(app: Flask) -> None:
+    # every query string, pages included (forms: check_params in the views that take them)
+    app.before_request(lambda: refuse_repeats(request.args))
+
     @app.errorhandler(BadParameter)
     def bad_parameter(exc: BadParameter):
         return error_body(exc.status, f"{exc.parameter}: {exc.reason}", parameter=exc.parameter, **exc.detail)

@@ -226,6 +226,15 @@ STRINGS.update({
     "action_handle": ("处置完成", "Handled"),
     "action_verify": ("核查通过,结案", "Verified: close"),
     "action_rework": ("核查不通过,返工", "Not fixed: rework"),
+    # a step in a case's history (past tense; the resulting status is added where it says more)
+    "history_report": ("上报", "Reported"),
+    "history_accept": ("受理", "Accepted"),
+    "history_reject": ("不予立案", "Rejected"),
+    "history_register": ("立案", "Registered"),
+    "history_dispatch": ("派遣", "Dispatched"),
+    "history_handle": ("处置", "Handled"),
+    "history_verify": ("核查通过", "Verified"),
+    "history_rework": ("核查不通过,返工", "Sent back for rework"),
 })
 
 

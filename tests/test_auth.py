@@ -76,8 +76,44 @@ def test_cli_adds_lists_tokens_and_disables_users(app, runner, client, tmp_path,
     assert runner.invoke(args=["users", "token", "wang"]).exit_code != 0
 
 
+def test_cli_changes_role_grids_department_and_password(app, runner, client, tmp_path):
+    store = _store(client)
+    users.add(store, "li", "supervisor", TEST_PASSWORD, grids=("320508001001001",))
+    token = users.new_token(store, "li")
+    csrf = logged_in(client, "planner")
+    done = runner.invoke(args=["users", "set", "li", "--grids", "320508001002001,320508001001001"])
+    assert done.exit_code == 0 and users.get(store, "li").grids == ("320508001002001", "320508001001001")
+    done = runner.invoke(args=["users", "set", "li", "--role", "handler", "--department", "utilities"])
+    assert done.exit_code == 0, done.output
+    li = users.get(store, "li")
+    assert (li.role, li.grids, li.department) == ("handler", (), "utilities")       # a handler has no grids
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/layers", headers=headers).status_code == 200           # the token stays with a new role
+    assert "li\thandler\tactive" in runner.invoke(args=["users", "list"]).output
+    assert runner.invoke(args=["users", "set", "li", "--department", ""]).exit_code == 0
+    assert users.get(store, "li").department is None
+
+    # a new password: the token is revoked, a session made with the old password ends, the new one logs in
+    done = runner.invoke(args=["users", "passwd", "session-planner"], input="a new password 2\na new password 2\n")
+    assert done.exit_code == 0, done.output
+    assert client.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 401
+    assert login(client, "session-planner").status_code == 401                     # the old password: refused
+    assert login(client, "session-planner", "a new password 2").status_code == 302
+    secret = tmp_path / "p.txt"
+    secret.write_text("li's new password\n", encoding="utf-8")
+    assert runner.invoke(args=["users", "passwd", "li", "--password-file", str(secret)]).exit_code == 0
+    assert client.get("/api/layers", headers=headers).status_code == 401
+    assert users.authenticate(store, "li", "li's new password") is not None
+
+
 @pytest.mark.parametrize("args, message", [
     (["users", "add", "x", "--role", "mayor"], "'mayor' is not one of"),
+    (["users", "set", "nobody", "--role", "planner"], "no user 'nobody'"),
+    (["users", "set", "first", "--grids", "320508001001001"], "supervisors only"),
+    (["users", "set", "first", "--role", "supervisor", "--grids", "999"], "no grid '999'"),
+    (["users", "set", "first"], "give --role, --grids or --department"),
+    (["users", "passwd", "nobody"], "no user 'nobody'"),
+    (["users", "passwd", "first", "--password-file", "short.txt"], "10 to 1024 characters"),
     (["users", "add", "bad name", "--role", "planner"], "letters, digits"),
     (["users", "add", "zhao", "--role", "planner", "--password-file", "short.txt"], "10 to 1024 characters"),
     (["users", "add", "x", "--role", "supervisor", "--grids", "320508001001001,999"], "no grid '999'"),
@@ -86,7 +122,8 @@ def test_cli_adds_lists_tokens_and_disables_users(app, runner, client, tmp_path,
     (["users", "token", "nobody"], "no active user 'nobody'"),
     (["users", "disable", "nobody"], "no user 'nobody'"),
 ])
-def test_cli_refuses_bad_input_with_a_reason(runner, tmp_path, monkeypatch, args, message):
+def test_cli_refuses_bad_input_with_a_reason(runner, client, tmp_path, monkeypatch, args, message):
+    users.add(_store(client), "first", "planner", TEST_PASSWORD)
     monkeypatch.chdir(tmp_path)
     Path("short.txt").write_text("short\n", encoding="utf-8")
     done = runner.invoke(args=args, input="a good long password\na good long password\n")
@@ -211,7 +248,7 @@ def _accept_case(client, store):
     grid = store.read("grids", limit=1).iloc[0].geometry.representative_point()
     case = service.report(store, client.application.extensions["geo_app"]["project"], service_code="E0101",
                           lon=grid.x, lat=grid.y, source="patrol", reporter="fixture")
-    return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept"})
+    return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "1"})
 
 
 # route -> (request, {role: expected status}); anonymous is always 401

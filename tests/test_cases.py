@@ -65,6 +65,7 @@ def report(client, token=None, expect=201, **fields):
 
 
 def act(client, token, case, action, expect=200, **fields):
+    fields.setdefault("version", str(case["version"]))
     response = client.post(f"/api/cases/{case['id']}/actions", data={"action": action, **fields},
                            headers=bearer(token))
     assert response.status_code == expect, (action, response.get_json())
@@ -185,6 +186,36 @@ def test_dispatch_may_name_another_department_whose_handler_then_handles(client,
     assert act(client, people["other_handler"], case, "handle")["status"] == "handled"
 
 
+def test_notes_are_for_logged_in_staff_only(client, people):
+    """A note may name people or addresses: anonymous readers and Open311 never see it, staff do."""
+    place = people["place"]
+    case = report(client, people["supervisor"], place=place)
+    secret = "住户张三(13800000000)说井盖被人搬走"
+    case = act(client, people["dispatcher"], case, "accept", note=secret)
+    anonymous = [client.get(f"/api/cases/{case['id']}"), client.get("/api/cases"),
+                 client.get(f"/api/grids/{place.grid}/queue"),
+                 client.get(f"/open311/v2/requests/{case['id']}.json"), client.get(f"/open311/v2/requests/{case['id']}.xml"),
+                 client.get("/open311/v2/requests.json")]
+    for response in anonymous:
+        assert response.status_code == 200 and case["id"] in response.get_data(as_text=True)
+        assert "张三" not in response.get_data(as_text=True), response.request.path
+    assert [e["note"] for e in anonymous[0].get_json()["history"]] == [None, None]
+    assert client.get(f"/open311/v2/requests/{case['id']}.json").get_json()[0]["status_notes"] == "受理"
+    staff = client.get(f"/api/cases/{case['id']}", headers=bearer(people["handler"])).get_json()
+    assert staff["history"][1]["note"] == secret
+
+
+def test_a_case_gives_its_position_in_a_basemaps_system(client, people):
+    from geo_app import crs
+    place = people["place"]
+    case = report(client, people["supervisor"], place=place)
+    assert "position" not in client.get(f"/api/cases/{case['id']}").get_json()
+    amap = client.get(f"/api/cases/{case['id']}?crs=gcj-02").get_json()["position"]
+    glon, glat = crs.wgs84_to_gcj02(case["lon"], case["lat"])
+    assert amap["crs"] == "GCJ02" and abs(amap["lon"] - glon) < 1e-9 and abs(amap["lat"] - glat) < 1e-9
+    assert client.get(f"/api/cases/{case['id']}?crs=EPSG:4549").get_json()["error"]["parameter"] == "crs"
+
+
 def test_a_stale_version_is_refused(client, people):
     case = report(client, people["supervisor"], place=people["place"])
     act(client, people["dispatcher"], case, "accept", version="1")
@@ -192,6 +223,18 @@ def test_a_stale_version_is_refused(client, people):
     assert "changed since version 1" in refused["error"]["message"]
     assert refused["error"]["allowed_actions"] == ["reject", "register"]
     assert act(client, people["dispatcher"], case, "register", version="2")["version"] == 3
+
+
+def test_a_step_without_the_version_seen_is_refused(client, people):
+    """A client that sends no version could overwrite a step it never saw: it is told to read the case first."""
+    case = report(client, people["supervisor"], place=people["place"])
+    for missing in ({}, {"version": " "}):
+        response = client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", **missing},
+                               headers=bearer(people["dispatcher"]))
+        error = response.get_json()["error"]
+        assert response.status_code == 400 and error["parameter"] == "version", error
+        assert f"GET /api/cases/{case['id']}" in error["message"]
+    assert client.get(f"/api/cases/{case['id']}").get_json()["status"] == "reported"
 
 
 def _dispatch_in_process(store_path, case_id, version, barrier, results):
@@ -289,11 +332,11 @@ def test_bad_requests_are_refused_with_what_where_why(client, people):
         (client.get("/api/cases/SZ-none"), 404, "case"),
         (client.get(f"/api/cases/{case['id']}/photos/none"), 404, "photo"),
         (client.get("/api/grids/999999999999999/queue"), 404, "code"),
-        (client.post(f"/api/cases/{case['id']}/actions", data={"action": "fly"}, headers=bearer(people["admin"])),
+        (client.post(f"/api/cases/{case['id']}/actions", data={"action": "fly", "version": "1"}, headers=bearer(people["admin"])),
          400, "action"),
         (client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "-1"},
                      headers=bearer(people["admin"])), 400, "version"),
-        (client.post("/api/cases/SZ-none/actions", data={"action": "accept"}, headers=bearer(people["admin"])),
+        (client.post("/api/cases/SZ-none/actions", data={"action": "accept", "version": "1"}, headers=bearer(people["admin"])),
          404, "case"),
     ]
     for response, status, parameter in checks:
@@ -407,6 +450,20 @@ def test_anonymous_reports_need_the_pages_csrf_token_and_are_rate_limited(store_
     token = anonymous_csrf(client)
     assert [client.post("/api/cases", data={**data, "csrf_token": token}).status_code for _ in range(3)] == \
         [201, 201, 429]
+
+
+def test_the_report_limit_is_one_budget_for_the_api_and_open311(store_path, tmp_path, store):
+    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True,
+                      "SECRET_KEY_FILE": str(tmp_path / "key"), "RATE_LIMIT_REPORTS": "2 per minute"})
+    client = app.test_client()
+    place = grid_place(store)
+    api = {"service_code": "E0101", "lon": str(place.lon), "lat": str(place.lat), "csrf_token": anonymous_csrf(client)}
+    open311 = {"service_code": "E0101", "long": str(place.lon), "lat": str(place.lat)}
+    answers = [client.post("/api/cases", data=api).status_code,
+               client.post("/open311/v2/requests.json", data=open311).status_code,
+               client.post("/api/cases", data=api).status_code,
+               client.post("/open311/v2/requests.json", data=open311).status_code]
+    assert answers == [201, 201, 429, 429]
 
 
 def test_working_hours_skip_nights_and_weekends():

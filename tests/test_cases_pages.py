@@ -16,6 +16,7 @@ import morecantile
 import pytest
 from PIL import Image
 
+from geo_app import crs
 from geo_app.auth import users
 from geo_app.cases import demo, pages
 from geo_app.store import open_store
@@ -257,6 +258,11 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
         ("report", "supervisor"), ("accept", "dispatcher"), ("register", "dispatcher"), ("dispatch", "dispatcher"),
         ("handle", "handler"), ("verify", "supervisor")]
     assert page.locator(".case-history li").count() == 6
+    # one line a step, the status only where it says more than the step: never "上报 → 上报"
+    lines = page.eval_on_selector_all(".case-history li", "ls => ls.map(l => l.firstChild.textContent + l.childNodes[1].textContent)")
+    assert lines == ["上报", "受理", "立案", "派遣", "处置", "核查通过 → 结案"]
+    first = page.text_content(".case-history li")
+    assert re.fullmatch(r"上报 · \d{4}/\d{2}/\d{2} \d{2}:\d{2} · zhao", first), first
     for person_ in (supervisor, dispatcher, handler):
         person_.close()
 
@@ -308,6 +314,34 @@ def test_an_open311_request_appears_on_the_grid_map(browser, case_server):
     page.wait_for_selector(f'#case-queue button[data-case="{case_id}"]')
     viewer.shot("open311-on-grid-phone")
     viewer.close()
+
+
+@pytest.mark.parametrize("basemap", ["amap", "none"])
+def test_a_case_opened_from_the_queue_is_ringed_where_the_basemap_has_it(browser, case_server, basemap):
+    """On Amap (GCJ-02) the ring is drawn at the case's GCJ-02 position, converted by the service, about 465 m
+    from its raw WGS-84 numbers; on a WGS-84 basemap at those numbers."""
+    place = case_server.place
+    answer = urllib.request.urlopen(urllib.request.Request(
+        case_server.url + "/open311/v2/requests.json", method="POST",
+        data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode()))
+    case_id = json.loads(answer.read())[0]["service_request_id"]
+    viewer = Phone(browser, case_server)
+    viewer.goto(f"/grid?basemap={basemap}&grid={place.grid}")
+    page = viewer.page
+    page.click(f'#case-queue button[data-case="{case_id}"]')
+    page.wait_for_selector(f'#case-detail[data-case="{case_id}"]')
+    ring = page.wait_for_function("""() => { let at = null;
+        CityMap.map.eachLayer((l) => { if (l.options.className === "case-ring") at = l.getLatLng(); });
+        return at; }""").json_value()
+    expected = crs.wgs84_to_gcj02(place.lon, place.lat) if basemap == "amap" else (place.lon, place.lat)
+    assert abs(ring["lng"] - float(expected[0])) < 1e-6 and abs(ring["lat"] - float(expected[1])) < 1e-6
+    assert (abs(ring["lng"] - place.lon) > 1e-3) == (basemap == "amap")
+    centre = page.evaluate("() => CityMap.map.getCenter()")            # the map went there
+    assert abs(centre["lng"] - ring["lng"]) < 1e-4 and abs(centre["lat"] - ring["lat"]) < 1e-4
+    viewer.shot(f"ringed-{basemap}-phone")
+    assert all("autonavi.com" in url for url in viewer.outside)       # only the basemap's tiles were asked for
+    assert [e for e in viewer.errors if "Failed to load resource" not in e] == []
+    viewer.context.close()
 
 
 def test_districts_show_the_computed_rate_beside_the_reports(browser, case_server):
@@ -383,6 +417,8 @@ def test_case_pages_in_both_languages(browser, case_server, size, lang):
     page.wait_for_selector(f'#case-queue button[data-case="{case_id}"]')
     page.wait_for_load_state("networkidle")
     dispatcher.shot(f"grid-{lang}-{size}")
+    # logged in, the top bar (with 退出 sun) is still one row
+    assert page.evaluate("() => document.querySelector('.topbar').getBoundingClientRect().height") < 60
     if lang == "zh":
         assert not english_words(page, "#case-detail") and not english_words(page, "#case-queue")
     public = Phone(browser, case_server, size=size)

@@ -127,8 +127,8 @@ def test_a_closed_case_is_closed_in_open311(client, store):
     place = grid_place(store)
     case_id = as_json(client.post(f"{V2}/requests.json", data=example_post(place)))[0]["service_request_id"]
     admin = person(store, "adm", "admin")
-    for action in ("accept", "register", "dispatch", "handle", "verify"):
-        assert client.post(f"/api/cases/{case_id}/actions", data={"action": action},
+    for version, action in enumerate(("accept", "register", "dispatch", "handle", "verify"), 1):
+        assert client.post(f"/api/cases/{case_id}/actions", data={"action": action, "version": str(version)},
                            headers=bearer(admin)).status_code == 200
     request = as_json(client.get(f"{V2}/requests/{case_id}.json", query_string={"lang": "en"}))[0]
     assert (request["status"], request["status_notes"]) == ("closed", "Closed")

@@ -15,7 +15,7 @@ from shapely.geometry import shape
 
 from .. import context, scenarios
 from ..auth import requires
-from ..errors import BadParameter, check_params, error_body
+from ..errors import BadParameter, check_params, error_body, refuse_repeats
 from ..features import parse_number, parse_whole
 from ..jobs import Busy, Jobs
 from ..jobs.files import FINAL
@@ -178,6 +178,7 @@ def job_start():
     unknown = sorted(set(request.form) - PARAMS)
     if unknown:
         raise BadParameter(unknown[0], f"unknown field; give {', '.join(sorted(PARAMS))}")
+    refuse_repeats(request.form)
     job_id = start(parse_request())
     url = url_for("api.job_get", job_id=job_id)
     return jsonify({"id": job_id, "state": "running", "url": url}), 202, {"Location": url}
@@ -239,6 +240,7 @@ def scenario_save():
     if unknown:
         raise BadParameter(unknown[0], f"unknown field; give name and job (a finished run), or name and "
                                        f"{', '.join(sorted(PARAMS))}")
+    refuse_repeats(request.form)
     name = clean_name("name", request.form.get("name"))
     if request.form.get("job"):
         result = finished(_job(request.form["job"]))

@@ -1,4 +1,4 @@
-"""`flask users add|token|list|disable`: the people who may change data, from the command line."""
+"""`flask users add|set|passwd|token|list|disable`: the people who may change data, from the command line."""
 from __future__ import annotations
 
 import logging
@@ -23,6 +23,10 @@ def _read_password(path: Path | None) -> str:
     return lines[0]
 
 
+def _grids(text: str) -> tuple[str, ...]:
+    return tuple(g.strip() for g in text.split(",") if g.strip())
+
+
 @group.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(users.ROLES))
@@ -35,11 +39,46 @@ def add_command(name, role, password_file, grids, department):
     try:
         users.check_name(name)
         user = users.add(context.store(), name, role, _read_password(password_file),
-                         grids=tuple(g.strip() for g in grids.split(",") if g.strip()), department=department)
+                         grids=_grids(grids), department=department)
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     log.info("user added: %s (%s)", user.name, user.role)
     click.echo(f"added {user.name} ({user.role})")
+
+
+@group.command("set")
+@click.argument("name")
+@click.option("--role", type=click.Choice(users.ROLES), help="A new role (grids or a department it does not have are dropped).")
+@click.option("--grids", default=None, help="Supervisors: the grid codes they patrol, comma-separated ('' for none).")
+@click.option("--department", default=None, help="Handlers: their department. Partners: their line ('' for none).")
+def set_command(name, role, grids, department):
+    """Change NAME's role, grids or department; what is not given is kept."""
+    if role is None and grids is None and department is None:
+        raise click.ClickException("give --role, --grids or --department")
+    try:
+        user = users.change(context.store(), name, role=role, grids=None if grids is None else _grids(grids),
+                            department=department)
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    extra = ",".join(user.grids) if user.role == "supervisor" else (user.department or "")
+    log.info("user changed: %s (%s) %s", user.name, user.role, extra)
+    click.echo(f"{user.name} ({user.role}) {extra}".rstrip())
+
+
+@group.command("passwd")
+@click.argument("name")
+@click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Read the new password from the first line of this file instead of a prompt.")
+def passwd_command(name, password_file):
+    """Give NAME a new password; their API token is revoked and their sessions end."""
+    try:
+        if users.get(context.store(), name) is None:
+            raise users.UserError(f"no user {name!r}")
+        users.set_password(context.store(), name, _read_password(password_file))
+    except users.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    log.info("password changed, token revoked: %s", name)
+    click.echo(f"new password for {name}; their API token is revoked (`flask users token {name}` makes a new one)")
 
 
 @group.command("token")
@@ -69,7 +108,7 @@ def list_command():
 @group.command("disable")
 @click.argument("name")
 def disable_command(name):
-    """NAME can no longer log in or use a token."""
+    """NAME can no longer log in or use a token (the token is revoked, sessions end)."""
     try:
         users.disable(context.store(), name)
     except users.UserError as exc:

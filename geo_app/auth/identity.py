@@ -19,11 +19,13 @@ def init_app(app: Flask) -> None:
     manager = LoginManager(app)
 
     @manager.user_loader
-    def from_session(name: str):
+    def from_session(session_id: str):
         if "Authorization" in request.headers:      # a request that presents a token is judged by it alone
             return None
+        name, _, stamp = session_id.partition("/")
         user = _stored(users.get, name)
-        return user if user is not None and user.is_active else None
+        # a disabled user's session ends, and so does one made before the password changed
+        return user if user is not None and user.is_active and user.password_stamp == stamp else None
 
     @manager.request_loader
     def from_token(req):

@@ -20,7 +20,7 @@ def _setting(name: str):
 
 
 def _user_name() -> str:
-    return f"user:{current_user.get_id()}"
+    return f"user:{current_user.name}"
 
 
 def _check(config) -> None:

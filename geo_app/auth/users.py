@@ -40,9 +40,11 @@ class User(UserMixin):
     created_at: str
     grids: tuple[str, ...] = ()
     department: str | None = None
+    password_stamp: str = ""      # changes with the password: a session made before the change ends
 
     def get_id(self) -> str:
-        return self.name
+        """What a session cookie keeps: the name and the password's stamp (NAME/STAMP)."""
+        return f"{self.name}/{self.password_stamp}"
 
     @property
     def is_active(self) -> bool:
@@ -52,7 +54,8 @@ class User(UserMixin):
 def _user(row: dict) -> User:
     grids = tuple(g for g in (row.get("grids") or "").split(",") if g)
     return User(name=row["name"], role=row["role"], disabled=bool(row["disabled"]), created_at=row["created_at"],
-                grids=grids, department=row.get("department") or None)
+                grids=grids, department=row.get("department") or None,
+                password_stamp=hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16])
 
 
 def _row(store, where: dict) -> dict | None:
@@ -76,26 +79,34 @@ def check_password(password: str) -> str:
     return password
 
 
-def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, ...] = (),
-        department: str | None = None) -> User:
-    check_name(name)
+def _check_duties(role: str, grids: tuple[str, ...], department: str | None) -> None:
     if role not in ROLES:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
-    check_password(password)
     if grids and role != "supervisor":
         raise UserError("grids are assigned to supervisors only")
     if department and role not in ("handler", "partner"):
         raise UserError("a department is given to partners (their source line: 12345 or 110) and handlers only")
+
+
+def _check_grids(tx, grids: tuple[str, ...]) -> None:
+    known = set(tx.read(GRIDS, where={"code": list(grids)}, columns=["code"])["code"]) if grids else set()
+    unknown = [code for code in grids if code not in known]
+    if unknown:
+        raise UserError(f"no grid {unknown[0]!r} in the grids layer")
+
+
+def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, ...] = (),
+        department: str | None = None) -> User:
+    check_name(name)
+    _check_duties(role, grids, department)
+    check_password(password)
     row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
            "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
            "grids": ",".join(grids) or None, "department": department}
     with store.transaction() as tx:       # writers queue behind each other: the check and the insert are one
         if _row(tx, {"name": name}) is not None:
             raise UserError(f"user {name!r} exists already")
-        known = set(tx.read(GRIDS, where={"code": list(grids)}, columns=["code"])["code"]) if grids else set()
-        unknown = [code for code in grids if code not in known]
-        if unknown:
-            raise UserError(f"no grid {unknown[0]!r} in the grids layer")
+        _check_grids(tx, grids)
         tx.insert(TABLE, pd.DataFrame([row], columns=list(row)).astype({"disabled": bool}))
     return _user(row)
 
@@ -119,8 +130,9 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     if row is None:
         return None
     if _HASHER.check_needs_rehash(row["password_hash"]):
+        row["password_hash"] = _HASHER.hash(password)
         with store.transaction() as tx:
-            tx.update(TABLE, {"name": name}, {"password_hash": _HASHER.hash(password)})
+            tx.update(TABLE, {"name": name}, {"password_hash": row["password_hash"]})
     return _user(row)
 
 
@@ -142,4 +154,33 @@ def disable(store: Store, name: str) -> None:
     """The user can no longer log in or use a token (their session ends at its next request)."""
     with store.transaction() as tx:
         if not tx.update(TABLE, {"name": name}, {"disabled": True, "token_hash": None}):
+            raise UserError(f"no user {name!r}")
+
+
+def change(store: Store, name: str, *, role: str | None = None, grids: tuple[str, ...] | None = None,
+           department: str | None = None) -> User:
+    """A user's role, grids or department (None: kept; an empty department or no grids: removed). A new role
+    drops the grids or department it does not have; the user's session and token stay (they are checked against
+    the stored user at every request)."""
+    with store.transaction() as tx:
+        row = _row(tx, {"name": name})
+        if row is None:
+            raise UserError(f"no user {name!r}")
+        current = _user(row)
+        role = role or current.role
+        grids = grids if grids is not None else current.grids if role == "supervisor" else ()
+        if department is None:
+            department = current.department if role in ("handler", "partner") else None
+        _check_duties(role, grids, department or None)
+        _check_grids(tx, grids)
+        values = {"role": role, "grids": ",".join(grids) or None, "department": department or None}
+        tx.update(TABLE, {"name": name}, values)
+    return _user({**row, **values})
+
+
+def set_password(store: Store, name: str, password: str) -> None:
+    """A new password: the API token is revoked and sessions made with the old password end."""
+    check_password(password)
+    with store.transaction() as tx:
+        if not tx.update(TABLE, {"name": name}, {"password_hash": _HASHER.hash(password), "token_hash": None}):
             raise UserError(f"no user {name!r}")

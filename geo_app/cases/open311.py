@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from .. import context
 from ..auth import users
 from ..auth.csrf import exempt
-from ..errors import BadParameter
+from ..errors import BadParameter, refuse_repeats
 from ..features import parse_number
 from . import attributes, lifecycle, service
 from .params import parse_codes, parse_time
@@ -284,6 +284,7 @@ def post_request():
     unknown = sorted(k for k in set(form) - POST_FIELDS if not k.startswith("attribute["))
     if unknown:
         raise Open311Error(400, f"{unknown[0][:40]}: unknown argument")
+    refuse_repeats(form)
     if request.files:
         raise Open311Error(400, "files are not taken here: send photos with POST /api/cases")
     code = (form.get("service_code") or "").strip()

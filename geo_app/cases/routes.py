@@ -1,15 +1,15 @@
 """The cases API (/api/cases): classes, search, report (anonymous public reports allowed, rate-limited), one case,
-its steps, its photos, and a grid's queue. Reading is public, but who reported and who acted is shown to
-logged-in users only."""
+its steps, its photos, and a grid's queue. Reading is public, but who reported, who acted and the steps' notes are
+shown to logged-in users only."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
-from .. import context
+from .. import context, crs
 from ..auth import requires
-from ..errors import BadParameter, check_params, error_body
-from ..features import parse_bbox, parse_whole
+from ..errors import BadParameter, check_params, error_body, refuse_repeats
+from ..features import parse_bbox, parse_crs, parse_whole
 from . import attributes, lifecycle, photos, service, workclock
 from .params import parse_codes, parse_coordinate, parse_time
 
@@ -30,8 +30,8 @@ def _user():
 
 
 def shown(case: dict) -> dict:
-    """A case as this request may see it: photo URLs added; reporter, actors and private attributes (a plate
-    number) only for logged-in users."""
+    """A case as this request may see it: photo URLs added; reporter, actors, the steps' notes (a note may name
+    people or addresses) and private attributes (a plate number) only for logged-in users."""
     for picture in case.get("photos", []):
         picture["url"] = url_for("cases.case_photo", case_id=case["id"], photo_id=picture["photo_id"])
     if _user() is None:
@@ -40,7 +40,7 @@ def shown(case: dict) -> dict:
         if case.get("attributes") and case["service_code"] in catalog:
             case["attributes"] = attributes.public(catalog[case["service_code"]].attributes, case["attributes"])
         for event in case.get("history", []):
-            event["actor"] = None
+            event["actor"] = event["note"] = None
     return case
 
 
@@ -105,6 +105,7 @@ def report():
         return error_body(413, f"the report has {request.content_length:,} bytes, more than the {MAX_REPORT_BYTES:,}"
                                f" a report with {photos.MAX_PER_CASE} photos may have")
     check_params([k for k in request.form if not k.startswith("attribute[")], REPORT_FIELDS)
+    refuse_repeats(request.form)
     unknown_files = sorted(set(request.files) - {"photo"})
     if unknown_files:
         raise BadParameter(unknown_files[0], "unknown file field; photos are sent as `photo`")
@@ -125,8 +126,14 @@ def report():
 
 @bp.get("/cases/<case_id>")
 def one_case(case_id: str):
-    check_params(request.args, set())
-    return jsonify(shown(service.get(context.store(), case_id, context.project())))
+    """One case; with `crs` (WGS84, GCJ02, BD09: a map's basemap) also its `position` in that system."""
+    check_params(request.args, {"crs"})
+    case = shown(service.get(context.store(), case_id, context.project()))
+    if "crs" in request.args:
+        output_crs = parse_crs(request.args["crs"])
+        lon, lat = crs.convert(case["lon"], case["lat"], crs.WGS84, output_crs)
+        case["position"] = {"crs": output_crs, "lon": float(lon), "lat": float(lat)}
+    return jsonify(case)
 
 
 @bp.post("/cases/<case_id>/actions")
@@ -134,7 +141,11 @@ def one_case(case_id: str):
 def case_action(case_id: str):
     check_params(request.form, ACTION_FIELDS)
     form = request.form
-    version = parse_whole("version", form["version"], 1, 10**9) if form.get("version") else None
+    if not (form.get("version") or "").strip():
+        raise BadParameter("version", f"is required: send the case's `version` as you last read it "
+                                      f"(GET {url_for('cases.one_case', case_id=case_id)}); a step on a version "
+                                      f"you did not see is refused with 409")
+    version = parse_whole("version", form["version"].strip(), 1, 10**9)
     case = service.act(context.store(), context.project(), case_id, (form.get("action") or "").strip(),
                        user=current_user, note=form.get("note", ""), version=version,
                        department=form.get("department") or None)
@@ -161,8 +172,9 @@ def grid_queue(code: str):
 
 def limit_reports(app, endpoint: str, exempt_when) -> None:
     """Reports count against RATE_LIMIT_REPORTS per client address (besides the general limits), unless
-    `exempt_when()` says the request is made by a known user."""
+    `exempt_when()` says the request is made by a known user. One budget for every endpoint that takes reports
+    (a shared limit): a client cannot double it by posting half to /api/cases and half to Open311."""
     limiter = next(iter(app.extensions["limiter"]))
-    app.view_functions[endpoint] = limiter.limit(
-        lambda: str(current_app.config["RATE_LIMIT_REPORTS"]), methods=["POST"], scope="reports",
+    app.view_functions[endpoint] = limiter.shared_limit(
+        lambda: str(current_app.config["RATE_LIMIT_REPORTS"]), scope="reports", methods=["POST"],
         exempt_when=exempt_when)(app.view_functions[endpoint])

@@ -25,8 +25,9 @@
     tooltip: (p) => (p.cluster ? `${strings.cases}: ${p.count}` : `${className(p.service_code)} · ${p.id}${p.overdue ? " · " + strings.case_overdue : ""}`),
   }).addTo(map);
   caseLayer.caseOpen = true;            // found by tiles.featureAt(latlng, "caseOpen")
-  // The case shown, ringed on the map (at its drawn position when tapped; from the API's WGS-84 otherwise)
-  const ring = L.circleMarker([0, 0], { radius: 13, color: "#000", weight: 3, fill: false, interactive: false });
+  // The case shown, ringed on the map: at its drawn position when tapped, otherwise at the position the API gives
+  // in the basemap's coordinate system (?crs=: GCJ-02 on Amap, converted by the service)
+  const ring = L.circleMarker([0, 0], { radius: 13, color: "#000", weight: 3, fill: false, interactive: false, className: "case-ring" });
   map.on("click", (event) => {
     const found = tiles.featureAt(event.latlng, "caseOpen");
     if (!found || found.grid !== caseLayer) return;
@@ -88,13 +89,18 @@
     detailBox.dataset.case = c.id;
     detailBox.dataset.status = c.status;
     detailBox.dataset.version = String(c.version);
-    const history = c.history.map((e) => el("li", {},
-      el("span", { class: "when" }, time(e.at)), " ",
-      el("strong", {}, strings[`action_${e.action}`] || e.action), " ",
-      e.to_status ? `→ ${cases.statuses[e.to_status] || e.to_status}` : "",
-      e.actor ? " · " : "",
-      e.actor === "anonymous" ? strings.case_anonymous : e.actor ? el("span", { translate: "no" }, e.actor) : null,
-      e.note ? el("div", { class: "note" }, e.note) : null));
+    // one line a step: "上报 · 2018-03-02 10:15 · 张三"; the status it led to only where the step's name does not
+    // already say it ("核查通过 → 结案"); who and the note only for logged-in users (the API leaves them out)
+    const history = c.history.map((e) => {
+      const step = strings[`history_${e.action}`] || e.action;
+      const status = e.to_status ? cases.statuses[e.to_status] || e.to_status : null;
+      return el("li", {},
+        el("strong", {}, step), status && status !== step ? ` → ${status}` : "",
+        " · ", el("span", { class: "when" }, time(e.at)),
+        e.actor ? " · " : "",
+        e.actor === "anonymous" ? strings.case_anonymous : e.actor ? el("span", { translate: "no" }, e.actor) : null,
+        e.note ? el("div", { class: "note" }, e.note) : null);
+    });
     const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
       el("img", { src: p.url, class: "case-photo", alt: strings.case_photos, loading: "lazy" })));
     detailBox.replaceChildren(...[
@@ -117,15 +123,15 @@
 
   async function openCase(id, pan, notice, isError, drawnAt) {
     try {
-      const c = await getJSON(cases.api.case.replace("ID", encodeURIComponent(id)));
+      const c = await getJSON(`${cases.api.case.replace("ID", encodeURIComponent(id))}?crs=${encodeURIComponent(config.crs)}`);
       setParam("case", c.id);
       render(c, notice, isError);
       const panel = detailBox.closest("details.panel");
       if (panel) panel.open = true;
       detailBox.scrollIntoView({ block: "nearest" });
-      const at = drawnAt || (config.crs === "WGS84" ? L.latLng(c.lat, c.lon) : null);
-      if (at) ring.setLatLng(at).addTo(map); else ring.remove();
-      if (pan && at) map.setView(at, Math.max(map.getZoom(), 16), { animate: false });
+      const at = drawnAt || L.latLng(c.position.lat, c.position.lon);
+      ring.setLatLng(at).addTo(map);
+      if (pan) map.setView(at, Math.max(map.getZoom(), 16), { animate: false });
       return c;
     } catch (error) {
       detailBox.replaceChildren(el("p", { class: "status error", id: "case-message" }, error.message));
