@@ -82,6 +82,11 @@ def _case_cells(tx: Transaction, project: Project) -> None:
     heat.rebuild(tx)
 
 
+def _session_epochs(tx: Transaction, project: Project) -> None:
+    """A counter per user that logging out moves on: the sessions made before it end, copied cookies too."""
+    tx.add_column("users", "session_epoch", "integer")
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -92,6 +97,7 @@ MIGRATIONS = [
     (7, "case statistics summary", _case_statistics),
     (8, "case attributes (Open311 service attributes)", _case_attributes),
     (9, "case heat cells", _case_cells),
+    (10, "sessions that end at logout", _session_epochs),
 ]
 
 

@@ -197,6 +197,32 @@ def test_a_disabled_users_session_ends(client):
     assert refused.status_code == 403 and "该账户已停用" in refused.get_data(as_text=True)
 
 
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(client, app):
+    csrf = logged_in(client, "planner")
+    copied = app.test_client()
+    copied.set_cookie(app.config.get("SESSION_COOKIE_NAME", "session"), client.get_cookie("session").value)
+    assert copied.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 201
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
+    assert copied.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 401
+    assert login(client, "session-planner").status_code == 302           # a new login works again
+
+
+def test_the_login_form_takes_each_field_once(client):
+    users.add(_store(client), "twice", "planner", TEST_PASSWORD)
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    from werkzeug.datastructures import MultiDict
+    refused = client.post("/login", data=MultiDict([("name", "twice"), ("name", "other"), ("password", TEST_PASSWORD),
+                                                    ("password", "wrong password"), ("csrf_token", token)]))
+    assert refused.status_code == 400 and "given 2 times" in refused.get_data(as_text=True)
+
+
+def test_names_differing_only_in_case_are_one_user(client):
+    users.add(_store(client), "Zhao", "planner", TEST_PASSWORD)
+    with pytest.raises(users.UserError, match="differ only in case"):
+        users.add(_store(client), "zhao", "admin", TEST_PASSWORD)
+
+
 def test_a_bad_token_is_refused_even_for_public_data(client):
     response = client.get("/api/layers", headers={"Authorization": "Bearer not-a-token"})
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -103,6 +103,10 @@ def test_a_plate_number_is_checked_and_shown_to_staff_only(client, store):
     staff = bearer(person(store, "disp", "dispatcher"))
     assert client.get(f"/api/cases/{case_id}", headers=staff).get_json()["attributes"] == {"plate": "苏E12345"}
     assert store.read(CASES, where={"id": case_id}).iloc[0]["attributes"] == '{"plate": "苏E12345"}'
+    # logged in is not enough: a partner system (12345) and a planner are not the bureau's case staff
+    for role, extra in (("partner", {"department": "12345"}), ("planner", {})):
+        seen = client.get(f"/api/cases/{case_id}", headers=bearer(person(store, f"x-{role}", role, **extra)))
+        assert seen.get_json()["attributes"] == {} and "reporter" not in seen.get_json(), role
 
 
 def _spec(**entry) -> tuple:

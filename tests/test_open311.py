@@ -210,6 +210,33 @@ def test_anonymous_posts_are_rate_limited_cross_site_allowed_and_never_use_the_s
     assert client.post(f"{V2}/requests.json", data=example_post(place, api_key=partner)).status_code == 201
 
 
+def test_a_partners_key_counts_against_its_write_limit(store_path, tmp_path, store):
+    """Reports with an api_key are not anonymous, but not unlimited either: the partner's write limit counts them."""
+    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True,
+                      "SECRET_KEY_FILE": str(tmp_path / "key"), "RATE_LIMIT_WRITES": "3 per minute"})
+    client = app.test_client()
+    place = grid_place(store)
+    partner = person(store, "hotline2", "partner", department="12345")
+    answers = [client.post(f"{V2}/requests.json", data=example_post(place, api_key=partner)).status_code
+               for _ in range(4)]
+    assert answers == [201, 201, 201, 429]
+    assert client.post(f"{V2}/requests.json", data=example_post(place)).status_code == 201    # others still may
+
+
+def test_media_urls_never_come_from_the_host_header(client, store, tmp_path):
+    import io
+    from PIL import Image
+    place = grid_place(store)
+    picture = io.BytesIO()
+    Image.new("RGB", (32, 32), (200, 0, 0)).save(picture, "JPEG")
+    staff = bearer(person(store, "media-sup", "supervisor", grids=(place.grid,)))
+    made = client.post("/api/cases", headers=staff, data={"service_code": "E0101", "lon": str(place.lon),
+                       "lat": str(place.lat), "source": "patrol", "photo": (io.BytesIO(picture.getvalue()), "p.jpg")})
+    assert made.status_code == 201, made.get_json()
+    answer = as_json(client.get(f"{V2}/requests/{made.get_json()['id']}.json", headers={"Host": "evil.example"}))
+    assert answer[0]["media_url"].startswith("/api/cases/") and "evil" not in answer[0]["media_url"]
+
+
 def test_text_xml_cannot_carry_never_breaks_the_xml_feed(client, store):
     """A description with U+FFFE (legal in JSON, illegal in XML 1.0) is kept, and the XML answers stay readable."""
     place = grid_place(store)

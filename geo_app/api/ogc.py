@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, request
 
 from .. import context
 from ..errors import BadParameter, check_params
 from ..features import features, filter_parameters, parse_bbox, query, record_features
+from ..links import public_url
 from .common import provenance
 from ..tiles import MAX_ZOOM, TMS, tile_fields
 from ..tiles.routes import MVT, tile_response
@@ -45,14 +46,8 @@ def _respond(body: dict, mimetype: str = JSON) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), mimetype=mimetype)
 
 
-def _href(endpoint: str, **values) -> str:
-    """PUBLIC_BASE_URL + path when the setting is given, else the path alone (a reference relative to the
-    document, RFC 3986); never built from the request's Host header, which any client can set."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
 def _link(endpoint: str, rel: str, mimetype: str, title: str = "", **values) -> dict:
-    link = {"href": _href(endpoint, **values), "rel": rel, "type": mimetype}
+    link = {"href": public_url(endpoint, **values), "rel": rel, "type": mimetype}
     if title:
         link["title"] = title
     return link
@@ -181,7 +176,7 @@ def tile_matrix_set(tms_id: str):
 
 
 def _tileset(spec) -> dict:
-    template = _href("ogc.collection", collection_id=spec.id) + \
+    template = public_url("ogc.collection", collection_id=spec.id) + \
         f"/tiles/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
     return {
         "title": f"{spec.title_zh} {spec.title_en}", "dataType": "vector", "tileMatrixSetURI": TMS_URI,
@@ -249,5 +244,5 @@ def openapi():
             "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": {"description": "GeoJSON Feature"}, "404": {"description": "no such feature"}}}}
     doc = {"openapi": "3.0.3", "info": {"title": "Suzhou city-management OGC API - Features", "version": "1.0"},
-           "servers": [{"url": _href("ogc.landing").rstrip("/")}], "paths": paths}
+           "servers": [{"url": public_url("ogc.landing").rstrip("/")}], "paths": paths}
     return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/vnd.oai.openapi+json;version=3.0")

@@ -40,7 +40,7 @@ class User(UserMixin):
     created_at: str
     grids: tuple[str, ...] = ()
     department: str | None = None
-    password_stamp: str = ""      # changes with the password: a session made before the change ends
+    password_stamp: str = ""      # changes with the password and at logout: a session made before ends
 
     def get_id(self) -> str:
         """What a session cookie keeps: the name and the password's stamp (NAME/STAMP)."""
@@ -55,7 +55,13 @@ def _user(row: dict) -> User:
     grids = tuple(g for g in (row.get("grids") or "").split(",") if g)
     return User(name=row["name"], role=row["role"], disabled=bool(row["disabled"]), created_at=row["created_at"],
                 grids=grids, department=row.get("department") or None,
-                password_stamp=hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16])
+                password_stamp=_stamp(row["password_hash"], row.get("session_epoch")))
+
+
+def _stamp(password_hash: str, epoch) -> str:
+    """What a session must carry to stay valid: it changes with the password and at every logout."""
+    epoch = 0 if epoch is None or epoch != epoch else int(epoch)
+    return hashlib.sha256(f"{password_hash}:{epoch}".encode()).hexdigest()[:16]
 
 
 def _row(store, where: dict) -> dict | None:
@@ -102,10 +108,12 @@ def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, 
     check_password(password)
     row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
            "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "grids": ",".join(grids) or None, "department": department}
+           "grids": ",".join(grids) or None, "department": department, "session_epoch": 0}
     with store.transaction() as tx:       # writers queue behind each other: the check and the insert are one
-        if _row(tx, {"name": name}) is not None:
-            raise UserError(f"user {name!r} exists already")
+        same = [u for u in tx.read(TABLE, columns=["name"])["name"] if u.casefold() == name.casefold()]
+        if same:
+            raise UserError(f"user {same[0]!r} exists already" + (f" (names differ only in case: {name!r})"
+                                                                    if same[0] != name else ""))
         _check_grids(tx, grids)
         tx.insert(TABLE, pd.DataFrame([row], columns=list(row)).astype({"disabled": bool}))
     return _user(row)
@@ -148,6 +156,15 @@ def new_token(store: Store, name: str) -> str:
         if not tx.update(TABLE, {"name": name}, {"token_hash": token_hash(token)}):
             raise UserError(f"no user {name!r}")
     return token
+
+
+def end_sessions(store: Store, name: str) -> None:
+    """Every session of the user ends (logout): a copied session cookie stops working too. The API token stays."""
+    with store.transaction() as tx:
+        row = _row(tx, {"name": name})
+        if row is not None:
+            epoch = row.get("session_epoch")
+            tx.update(TABLE, {"name": name}, {"session_epoch": 1 + (0 if epoch is None or epoch != epoch else int(epoch))})
 
 
 def disable(store: Store, name: str) -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_user, logout_user
 
 from .. import context
+from ..errors import refuse_repeats
 from . import users
 
 bp = Blueprint("auth", __name__)
@@ -28,6 +29,7 @@ def _next_page() -> str:
 def login():
     if request.method == "GET":
         return render_template("login.html", next=_next_page(), page="login")
+    refuse_repeats(request.values)
     name = (request.form.get("name") or "").strip()
     password = request.form.get("password") or ""
     user = users.authenticate(context.store(), name, password)
@@ -46,8 +48,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    refuse_repeats(request.values)
     if current_user.is_authenticated:
         log.info("logout: %s from %s", current_user.name, request.remote_addr)
+        users.end_sessions(context.store(), current_user.name)
     logout_user()
     session.clear()
     return redirect(_next_page())

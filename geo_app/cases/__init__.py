@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     routes.limit_reports(app, "cases.report", exempt_when=lambda: current_user.is_authenticated)
     # Open311 never acts on a session: only a partner's api_key exempts (a wrong key is refused with 403)
     routes.limit_reports(app, "open311.post_request", exempt_when=lambda: bool(request.form.get("api_key")))
+    routes.limit_partner_writes(app, "open311.post_request")

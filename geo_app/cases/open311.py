@@ -20,6 +20,7 @@ from ..auth import users
 from ..auth.csrf import exempt
 from ..errors import BadParameter, refuse_repeats
 from ..features import parse_number
+from ..links import public_url
 from . import attributes, lifecycle, service
 from .params import parse_codes, parse_time
 from .tables import CASES, PHOTOS
@@ -215,7 +216,7 @@ def _media(case_ids: list[str]) -> dict[str, str]:
     rows = context.store().read(PHOTOS, where={"case_id": case_ids}, columns=["case_id", "photo_id"])
     out = {}
     for case_id, photo_id in zip(rows["case_id"], rows["photo_id"]):
-        out.setdefault(case_id, url_for("cases.case_photo", case_id=case_id, photo_id=photo_id, _external=True))
+        out.setdefault(case_id, public_url("cases.case_photo", case_id=case_id, photo_id=photo_id))
     return out
 
 
@@ -301,6 +302,6 @@ def post_request():
                           lon=parse_number("long", form["long"].strip()), lat=parse_number("lat", form["lat"].strip()),
                           crs="WGS84", description=form.get("description", ""), address=form.get("address_string"),
                           source=source, reporter=reporter, attributes=attributes.from_form(form))
-    notice = "已受理上报,将按时限立案、处置。" if not _english() else "Reported; it will be registered and handled within the time limits."
+    notice = "已收到上报,将按时限受理、立案和处置。" if not _english() else "Received; it will be accepted, registered and handled within the time limits."
     return answer("service_requests", "request",
                   [{"service_request_id": case["id"], "service_notice": notice, "account_id": None}], status=201)

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from .. import context, crs
-from ..auth import requires
+from ..auth import requires, users
 from ..errors import BadParameter, check_params, error_body, refuse_repeats
 from ..features import parse_bbox, parse_crs, parse_whole
 from . import attributes, lifecycle, photos, service, workclock
@@ -29,12 +29,22 @@ def _user():
     return current_user if current_user.is_authenticated else None
 
 
+# the bureau's own case workers: they see who reported and acted, the steps' notes and private answers
+CASE_STAFF = ("admin", "dispatcher", "handler", "supervisor")
+
+
+def is_case_staff() -> bool:
+    user = _user()
+    return user is not None and user.role in CASE_STAFF
+
+
 def shown(case: dict) -> dict:
     """A case as this request may see it: photo URLs added; reporter, actors, the steps' notes (a note may name
-    people or addresses) and private attributes (a plate number) only for logged-in users."""
+    people or addresses) and private attributes (a plate number) only for the bureau's case staff, not for the
+    public, planners or partner systems (12345, 110)."""
     for picture in case.get("photos", []):
         picture["url"] = url_for("cases.case_photo", case_id=case["id"], photo_id=picture["photo_id"])
-    if _user() is None:
+    if not is_case_staff():
         case.pop("reporter", None)
         catalog = context.project().cases
         if case.get("attributes") and case["service_code"] in catalog:
@@ -168,6 +178,19 @@ def grid_queue(code: str):
         raise BadParameter("code", f"no grid with code {code[:40]!r}", status=404)
     cases = [shown(c) for c in service.queue(store, code, context.project())]
     return jsonify({"grid": code, "count": len(cases), "overdue": sum(c["overdue"] for c in cases), "cases": cases})
+
+
+def limit_partner_writes(app, endpoint: str) -> None:
+    """Reports sent with an `api_key` (Open311: a partner's token, not a login) count against that user's
+    RATE_LIMIT_WRITES, as the same user's reports to /api/cases do: a leaked key cannot flood the queue."""
+    limiter = next(iter(app.extensions["limiter"]))
+
+    def key() -> str:
+        user = users.by_token(context.store(), request.form.get("api_key", ""))
+        return f"user:{user.name}" if user is not None else "api_key:unknown"
+    app.view_functions[endpoint] = limiter.shared_limit(
+        lambda: str(current_app.config["RATE_LIMIT_WRITES"]), scope="writes", key_func=key, methods=["POST"],
+        exempt_when=lambda: not request.form.get("api_key"))(app.view_functions[endpoint])
 
 
 def limit_reports(app, endpoint: str, exempt_when) -> None:
