@@ -83,6 +83,22 @@ def test_case_tiles_outside_the_grid_are_404_and_304_when_unchanged(client):
     assert again.status_code == 304 or again.headers["ETag"] != first.headers["ETag"]
 
 
+def test_a_tile_with_too_many_cases_is_refused_after_reading_that_many(client, store, project, monkeypatch):
+    """Closed cases pile up without end: a tile stops reading past MAX_TILE_CASES and says how to narrow it."""
+    from geo_app.cases import demo, tiles as case_tiles
+    demo.load(store, project, 300)
+    monkeypatch.setattr(case_tiles, "MAX_TILE_CASES", 50)
+    refused = client.get("/tiles/cases/0/0/0.mvt?status=closed")
+    assert refused.status_code == 400 and "zoom in" in refused.get_json()["error"]["message"]
+    few = store.count("cases", where={"status": "closed", "service_code": "C0101"})
+    assert few <= 50 and client.get("/tiles/cases/0/0/0.mvt?status=closed&service_code=C0101").status_code == 200
+    reads = []
+    real = store.records
+    monkeypatch.setattr(type(store), "records", lambda self, *a, **k: reads.append(k.get("limit")) or real(*a, **k))
+    client.get("/tiles/cases/0/0/0.mvt?status=closed")
+    assert 51 in reads
+
+
 def test_catalog_has_a_class_for_wrong_facility_data(project):
     assert pages.WRONG_DATA in project.cases and project.cases[pages.WRONG_DATA].name_zh == "设施信息有误"
 

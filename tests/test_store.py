@@ -245,6 +245,20 @@ def test_a_column_is_added_without_rewriting_the_rows(store, store_path):
         tx.add_column("toilets", "bad name", "text")
 
 
+def test_a_page_of_a_big_box_reads_a_chunk_at_a_time(store, monkeypatch):
+    """GeoPackage bbox pages read the R-tree's candidates a chunk at a time until the page is full: the same rows
+    as filtering every candidate, also where envelopes meet but shapes do not (grids are polygons)."""
+    from geo_app.store.geopackage import GeoPackageStore
+    box = (120.55, 31.25, 120.65, 31.35)
+    everything = store.records("grids", bbox=box, columns=["code"], order_by="code", descending=True)
+    monkeypatch.setattr(GeoPackageStore, "_EXACT_CHUNK", 3)
+    for limit, offset in ((1, 0), (4, 2), (7, len(everything) - 3), (5, len(everything) + 10)):
+        page = store.records("grids", bbox=box, columns=["code"], order_by="code", descending=True, limit=limit,
+                             offset=offset)
+        assert [r["code"] for r in page] == [r["code"] for r in everything[offset:offset + limit]]
+    assert store.count("grids", bbox=box) == len(everything) > 10
+
+
 def test_writes_keep_the_file_mode(store, store_path):
     os.chmod(store_path, 0o664)
     with store.transaction() as tx:

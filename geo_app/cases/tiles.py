@@ -43,9 +43,17 @@ def tile_filters(args) -> tuple[dict, bool]:
     return where, overdue == "true"
 
 
+MAX_TILE_CASES = 20_000      # read at most this many (+1) for a tile: closed cases pile up without end
+
+
 def build(store, z: int, x: int, y: int, *, output_crs: str, where: dict, only_overdue: bool, now: str) -> bytes:
-    """The tile's bytes: the cases in it (filtered), or clusters of them where they are dense."""
-    rows = store.records(CASES, bbox=_read_box(z, x, y, output_crs, 0), where=where, columns=CARRIED)
+    """The tile's bytes: the cases in it (filtered), or clusters of them where they are dense; 400 when more
+    than MAX_TILE_CASES match (the read stops there)."""
+    rows = store.records(CASES, bbox=_read_box(z, x, y, output_crs, 0), where=where, columns=CARRIED,
+                         limit=MAX_TILE_CASES + 1)
+    if len(rows) > MAX_TILE_CASES:
+        raise BadParameter("z/x/y", f"more than {MAX_TILE_CASES:,} cases in tile {z}/{x}/{y}: zoom in, or filter "
+                                    "by status, service_code or grid_code")
     rows = [r for r in rows if r["geometry"] is not None]
     for row in rows:
         due = row.pop("due_at")

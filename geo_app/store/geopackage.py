@@ -147,20 +147,38 @@ class _Reading:
         if not exact and (limit is not None or offset):
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if limit is None else int(limit), int(offset)]
-        rows = self.con.execute(sql, params).fetchall()
-        geometries = None
-        if spatial and selected and selected[-1] == "geom":
-            geometries = gg.decode([r[-1] for r in rows])
-            if exact:   # the R-tree compares envelopes: keep what really intersects the box
-                keep = shapely.intersects(geometries, box_geometry(bbox))
-                rows = [r for r, k in zip(rows, keep) if k]
-                geometries = geometries[keep]
-                if count:
-                    return len(rows)
-                end = None if limit is None else offset + limit
-                rows, geometries = rows[offset:end], geometries[offset:end] if geometry else None
+        if exact:   # the R-tree compares envelopes: keep what really intersects the box
+            rows, geometries = self._exact(sql, params, bbox, None if count or limit is None else offset + limit)
+            if count:
+                return len(rows)
+            end = None if limit is None else offset + limit
+            rows, geometries = rows[offset:end], geometries[offset:end] if geometry else None
+        else:
+            rows = self.con.execute(sql, params).fetchall()
+            geometries = gg.decode([r[-1] for r in rows]) if spatial and selected and selected[-1] == "geom" \
+                else None
         type_of = dict(zip(names, types))
         return wanted, [type_of[c] for c in wanted], rows, geometries
+
+    _EXACT_CHUNK = 2000
+
+    def _exact(self, sql: str, params: list, bbox, enough: int | None):
+        """The rows of `sql` (the R-tree's candidates, geometry last) whose geometry intersects the box, in their
+        order; with `enough`, read a chunk at a time and stop once that many are found, so that a page of a
+        big box costs the page, not the box."""
+        box = box_geometry(bbox)
+        rows, geometries, start = [], [], 0
+        while True:
+            chunk = self.con.execute(sql if enough is None else sql + " LIMIT ? OFFSET ?",
+                                     params if enough is None else params + [max(self._EXACT_CHUNK, enough), start]
+                                     ).fetchall()
+            decoded = gg.decode([r[-1] for r in chunk])
+            keep = shapely.intersects(decoded, box)
+            rows += [r for r, k in zip(chunk, keep) if k]
+            geometries.append(decoded[keep])
+            start += len(chunk)
+            if enough is None or len(rows) >= enough or len(chunk) < max(self._EXACT_CHUNK, enough):
+                return rows, np.concatenate(geometries) if geometries else np.array([], dtype=object)
 
     def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
              offset=0, between=None):
