@@ -49,4 +49,6 @@ def page_config() -> dict:
                 "actions": url_for("cases.case_action", case_id="ID"), "queue": url_for("cases.grid_queue", code="CODE"),
                 "token": url_for("open311.get_token", token="TOKEN", fmt="json"),
                 "request": url_for("open311.get_request", case_id="ID", fmt="json"), "login": url_for("auth.login")},
+        # where a reporter follows their case: the grid map opens it (status, deadline, history without names)
+        "follow": url_for("maps.grid", case="ID"),
     }

@@ -201,7 +201,7 @@
       submit.hidden = true;
       fields.hidden = true;
       cancel.textContent = strings.report_close;
-      const follow = cases.api.token.replace("TOKEN", encodeURIComponent(reported.token));
+      const follow = cases.follow.replace("ID", encodeURIComponent(reported.id));
       result.replaceChildren(
         el("p", { class: "report-done" }, `${strings.report_done} `, el("strong", { id: "report-case-id" }, reported.id), ` · ${className(reported.service_code)}`),
         el("p", {}, `${strings.report_token}: `, el("code", { id: "report-token", translate: "no" }, reported.token)),
