@@ -56,7 +56,7 @@
     document.getElementById("heat-max").textContent = String(saturation);
     document.getElementById("heat-demo").hidden = !answer.demo;
     message.textContent = answer.cells.length ? "" : heat.empty;
-    if (!toggle.checked) return;
+    if (!toggle.checked || layer) return;          // switched off meanwhile, or an earlier answer drew it
     choropleth(true);
     layer = L.heatLayer(answer.cells, options()).addTo(map);
     document.body.dataset.heatCells = String(answer.cells.length);     // for the tests
