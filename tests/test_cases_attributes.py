@@ -103,6 +103,19 @@ def test_a_plate_number_is_checked_and_shown_to_staff_only(client, store):
     staff = bearer(person(store, "disp", "dispatcher"))
     assert client.get(f"/api/cases/{case_id}", headers=staff).get_json()["attributes"] == {"plate": "苏E12345"}
     assert store.read(CASES, where={"id": case_id}).iloc[0]["attributes"] == '{"plate": "苏E12345"}'
+    # a photo of a parked car shows its plate: such a class's photos are for case staff only
+    import io
+    from PIL import Image
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(picture, "JPEG")
+    with_photo = client.post("/api/cases", data={**form, "attribute[plate]": "苏E54321",
+                                                 "photo": (io.BytesIO(picture.getvalue()), "car.jpg")})
+    assert with_photo.status_code == 201, with_photo.get_json()
+    car = with_photo.get_json()["id"]
+    url = client.get(f"/api/cases/{car}", headers=staff).get_json()["photos"][0]["url"]
+    assert client.get(url, headers=staff).status_code == 200
+    assert client.get(url).status_code == 403 and client.get(f"/api/cases/{car}").get_json()["photos"] == []
+    assert client.get(f"{V2}/requests/{car}.json").get_json()[0]["media_url"] is None
     # logged in is not enough: a partner system (12345) and a planner are not the bureau's case staff
     for role, extra in (("partner", {"department": "12345"}), ("planner", {})):
         seen = client.get(f"/api/cases/{case_id}", headers=bearer(person(store, f"x-{role}", role, **extra)))

@@ -200,3 +200,9 @@ def public(attributes: tuple[Attribute, ...], values: dict) -> dict:
     """The values anyone may see: without the private attributes."""
     private = {a.code for a in attributes if a.private}
     return {k: v for k, v in values.items() if k not in private}
+
+
+def private_photos(attributes) -> bool:
+    """A class that asks for something private (a plate) keeps its photos private too: a photo shows the plate."""
+    return any(a.private for a in attributes)
+

@@ -201,7 +201,8 @@ def _request(case: dict, catalog, media: dict) -> dict:
         "requested_datetime": case["reported_at"],
         "updated_datetime": max(case[s] for s in STAMPS if case.get(s)),
         "expected_datetime": case["due_at"], "address": case["address"], "address_id": None, "zipcode": None,
-        "lat": case["lat"], "long": case["lon"], "media_url": media.get(case["id"]),
+        "lat": case["lat"], "long": case["lon"],
+        "media_url": None if case_class and attributes.private_photos(case_class.attributes) else media.get(case["id"]),
     }
     answers = attributes.public(case_class.attributes, case["attributes"]) if case_class else {}
     if answers:     # not in the specification's list: the answers to the service's attributes, when there are any

@@ -38,12 +38,19 @@ def is_case_staff() -> bool:
     return user is not None and user.role in CASE_STAFF
 
 
+def _photos_private(service_code: str) -> bool:
+    catalog = context.project().cases
+    return service_code in catalog and attributes.private_photos(catalog[service_code].attributes)
+
+
 def shown(case: dict) -> dict:
     """A case as this request may see it: photo URLs added; reporter, actors, the steps' notes (a note may name
     people or addresses) and private attributes (a plate number) only for the bureau's case staff, not for the
     public, planners or partner systems (12345, 110)."""
     for picture in case.get("photos", []):
         picture["url"] = url_for("cases.case_photo", case_id=case["id"], photo_id=picture["photo_id"])
+    if not is_case_staff() and _photos_private(case["service_code"]):
+        case["photos"] = []
     if not is_case_staff():
         case.pop("reporter", None)
         catalog = context.project().cases
@@ -165,7 +172,12 @@ def case_action(case_id: str):
 @bp.get("/cases/<case_id>/photos/<photo_id>")
 def case_photo(case_id: str, photo_id: str):
     check_params(request.args, set())
-    picture = service.photo(context.store(), case_id, photo_id)
+    store = context.store()
+    picture = service.photo(store, case_id, photo_id)
+    code = store.records(service.CASES, where={"id": case_id}, columns=["service_code"], geometry=False)
+    if not is_case_staff() and code and _photos_private(code[0]["service_code"]):
+        raise BadParameter("photo", "this class's photos may show a plate number: the bureau's case staff only",
+                           status=403)
     return Response(picture["data"], content_type=picture["content_type"],
                     headers={"Cache-Control": "private, max-age=86400", "Content-Disposition": "inline"})
 
