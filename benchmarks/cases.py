@@ -46,6 +46,8 @@ def _request(url: str, *, data: bytes | None = None, token: str | None = None) -
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+    except OSError as exc:          # no answer at all (reset, timed out): counted as an error with its kind
+        return type(getattr(exc, "reason", exc)).__name__, b""
 
 
 def _timed(call, runs: int) -> list[float]:

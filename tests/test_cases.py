@@ -419,6 +419,12 @@ def test_search_filters_and_the_queue_puts_overdue_cases_first(client, people, s
     assert [i for i in ids if i in mine] == [second["id"], first["id"]]
     assert all(c["overdue"] for c in queue["cases"][:ids.index(second["id"]) + 1])
     assert not any(c["overdue"] for c in queue["cases"][ids.index(second["id"]) + 1:])
+    # a page of the queue, with the totals of the whole queue (a flood of reports cannot make it unbounded)
+    assert queue["count"] == len(queue["cases"]) and queue["overdue"] == sum(c["overdue"] for c in queue["cases"])
+    page = client.get(f"/api/grids/{place.grid}/queue?limit=1").get_json()
+    assert [c["id"] for c in page["cases"]] == ids[:1] and (page["count"], page["overdue"]) == \
+        (queue["count"], queue["overdue"])
+    assert client.get(f"/api/grids/{place.grid}/queue?limit=1001").status_code == 400
     since = {"since": first["reported_at"]}
     found = client.get("/api/cases", query_string={"service_code": "E0101,E0502", **since}).get_json()["cases"]
     assert {c["id"] for c in found} == {first["id"], closed["id"]}

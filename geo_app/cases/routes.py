@@ -184,12 +184,14 @@ def case_photo(case_id: str, photo_id: str):
 
 @bp.get("/grids/<code>/queue")
 def grid_queue(code: str):
-    check_params(request.args, set())
+    check_params(request.args, {"limit"})
+    limit = parse_whole("limit", request.args["limit"], 1, service.MAX_LIMIT) if "limit" in request.args else 100
     store = context.store()
     if not store.count(service.GRIDS_LAYER, where={"code": code}):
         raise BadParameter("code", f"no grid with code {code[:40]!r}", status=404)
-    cases = [shown(c) for c in service.queue(store, code, context.project())]
-    return jsonify({"grid": code, "count": len(cases), "overdue": sum(c["overdue"] for c in cases), "cases": cases})
+    cases, count, overdue = service.queue(store, code, context.project(), limit=limit)
+    return jsonify({"grid": code, "count": count, "overdue": overdue, "returned": len(cases),
+                    "cases": [shown(c) for c in cases]})
 
 
 def limit_partner_writes(app, endpoint: str) -> None:

@@ -321,12 +321,17 @@ def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_cod
     return [_described(case, project, now) for case in _plain(rows)]
 
 
-def queue(store: Reader, grid_code: str, project: Project | None = None) -> list[dict]:
-    """A grid's open cases: overdue first, then by deadline (soonest first)."""
-    rows = store.records(CASES, where={"grid_code": grid_code, "status": list(lifecycle.OPEN)})
+def queue(store: Reader, grid_code: str, project: Project | None = None, *, limit: int = MAX_LIMIT
+          ) -> tuple[list[dict], int, int]:
+    """A grid's open cases by deadline, soonest first (so the overdue ones come first), at most `limit`; with how
+    many are open and how many overdue in all."""
+    where = {"grid_code": grid_code, "status": list(lifecycle.OPEN)}
     now = _now()
-    cases = [_described(case, project, now) for case in _plain(rows)]
-    return sorted(cases, key=lambda c: (not c["overdue"], c["due_at"] or "~", c["id"]))
+    rows = store.records(CASES, where=where, order_by="due_at", limit=limit)
+    cases = sorted((_described(case, project, now) for case in _plain(rows)),
+                   key=lambda c: (c["due_at"] is None, c["due_at"] or "", c["id"]))
+    overdue = store.count(CASES, where=where, between={"due_at": (None, lifecycle.stamp(now))})
+    return cases, store.count(CASES, where=where), overdue
 
 
 def recount_deadlines(store: Store, project: Project) -> int:
