@@ -120,6 +120,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
+    # the server first: it brings the store's schema up to date (migrations) before users are added to it
+    # (rate limits lifted: they would refuse 100 reporters from one address)
+    server = LiveServer(args.store, workers=args.workers, DEFAULT_BASEMAP="none", RATE_LIMIT_WRITES=UNLIMITED,
+                        RATE_LIMIT_ANONYMOUS=UNLIMITED, RATE_LIMIT_REPORTS=UNLIMITED)
     store = open_store(args.store)
     total_cases = store.count(CASES)
     names = [f"bench-reporter-{i}" for i in range(args.reporters)]
@@ -133,10 +137,6 @@ def main() -> None:
     shape = store.read("grids", where={"code": grid}).geometry.iloc[0].representative_point()
     place = (shape.x, shape.y)
     store.close()
-
-    # rate limits lifted: they would refuse 100 reporters from one address
-    server = LiveServer(args.store, workers=args.workers, DEFAULT_BASEMAP="none", RATE_LIMIT_WRITES=UNLIMITED,
-                        RATE_LIMIT_ANONYMOUS=UNLIMITED, RATE_LIMIT_REPORTS=UNLIMITED)
     try:
         cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                     if line.startswith("model name")), platform.processor())

@@ -84,17 +84,19 @@ class PygeoapiServer:
         subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(config_path),
                         "--output-file", str(openapi_path)], env=env, check=True, capture_output=True)
         self.url = f"http://127.0.0.1:{port}"
+        self.log = (folder / "server.log").open("w+b")       # never a pipe nobody reads: it would fill and block
         self.process = subprocess.Popen([str(venv / "bin" / "gunicorn"), f"--workers={WORKERS}", f"--threads={THREADS}",
                                          f"--bind=127.0.0.1:{port}", "pygeoapi.flask_app:APP"],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         try:
-            wait_for(self.process, self.url + "/collections?f=json", 60)
+            wait_for(self.process, self.url + "/collections?f=json", 60, log=self.log)
         except RuntimeError as exc:
             raise SystemExit(f"pygeoapi: {exc}") from None
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.log.close()
         self.folder.cleanup()
 
 

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,8 +20,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(process: subprocess.Popen, url: str, seconds: float = 120) -> None:
-    """Until `url` answers; the server's error output if its process ends first, RuntimeError after `seconds`."""
+def wait_for(process: subprocess.Popen, url: str, seconds: float = 120, log=None) -> None:
+    """Until `url` answers; the server's error output (`log`: the file its stderr goes to) if its process ends
+    first, RuntimeError after `seconds`."""
     deadline = time.monotonic() + seconds       # a loaded CI machine imports slowly
     while time.monotonic() < deadline:
         try:
@@ -28,7 +30,11 @@ def wait_for(process: subprocess.Popen, url: str, seconds: float = 120) -> None:
             return
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"the server did not start: {process.stderr.read().decode()[-2000:]}")
+                said = b""
+                if log is not None:
+                    log.seek(0)
+                    said = log.read()
+                raise RuntimeError(f"the server did not start: {said.decode(errors='replace')[-2000:]}")
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"the server did not answer {url} within {seconds:g} s")
@@ -49,10 +55,12 @@ class LiveServer:
         else:
             command = [sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={self.port}",
                        "--threads=4", "--call", "geo_app:create_app"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
-        wait_for(self.process, self.url + "/health")
+        # the server's log goes to a file: a pipe nobody reads fills up and then blocks every request that logs
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        wait_for(self.process, self.url + "/health", log=self.log)
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.log.close()
