@@ -136,11 +136,10 @@ def main() -> None:
     grid = busiest.iloc[0] if len(busiest) else store.read("grids", columns=["code"], limit=1).iloc[0]["code"]
     shape = store.read("grids", where={"code": grid}).geometry.iloc[0].representative_point()
     place = (shape.x, shape.y)
-    store.close()
     try:
         cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                     if line.startswith("model name")), platform.processor())
-        print(f"Machine: {os.cpu_count()} cores, {cpu}; {date.today()}; store {open_store(args.store)} with "
+        print(f"Machine: {os.cpu_count()} cores, {cpu}; {date.today()}; store {store} with "
               f"{total_cases:,} cases; gunicorn {args.workers} workers x 4 threads on loopback; "
               f"{args.runs} requests each after a warm-up\n")
         print("| request | measured | aim |\n| --- | ---: | ---: |")
@@ -150,7 +149,7 @@ def main() -> None:
         print(_row(f"a grid's queue (grid {grid})", _timed(queue, args.runs), 0.050))
         stats = lambda: _request(server.url + HALF_YEAR)[0]
         print(_row("statistics, all districts, H1 2018", _timed(stats, args.runs), 1.0))
-        tiles = _tiles(open_store(args.store))
+        tiles = _tiles(store)
         if _request(server.url + tiles[0])[0] == 404:
             print("| case tiles | no case tile layer in this service yet | ≤ 50 ms p95 |")
         else:
@@ -161,17 +160,18 @@ def main() -> None:
                     _request(server.url + url)
                     samples.append(time.perf_counter() - started)
             print(_row(f"case tiles, z14 ({len(tiles)} tiles)", samples, 0.050, p95=True))
-        before = open_store(args.store).count(CASES)
+        before = store.count(CASES)
         result = _concurrent(server.url, tokens, place, args.seconds)
         created = result["counts"].get(201, 0)
         errors = sum(n for status, n in result["counts"].items() if status != 201)
-        stored = open_store(args.store).count(CASES) - before
+        stored = store.count(CASES) - before
         print(f"| {args.reporters} concurrent reporters for {args.seconds:g} s | {created:,} reports "
               f"({created / args.seconds:,.1f}/s), {errors} errors, {created - stored} lost; "
               f"{_row('', result['latencies'], None, p95=True).split('|')[2].strip()} | 0 errors, 0 lost |")
         if errors:
             print("answers: " + json.dumps(result["counts"]))
     finally:
+        store.close()
         server.stop()
 
 
