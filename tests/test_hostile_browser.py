@@ -107,8 +107,12 @@ def test_hostile_text_in_every_field_stays_text(browser, project, built_store_pa
         page = visit.page
         page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 0")
         box = page.locator(".folium-map").bounding_box()
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)      # a grid's name as its tooltip
-        page.wait_for_selector(".leaflet-tooltip")
+        visit.tiles_ready("grids")
+        for step in range(60):          # a grid's name as its tooltip (a pointer that moves, as a hand does)
+            page.mouse.move(box["x"] + box["width"] / 2 + step % 3, box["y"] + box["height"] / 2)
+            if page.locator(".leaflet-tooltip").count():
+                break
+            page.wait_for_timeout(500)
         assert page.inner_text(".leaflet-tooltip").startswith(tuple(HOSTILE))
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_selector("#grid-detail h2")

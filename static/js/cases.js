@@ -42,7 +42,7 @@
       const queue = await getJSON(cases.api.queue.replace("CODE", encodeURIComponent(code)));
       const items = queue.cases.map((c) => el("li", { class: c.overdue ? "overdue" : "" },
         el("button", { type: "button", class: "link", "data-case": c.id, onclick: () => openCase(c.id, true) },
-          `${c.id} · ${className(c.service_code)} · ${cases.statuses[c.status]} · ${strings.case_due} ${time(c.due_at)}`),
+          el("span", { translate: "no" }, c.id), ` · ${className(c.service_code)} · ${cases.statuses[c.status]} · ${strings.case_due} ${time(c.due_at)}`),
         c.overdue ? el("span", { class: "tag overdue" }, strings.case_overdue) : null));
       queueBox.replaceChildren(
         el("h2", {}, `${strings.case_queue} (${queue.count}${queue.overdue ? ` · ${strings.case_overdue} ${queue.overdue}` : ""})`),
