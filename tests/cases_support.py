@@ -11,6 +11,9 @@ from geo_app.auth import users
 
 from .conftest import TEST_PASSWORD
 
+DEMO_CASES = 600                                        # what the `loaded` fixture (conftest) loads
+H1 = tuple(f"2018-0{m}" for m in range(1, 7))          # the report's half-year, as summary months
+
 
 @dataclass
 class Place:

@@ -239,3 +239,12 @@ def close_pages():
     while OPEN_PAGES:
         OPEN_PAGES.pop().close()
 
+
+@pytest.fixture
+def loaded(store, project):
+    """The store with cases_support.DEMO_CASES demo cases (and their statistics)."""
+    from geo_app.cases import demo
+    from .cases_support import DEMO_CASES
+    demo.load(store, project, DEMO_CASES)
+    return store
+

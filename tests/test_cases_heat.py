@@ -12,18 +12,10 @@ from geo_app.cases import demo, heat, service, statistics
 from geo_app.cases.tables import CASES
 from geo_app.store import open_store
 
-from .cases_support import grid_place
+from .cases_support import DEMO_CASES as N, H1, grid_place  # noqa: F401  (H1: in a pandas query)
 from .conftest import BOTH_BACKENDS, copy_store_file
 from .live import LiveServer
 
-N = 600
-H1 = tuple(f"2018-0{m}" for m in range(1, 7))
-
-
-@pytest.fixture
-def loaded(store, project):
-    demo.load(store, project, N)
-    return store
 
 
 def expected_cells(store) -> pd.DataFrame:

@@ -11,18 +11,11 @@ import pytest
 from geo_app.cases import demo, statistics
 from geo_app.cases.tables import CASES
 
+from .cases_support import DEMO_CASES as N, H1
 from .conftest import BOTH_BACKENDS
 from .workclock_reference import add_working_hours
 
 pytestmark = BOTH_BACKENDS
-N = 600
-H1 = tuple(f"2018-0{m}" for m in range(1, 7))
-
-
-@pytest.fixture
-def loaded(store, project):
-    demo.load(store, project, N)
-    return store
 
 
 def _hours(cases: pd.DataFrame, start: str, end: str) -> pd.Series:

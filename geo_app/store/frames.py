@@ -239,6 +239,27 @@ def between_items(between: dict | None, known: list[str]) -> list[tuple[str, obj
     return items
 
 
+class Appending:
+    """insert and insert_records for both backends' transactions: the rows are checked against the table here,
+    and each backend writes them its own way (`_write_rows`)."""
+
+    def insert(self, name, frame, *, indexes=()) -> None:
+        if name not in self.tables():
+            self.replace(name, frame, indexes=indexes)
+            return
+        self._append(name, take_apart(frame))
+
+    def insert_records(self, name, records) -> None:
+        if name not in self.tables():
+            raise StoreError(f"no table {name!r} to append records to")
+        self._append(name, records_apart(records, self._layout(name)))
+
+    def _append(self, name, parts: Columns) -> None:
+        check_fits(name, parts, self._layout(name))
+        self._write_rows(name, parts)
+        self.changes.append(name, parts.geometries)
+
+
 class Touches:
     """What a transaction changed: every touched table, and for tables that only had rows appended the box of
     those rows, so that a write of one row need not scan the whole table for its extent."""

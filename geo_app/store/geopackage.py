@@ -20,8 +20,8 @@ import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
-                     checked_name, geometry_kind, put_together, records_apart, take_apart, where_items)
+from .frames import (STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type,
+                     checked_name, geometry_kind, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -322,7 +322,7 @@ class GeoPackageStore(_Reading, Store):
             tx.set_meta("version", str(max(before, int(marked[0]))))
 
 
-class GeoPackageTransaction(_Reading, Transaction):
+class GeoPackageTransaction(Appending, _Reading, Transaction):
     def __init__(self, con: sqlite3.Connection):
         self.con = con
         self.changes = Touches()
@@ -393,21 +393,8 @@ class GeoPackageTransaction(_Reading, Transaction):
         self._index(name, indexes)
         self.changes.touch(name)
 
-    def insert(self, name, frame, *, indexes=()) -> None:
-        if name not in self.tables():
-            self.replace(name, frame, indexes=indexes)
-            return
-        self._append(name, take_apart(frame))
-
-    def insert_records(self, name, records) -> None:
-        if name not in self.tables():
-            raise StoreError(f"no table {name!r} to append records to")
-        self._append(name, records_apart(records, self._layout(name)))
-
-    def _append(self, name, parts) -> None:
-        check_fits(name, parts, self._layout(name))
+    def _write_rows(self, name, parts) -> None:
         self._insert_rows(name, parts, with_fid=False)
-        self.changes.append(name, parts.geometries)
 
     def _insert_rows(self, name: str, parts, *, with_fid: bool) -> None:
         columns = (["fid"] if with_fid else []) + (["geom"] if parts.geometries is not None else [])

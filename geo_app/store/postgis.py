@@ -20,8 +20,8 @@ import numpy as np
 import shapely
 
 from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import (STORED_GEOMETRY, Touches, as_records, between_items, box_geometry, check_fits, check_type,
-                     checked_name, put_together, records_apart, take_apart, where_items)
+from .frames import (STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type,
+                     checked_name, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
@@ -294,7 +294,7 @@ class PostGISStore(_Reading, Store):
             tx.set_meta("version", str(max(before, int(tx.get_meta("version") or 0))))
 
 
-class PostGISTransaction(_Reading, Transaction):
+class PostGISTransaction(Appending, _Reading, Transaction):
     def __init__(self, con, layouts: dict):
         self.con = con
         self.changes = Touches()
@@ -369,21 +369,8 @@ class PostGISTransaction(_Reading, Transaction):
         self._index(name, indexes)
         self.changes.touch(name)
 
-    def insert(self, name, frame, *, indexes=()) -> None:
-        if name not in self.tables():
-            self.replace(name, frame, indexes=indexes)
-            return
-        self._append(name, take_apart(frame))
-
-    def insert_records(self, name, records) -> None:
-        if name not in self.tables():
-            raise StoreError(f"no table {name!r} to append records to")
-        self._append(name, records_apart(records, self._layout(name)))
-
-    def _append(self, name, parts) -> None:
-        check_fits(name, parts, self._layout(name))
+    def _write_rows(self, name, parts) -> None:
         self._copy(name, parts)
-        self.changes.append(name, parts.geometries)
 
     def _copy(self, name, parts) -> None:
         columns = (["geom"] if parts.geometries is not None else []) + [f'"{n}"' for n in parts.names]
