@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from geo_app import create_app, crs
-from geo_app.pipeline import build_store, import_file
+from geo_app.data.pipeline import build_store, import_file
 from geo_app.project import Project
 from geo_app.settings import ROOT
 from geo_app.store import open_store

@@ -39,7 +39,7 @@ EXPLORE_PATH = "/__explore__.html"        # answered by the browser's route with
 
 def explore_html(url: str, layers: list[str]) -> str:
     """geopandas.explore() of the layers as the server holds them, with the server's own Leaflet (no CDN)."""
-    from geo_app.maps.assets import use_local_assets
+    from geo_app.web.pages.assets import use_local_assets
     use_local_assets()
     fmap = None
     for layer in layers:

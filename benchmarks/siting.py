@@ -11,7 +11,7 @@ from pathlib import Path
 
 from geo_app.project import Project
 from geo_app.settings import DEFAULTS, ROOT
-from geo_app.siting import Limits, SitingRequest, solve
+from geo_app.planning.siting import Limits, SitingRequest, solve
 from geo_app.store import open_store
 
 URBAN = ("320508", "320505", "320506", "320507", "320509")

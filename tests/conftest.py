@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from geo_app import create_app
-from geo_app.pipeline import build_store
+from geo_app.data.pipeline import build_store
 from geo_app.project import Project
 from geo_app.settings import ROOT
 from geo_app.store import open_store
@@ -243,7 +243,7 @@ def close_pages():
 @pytest.fixture
 def loaded(store, project):
     """The store with cases_support.DEMO_CASES demo cases (and their statistics)."""
-    from geo_app.cases import demo
+    from geo_app.data import demo_cases as demo
     from .cases_support import DEMO_CASES
     demo.load(store, project, DEMO_CASES)
     return store

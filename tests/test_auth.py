@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from geo_app import create_app, scenarios
-from geo_app.auth import identity, users
-from geo_app.auth import secret_key
+from geo_app import create_app
+from geo_app.planning import scenarios
+from geo_app.web.auth import identity
+from geo_app.auth import users
+from geo_app.web.auth import secret_key
 
 from .conftest import BOTH_BACKENDS, LAYERS, TEST_PASSWORD, use_token
 
@@ -315,7 +317,7 @@ def test_an_owner_is_recorded_and_listed(client, planner):
 
 def test_scenarios_saved_before_owners_existed_are_admin_only(store_path, tmp_path):
     """Migration 4 gives the scenarios table an owner column; older scenarios have none."""
-    from geo_app.migrations import migrate
+    from geo_app.data.migrations import migrate
     from geo_app.project import Project
     from geo_app.store import open_store
     store = open_store(store_path)

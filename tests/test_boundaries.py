@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Polygon, mapping
 
-from geo_app import boundaries, crs
+from geo_app.data import boundaries
+from geo_app import crs
 
 from .conftest import LAYERS
 

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from geo_app import crs
-from geo_app.pipeline import import_file
+from geo_app.data.pipeline import import_file
 
 from .browser_kit import SIZES, Visit, english_words
 from .conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file

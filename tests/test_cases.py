@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from geo_app import create_app
-from geo_app.cases import lifecycle, routes, service
+from geo_app.cases import lifecycle, service
+from geo_app.web.api import cases as routes
 from geo_app.cases.tables import EVENTS
 from geo_app.auth import users
 from geo_app.store import open_store

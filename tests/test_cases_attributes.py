@@ -7,8 +7,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from geo_app import create_app, migrations
-from geo_app.cases import attributes, catalog
+from geo_app import create_app
+from geo_app.data import migrations
+from geo_app.cases import attributes
+from geo_app.project import case_attributes, case_classes as catalog
 from geo_app.cases.tables import CASE_INDEXES, CASES
 from geo_app.errors import BadParameter
 
@@ -123,8 +125,8 @@ def test_a_plate_number_is_checked_and_shown_to_staff_only(client, store):
 
 
 def _spec(**entry) -> tuple:
-    return attributes.parse_attributes([{"description_zh": "问", "description_en": "Q", **entry}], "here",
-                                       catalog.CaseCatalogError)
+    return case_attributes.parse_attributes([{"description_zh": "问", "description_en": "Q", **entry}], "here",
+                                            catalog.CaseCatalogError)
 
 
 def test_datatypes_are_checked():
@@ -164,7 +166,7 @@ def test_a_bad_attribute_in_the_catalog_stops_the_start_with_key_and_reason(entr
 
 @BOTH_BACKENDS
 def test_the_migration_keeps_the_cases_of_an_old_store(store_path, store, project):
-    from geo_app.cases import demo
+    from geo_app.data import demo_cases as demo
     demo.load(store, project, 50)
     with store.transaction() as tx:            # a store from before: no attributes column
         tx.replace(CASES, tx.read(CASES).drop(columns="attributes"), indexes=CASE_INDEXES)

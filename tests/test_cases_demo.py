@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo_app.cases import demo, statistics
+from geo_app.data import demo_cases as demo
+from geo_app.cases import statistics
 from geo_app.cases.tables import CASES, EVENTS
 
 from .conftest import BOTH_BACKENDS

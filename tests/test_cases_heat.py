@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from geo_app import crs
-from geo_app.cases import demo, heat, service, statistics
+from geo_app.data import demo_cases as demo
+from geo_app.cases import heat, service, statistics
 from geo_app.cases.tables import CASES
 from geo_app.store import open_store
 

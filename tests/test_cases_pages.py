@@ -18,7 +18,8 @@ from PIL import Image
 
 from geo_app import crs
 from geo_app.auth import users
-from geo_app.cases import demo, pages
+from geo_app.data import demo_cases as demo
+from geo_app.web.pages import cases as pages
 from geo_app.store import open_store
 
 from .cases_support import anonymous_csrf, bearer, grid_place, jpeg_with_gps, person
@@ -85,7 +86,8 @@ def test_case_tiles_outside_the_grid_are_404_and_304_when_unchanged(client):
 
 def test_a_tile_with_too_many_cases_is_refused_after_reading_that_many(client, store, project, monkeypatch):
     """Closed cases pile up without end: a tile stops reading past MAX_TILE_CASES and says how to narrow it."""
-    from geo_app.cases import demo, tiles as case_tiles
+    from geo_app.data import demo_cases as demo
+    from geo_app.web import case_tiles
     demo.load(store, project, 300)
     monkeypatch.setattr(case_tiles, "MAX_TILE_CASES", 50)
     refused = client.get("/tiles/cases/0/0/0.mvt?status=closed")

@@ -8,7 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from geo_app.cases import demo, statistics
+from geo_app.data import demo_cases as demo
+from geo_app.cases import statistics
 from geo_app.cases.tables import CASES
 
 from .cases_support import DEMO_CASES as N, H1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo_app.cases import catalog
+from geo_app.project import case_classes as catalog
 from geo_app.cases.tables import CASE_COLUMNS, CASES, EVENTS, PHOTOS
 from geo_app.store import open_store
 from geo_app.store.copy import copy_store

@@ -79,7 +79,7 @@ def test_the_clock_agrees_with_a_day_by_day_loop():
 
 @BOTH_BACKENDS
 def test_a_summary_made_with_another_clock_is_rebuilt(store, project):
-    from geo_app.cases import demo
+    from geo_app.data import demo_cases as demo
     demo.load(store, project, 200)
     with store.transaction() as tx:
         older = tx.read(statistics.SUMMARY).assign(closed_on_time=0)     # what an older clock might have counted
@@ -97,7 +97,8 @@ def test_a_summary_made_with_another_clock_is_rebuilt(store, project):
 def test_open_deadlines_counted_on_another_clock_are_counted_again(store, project):
     """A dispatched case whose deadline was counted Monday to Friday across 国庆 2018 gets the holiday-aware one
     at the next start-up; closed cases keep theirs; the same clock again changes nothing."""
-    from geo_app.cases import demo, service
+    from geo_app.data import demo_cases as demo
+    from geo_app.cases import service
     demo.load(store, project, 300)
     case, closed = store.records(CASES, where={"status": "closed"}, columns=["id", "service_code", "due_at"],
                                  geometry=False)[:2]

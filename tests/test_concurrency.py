@@ -15,7 +15,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo_app import scenarios
+from geo_app.planning import scenarios
 from geo_app.settings import ROOT
 from geo_app.store import open_store
 

@@ -5,7 +5,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo_app import crs, demo
+from geo_app import crs
+from geo_app.data import demo
 
 from .conftest import LAYERS
 

@@ -5,9 +5,10 @@ import pyogrio
 import pytest
 import shapely
 
-from geo_app import crs, demo, demo_city
-from geo_app.ingest import read_layer_file
-from geo_app.pipeline import city_extent
+from geo_app import crs
+from geo_app.data import demo, demo_city
+from geo_app.data.ingest import read_layer_file
+from geo_app.data.pipeline import city_extent
 
 from .conftest import BOTH_BACKENDS, LAYERS, MAX_BYTES, digest
 

@@ -5,7 +5,8 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, shape
 
-from geo_app import crs, hours
+from geo_app import crs
+from geo_app.project import hours
 
 from .conftest import BOTH_BACKENDS
 
@@ -51,7 +52,7 @@ def test_capacity_name_and_bbox_filters(client, store):
 def test_filters_in_the_store_agree_with_the_rows_filtered_in_python(client, store, project):
     """Field filters run in the store and open_now/q on what they let through: the same features as the one
     filter rule (features.filter_mask) applied to the whole layer, bounds inclusive, a page at a time."""
-    from geo_app.features import filter_mask
+    from geo_app.features.query import filter_mask
     spec = project.catalog.layers["parking_lots"]
     lots = store.read("parking_lots")
     capacity = int(lots["capacity"].median())

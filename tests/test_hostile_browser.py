@@ -2,7 +2,7 @@
 shows as text wherever it appears (popups, tooltips, lists, tables, legends), opening no dialog."""
 import pytest
 
-from geo_app.pipeline import SOURCES_TABLE
+from geo_app.data.tables import SOURCES_TABLE
 from geo_app.store import open_store
 
 from .conftest import copy_store_file

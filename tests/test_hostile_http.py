@@ -358,7 +358,7 @@ def test_a_refusal_is_logged_on_one_line_and_its_message_bounded(client, caplog)
 def test_csv_cells_that_would_run_as_formulas_are_text(app):
     import pandas as pd
 
-    from geo_app.api.common import csv_response
+    from geo_app.web.api.common import csv_response
     frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-x",
                                    "plain", None], "value": [-1.5, 2, 3, 4, 5, 6]})
     with app.test_request_context():

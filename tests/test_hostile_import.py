@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from geo_app.ingest import ImportFailed
+from geo_app.data.ingest import ImportFailed
 
 from .conftest import BOTH_BACKENDS, digest
 from .test_import import assert_refused, feature, run_import, toilet

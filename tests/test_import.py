@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from geo_app import crs
-from geo_app.ingest import ImportFailed
-from geo_app.pipeline import import_file
+from geo_app.data.ingest import ImportFailed
+from geo_app.data.pipeline import import_file
 
 from .conftest import BOTH_BACKENDS, MAX_BYTES, digest
 
@@ -333,7 +333,7 @@ def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tm
 @pytest.mark.parametrize("layer", ["toilets", "parking_lots"])
 def test_statistics_after_an_import_equal_a_full_recomputation(project, store, tmp_path, layer):
     """An import computes only its own layer's statistics again and keeps the others' columns."""
-    from geo_app import stats
+    from geo_app.features import statistics as stats
     lots = {"parking_lots": {"capacity": 120, "parking": "surface"}}.get(layer, {})
     features = [toilet(i, 120.60 + i / 200, 31.30, **lots) for i in range(6)]
     run_import(project, store, layer, geojson_file(tmp_path, features))

@@ -16,10 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_app import create_app, migrations, siting
+from geo_app import create_app
+from geo_app.data import migrations
+from geo_app.planning import siting
 from geo_app.project import Project
-from geo_app.jobs import Jobs, files
-from geo_app.siting import STAGES, Limits, SitingError, SitingRequest
+from geo_app.planning.jobs import Jobs, files
+from geo_app.planning.siting import STAGES, Limits, SitingError, SitingRequest
 
 from .conftest import LAYERS, TEST_PASSWORD, copy_store_file, use_token
 from .live import free_port

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from geo_app import messages
+from geo_app import texts as messages
 
 
 @pytest.mark.parametrize("code", sorted(messages.TEMPLATES))

@@ -150,7 +150,7 @@ def test_page_scripts_get_value_labels_in_the_page_language(client):
     ("2018-06/2019-06", "2018年6月至2019年6月", "2018-06 to 2019-06"), ("某时", "某时", "某时"),
 ])
 def test_report_periods_in_both_languages(app, text, zh, en):
-    from geo_app import i18n
+    from geo_app.web import i18n
     with app.test_request_context("/"):
         assert i18n.period(text) == zh
     with app.test_request_context("/?lang=en"):

@@ -7,7 +7,8 @@ import io
 
 from werkzeug.datastructures import MultiDict
 
-from geo_app.errors import BadParameter, refuse_repeats
+from geo_app.errors import BadParameter
+from geo_app.web.errors import refuse_repeats
 
 from .cases_support import bearer, grid_place, jpeg_with_gps, person, png
 from .conftest import use_token

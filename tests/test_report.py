@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from geo_app import report
+from geo_app.project import report
 from geo_app.project import REPORT_FILE
 
 from .conftest import LAYERS

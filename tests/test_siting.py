@@ -14,8 +14,9 @@ from shapely.geometry import Point, box
 from shapely.ops import unary_union
 from spopt.locate import LSCP, MCLP
 
-from geo_app import crs, siting
-from geo_app.siting import Limits, SitingError, SitingRequest
+from geo_app import crs
+from geo_app.planning import siting
+from geo_app.planning.siting import Limits, SitingError, SitingRequest
 
 from .conftest import LAYERS as LAYERS_DIR, gdal_view, use_token
 
@@ -89,7 +90,7 @@ RADIUS = 420.0     # no lattice distance (multiples of 100 m) lies within 7 m of
 
 class Standards:
     def radius(self, layer, unit=None):
-        from geo_app.standards import Radius
+        from geo_app.project.standards import Radius
         return Radius(RADIUS, "test")
 
 
@@ -281,7 +282,7 @@ def test_scenarios_are_saved_listed_reopened_and_deleted(client, planner, app, s
     view = gdal_view(store_path, tmp_path)
     assert len(pyogrio.read_dataframe(view, layer="scenario_sites")) == 10       # visible in QGIS too
     # and a (forced) rebuild of the store from layers/ keeps it
-    from geo_app.pipeline import build_store
+    from geo_app.data.pipeline import build_store
     from geo_app.store import open_store
     build_store(project, open_store(store_path), max_bytes=50 * 1024 * 1024, force=True)
     assert fresh.get(f"/api/plan/scenarios/{scenario_id}?format=csv").status_code == 200
@@ -356,7 +357,8 @@ def test_each_coverage_figure_is_named_for_what_it_measures(client):
 
 
 def test_a_store_with_the_old_coverage_names_is_migrated_at_start_up(store_path, store):
-    from geo_app import create_app, migrations
+    from geo_app import create_app
+    from geo_app.data import migrations
     with store.transaction() as tx:
         current = tx.read("district_stats")
         tx.replace("district_stats", current.rename(columns=lambda c: c.replace("_district_area_coverage_pct", "_coverage_pct")))

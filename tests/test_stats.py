@@ -8,8 +8,9 @@ import pytest
 from scipy.spatial import cKDTree
 from shapely.geometry import Point, box
 
-from geo_app import crs, stats
-from geo_app.planning import covered_part
+from geo_app import crs
+from geo_app.features import statistics as stats
+from geo_app.planning.coverage import covered_part
 
 
 @pytest.fixture(scope="module")

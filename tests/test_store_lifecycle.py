@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from geo_app import migrations
+from geo_app.data import migrations
 from geo_app.store import open_store
 
 from .conftest import digest
@@ -43,8 +43,8 @@ def test_rebuild_refuses_over_imported_data_and_forcing_backs_up_first(runner, a
 
 
 def test_rebuild_keeps_saved_scenarios(store, project):
-    from geo_app import scenarios
-    from geo_app.pipeline import build_store
+    from geo_app.planning import scenarios
+    from geo_app.data.pipeline import build_store
     result = {"request": {"type": "toilets"}, "coverage": {"before_pct": 1, "after_pct": 2},
               "sites": {"type": "FeatureCollection", "features": []}}
     kept = scenarios.save(store, "keep me", result)

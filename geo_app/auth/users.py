@@ -12,9 +12,8 @@ from datetime import datetime, timezone
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_login import UserMixin
 
-from ..store import Store
+from geo_app.store import Store
 
 TABLE = "users"
 GRIDS = "grids"      # the layer whose codes supervisors are assigned
@@ -33,7 +32,9 @@ class UserError(ValueError):
 
 
 @dataclass(frozen=True)
-class User(UserMixin):
+class User:
+    """A signed-in person; is_authenticated, is_active and get_id are what Flask-Login asks of a user."""
+
     name: str
     role: str
     disabled: bool
@@ -49,6 +50,9 @@ class User(UserMixin):
     @property
     def is_active(self) -> bool:
         return not self.disabled
+
+    is_authenticated = True
+    is_anonymous = False
 
 
 def _user(row: dict) -> User:

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from .. import crs
-from ..errors import BadParameter
-from ..store import Reader, Transaction
-from .tables import CASES
+from geo_app import crs
+from geo_app.errors import BadParameter
+from geo_app.store import Reader, Transaction
+from geo_app.cases.tables import CASES
 
 CELLS = "case_cells"
 CELL_M = 1000

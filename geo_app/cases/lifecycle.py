@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .catalog import CaseCatalog, CaseClass
-from .workclock import add_working_hours
+from geo_app.checks import shown
+from geo_app.errors import BadParameter
+from geo_app.project.case_classes import CaseCatalog, CaseClass
+from geo_app.cases.workclock import add_working_hours
 
 STATUSES = ("reported", "accepted", "rejected", "registered", "dispatched", "handled", "closed")
 FINAL = frozenset({"rejected", "closed"})
@@ -19,6 +21,8 @@ OPEN = tuple(s for s in STATUSES if s not in FINAL)
 STATUS_NAMES = {"reported": ("上报", "Reported"), "accepted": ("受理", "Accepted"), "rejected": ("不予立案", "Rejected"),
                 "registered": ("立案", "Registered"), "dispatched": ("派遣", "Dispatched"),
                 "handled": ("处置", "Handled"), "closed": ("结案", "Closed")}
+
+YEARS = (1990, 2100)     # the years a stored time may have: times compare as text, four-digit years only
 
 
 @dataclass(frozen=True)
@@ -79,3 +83,17 @@ def due_again(case: dict, case_class: CaseClass, catalog: CaseCatalog) -> str | 
     entered = case.get(ENTERED.get(case["status"], ""))
     return due(case["status"], case_class, catalog, case, parse_stamp(entered)) if entered else case.get("due_at")
 
+
+def parse_time(parameter: str, text: str) -> str:
+    """ISO 8601 (a date, or a date and time with Z or an offset; without one it is UTC) as the stored UTC text."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)       # overflows near the calendar's ends
+    except (ValueError, OverflowError):
+        raise BadParameter(parameter, f"{shown(text)} is not an ISO 8601 time such as 2018-03-01T08:15:00Z") from None
+    # stored times compare as text: four-digit years only, and a range the service can mean
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise BadParameter(parameter, f"{shown(text)}: the year must be between {YEARS[0]} and {YEARS[1]}")
+    return stamp(moment)

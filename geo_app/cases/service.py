@@ -14,13 +14,13 @@ from datetime import datetime, timezone
 
 from shapely.geometry import Point
 
-from .. import crs as crs_mod
-from ..errors import BadParameter
-from ..project import Project
-from ..security.text import BIDI_CONTROLS
-from ..store import Reader, Store
-from . import attributes as attr_mod, lifecycle, photos as photo_mod, statistics, workclock
-from .tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
+from geo_app import crs as crs_mod
+from geo_app.errors import BadParameter
+from geo_app.project import Project
+from geo_app.checks import check_text
+from geo_app.store import Reader, Store
+from geo_app.cases import attributes as attr_mod, lifecycle, photos as photo_mod, statistics, workclock
+from geo_app.cases.tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
 
 MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
 MAX_ADDRESS = 200
@@ -45,19 +45,6 @@ class CaseConflict(BadParameter):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def check_text(parameter: str, text: str | None, max_length: int, *, lines: bool) -> str:
-    """Text from a stranger, trimmed: stored and returned as text (escaping is the page's job), refused if too
-    long or holding control characters (newlines and tabs allowed where `lines`) or bidirectional overrides."""
-    text = (text or "").strip()
-    if len(text) > max_length:
-        raise BadParameter(parameter, f"has {len(text)} characters, more than {max_length}")
-    allowed = "\n\t" if lines else ""
-    for position, char in enumerate(text, start=1):
-        if char in BIDI_CONTROLS or (ord(char) < 32 and char not in allowed) or 0x7f <= ord(char) < 0xa0:
-            raise BadParameter(parameter, f"holds the control character U+{ord(char):04X} at position {position}")
-    return text
 
 
 def _role(user) -> str | None:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..store import Reader, Transaction
-from ..store.frames import TYPES_ATTR
-from . import heat
-from .catalog import CaseCatalog
-from .tables import CASES
-from .workclock import BEIJING_S, CLOCK, working_seconds
+from geo_app.store import Reader, Transaction
+from geo_app.store.frames import TYPES_ATTR
+from geo_app.cases import heat
+from geo_app.project.case_classes import CaseCatalog
+from geo_app.cases.tables import CASES
+from geo_app.cases.workclock import BEIJING_S, CLOCK, working_seconds
 
 SUMMARY = "case_stats"
 CLOCK_META = "case_stats.clock"     # the working clock the summary's on-time counts were made with

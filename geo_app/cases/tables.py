@@ -2,7 +2,7 @@
 cases-pages share). Times are ISO 8601 UTC text, `2018-03-01T08:15:00Z`."""
 from __future__ import annotations
 
-from ..store import Transaction
+from geo_app.store import Transaction
 
 CASES, EVENTS, PHOTOS = "cases", "case_events", "case_photos"
 

@@ -1,7 +1,7 @@
 """Copy a whole store to another (GeoPackage <-> PostGIS, either way), in one transaction on the target."""
 from __future__ import annotations
 
-from . import Store, StoreError
+from geo_app.store import Store, StoreError
 
 
 def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str, int]:

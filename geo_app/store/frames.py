@@ -10,7 +10,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import COLUMN_TYPES, StoreError
+from geo_app.store.base import COLUMN_TYPES, StoreError
 
 GEOMETRY = "geometry"        # the frame's geometry column; stored as "geom"
 STORED_GEOMETRY = "geom"

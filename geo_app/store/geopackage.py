@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from . import gpkg_geometry as gg
-from .frames import (STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type,
-                     checked_name, geometry_kind, put_together, take_apart, where_items)
+from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
+from geo_app.store import gpkg_geometry as gg
+from geo_app.store.frames import STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type, checked_name, geometry_kind, put_together, take_apart, where_items
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",

@@ -19,9 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import shapely
 
-from . import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from .frames import (STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type,
-                     checked_name, put_together, take_apart, where_items)
+from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
+from geo_app.store.frames import STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type, checked_name, put_together, take_apart, where_items
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",

@@ -18,9 +18,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from .. import crs
-from ..catalog import LayerSpec
-from ..store import Reader
+from geo_app import crs
+from geo_app.project.catalog import LayerSpec
+from geo_app.store import Reader
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 EXTENT = 4096               # MVT coordinates per tile side

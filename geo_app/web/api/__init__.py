@@ -1,0 +1,4 @@
+"""JSON (and CSV) endpoints under /api."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")

@@ -1,0 +1,204 @@
+"""/api/cases/statistics: case indicators per district, class, source or month, for a scope and a period, with the
+report's own figures beside them when (and only when) the scope and the period are the report's; /api/cases/heat:
+cases per 1 km cell for a heat layer (heat.py)."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from flask import Blueprint, Response, jsonify, request
+
+from geo_app.web import context
+from geo_app import crs
+from geo_app.errors import BadParameter
+from geo_app.web.errors import check_params
+from geo_app.features.query import parse_bbox, parse_crs
+from geo_app.features.statistics import STATS_TABLE
+from geo_app.cases import heat, statistics
+from geo_app.project.case_classes import SOURCES
+from geo_app.cases.statistics import GROUPINGS, REPORT_FIGURES, REPORT_PERIOD, STEP_NAMES, Selection
+
+bp = Blueprint("cases_statistics", __name__)
+
+URBAN_GROUP = "市区"
+SCOPES = {"urban": ("市区两级数字城管平台", "City and district platforms (市区)"),
+          "city_platform": ("市级数字城管平台", "Municipal platform (市级平台)")}
+SCOPE_NOTES = {
+    "urban": ("市区六区全部案件。", "Every case of the six urban districts."),
+    "city_platform": ("市级平台按 12345、110 来源的案件计(本服务的假设)。",
+                      "The municipal platform's cases are counted as those from 12345 and 110 (this service's assumption)."),
+}
+PARAMS = {"scope", "period", "district", "grid", "class", "source", "by"}
+_PERIOD = re.compile(r"^(20\d\d)(?:(H[12])|(Q[1-4])|-(0[1-9]|1[0-2]))?$")
+_GRID = re.compile(r"^[0-9]{15}$")
+DEMO_NOTICE = "示例数据 Demo data: the cases are generated for demonstration (calibrated to the report's totals), not official."
+DEFINITIONS = {
+    "reported": "上报: cases reported", "accepted": "受理: cases accepted", "registered": "立案: cases registered",
+    "rejected": "不予立案: cases rejected", "closed": "结案: cases closed", "concluded": "办结: closed or rejected",
+    "closing_rate_pct": "结案率 = 结案 / 立案", "conclusion_rate_pct": "办结率 = 办结 / 受理 (the report's rate)",
+    "on_time_rate_pct": "按期结案率 = closed with the last 处置 and the 核查 within the class's limits / 结案",
+    "rework_rate_pct": "返工率 = cases sent back (返工) at least once / cases handled",
+    "median_hours": "median hours of each step, from the histograms of the summary (within a few per cent)",
+    "reported_per_km2": "上报 per km² of the district's area (hot spots)",
+    "period": "cases count in the month (Beijing time) they were reported",
+}
+
+
+def months_of(period: str) -> tuple[str, ...]:
+    """'2018H1' -> ('2018-01', ..., '2018-06'); also 2018, 2018Q2, 2018-03."""
+    match = _PERIOD.match(period)
+    if not match:
+        raise BadParameter("period", f"{period!r} is not a period such as 2018H1, 2018Q2, 2018-03 or 2018")
+    year, half, quarter, month = match.groups()
+    if month:
+        numbers = [int(month)]
+    elif half:
+        numbers = list(range(1, 7)) if half == "H1" else list(range(7, 13))
+    elif quarter:
+        first = 3 * int(quarter[1]) - 2
+        numbers = list(range(first, first + 3))
+    else:
+        numbers = list(range(1, 13))
+    return tuple(f"{year}-{m:02d}" for m in numbers)
+
+
+def parse(args) -> tuple[str, str, Selection, str]:
+    """scope, period, the selection and the grouping of a request (400/404 naming the parameter)."""
+    check_params(args, PARAMS)
+    project, store = context.project(), context.store()
+    scope = args.get("scope", "urban")
+    if scope not in SCOPES:
+        raise BadParameter("scope", f"{scope!r} is not one of {', '.join(SCOPES)}")
+    period = args.get("period", REPORT_PERIOD)
+    by = args.get("by", "district")
+    if by not in (*GROUPINGS, "none"):
+        raise BadParameter("by", f"{by!r} is not one of {', '.join(GROUPINGS)}, none")
+    members = tuple(project.units.groups[URBAN_GROUP]["members"])
+    adcodes = members
+    if "district" in args:
+        try:
+            code = project.units.resolve_unit(args["district"])
+        except KeyError:
+            raise BadParameter("district", f"unknown district {args['district']!r}", status=404) from None
+        if code not in members:
+            raise BadParameter("district", f"{code} is not one of the {URBAN_GROUP} districts the platforms cover "
+                                           f"({', '.join(members)})")
+        adcodes = (code,)
+    grid = args.get("grid")
+    if grid is not None:
+        if not _GRID.match(grid):
+            raise BadParameter("grid", f"{grid!r} is not a 15-digit grid code")
+        if not store.count("grids", where={"code": grid}):
+            raise BadParameter("grid", f"no grid {grid!r}", status=404)
+    service = args.get("class")
+    if service is not None and service not in project.cases:
+        raise BadParameter("class", f"{service!r} is not a case class (see /api/cases/classes), e.g. "
+                                    f"{', '.join(list(project.cases.classes)[:5])}")
+    source = args.get("source")
+    if source is not None and source not in SOURCES:
+        raise BadParameter("source", f"{source!r} is not one of {', '.join(SOURCES)}")
+    selection = Selection(months=months_of(period), adcodes=adcodes, service_code=service, source=source,
+                          sources=statistics.CITY_PLATFORM_SOURCES if scope == "city_platform" else None,
+                          grid_code=grid)
+    return scope, period, selection, by
+
+
+def answer(args) -> dict:
+    """The statistics a request asks for (the API's answer; the pages show the same)."""
+    scope, period, selection, by = parse(args)
+    project, store = context.project(), context.store()
+    statistics.fresh(store, project.cases)
+    rows = statistics.summary_rows(store, selection, project.cases)
+    total = statistics.figures(rows)
+    groups = statistics.grouped(rows, by) if by != "none" else []
+    if by == "district":
+        _add_density(groups, store)
+    _add_names(groups, by, project)
+    whole_scope = not any((args.get(k) for k in ("district", "grid", "class", "source")))
+    return {
+        "scope": {"code": scope, "name_zh": SCOPES[scope][0], "name_en": SCOPES[scope][1],
+                  "note_zh": SCOPE_NOTES[scope][0], "note_en": SCOPE_NOTES[scope][1]},
+        "period": period, "months": list(selection.months), "by": by,
+        "filters": {k: args.get(k) for k in ("district", "grid", "class", "source") if args.get(k)},
+        "total": total, "groups": groups,
+        "report": report_beside(total, scope) if whole_scope and period == REPORT_PERIOD else [],
+        "steps": {step: {"name_zh": zh, "name_en": en} for step, (zh, en) in STEP_NAMES.items()},
+        "definitions": DEFINITIONS,
+        "data_notice": DEMO_NOTICE if total["demo"] else None,
+    }
+
+
+def report_beside(total: dict, scope: str) -> list[dict]:
+    """The report's figures of the scope, each with the computed one for the same scope and period."""
+    report = context.project().report.set_index("id")
+    computed = {"accepted": total["accepted"], "concluded": total["concluded"], "rate": total["conclusion_rate_pct"]}
+    out = []
+    for name, figure_id in REPORT_FIGURES[scope].items():
+        row = report.loc[figure_id]
+        out.append({"id": figure_id, "figure": name, "indicator_zh": row["indicator_zh"],
+                    "indicator_en": row["indicator_en"], "report_value": float(row["value"]), "unit": row["base_unit"],
+                    "computed": computed[name], "scope": row["scope"], "period": row["period"],
+                    "section": row["section"]})
+    return out
+
+
+def _add_density(groups: list[dict], store) -> None:
+    areas = store.read(STATS_TABLE, columns=["code", "area_km2"]).set_index("code")["area_km2"]
+    for group in groups:
+        area = areas.get(group["key"])
+        group["area_km2"] = None if area is None or area != area else float(area)
+        group["reported_per_km2"] = round(group["reported"] / area, 3) if group["area_km2"] else None
+
+
+def _add_names(groups: list[dict], by: str, project) -> None:
+    for group in groups:
+        key = group["key"]
+        if by == "district" and key in project.units.units:
+            unit = project.units.units[key]
+            group["name_zh"], group["name_en"] = unit.name_zh, unit.name_en
+        elif by == "class" and key in project.cases:
+            group["name_zh"], group["name_en"] = project.cases[key].name_zh, project.cases[key].name_en
+        elif by == "source" and key in project.cases.sources:
+            group["name_zh"], group["name_en"] = (project.cases.sources[key]["name_zh"],
+                                                  project.cases.sources[key]["name_en"])
+        else:
+            group["name_zh"] = group["name_en"] = key
+
+
+@bp.get("/api/cases/statistics")
+def case_statistics():
+    return jsonify(answer(request.args))
+
+
+HEAT_PARAMS = {"period", "class", "bbox", "crs"}
+
+
+@bp.get("/api/cases/heat")
+def case_heat():
+    """Cases per 1 km cell (EPSG:4549) over a period, one class or all, as [lat, lon, count] for a heat layer."""
+    args = request.args
+    check_params(args, HEAT_PARAMS)
+    project, store = context.project(), context.store()
+    period = args.get("period", REPORT_PERIOD)
+    months = months_of(period)
+    service = args.get("class")
+    if service is not None and service not in project.cases:
+        raise BadParameter("class", f"{service!r} is not a case class (see /api/cases/classes)")
+    output_crs = parse_crs(args.get("crs"))
+    bbox = parse_bbox(args["bbox"]) if "bbox" in args else None
+    if bbox:
+        heat.check_bbox(bbox)
+    statistics.fresh(store, project.cases)
+    etag = f"{store.table_version(heat.CELLS)}-{hashlib.sha1(str(sorted(args.items())).encode()).hexdigest()[:16]}"
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        answer = heat.heat(store, months, service, bbox, output_crs)
+        response = jsonify({**answer, "period": period, "months": list(months), "class": service,
+                            "crs": output_crs, "cell_size_m": heat.CELL_M,
+                            "definition": f"cases reported per {heat.CELL_M // 1000} km × {heat.CELL_M // 1000} km "
+                                          f"cell of EPSG:{crs.METRIC_EPSG} (cases per km²), at the cell's centre",
+                            "data_notice": DEMO_NOTICE if answer["demo"] else None})
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
