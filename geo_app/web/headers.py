@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g
 
-from geo_app.web.pages.basemaps import available
+from geo_app.web.basemaps import available
 
 _OPENING_TAG = re.compile(r"<(script|style)\b", re.IGNORECASE)
 

@@ -14,7 +14,7 @@ from geo_app.checks import parse_number, parse_whole
 from geo_app.web.api.common import provenance
 from geo_app.web.headers import with_nonce
 from geo_app.web.pages.assets import vectorgrid_url
-from geo_app.web.pages.basemaps import Basemap, available
+from geo_app.web.basemaps import Basemap, available
 
 SUZHOU_CENTRE = (31.30, 120.62)   # lat, lon (WGS-84) for Leaflet
 
