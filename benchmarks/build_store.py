@@ -1,7 +1,7 @@
 """Benchmark of the foundation: build the store from layers/, import a large GCJ-02 CSV, serve statistics.
 
 Run: `make benchmark` (or .venv/bin/python -m benchmarks.build_store [--runs N]). Prints a Markdown table to
-paste into the README with the machine and date. Times are medians of N runs on a fresh temporary store.
+paste into docs/benchmarks.md with the machine and date. Times are medians of N runs on a fresh temporary store.
 """
 from __future__ import annotations
 

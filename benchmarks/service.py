@@ -2,7 +2,7 @@
 
 Run `make benchmark` (or .venv/bin/python -m benchmarks.service [--runs N]) after `make store`. Requests go
 through Flask's in-process client against the built store (no network), after one warm-up request each;
-the table reports medians. Paste it into the README with the machine and date."""
+the table reports medians. Paste it into docs/benchmarks.md with the machine and date."""
 from __future__ import annotations
 
 import argparse

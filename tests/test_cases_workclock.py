@@ -117,9 +117,9 @@ def test_open_deadlines_counted_on_another_clock_are_counted_again(store, projec
     assert store.meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK and service.recount_deadlines(store, project) == 0
 
 
-def test_the_api_and_readme_name_the_calendar_and_its_years(client):
+def test_the_api_and_docs_name_the_calendar_and_its_years(client):
     calendar = client.get("/api/cases/classes").get_json()["working_calendar"]
     first, last = calendar["years"]
     assert "chinesecalendar" in calendar["source"] and first <= 2018 <= last
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "chinesecalendar" in readme and f"{first}-{last}" in readme
+    cases = (ROOT / "docs" / "cases.md").read_text(encoding="utf-8")
+    assert "chinesecalendar" in cases and f"{first}-{last}" in cases

@@ -1,4 +1,4 @@
-"""The command-line tools a person uses from the README."""
+"""The command-line tools a person uses from docs/operations.md and docs/data.md."""
 import json
 
 from .conftest import digest
