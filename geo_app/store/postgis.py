@@ -159,8 +159,7 @@ class PostGISStore(_Reading, Store):
     backup_suffix = "dump"
 
     def mvt(self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float, tolerance: float) -> bytes:
-        """A layer's features in one WebMercatorQuad tile, made by PostGIS (ST_AsMVT): points inside the tile,
-        lines and polygons simplified by `tolerance` metres and clipped `edge` (a share of the tile) beyond it."""
+        """Made by PostGIS (ST_AsMVT), without moving rows to Python."""
         names, _, spatial = self._layout(name)
         for column in columns:
             if column not in names:
