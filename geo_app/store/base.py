@@ -63,6 +63,14 @@ class Reader(ABC):
     def indexes(self, name: str) -> list[str]:
         """Columns of the table that have an index (besides the spatial one)."""
 
+    def mvt(self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float,
+            tolerance: float) -> bytes | None:
+        """A layer's features in one WebMercatorQuad tile as Mapbox Vector Tile bytes (the tile's layer named
+        `name`), made by the backend itself: points inside the tile, lines and polygons simplified by `tolerance`
+        metres and clipped `edge` (a share of the tile) beyond it. None (the default) when the backend cannot:
+        the tile engine then encodes the features it reads."""
+        return None
+
 
 class Transaction(Reader):
     """A write transaction: reads see its own changes; everything lands on commit, nothing on an exception."""

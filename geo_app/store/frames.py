@@ -287,6 +287,25 @@ class Touches:
         self.appended[name] = None if box is None else tuple(float(v) for v in box)
 
 
+
+class Bookkeeping:
+    """finish() for both backends' transactions, before they commit: the store's version goes up by one, every
+    changed table is dated with it, and the extents of spatial tables stay right. Each backend writes its own
+    bookkeeping tables (`_date_table`, `_grow_extent`, `_measure_extent`)."""
+
+    def finish(self) -> None:
+        version = int(self.get_meta("version") or 0) + 1
+        self.set_meta("version", str(version))
+        present = set(self.tables())
+        for name in self.changes.touched:
+            self._date_table(name, version)
+            if name in self.changes.appended:       # rows appended only: the extent grows by their box
+                box = self.changes.appended[name]
+                if box is not None:
+                    self._grow_extent(name, box)
+            elif name in present and self._layout(name)[2]:
+                self._measure_extent(name)
+
 def check_fits(name: str, parts: Columns, layout: tuple[list[str], list[str], bool]) -> None:
     """Rows to append must use the table's columns and have geometries exactly when the table does."""
     names, _, spatial = layout

@@ -20,7 +20,9 @@ import shapely
 
 from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from geo_app.store import gpkg_geometry as gg
-from geo_app.store.frames import STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type, checked_name, geometry_kind, put_together, take_apart, where_items
+from geo_app.store.frames import (STORED_GEOMETRY, Appending, Bookkeeping, Touches, as_records, between_items,
+                                  box_geometry, check_type, checked_name, geometry_kind, put_together, take_apart,
+                                  where_items)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
 _LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
@@ -321,7 +323,7 @@ class GeoPackageStore(_Reading, Store):
             tx.set_meta("version", str(max(before, int(marked[0]))))
 
 
-class GeoPackageTransaction(Appending, _Reading, Transaction):
+class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
     def __init__(self, con: sqlite3.Connection):
         self.con = con
         self.changes = Touches()
@@ -449,22 +451,16 @@ class GeoPackageTransaction(Appending, _Reading, Transaction):
             self.con.execute("DELETE FROM gpkg_ogr_contents WHERE table_name = ?", (name,))
         self.changes.touch(name)
 
-    def finish(self) -> None:
-        """Bump the version, mark the changed tables with it, and keep their extents right."""
-        version = int(self.get_meta("version") or 0) + 1
-        self.set_meta("version", str(version))
-        tables = set(self.tables())
-        for name in self.changes.touched:
-            self.con.execute("INSERT OR REPLACE INTO store_tables VALUES (?, ?)", (name, version))
-            if name in self.changes.appended:       # rows appended only: the extent grows by their box
-                box = self.changes.appended[name]
-                if box is not None:
-                    self.con.execute(
-                        "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),"
-                        " max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?), last_change = ?"
-                        " WHERE table_name = ?", (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3],
-                                                  _now(), name))
-            elif name in tables and self._layout(name)[2]:
-                self.con.execute(
-                    f'UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny),'
-                    f' max(maxy) FROM "rtree_{name}_geom"), last_change = ? WHERE table_name = ?', (_now(), name))
+    def _date_table(self, name: str, version: int) -> None:
+        self.con.execute("INSERT OR REPLACE INTO store_tables VALUES (?, ?)", (name, version))
+
+    def _grow_extent(self, name: str, box: tuple) -> None:
+        self.con.execute(
+            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),"
+            " max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?), last_change = ?"
+            " WHERE table_name = ?", (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], _now(), name))
+
+    def _measure_extent(self, name: str) -> None:
+        self.con.execute(
+            f'UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny),'
+            f' max(maxy) FROM "rtree_{name}_geom"), last_change = ? WHERE table_name = ?', (_now(), name))

@@ -20,7 +20,8 @@ import numpy as np
 import shapely
 
 from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from geo_app.store.frames import STORED_GEOMETRY, Appending, Touches, as_records, between_items, box_geometry, check_type, checked_name, put_together, take_apart, where_items
+from geo_app.store.frames import (STORED_GEOMETRY, Appending, Bookkeeping, Touches, as_records, between_items,
+                                  box_geometry, check_type, checked_name, put_together, take_apart, where_items)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
 _LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
@@ -158,8 +159,7 @@ class PostGISStore(_Reading, Store):
     backup_suffix = "dump"
 
     def mvt(self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float, tolerance: float) -> bytes:
-        """A layer's features in one WebMercatorQuad tile, made by PostGIS (ST_AsMVT): points inside the tile,
-        lines and polygons simplified by `tolerance` metres and clipped `edge` (a share of the tile) beyond it."""
+        """Made by PostGIS (ST_AsMVT), without moving rows to Python."""
         names, _, spatial = self._layout(name)
         for column in columns:
             if column not in names:
@@ -293,7 +293,7 @@ class PostGISStore(_Reading, Store):
             tx.set_meta("version", str(max(before, int(tx.get_meta("version") or 0))))
 
 
-class PostGISTransaction(Appending, _Reading, Transaction):
+class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
     def __init__(self, con, layouts: dict):
         self.con = con
         self.changes = Touches()
@@ -419,21 +419,17 @@ class PostGISTransaction(Appending, _Reading, Transaction):
         self._run("DELETE FROM store_contents WHERE table_name = %s", (name,))
         self.changes.touch(name)
 
-    def finish(self) -> None:
-        version = int(self.get_meta("version") or 0) + 1
-        self.set_meta("version", str(version))
-        present = set(self.tables())
-        for name in self.changes.touched:
-            self._run("INSERT INTO store_tables VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version",
-                      (name, version))
-            if name in self.changes.appended:       # rows appended only: the extent grows by their box
-                box = self.changes.appended[name]
-                if box is not None:
-                    self._run("UPDATE store_contents SET min_x = LEAST(coalesce(min_x, %s), %s), min_y = LEAST("
-                              "coalesce(min_y, %s), %s), max_x = GREATEST(coalesce(max_x, %s), %s), max_y = GREATEST("
-                              "coalesce(max_y, %s), %s) WHERE table_name = %s",
-                              (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], name))
-            elif name in present and self._layout(name)[2]:
-                self._run(f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
-                          f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
-                          " WHERE table_name = %s", (name,))
+    def _date_table(self, name: str, version: int) -> None:
+        self._run("INSERT INTO store_tables VALUES (%s, %s)"
+                  " ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version", (name, version))
+
+    def _grow_extent(self, name: str, box: tuple) -> None:
+        self._run("UPDATE store_contents SET min_x = LEAST(coalesce(min_x, %s), %s), min_y = LEAST("
+                  "coalesce(min_y, %s), %s), max_x = GREATEST(coalesce(max_x, %s), %s), max_y = GREATEST("
+                  "coalesce(max_y, %s), %s) WHERE table_name = %s",
+                  (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], name))
+
+    def _measure_extent(self, name: str) -> None:
+        self._run(f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
+                  f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
+                  " WHERE table_name = %s", (name,))

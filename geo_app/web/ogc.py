@@ -19,7 +19,7 @@ from geo_app.features.query import features, filter_parameters, parse_bbox, quer
 from geo_app.web.links import public_url
 from geo_app.web.api.common import provenance
 from geo_app.tiles import MAX_ZOOM, TMS, tile_fields
-from geo_app.web.tiles import MVT, tile_response
+from geo_app.web.tiles import MVT, layer_tile_response
 from geo_app.web.api.facilities import integer, layer_spec
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -220,7 +220,7 @@ def tileset(collection_id: str, tms_id: str):
 def collection_tile(collection_id: str, tms_id: str, z: int, row: int, col: int):
     if tms_id != TMS_ID:
         raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
-    return tile_response(collection_id, z, col, row)
+    return layer_tile_response(collection_id, z, col, row)
 
 
 @bp.get("/api")
