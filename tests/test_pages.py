@@ -30,7 +30,7 @@ def test_pages_say_demo_and_load_only_local_assets(client, path):
 def test_english_switch_is_remembered(client):
     html = client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and ">Facilities<" in html and "Demo data" in html
-    assert config_of(html)["strings"]["nearest"] == "Nearest"
+    assert config_of(html)["strings"]["page.public.nearest"] == "Nearest"
     again = client.get("/grid").get_data(as_text=True)            # the cookie keeps English
     assert ">Grid patrol<" in again
     assert ">网格巡查<" in client.get("/grid?lang=zh").get_data(as_text=True)

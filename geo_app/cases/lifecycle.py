@@ -18,9 +18,6 @@ from geo_app.cases.workclock import add_working_hours
 STATUSES = ("reported", "accepted", "rejected", "registered", "dispatched", "handled", "closed")
 FINAL = frozenset({"rejected", "closed"})
 OPEN = tuple(s for s in STATUSES if s not in FINAL)
-STATUS_NAMES = {"reported": ("上报", "Reported"), "accepted": ("受理", "Accepted"), "rejected": ("不予立案", "Rejected"),
-                "registered": ("立案", "Registered"), "dispatched": ("派遣", "Dispatched"),
-                "handled": ("处置", "Handled"), "closed": ("结案", "Closed")}
 
 YEARS = (1990, 2100)     # the years a stored time may have: times compare as text, four-digit years only
 

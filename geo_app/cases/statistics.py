@@ -37,8 +37,6 @@ STEPS = {   # step: (start column, end column)
     "dispatch": ("registered_at", "dispatched_at"), "handle": ("dispatched_at", "handled_at"),
     "verify": ("handled_at", "closed_at"),
 }
-STEP_NAMES = {"accept": ("受理", "accept"), "register": ("立案", "register"), "dispatch": ("派遣", "dispatch"),
-              "handle": ("处置", "handle"), "verify": ("核查结案", "verify and close")}
 SUMMARY_COLUMNS = {**{k: "text" for k in KEYS}, **{c: "integer" for c in COUNTERS},
                    **{f"hist_{s}": "blob" for s in STEPS}}
 CASE_COLUMNS = ["service_code", "source", "status", "adcode", "grid_code", "reported_at", "accepted_at",

@@ -1,63 +1,49 @@
-"""Messages that services hand to pages and API clients: a code, its values, and templates in both languages.
+"""Every text the service shows or answers, in Chinese (zh, the default) and English (en), from one catalogue
+(catalogue.toml): keys named by area (`site.service`, `page.grid.find`, `case.status.closed`, `message.optimal`).
 
-A service (siting) says *what* happened as a code with values; the API answers the English text with the code and
-values beside it, and a page renders the same code in its own language (the page scripts receive TEMPLATES).
-Values are formatted by the service (numbers as they should read) and inserted as text, never as markup.
+Messages are what services hand to pages and API clients: a code with values (`message("optimal")` says the
+catalogue's `message.optimal`). The API answers the English text with the code and values beside it, and a page
+renders the same code in its own language (the page scripts receive the templates). Values are formatted by the
+service (numbers as they should read) and inserted as text, never as markup.
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 
-# code: (Chinese, English); {name} marks a value.
-TEMPLATES = {
-    # how a siting run ended
-    "optimal": ("最优解", "optimal"),
-    "time_limit": ("已到时间上限(给出找到的最好方案)", "stopped at the time limit (best found)"),
-    "time_limit_fewer": ("已到时间上限(给出找到的最好方案;更少的站点也许就够)",
-                         "stopped at the time limit (best found; fewer sites may suffice)"),
-    "nothing_to_do": ("无需新增:现有设施已覆盖全部需求", "nothing to do: existing facilities cover all demand"),
-    "target_reached": ("无需新增:现有设施已达到目标", "nothing to do: existing facilities reach the target"),
-    # what a run simplified
-    "demand_lattice": ("需求点间距改为 {spacing} 米(默认 {default} 米;区域过大)",
-                       "demand lattice at {spacing} m instead of {default} m (area too large)"),
-    "covered_set_aside": ("{count} 个已被现有设施覆盖的需求点不参与求解",
-                          "{count} demand points already covered by existing facilities set aside"),
-    "demand_aggregated": ("未覆盖需求由 {before} 个点聚合为 {after} 个({cell} 米网格,加权中心)",
-                          "uncovered demand aggregated from {before} to {after} points ({cell} m cells, weighted centres)"),
-    "candidates_dropped": ("去掉了 {count} 个够不到任何未覆盖需求的候选点",
-                           "{count} candidates that reach no uncovered demand dropped"),
-    "candidates_thinned": ("候选点由 {before} 个抽稀为 {after} 个(每 {every} 米一个),以不超过 {limit} 个",
-                           "candidates thinned from {before} to {after} (every {every} m) to stay within {limit}"),
-    # why a run cannot be done as asked
-    "lattice_too_fine": ("候选点间距 {spacing} 米覆盖 {area} km² 约需 {count} 个候选点,超过单次上限 {limit} 个;"
-                         "该区域允许的最小间距为 {smallest} 米",
-                         "a {spacing} m candidate spacing over {area} km² would build about {count} candidates, more "
-                         "than the {limit} a run may build; the smallest spacing allowed for this area is {smallest} m"),
-    "demand_unknown": ("需求 {demand}:请选择网格、面积,或已载入图层的 <图层>:<数值字段>",
-                       "demand {demand}: give grids, area, or <layer>:<numeric column> of a loaded layer"),
-    "demand_not_numeric": ("需求 {demand}:字段 {column} 不含数值", "demand {demand}: column {column} holds no numbers"),
-    "no_demand": ("所选区内没有需求(没有巡查网格或权重)",
-                  "the chosen districts hold no demand (no grid-patrol areas or weights there)"),
-    "candidates_unknown": ("候选点 {candidates}:请选择格点或已载入的点图层",
-                           "candidates {candidates}: give lattice or a loaded point layer"),
-    "infeasible": ("求解器判定问题无解", "the solver found the problem infeasible"),
-    "no_solution": ("求解器在 {limit} 秒时间上限内未找到解({status});请少选几个区或加大候选点间距",
-                    "the solver stopped without a solution ({status}) within the time limit of {limit} s; choose "
-                    "fewer districts or a wider candidate spacing"),
-    "no_candidate_reaches": ("没有候选点能够到未覆盖的需求:以这些候选点、{radius} 半径最多覆盖 {best}% 的需求",
-                             "no candidate lies within reach of uncovered demand: with these candidates a {radius} "
-                             "radius can cover at most {best}% of demand"),
-    "full_coverage_impossible": ("无法全覆盖:以这些候选点、{radius} 半径最多覆盖 {best}% 的需求",
-                                 "full coverage is impossible: with these candidates a {radius} radius can cover at "
-                                 "most {best}% of demand"),
-    "target_out_of_reach": ("覆盖率 {target}% 无法达到:以这些候选点、{radius} 半径最多覆盖 {best}% 的需求",
-                            "a coverage of {target}% is out of reach: with these candidates a {radius} radius can "
-                            "cover at most {best}% of demand"),
-    "internal_error": ("求解因内部错误失败(服务器已记录)", "the run failed with an internal error (logged by the server)"),
-    "memory_limit": ("本次求解所需内存超过单次上限 {mb} MB;请少选几个区或加大候选点间距",
-                     "the run needed more than the {mb} MB of memory a run may use (GEO_APP_SITING_MAX_MEMORY_MB): "
-                     "choose fewer districts or a wider candidate spacing"),
-}
+LANGUAGES = ("zh", "en")
+MESSAGE = "message."            # the area of the messages' templates
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:
+    out = {}
+    for name, value in table.items():
+        if set(value) == set(LANGUAGES) and all(isinstance(value[lang], str) for lang in LANGUAGES):
+            out[prefix + name] = value
+        else:
+            out.update(_flatten(value, f"{prefix}{name}."))
+    return out
+
+
+with (Path(__file__).parent / "catalogue.toml").open("rb") as _file:
+    CATALOGUE: dict[str, dict[str, str]] = _flatten(tomllib.load(_file))
+
+
+def text(key: str, lang: str, **values) -> str:
+    """The text of `key` in `lang` (zh or en), its {values} filled in when given (KeyError for an unknown key)."""
+    template = CATALOGUE[key][lang]
+    return template.format(**values) if values else template
+
+
+def both(key: str, name: str = "name") -> dict[str, str]:
+    """{name_zh, name_en}: the fields of an answer that carries both languages."""
+    return {f"{name}_{lang}": CATALOGUE[key][lang] for lang in LANGUAGES}
+
+
+def in_language(lang: str, area: str = "") -> dict[str, str]:
+    """Every text of an area (all when none) in one language, by key (for page scripts)."""
+    return {key: entry[lang] for key, entry in CATALOGUE.items() if key.startswith(area)}
 
 
 @dataclass(frozen=True)
@@ -66,8 +52,7 @@ class Message:
     values: dict = field(default_factory=dict)
 
     def text(self, english: bool = True) -> str:
-        zh, en = TEMPLATES[self.code]
-        return (en if english else zh).format(**self.values)
+        return text(MESSAGE + self.code, "en" if english else "zh", **self.values)
 
     def detail(self) -> dict:
         """What a page needs to say it in its own language."""
@@ -79,11 +64,11 @@ class Message:
 
 
 def message(code: str, **values) -> Message:
-    if code not in TEMPLATES:
+    if MESSAGE + code not in CATALOGUE:
         raise KeyError(f"no message template {code!r}")
     return Message(code, {name: str(value) for name, value in values.items()})
 
 
-def templates(english: bool) -> dict[str, str]:
-    """Every template in one language (for page scripts)."""
-    return {code: pair[english] for code, pair in TEMPLATES.items()}
+def templates(lang: str) -> dict[str, str]:
+    """Every message template in one language, by code (for page scripts)."""
+    return {key.removeprefix(MESSAGE): entry for key, entry in in_language(lang, MESSAGE).items()}

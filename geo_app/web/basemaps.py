@@ -13,8 +13,7 @@ from geo_app import crs
 @dataclass(frozen=True)
 class Basemap:
     id: str
-    title_zh: str
-    title_en: str
+    title: str                      # its name's catalogue key
     crs: str
     tiles: tuple = ()               # (url, attribution, options) per tile layer
     needs_key: bool = False
@@ -29,13 +28,13 @@ def available(tianditu_key: str) -> dict[str, Basemap]:
     gaode = xyz.Gaode.Normal
     tianditu_attr = '&copy; <a href="https://www.tianditu.gov.cn/">天地图</a>'
     return {
-        "osm": Basemap("osm", "OpenStreetMap", "OpenStreetMap", crs.WGS84,
+        "osm": Basemap("osm", "basemap.osm", crs.WGS84,
                        ((osm.build_url(), osm.html_attribution, {"maxZoom": 19}),)),
-        "amap": Basemap("amap", "高德地图", "Amap (Gaode)", crs.GCJ02,
+        "amap": Basemap("amap", "basemap.amap", crs.GCJ02,
                         ((gaode.build_url(), gaode.html_attribution, {"maxZoom": 18, "subdomains": "1234"}),)),
-        "tianditu": Basemap("tianditu", "天地图", "Tianditu", crs.WGS84, (
+        "tianditu": Basemap("tianditu", "basemap.tianditu", crs.WGS84, (
             (TIANDITU.format(s="{s}", layer="vec", key=tianditu_key), tianditu_attr, {"maxZoom": 18, "subdomains": "01234567"}),
             (TIANDITU.format(s="{s}", layer="cva", key=tianditu_key), tianditu_attr, {"maxZoom": 18, "subdomains": "01234567"}),
         ) if tianditu_key else (), needs_key=not tianditu_key),
-        "none": Basemap("none", "无底图", "No basemap", crs.WGS84),
+        "none": Basemap("none", "basemap.none", crs.WGS84),
     }

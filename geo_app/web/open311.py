@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 from flask import Blueprint, Response, g, json, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from geo_app import texts
 from geo_app.web import context
 from geo_app.auth import users
 from geo_app.web.auth.csrf import exempt
@@ -137,16 +138,21 @@ def _english() -> bool:
     return request.args.get("lang") == "en"
 
 
+def _lang() -> str:
+    return "en" if _english() else "zh"
+
+
 # ---- services ----
 
 def _service(case_class, catalog) -> dict:
-    english = _english()
+    english, lang = _english(), _lang()
     department = catalog.departments[case_class.department]
     return {"service_code": case_class.code,
             "service_name": case_class.name_en if english else case_class.name_zh,
-            "description": (f"{case_class.major_en} ({case_class.kind}); handled by {department['name_en']}" if english
-                            else f"{case_class.major_zh}({'部件' if case_class.kind == 'component' else '事件'});"
-                                 f"处置单位:{department['name_zh']}"),
+            "description": texts.text("open311.service_description", lang,
+                                      major=case_class.major_en if english else case_class.major_zh,
+                                      kind=texts.text(f"case.kind.{case_class.kind}", lang),
+                                      department=department["name_en" if english else "name_zh"]),
             "metadata": bool(case_class.attributes), "type": "realtime",
             "keywords": ", ".join((case_class.name_zh, case_class.name_en, case_class.major_zh, case_class.major_en)),
             "group": case_class.major_en if english else case_class.major_zh}
@@ -194,9 +200,9 @@ def _request(case: dict, catalog, media: dict) -> dict:
     known = case["service_code"] in catalog
     case_class = catalog[case["service_code"]] if known else None
     department = catalog.departments.get(case["department"] or "", {})
-    zh, en = lifecycle.STATUS_NAMES[case["status"]]
     out = {
-        "service_request_id": case["id"], "status": _status(case), "status_notes": en if english else zh,
+        "service_request_id": case["id"], "status": _status(case),
+        "status_notes": texts.text(f"case.status.{case['status']}", _lang()),
         "service_name": (case_class.name_en if english else case_class.name_zh) if case_class else None,
         "service_code": case["service_code"], "description": case["description"] or None,
         "agency_responsible": department.get("name_en" if english else "name_zh"), "service_notice": None,
@@ -305,6 +311,6 @@ def post_request():
                           lon=parse_number("long", form["long"].strip()), lat=parse_number("lat", form["lat"].strip()),
                           crs="WGS84", description=form.get("description", ""), address=form.get("address_string"),
                           source=source, reporter=reporter, attributes=attributes.from_form(form))
-    notice = "已收到上报,将按时限受理、立案和处置。" if not _english() else "Received; it will be accepted, registered and handled within the time limits."
+    notice = texts.text("open311.received", _lang())
     return answer("service_requests", "request",
                   [{"service_request_id": case["id"], "service_notice": notice, "account_id": None}], status=201)

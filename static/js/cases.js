@@ -22,7 +22,7 @@
   }
   const caseLayer = tiles.layer({ id: "cases", idField: "id", geometry: "Point" }, {
     style: caseStyle, pane: "markerPane",
-    tooltip: (p) => (p.cluster ? `${strings.cases}: ${p.count}` : `${className(p.service_code)} · ${p.id}${p.overdue ? " · " + strings.case_overdue : ""}`),
+    tooltip: (p) => (p.cluster ? `${strings["case.cases"]}: ${p.count}` : `${className(p.service_code)} · ${p.id}${p.overdue ? " · " + strings["case.overdue"] : ""}`),
   }).addTo(map);
   caseLayer.caseOpen = true;            // found by tiles.featureAt(latlng, "caseOpen")
   // The case shown, ringed on the map: at its drawn position when tapped, otherwise at the position the API gives
@@ -42,11 +42,11 @@
       const queue = await getJSON(cases.api.queue.replace("CODE", encodeURIComponent(code)));
       const items = queue.cases.map((c) => el("li", { class: c.overdue ? "overdue" : "" },
         el("button", { type: "button", class: "link", "data-case": c.id, onclick: () => openCase(c.id, true) },
-          el("span", { translate: "no" }, c.id), ` · ${className(c.service_code)} · ${cases.statuses[c.status]} · ${strings.case_due} ${time(c.due_at)}`),
-        c.overdue ? el("span", { class: "tag overdue" }, strings.case_overdue) : null));
+          el("span", { translate: "no" }, c.id), ` · ${className(c.service_code)} · ${cases.statuses[c.status]} · ${strings["case.due"]} ${time(c.due_at)}`),
+        c.overdue ? el("span", { class: "tag overdue" }, strings["case.overdue"]) : null));
       queueBox.replaceChildren(
-        el("h2", {}, `${strings.case_queue} (${queue.count}${queue.overdue ? ` · ${strings.case_overdue} ${queue.overdue}` : ""})`),
-        items.length ? el("ol", { class: "results case-queue" }, ...items) : el("p", { class: "hint" }, strings.case_queue_empty));
+        el("h2", {}, `${strings["case.queue"]} (${queue.count}${queue.overdue ? ` · ${strings["case.overdue"]} ${queue.overdue}` : ""})`),
+        items.length ? el("ol", { class: "results case-queue" }, ...items) : el("p", { class: "hint" }, strings["case.queue_empty"]));
     } catch (error) { queueBox.replaceChildren(el("p", { class: "status error" }, error.message)); }
   }
   new MutationObserver(() => loadQueue(document.body.dataset.chosenGrid))
@@ -68,20 +68,20 @@
   }
 
   function actionsFor(c) {
-    if (!user) return el("p", { class: "hint" }, el("a", { href: `${cases.api.login}?next=${encodeURIComponent(location.pathname + location.search)}` }, strings.case_login_to_act));
+    if (!user) return el("p", { class: "hint" }, el("a", { href: `${cases.api.login}?next=${encodeURIComponent(location.pathname + location.search)}` }, strings["case.login_to_act"]));
     const mine = c.allowed_actions.filter((a) => mayTake(a, c));
-    if (!mine.length) return el("p", { class: "hint" }, strings.case_no_actions);
-    const note = el("textarea", { id: "case-note", rows: "2", maxlength: "1000", placeholder: strings.case_note, "aria-label": strings.case_note });
-    const department = el("select", { id: "case-department", "aria-label": strings.case_department },
+    if (!mine.length) return el("p", { class: "hint" }, strings["case.no_actions"]);
+    const note = el("textarea", { id: "case-note", rows: "2", maxlength: "1000", placeholder: strings["case.note"], "aria-label": strings["case.note"] });
+    const department = el("select", { id: "case-department", "aria-label": strings["case.department"] },
       ...Object.entries(cases.departments).map(([code, name]) => {
         const option = el("option", { value: code }, name);
         if (code === (c.department || (cases.classes.find((k) => k.code === c.service_code) || {}).department)) option.selected = true;
         return option;
       }));
     const buttons = mine.map((action) => el("button", { type: "button", class: action === "reject" || action === "rework" ? "" : "primary",
-      "data-action": action, onclick: () => take(c, action, note.value, department.value) }, strings[`action_${action}`]));
-    return el("div", { class: "case-actions" }, el("h3", {}, strings.case_actions),
-      mine.includes("dispatch") ? el("label", {}, `${strings.case_department} `, department) : null,
+      "data-action": action, onclick: () => take(c, action, note.value, department.value) }, strings[`case.action.${action}`]));
+    return el("div", { class: "case-actions" }, el("h3", {}, strings["case.actions"]),
+      mine.includes("dispatch") ? el("label", {}, `${strings["case.department"]} `, department) : null,
       note, el("div", { class: "row" }, ...buttons));
   }
 
@@ -92,32 +92,32 @@
     // one line a step: "上报 · 2018-03-02 10:15 · 张三"; the status it led to only where the step's name does not
     // already say it ("核查通过 → 结案"); who and the note only for logged-in users (the API leaves them out)
     const history = c.history.map((e) => {
-      const step = strings[`history_${e.action}`] || e.action;
+      const step = strings[`case.history.${e.action}`] || e.action;
       const status = e.to_status ? cases.statuses[e.to_status] || e.to_status : null;
       return el("li", {},
         el("strong", {}, step), status && status !== step ? ` → ${status}` : "",
         " · ", el("span", { class: "when" }, time(e.at)),
         e.actor ? " · " : "",
-        e.actor === "anonymous" ? strings.case_anonymous : e.actor ? el("span", { translate: "no" }, e.actor) : null,
+        e.actor === "anonymous" ? strings["case.anonymous"] : e.actor ? el("span", { translate: "no" }, e.actor) : null,
         e.note ? el("div", { class: "note" }, e.note) : null);
     });
     const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
-      el("img", { src: p.url, class: "case-photo", alt: strings.case_photos, loading: "lazy" })));
+      el("img", { src: p.url, class: "case-photo", alt: strings["case.photos"], loading: "lazy" })));
     detailBox.replaceChildren(...[
       el("h2", {}, `${className(c.service_code)} · `, el("span", { translate: "no" }, c.id)),
       el("p", {}, el("span", { class: `tag status-${c.status}`, id: "case-status" }, cases.statuses[c.status]),
-        c.overdue ? el("span", { class: "tag overdue" }, strings.case_overdue) : null),
+        c.overdue ? el("span", { class: "tag overdue" }, strings["case.overdue"]) : null),
       notice ? el("p", { class: `status${isError ? " error" : ""}`, id: "case-message", role: "status" }, notice) : null,
       el("dl", { class: "kv" },
-        ...row(strings.case_reported_at, time(c.reported_at)),
-        ...row(strings.case_due, c.due_at ? time(c.due_at) : null),
-        ...row(strings.case_department, c.department ? cases.departments[c.department] || c.department : null),
-        ...row(strings.case_address, c.address),
-        ...row(strings.case_rework_count, c.rework_count || null),
-        ...row(strings.case_description, c.description ? el("span", { class: "case-description" }, c.description) : null)),
+        ...row(strings["case.reported_at"], time(c.reported_at)),
+        ...row(strings["case.due"], c.due_at ? time(c.due_at) : null),
+        ...row(strings["case.department"], c.department ? cases.departments[c.department] || c.department : null),
+        ...row(strings["case.address"], c.address),
+        ...row(strings["case.rework_count"], c.rework_count || null),
+        ...row(strings["case.description"], c.description ? el("span", { class: "case-description" }, c.description) : null)),
       photos.length ? el("div", { class: "case-photos" }, ...photos) : null,
       actionsFor(c),
-      el("details", { class: "case-history", open: "" }, el("summary", {}, `${strings.case_history} (${c.history.length})`), el("ol", {}, ...history)),
+      el("details", { class: "case-history", open: "" }, el("summary", {}, `${strings["case.history_heading"]} (${c.history.length})`), el("ol", {}, ...history)),
     ].filter(Boolean));
   }
 
@@ -154,7 +154,7 @@
     for (const b of detailBox.querySelectorAll(".case-actions button")) b.disabled = true;
     try {
       const changed = await send(cases.api.actions.replace("ID", encodeURIComponent(c.id)), form);
-      render(changed, `${strings.case_done}: ${strings[`action_${action}`]}`, false);
+      render(changed, `${strings["case.done"]}: ${strings[`case.action.${action}`]}`, false);
       redraw();
     } catch (error) {
       if (error.status === 409) { await openCase(c.id, false, error.message, true); redraw(); }

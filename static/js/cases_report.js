@@ -16,7 +16,7 @@
 
   // A refusal as a person reads it: what it means in the page's language, then the service's reason.
   function refusal(status, body) {
-    const known = [400, 401, 403, 404, 409, 413, 429].includes(status) ? strings[`refusal_${status}`] : strings.refusal_other;
+    const known = [400, 401, 403, 404, 409, 413, 429].includes(status) ? strings[`case.refusal.${status}`] : strings["case.refusal.other"];
     const reason = body && body.error ? say(body.error) : "";
     return reason ? `${known} (${reason})` : known;
   }
@@ -26,7 +26,7 @@
     try {
       response = await fetch(url, { method: "POST", body: form, headers: { "X-CSRFToken": csrf, Accept: "application/json" } });
     } catch (error) {
-      throw Object.assign(new Error(strings.refusal_other), { status: 0 });
+      throw Object.assign(new Error(strings["case.refusal.other"]), { status: 0 });
     }
     let body = null;
     try { body = await response.json(); } catch (error) { body = null; }
@@ -49,22 +49,22 @@
   const photo = el("input", { type: "file", accept: "image/*", capture: "environment", id: "report-photo", class: "visually-hidden" });
   const preview = el("img", { class: "report-preview", alt: "", hidden: "" });
   const where = el("p", { class: "hint", id: "report-where" });
-  const more = el("select", { id: "report-more", "aria-label": strings.report_more_classes },
-    el("option", { value: "" }, strings.report_more_classes),
+  const more = el("select", { id: "report-more", "aria-label": strings["case.report.more_classes"] },
+    el("option", { value: "" }, strings["case.report.more_classes"]),
     ...groupedClasses());
-  const buttons = el("div", { class: "report-classes", role: "group", "aria-label": strings.report_choose_class },
+  const buttons = el("div", { class: "report-classes", role: "group", "aria-label": strings["case.report.choose_class"] },
     ...cases.common.map((code) => el("button", { type: "button", class: "report-class", "data-code": code, onclick: () => choose(code, true) }, className(code))));
   const questions = el("div", { id: "report-attributes" });
-  const description = el("textarea", { id: "report-description", rows: "2", maxlength: "4000", placeholder: strings.report_description, "aria-label": strings.report_description });
-  const submit = el("button", { type: "submit", class: "primary", id: "report-submit", disabled: "" }, strings.report_submit);
+  const description = el("textarea", { id: "report-description", rows: "2", maxlength: "4000", placeholder: strings["case.report.description"], "aria-label": strings["case.report.description"] });
+  const submit = el("button", { type: "submit", class: "primary", id: "report-submit", disabled: "" }, strings["case.report.submit"]);
   const message = el("p", { class: "status", role: "status", id: "report-message" });
   const result = el("div", { id: "report-result", hidden: "" });
-  const heading = el("h2", {}, cases.user && cases.user.role === "supervisor" ? strings.report_patrol_title : strings.report_public_title);
+  const heading = el("h2", {}, cases.user && cases.user.role === "supervisor" ? strings["case.report.patrol_title"] : strings["case.report.public_title"]);
   const fields = el("div", { id: "report-fields" }, where,
-    el("p", { class: "hint" }, strings.report_choose_class), buttons, more, questions,
-    el("label", { class: "report-photo-button button", for: "report-photo" }, strings.report_take_photo), photo, preview,
+    el("p", { class: "hint" }, strings["case.report.choose_class"]), buttons, more, questions,
+    el("label", { class: "report-photo-button button", for: "report-photo" }, strings["case.report.take_photo"]), photo, preview,
     description);
-  const cancel = el("button", { type: "button", id: "report-cancel", onclick: () => dialog.close() }, strings.cancel);
+  const cancel = el("button", { type: "button", id: "report-cancel", onclick: () => dialog.close() }, strings["common.cancel"]);
   const form = el("form", { method: "dialog", id: "report-form" }, heading, fields, message, result,
     el("div", { class: "row report-buttons" }, submit, cancel));
   const dialog = el("dialog", { id: "report-dialog", class: "report-dialog" }, form);
@@ -138,8 +138,8 @@
   });
 
   function sayWhere() {
-    if (!position) { where.textContent = strings.report_locating; return; }
-    const text = { gps: strings.report_at_gps, tap: strings.report_at_tap, centre: strings.report_at_centre, facility: strings.report_at_facility }[position.how];
+    if (!position) { where.textContent = strings["case.report.locating"]; return; }
+    const text = { gps: strings["case.report.at_gps"], tap: strings["case.report.at_tap"], centre: strings["case.report.at_centre"], facility: strings["case.report.at_facility"] }[position.how];
     where.textContent = text.replace("{m}", Math.round(position.accuracy || 0));
     where.dataset.how = position.how;
   }
@@ -155,7 +155,7 @@
     message.classList.remove("error");
     submit.hidden = false;
     fields.hidden = false;
-    cancel.textContent = strings.cancel;
+    cancel.textContent = strings["common.cancel"];
     chosen = null;
     submit.disabled = true;
     for (const b of buttons.children) b.setAttribute("aria-pressed", "false");
@@ -182,7 +182,7 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!chosen) { message.textContent = strings.report_need_class; message.classList.add("error"); return; }
+    if (!chosen) { message.textContent = strings["case.report.need_class"]; message.classList.add("error"); return; }
     const at = position || fallbackPosition();
     const data = new FormData();
     data.set("service_code", chosen);
@@ -194,18 +194,18 @@
     if (photo.files[0]) data.append("photo", photo.files[0]);
     submit.disabled = true;
     message.classList.remove("error");
-    message.textContent = strings.report_sending;
+    message.textContent = strings["case.report.sending"];
     try {
       const reported = await send(cases.api.report, data);
       message.textContent = "";
       submit.hidden = true;
       fields.hidden = true;
-      cancel.textContent = strings.report_close;
+      cancel.textContent = strings["case.report.close"];
       const follow = cases.follow.replace("ID", encodeURIComponent(reported.id));
       result.replaceChildren(
-        el("p", { class: "report-done" }, `${strings.report_done} `, el("strong", { id: "report-case-id" }, reported.id), ` · ${className(reported.service_code)}`),
-        el("p", {}, `${strings.report_token}: `, el("code", { id: "report-token", translate: "no" }, reported.token)),
-        el("p", {}, el("a", { href: follow, id: "report-follow", target: "_blank", rel: "noopener" }, strings.report_follow)));
+        el("p", { class: "report-done" }, `${strings["case.report.done"]} `, el("strong", { id: "report-case-id" }, reported.id), ` · ${className(reported.service_code)}`),
+        el("p", {}, `${strings["case.report.token"]}: `, el("code", { id: "report-token", translate: "no" }, reported.token)),
+        el("p", {}, el("a", { href: follow, id: "report-follow", target: "_blank", rel: "noopener" }, strings["case.report.follow"])));
       result.hidden = false;
       document.dispatchEvent(new CustomEvent("case-reported", { detail: reported }));
     } catch (error) {
@@ -219,7 +219,7 @@
   const Button = L.Control.extend({
     options: { position: "bottomleft" },
     onAdd: () => {
-      const node = el("button", { type: "button", class: "report-button", id: "report-open" }, strings.report_problem);
+      const node = el("button", { type: "button", class: "report-button", id: "report-open" }, strings["case.report.problem"]);
       L.DomEvent.disableClickPropagation(node);
       node.addEventListener("click", () => open(null));
       return node;
@@ -239,8 +239,8 @@
       const which = Object.fromEntries([["facility_layer", content.dataset.layer], ["facility_id", content.dataset.id]].filter(([, v]) => v));
       content.append(el("button", { type: "button", class: "link report-wrong", onclick: () => {
         map.closePopup();
-        open({ code: cases.wrongData, lon: at.lng, lat: at.lat, crs: config.crs, description: `${strings.report_wrong_about}: ${name} (${kind})`, attributes: which });
-      } }, strings.report_wrong_data));
+        open({ code: cases.wrongData, lon: at.lng, lat: at.lat, crs: config.crs, description: `${strings["case.report.wrong_about"]}: ${name} (${kind})`, attributes: which });
+      } }, strings["case.report.wrong_data"]));
       event.popup.update();
     });
   }

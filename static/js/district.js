@@ -31,7 +31,7 @@
       const counts = await Promise.all(rows.map(([layer]) => tiles.count(layer, params())));
       counts.forEach((n, i) => { counters[i].textContent = `(${n})`; });
       // grids are drawn from their layer's min_zoom on: below it the legend says to zoom in
-      const gridHint = () => { counters[0].textContent = `(${counts[0]})` + (map.getZoom() < config.gridLayer.minZoom ? ` · ${strings.grid_zoom}` : ""); };
+      const gridHint = () => { counters[0].textContent = `(${counts[0]})` + (map.getZoom() < config.gridLayer.minZoom ? ` · ${strings["common.grid_zoom"]}` : ""); };
       map.on("zoomend", gridHint);
       gridHint();
       document.body.dataset.layersLoaded = String(counts.length);

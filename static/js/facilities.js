@@ -99,7 +99,7 @@
   // OSM opening_hours as people read it: "24/7" and day names in the page language.
   const DAYS = { Mo: "周一", Tu: "周二", We: "周三", Th: "周四", Fr: "周五", Sa: "周六", Su: "周日", PH: "节假日", off: "休息" };
   function hours(text) {
-    if (text === "24/7") return strings.open_24_7;
+    if (text === "24/7") return strings["map.open_24_7"];
     if (window.CityMap.config.lang === "en") return text;
     return text.replace(/\b(Mo|Tu|We|Th|Fr|Sa|Su|PH|off)\b/g, (d) => DAYS[d]).replace(/-(?=周)/g, "至");
   }
@@ -116,15 +116,15 @@
     const p = feature.properties;
     const rows = [];
     const add = (label, value) => { if (value !== null && value !== undefined && value !== "") rows.push(el("tr", {}, el("th", {}, label), el("td", {}, value))); };
-    add(strings.kind, title(layer));
+    add(strings["common.kind"], title(layer));
     for (const [key, value] of Object.entries(p)) {
       if (["name", "source", "adcode", "position_approximate"].includes(key)) continue;
       add(layer.fields[key] || key, shown(layer, key, value));
     }
-    add(strings.source, p.source === "demo" ? strings.demo_notice : p.source);
+    add(strings["common.source"], p.source === "demo" ? strings["site.demo_notice"] : p.source);
     const id = p[layer.idField] ?? feature.id;        // (the "data wrong?" report names the facility: cases_report.js)
     return el("div", { class: "popup", "data-layer": layer.id, "data-id": id == null ? "" : String(id) }, el("strong", {}, p.name || feature.id),
-      p.position_approximate ? el("div", { class: "approx" }, "≈ " + strings.approximate) : null,
+      p.position_approximate ? el("div", { class: "approx" }, "≈ " + strings["map.approximate"]) : null,
       el("table", {}, ...rows));
   }
 

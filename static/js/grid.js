@@ -67,15 +67,15 @@
     box.replaceChildren(
       el("h2", {}, f.properties.name),
       el("dl", { class: "kv" },
-        el("dt", {}, strings.code), el("dd", {}, f.id),
-        el("dt", {}, strings.district), el("dd", {}, districtName(detail.adcode)),
-        el("dt", {}, strings.area), el("dd", {}, `${detail.area_km2.toFixed(3)} km²`)),
+        el("dt", {}, strings["page.grid.code"]), el("dd", {}, f.id),
+        el("dt", {}, strings["common.district"]), el("dd", {}, districtName(detail.adcode)),
+        el("dt", {}, strings["page.grid.area"]), el("dd", {}, `${detail.area_km2.toFixed(3)} km²`)),
       el("div", { class: "table-wrap" }, el("table", {},
-        el("thead", {}, el("tr", {}, el("th", {}, strings.facility_type), el("th", { class: "num" }, strings.count),
-          el("th", { class: "num" }, strings.per_km2), el("th", { class: "num" }, strings.district_average),
-          el("th", { class: "num" }, strings.rank))),
+        el("thead", {}, el("tr", {}, el("th", {}, strings["common.facility_type"]), el("th", { class: "num" }, strings["page.grid.count"]),
+          el("th", { class: "num" }, strings["page.grid.per_km2"]), el("th", { class: "num" }, strings["page.grid.district_average"]),
+          el("th", { class: "num" }, strings["page.grid.rank"]))),
         el("tbody", {}, ...rows))),
-      el("p", { class: "hint" }, strings.counts_include),
+      el("p", { class: "hint" }, strings["page.grid.counts_include"]),
       ...lists);
   }
 
@@ -100,7 +100,7 @@
   async function at(lon, lat, crs, fit) {
     try {
       select(await getJSON(`${config.api.gridAt}?lon=${lon}&lat=${lat}&crs=${crs}`), fit);
-    } catch (error) { status(error.status === 404 ? strings.no_grid_here : error.message, true); }
+    } catch (error) { status(error.status === 404 ? strings["page.grid.no_grid_here"] : error.message, true); }
   }
 
   map.on("zoomend", zoomHint);

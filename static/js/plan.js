@@ -97,7 +97,7 @@
   }
 
   function measureName(coverage) {
-    return strings[`measure_${coverage.measure}`] || strings.coverage;
+    return strings[`page.plan.measure.${coverage.measure}`] || strings["page.plan.coverage"];
   }
 
   function show(result, exportsUrl, savedName) {
@@ -130,18 +130,18 @@
     box.replaceChildren(...[
       savedName ? el("h3", {}, savedName) : null,
       el("p", {}, el("strong", { class: "measure" }, `${measureName(cov)}: ${cov.before_pct}% → ${cov.after_pct}%`),
-        ` · ${result.sites.features.length} · ${say({ code: result.status })} · ${result.seconds} ${strings.seconds}`),
+        ` · ${result.sites.features.length} · ${say({ code: result.status })} · ${result.seconds} ${strings["page.plan.seconds"]}`),
       el("div", { class: "table-wrap" }, el("table", { id: "siting-table" },
-        el("thead", {}, el("tr", {}, el("th", {}, strings.district), el("th", { class: "num" }, `${strings.before} %`),
-          el("th", { class: "num" }, `${strings.after} %`), el("th", { class: "num" }, "+"))),
+        el("thead", {}, el("tr", {}, el("th", {}, strings["common.district"]), el("th", { class: "num" }, `${strings["page.plan.before"]} %`),
+          el("th", { class: "num" }, `${strings["page.plan.after"]} %`), el("th", { class: "num" }, "+"))),
         el("tbody", {}, ...rows))),
       el("div", { class: "table-wrap" }, el("table", { id: "sites-table" },
-        el("thead", {}, el("tr", {}, el("th", {}, strings.site), el("th", { class: "num" }, `${strings.adds}${unit}`),
-          el("th", { class: "num" }, `${strings.adds} %`))),
+        el("thead", {}, el("tr", {}, el("th", {}, strings["page.plan.site"]), el("th", { class: "num" }, `${strings["page.plan.adds"]}${unit}`),
+          el("th", { class: "num" }, `${strings["page.plan.adds"]} %`))),
         el("tbody", {}, ...sites))),
-      el("p", { class: "hint" }, strings.method_note),
-      el("p", { class: "exports" }, `${strings.export}: `, ...links.flatMap((a, i) => (i ? [" · ", a] : [a]))),
-      result.simplifications.length ? el("details", {}, el("summary", {}, strings.simplified),
+      el("p", { class: "hint" }, strings["page.plan.method_note"]),
+      el("p", { class: "exports" }, `${strings["page.plan.export"]}: `, ...links.flatMap((a, i) => (i ? [" · ", a] : [a]))),
+      result.simplifications.length ? el("details", {}, el("summary", {}, strings["page.plan.simplified"]),
         el("ul", { class: "notes" }, ...result.simplifications.map((n) => el("li", {}, say(n))))) : null,
     ].filter(Boolean));
     if (saveForm) saveForm.hidden = Boolean(savedName);
@@ -163,7 +163,7 @@
   async function runJob(params) {
     const response = await fetch(config.api.jobs, { method: "POST", body: params, headers: csrf });
     const answer = await response.json();
-    if (response.status === 503) throw new Error(strings.busy.replace("{s}", response.headers.get("Retry-After") || "30"));
+    if (response.status === 503) throw new Error(strings["page.plan.busy"].replace("{s}", response.headers.get("Retry-After") || "30"));
     if (!response.ok) throw new Error(say(answer.error));
     await follow(answer.url);
   }
@@ -183,7 +183,7 @@
     progress.hidden = true;
     document.body.dataset.jobState = state.state;
     if (state.state === "failed") throw new Error(say(state.error));
-    if (state.state === "cancelled") { status(strings.cancelled); return; }
+    if (state.state === "cancelled") { status(strings["page.plan.cancelled"]); return; }
     showStage("done");
     show(state.result, job);
     status("");
@@ -194,7 +194,7 @@
     event.preventDefault();
     rememberForm();
     setParam("scenario", null);
-    status(strings.running);
+    status(strings["page.plan.running"]);
     runButton.disabled = true;          // one run at a time from this page
     try { await runJob(query()); } catch (error) { progress.hidden = true; status(error.message, true); }
     runButton.disabled = false;
@@ -243,7 +243,7 @@
         const response = await fetch(`${config.api.scenarios}/${encodeURIComponent(s.id)}`, { method: "DELETE", headers: csrf });
         if (!response.ok) status(say((await response.json()).error), true);
         listScenarios();
-      } }, strings.delete) : null)));
+      } }, strings["page.plan.delete"]) : null)));
   }
 
   drawCoverage();

@@ -33,7 +33,7 @@
     if (!groups[id]) groups[id] = tiles.layer(layer, { params: () => filterParams(id), style: facilities.tileStyle(layer), popup: facilities.popupContent });
     else groups[id].refresh();
     if (!map.hasLayer(groups[id])) groups[id].addTo(map);
-    counter.textContent = strings.loading;
+    counter.textContent = strings["page.public.loading"];
     try {
       const n = await tiles.count(layer, filterParams(id));
       counter.textContent = `(${n})`;
@@ -72,7 +72,7 @@
       const data = await getJSON(config.api.nearest + "?" + params.toString());
       const origin = [data.from.out_lat, data.from.out_lon];
       L.circleMarker(origin, { radius: 6, color: "#000", fillColor: "#ffeb3b", fillOpacity: 1, weight: 2 }).addTo(highlight);
-      if (!data.results.length) list.append(el("li", {}, strings.no_results));
+      if (!data.results.length) list.append(el("li", {}, strings["page.public.no_results"]));
       const layer = layerInfo(id);
       window.CityMap.nearestResults = data.results.map((r) => r.feature);      // for the browser tests
       for (const [i, result] of data.results.entries()) {
@@ -85,7 +85,7 @@
           zIndexOffset: 1000 - i, keyboard: false }).bindPopup(() => facilities.popupContent(layer, f)).addTo(highlight);
         found.feature = f;
         list.append(el("li", {}, el("button", { type: "button", class: "link", onclick: () => focus(id, f, target) },
-          `${f.properties.name} · ${Math.round(result.distance_m)} ${strings.metres}`)));
+          `${f.properties.name} · ${Math.round(result.distance_m)} ${strings["page.public.metres"]}`)));
       }
       map.fitBounds(highlight.getLayers().filter((l) => l.getLatLng).map((l) => l.getLatLng()), { maxZoom: 17, padding: [30, 30] });
     } catch (error) {
@@ -95,7 +95,7 @@
   tiles.onEmptyClick((event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), config.crs));
   document.getElementById("locate-me").addEventListener("click", () => map.locate({ setView: false, enableHighAccuracy: true }));
   map.on("locationfound", (event) => nearest(event.latlng.lng.toFixed(7), event.latlng.lat.toFixed(7), "WGS84"));
-  map.on("locationerror", () => status(strings.locate_failed, true));     // the browser's message is English
+  map.on("locationerror", () => status(strings["page.public.locate_failed"], true));     // the browser's message is English
 
   function rank(layer, n) {
     const node = facilities.symbolNode(layer);
@@ -128,7 +128,7 @@
           `${f.properties.name} · ${title(layerInfo(id))}`)));
       }
     }
-    if (!list.children.length) list.append(el("li", {}, strings.no_results));
+    if (!list.children.length) list.append(el("li", {}, strings["page.public.no_results"]));
   });
 
   // The legend shows the very symbols the map draws.

@@ -9,25 +9,19 @@ import re
 from flask import Blueprint, Response, jsonify, request
 
 from geo_app.web import context
-from geo_app import crs
+from geo_app import crs, texts
 from geo_app.errors import BadParameter
 from geo_app.web.errors import check_params
 from geo_app.features.query import parse_bbox, parse_crs
 from geo_app.features.statistics import STATS_TABLE
 from geo_app.cases import heat, statistics
 from geo_app.project.case_classes import SOURCES
-from geo_app.cases.statistics import GROUPINGS, REPORT_FIGURES, REPORT_PERIOD, STEP_NAMES, Selection
+from geo_app.cases.statistics import GROUPINGS, REPORT_FIGURES, REPORT_PERIOD, STEPS, Selection
 
 bp = Blueprint("cases_statistics", __name__)
 
 URBAN_GROUP = "市区"
-SCOPES = {"urban": ("市区两级数字城管平台", "City and district platforms (市区)"),
-          "city_platform": ("市级数字城管平台", "Municipal platform (市级平台)")}
-SCOPE_NOTES = {
-    "urban": ("市区六区全部案件。", "Every case of the six urban districts."),
-    "city_platform": ("市级平台按 12345、110 来源的案件计(本服务的假设)。",
-                      "The municipal platform's cases are counted as those from 12345 and 110 (this service's assumption)."),
-}
+SCOPES = ("urban", "city_platform")        # named in the catalogue: case.scope.<scope>, case.scope_note.<scope>
 PARAMS = {"scope", "period", "district", "grid", "class", "source", "by"}
 _PERIOD = re.compile(r"^(20\d\d)(?:(H[12])|(Q[1-4])|-(0[1-9]|1[0-2]))?$")
 _GRID = re.compile(r"^[0-9]{15}$")
@@ -116,13 +110,12 @@ def answer(args) -> dict:
     _add_names(groups, by, project)
     whole_scope = not any((args.get(k) for k in ("district", "grid", "class", "source")))
     return {
-        "scope": {"code": scope, "name_zh": SCOPES[scope][0], "name_en": SCOPES[scope][1],
-                  "note_zh": SCOPE_NOTES[scope][0], "note_en": SCOPE_NOTES[scope][1]},
+        "scope": {"code": scope, **texts.both(f"case.scope.{scope}"), **texts.both(f"case.scope_note.{scope}", "note")},
         "period": period, "months": list(selection.months), "by": by,
         "filters": {k: args.get(k) for k in ("district", "grid", "class", "source") if args.get(k)},
         "total": total, "groups": groups,
         "report": report_beside(total, scope) if whole_scope and period == REPORT_PERIOD else [],
-        "steps": {step: {"name_zh": zh, "name_en": en} for step, (zh, en) in STEP_NAMES.items()},
+        "steps": {step: texts.both(f"case.step.{step}") for step in STEPS},
         "definitions": DEFINITIONS,
         "data_notice": DEMO_NOTICE if total["demo"] else None,
     }

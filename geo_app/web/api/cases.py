@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
 from geo_app.web import context
-from geo_app import crs
+from geo_app import crs, texts
 from geo_app.web.auth import requires
 from geo_app.auth import users
 from geo_app.errors import BadParameter
@@ -73,8 +73,8 @@ def classes():
     return jsonify({
         "classes": [c.as_dict() for c in catalog.classes.values()],
         "departments": catalog.departments, "sources": catalog.sources,
-        "statuses": [{"code": s, "name_zh": lifecycle.STATUS_NAMES[s][0], "name_en": lifecycle.STATUS_NAMES[s][1],
-                      "final": s in lifecycle.FINAL} for s in lifecycle.STATUSES],
+        "statuses": [{"code": s, **texts.both(f"case.status.{s}"), "final": s in lifecycle.FINAL}
+                     for s in lifecycle.STATUSES],
         "actions": [{"action": a.name, "from": a.source, "to": a.target, "role": a.role}
                     for a in lifecycle.ACTIONS.values()],
         "dispatch_h": catalog.dispatch_h, "dispatch_source": catalog.dispatch_source, "about": catalog.about,

@@ -35,10 +35,12 @@ def login():
     user = users.authenticate(context.store(), name, password)
     if user is None:
         log.warning("failed login: name=%r from %s", name[:64], request.remote_addr)
-        return render_template("login.html", next=_next_page(), page="login", name=name, problem="login_failed"), 401
+        return render_template("login.html", next=_next_page(), page="login", name=name,
+                               problem="auth.login_failed"), 401
     if not user.is_active:
         log.warning("refused login of disabled user %s from %s", user.name, request.remote_addr)
-        return render_template("login.html", next=_next_page(), page="login", name=name, problem="login_disabled"), 403
+        return render_template("login.html", next=_next_page(), page="login", name=name,
+                               problem="auth.login_disabled"), 403
     session.clear()                  # a new session for the new login (no fixation)
     session.permanent = True
     login_user(user)

@@ -41,7 +41,7 @@ def page_config() -> dict:
         "common": common_classes(context.store(), catalog),
         "wrongData": WRONG_DATA if WRONG_DATA in catalog else None,
         "departments": {code: pick(d["name_zh"], d["name_en"]) for code, d in catalog.departments.items()},
-        "statuses": {code: pick(*names) for code, names in lifecycle.STATUS_NAMES.items()},
+        "statuses": {code: i18n.t(f"case.status.{code}") for code in lifecycle.STATUSES},
         "actions": {a.name: a.role for a in lifecycle.ACTIONS.values()},
         "user": None if user is None else {"name": user.name, "role": user.role, "grids": list(user.grids),
                                            "department": user.department},

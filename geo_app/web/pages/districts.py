@@ -93,7 +93,8 @@ def districts_page() -> str:
         on_each_feature=JsCode("function (feature, layer) { layer.on('click', function () {"
                                " window.location.href = feature.properties.url; }); }"),
     ).add_to(fmap)
-    legend = _legend(bounds, values, unit, case_view.text("not_covered") if stat == case_view.STAT else None)
+    missing = i18n.t("page.districts.cases.not_covered") if stat == case_view.STAT else None
+    legend = _legend(bounds, values, unit, missing)
     rows = table.to_dict("records")
     config = {"stat": stat, **({"heat": heat["heat_config"]} if heat else {})}
     return render_map_page("districts.html", fmap, config, basemap=basemap, stat=stat, columns=columns,
@@ -110,7 +111,7 @@ def _legend(bounds: list[float], values: np.ndarray, unit: str, missing: str | N
         items.append({"color": PALETTE[i], "text": f"{lower:,.2f} – {upper:,.2f} {unit}"})
         lower = upper
     if np.isnan(values).any():
-        items.append({"color": NO_VALUE, "text": missing or i18n.t("no_boundary")})
+        items.append({"color": NO_VALUE, "text": missing or i18n.t("page.districts.no_boundary")})
     return items
 
 

@@ -7,7 +7,7 @@ from folium.elements import JSCSSMixin
 from flask import current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from geo_app import crs
+from geo_app import crs, texts
 from geo_app.web import context, i18n
 from geo_app.errors import BadParameter
 from geo_app.checks import parse_number, parse_whole
@@ -43,7 +43,7 @@ def new_map(basemap: Basemap, location=SUZHOU_CENTRE, zoom: int = 12, tiles: boo
     fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=False, prefer_canvas=True,
                       minZoom=7, maxZoom=19)
     for url, attribution, options in basemap.tiles:
-        folium.TileLayer(tiles=url, attr=attribution, name=basemap.title_en, **options).add_to(fmap)
+        folium.TileLayer(tiles=url, attr=attribution, name=texts.text(basemap.title, "en"), **options).add_to(fmap)
     if tiles:
         fmap.add_child(TileAssets())
     return fmap

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import request, url_for
 
 from geo_app.web import context, i18n
-from geo_app import texts as messages
+from geo_app import texts
 from geo_app.web.api.coverage import coverage_frame
 from geo_app.errors import BadParameter
 from geo_app.planning.siting import STAGES
@@ -36,7 +36,7 @@ def plan_page() -> str:
         "districtNames": {r["code"]: r["name"] for r in rows},
         "api": {"coverage": url_for("api.coverage", layer=layer),
                 "jobs": url_for("api.job_start"), "scenarios": url_for("api.scenario_list")},
-        "stages": list(STAGES), "messages": messages.templates(i18n.lang() == "en"),
+        "stages": list(STAGES), "messages": texts.templates(i18n.lang()),
     }
     chosen = (request.args.get("districts") or "320508").split(",")
     demands, candidates = siting_choices(layer)
@@ -52,12 +52,12 @@ def siting_choices(layer: str) -> tuple[list[tuple[str, str]], list[tuple[str, s
     english = i18n.lang() == "en"
     points = [spec for spec in project.catalog.layers.values()
               if spec.id in loaded and spec.geometry_type == "Point" and spec.id != layer]
-    demands = [("grids", i18n.t("demand_grids")), ("area", i18n.t("demand_area"))]
+    demands = [("grids", i18n.t("page.plan.demand_grids")), ("area", i18n.t("page.plan.demand_area"))]
     for spec in points:
         for name, field in spec.fields.items():
             if field.type in ("integer", "number"):
                 label = (field.label_en or name) if english else (field.label_zh or name)
                 demands.append((f"{spec.id}:{name}", f"{spec.title_en if english else spec.title_zh}: {label}"))
-    candidates = [("lattice", i18n.t("candidates_lattice"))]
+    candidates = [("lattice", i18n.t("page.plan.candidates_lattice"))]
     candidates += [(spec.id, spec.title_en if english else spec.title_zh) for spec in points]
     return demands, candidates

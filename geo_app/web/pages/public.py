@@ -12,15 +12,18 @@ from geo_app.web.pages.page import chosen_basemap, layer_summary, new_map, rende
 
 LAYERS = ["toilets", "bike_stations", "parking_lots", "street_parking", "refuse_stations"]
 DEFAULT_LAYERS = ["toilets", "bike_stations", "parking_lots"]
-# Per layer: (API parameter, control, label key, value sent when ticked)
+# Per layer: (API parameter, control, label's catalogue key, value sent when ticked)
 FILTERS = {
-    "toilets": [("wheelchair", "check", "accessible", "yes"), ("fee", "check", "free", "no"),
-                ("open_now", "check", "open_now", "true"), ("family_room", "check", "family_room", "true")],
-    "bike_stations": [("min_num_bikes_available", "check", "bikes_available", "1"),
-                      ("min_num_docks_available", "check", "docks_available", "1"),
-                      ("min_capacity", "number", "min_capacity", None)],
-    "parking_lots": [("fee", "check", "free", "no"), ("park_ride", "check", "park_ride", "yes"),
-                     ("min_capacity", "number", "min_capacity", None)],
+    "toilets": [("wheelchair", "check", "page.public.filter.accessible", "yes"),
+                ("fee", "check", "page.public.filter.free", "no"),
+                ("open_now", "check", "page.public.filter.open_now", "true"),
+                ("family_room", "check", "page.public.filter.family_room", "true")],
+    "bike_stations": [("min_num_bikes_available", "check", "page.public.filter.bikes_available", "1"),
+                      ("min_num_docks_available", "check", "page.public.filter.docks_available", "1"),
+                      ("min_capacity", "number", "page.public.filter.min_capacity", None)],
+    "parking_lots": [("fee", "check", "page.public.filter.free", "no"),
+                     ("park_ride", "check", "page.public.filter.park_ride", "yes"),
+                     ("min_capacity", "number", "page.public.filter.min_capacity", None)],
 }
 
 
