@@ -196,7 +196,7 @@ def digest(path: Path) -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, built_store_path):
     """The app served over HTTP on its own copy of the store, opening pages without basemap tiles."""
-    from .live import LiveServer
+    from tests.live import LiveServer
     from geo_app.auth import users
     path = tmp_path_factory.mktemp("live") / "suzhou.gpkg"
     copy_store_file(built_store_path, path)
@@ -216,7 +216,7 @@ def live_server(tmp_path_factory, built_store_path):
 def browser():
     """Headless Chromium for a test module. Locally the test is skipped without Chromium or Playwright; in CI
     (CI=true) that is a failure: .ci/run installs them."""
-    from .browser_kit import CHROMIUM
+    from tests.browser_kit import CHROMIUM
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing: .ci/run must install the Debian packages chromium and chromium-driver")
@@ -235,7 +235,7 @@ def close_pages():
     """Every page a test opened (browser_kit.Visit) is closed after it: open map pages pile up and slow the
     browser down."""
     yield
-    from .browser_kit import OPEN_PAGES
+    from tests.browser_kit import OPEN_PAGES
     while OPEN_PAGES:
         OPEN_PAGES.pop().close()
 
@@ -244,7 +244,7 @@ def close_pages():
 def loaded(store, project):
     """The store with cases_support.DEMO_CASES demo cases (and their statistics)."""
     from geo_app.data import demo_cases as demo
-    from .cases_support import DEMO_CASES
+    from tests.cases_support import DEMO_CASES
     demo.load(store, project, DEMO_CASES)
     return store
 

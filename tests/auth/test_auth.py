@@ -14,7 +14,7 @@ from geo_app.web.auth import identity
 from geo_app.auth import users
 from geo_app.web.auth import secret_key
 
-from .conftest import BOTH_BACKENDS, LAYERS, TEST_PASSWORD, use_token
+from tests.conftest import BOTH_BACKENDS, LAYERS, TEST_PASSWORD, use_token
 
 SAVE = {"name": "one more toilet", "type": "toilets", "districts": "320508", "k": "1", "spacing": "500"}
 STUB_RESULT = {"request": {"type": "toilets"}, "coverage": {"before_pct": 1, "after_pct": 2},

@@ -17,8 +17,8 @@ from geo_app.cases.tables import EVENTS
 from geo_app.auth import users
 from geo_app.store import open_store
 
-from .cases_support import (anonymous_csrf, bearer, grid_place, jpeg_with_gps, outside_grids, person, png)
-from .conftest import BOTH_BACKENDS, LAYERS
+from tests.cases_support import (anonymous_csrf, bearer, grid_place, jpeg_with_gps, outside_grids, person, png)
+from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
 

@@ -14,8 +14,8 @@ from geo_app.project import case_attributes, case_classes as catalog
 from geo_app.cases.tables import CASE_INDEXES, CASES
 from geo_app.errors import BadParameter
 
-from .cases_support import anonymous_csrf, bearer, grid_place, person
-from .conftest import BOTH_BACKENDS, LAYERS
+from tests.cases_support import anonymous_csrf, bearer, grid_place, person
+from tests.conftest import BOTH_BACKENDS, LAYERS
 
 V2 = "/open311/v2"
 # The elements of the specification's example service definition (GeoReport v2, GET services/{code}).

@@ -14,8 +14,8 @@ from geo_app.data import demo_cases as demo
 from geo_app.cases import statistics
 from geo_app.cases.tables import CASES, EVENTS
 
-from .conftest import BOTH_BACKENDS
-from .workclock_reference import add_working_hours
+from tests.conftest import BOTH_BACKENDS
+from tests.workclock_reference import add_working_hours
 
 N = 3000
 

@@ -13,9 +13,9 @@ from geo_app.cases import heat, service, statistics
 from geo_app.cases.tables import CASES
 from geo_app.store import open_store
 
-from .cases_support import DEMO_CASES as N, H1, grid_place  # noqa: F401  (H1: in a pandas query)
-from .conftest import BOTH_BACKENDS, copy_store_file
-from .live import LiveServer
+from tests.cases_support import DEMO_CASES as N, H1, grid_place  # noqa: F401  (H1: in a pandas query)
+from tests.conftest import BOTH_BACKENDS, copy_store_file
+from tests.live import LiveServer
 
 
 

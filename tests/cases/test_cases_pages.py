@@ -22,9 +22,9 @@ from geo_app.data import demo_cases as demo
 from geo_app.web.pages import cases as pages
 from geo_app.store import open_store
 
-from .cases_support import anonymous_csrf, bearer, grid_place, jpeg_with_gps, person
-from .conftest import TEST_PASSWORD, copy_store_file
-from .live import LiveServer
+from tests.cases_support import anonymous_csrf, bearer, grid_place, jpeg_with_gps, person
+from tests.conftest import TEST_PASSWORD, copy_store_file
+from tests.live import LiveServer
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1"> 井盖不见了 & "quotes"'
@@ -127,7 +127,7 @@ def page_config(client, path):
 
 # ---- in the browser ----
 
-from .browser_kit import SHOTS, SIZES, english_words  # noqa: E402
+from tests.browser_kit import SHOTS, SIZES, english_words  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
 

@@ -12,9 +12,9 @@ from geo_app.data import demo_cases as demo
 from geo_app.cases import statistics
 from geo_app.cases.tables import CASES
 
-from .cases_support import DEMO_CASES as N, H1
-from .conftest import BOTH_BACKENDS
-from .workclock_reference import add_working_hours
+from tests.cases_support import DEMO_CASES as N, H1
+from tests.conftest import BOTH_BACKENDS
+from tests.workclock_reference import add_working_hours
 
 pytestmark = BOTH_BACKENDS
 
@@ -157,7 +157,7 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
     """report and act update the summary in their own transaction: it is never stale and equals a rebuild."""
     from geo_app.auth import users
     from geo_app.cases import service
-    from .cases_support import grid_place
+    from tests.cases_support import grid_place
     users.add(loaded, "stats-admin", "admin", "a long test password")
     admin = users.get(loaded, "stats-admin")
     place = grid_place(loaded)
@@ -183,7 +183,7 @@ def test_a_store_without_cases_takes_its_first_case(store, project):
     backend, so the first case's counters and durations land in it."""
     from geo_app.auth import users
     from geo_app.cases import service
-    from .cases_support import grid_place
+    from tests.cases_support import grid_place
     assert store.count(CASES) == 0 and store.count(statistics.SUMMARY) == 0
     users.add(store, "first-admin", "admin", "a long test password")
     place = grid_place(store)

@@ -9,7 +9,7 @@ from geo_app.cases.tables import CASE_COLUMNS, CASES, EVENTS, PHOTOS
 from geo_app.store import open_store
 from geo_app.store.copy import copy_store
 
-from .conftest import BOTH_BACKENDS, LAYERS
+from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
 

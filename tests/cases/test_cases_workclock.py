@@ -8,8 +8,8 @@ import numpy as np
 from geo_app.cases import lifecycle, statistics, workclock
 from geo_app.cases.tables import CASES
 
-from .conftest import BOTH_BACKENDS, ROOT
-from .workclock_reference import BEIJING, add_working_hours, is_working_day
+from tests.conftest import BOTH_BACKENDS, ROOT
+from tests.workclock_reference import BEIJING, add_working_hours, is_working_day
 
 
 def _utc(text: str) -> int:

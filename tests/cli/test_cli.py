@@ -1,7 +1,7 @@
 """The command-line tools a person uses from the README."""
 import json
 
-from .conftest import digest
+from tests.conftest import digest
 
 
 def test_build_store(runner, store_path):

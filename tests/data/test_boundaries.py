@@ -11,7 +11,7 @@ from shapely.geometry import Polygon, mapping
 from geo_app.data import boundaries
 from geo_app import crs
 
-from .conftest import LAYERS
+from tests.conftest import LAYERS
 
 
 @pytest.fixture

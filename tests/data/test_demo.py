@@ -8,7 +8,7 @@ import shapely
 from geo_app import crs
 from geo_app.data import demo
 
-from .conftest import LAYERS
+from tests.conftest import LAYERS
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from geo_app.data import demo, demo_city
 from geo_app.data.ingest import read_layer_file
 from geo_app.data.pipeline import city_extent
 
-from .conftest import BOTH_BACKENDS, LAYERS, MAX_BYTES, digest
+from tests.conftest import BOTH_BACKENDS, LAYERS, MAX_BYTES, digest
 
 FACTOR = 0.01
 

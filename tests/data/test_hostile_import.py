@@ -9,8 +9,8 @@ import pytest
 
 from geo_app.data.ingest import ImportFailed
 
-from .conftest import BOTH_BACKENDS, digest
-from .test_import import assert_refused, feature, run_import, toilet
+from tests.conftest import BOTH_BACKENDS, digest
+from tests.data.test_import import assert_refused, feature, run_import, toilet
 
 pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 

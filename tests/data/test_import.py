@@ -12,7 +12,7 @@ from geo_app import crs
 from geo_app.data.ingest import ImportFailed
 from geo_app.data.pipeline import import_file
 
-from .conftest import BOTH_BACKENDS, MAX_BYTES, digest
+from tests.conftest import BOTH_BACKENDS, MAX_BYTES, digest
 
 pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 

@@ -8,7 +8,7 @@ from shapely.geometry import Point, shape
 from geo_app import crs
 from geo_app.project import hours
 
-from .conftest import BOTH_BACKENDS
+from tests.conftest import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 

@@ -23,8 +23,8 @@ from geo_app.project import Project
 from geo_app.planning.jobs import Jobs, files
 from geo_app.planning.siting import STAGES, Limits, SitingError, SitingRequest
 
-from .conftest import LAYERS, TEST_PASSWORD, copy_store_file, use_token
-from .live import free_port
+from tests.conftest import LAYERS, TEST_PASSWORD, copy_store_file, use_token
+from tests.live import free_port
 
 HEAVY = {"type": "toilets", "districts": "320505,320508", "demand": "area", "k": "60"}
 
@@ -65,7 +65,7 @@ def test_a_run_is_a_job_with_stages_a_result_exports_and_can_be_saved(client, ap
 
 
 def test_progress_is_reported_for_every_stage_in_order():
-    from .test_siting import Standards, synthetic_layers
+    from tests.planning.test_siting import Standards, synthetic_layers
     layers, _ = synthetic_layers()
     seen = []
     siting.solve(SitingRequest("toilets", ("999999",), k=2, spacing_m=200), layers, Standards(), Limits(), seen.append)

@@ -18,7 +18,7 @@ from geo_app import crs
 from geo_app.planning import siting
 from geo_app.planning.siting import Limits, SitingError, SitingRequest
 
-from .conftest import LAYERS as LAYERS_DIR, gdal_view, use_token
+from tests.conftest import LAYERS as LAYERS_DIR, gdal_view, use_token
 
 LIMITS = Limits(time_limit_s=20)
 
@@ -298,7 +298,7 @@ def test_scenarios_are_saved_listed_reopened_and_deleted(client, planner, app, s
     ({"name": "a", "type": "toilets", "districts": "320508", "k": "3", "colour": "red"}, "colour"),
 ])
 def test_bad_scenarios_are_refused(client, planner, store_path, form, parameter):
-    from .conftest import digest
+    from tests.conftest import digest
     before = digest(store_path)
     response = client.post("/api/plan/scenarios", data=form)
     assert response.status_code == 400 and response.get_json()["error"]["parameter"] == parameter

@@ -12,7 +12,7 @@ from geo_app.data.pipeline import build_store
 from geo_app.project import Project
 from geo_app.store import open_store
 
-from .conftest import LAYERS, MAX_BYTES, copy_store_file, gdal_view
+from tests.conftest import LAYERS, MAX_BYTES, copy_store_file, gdal_view
 
 
 def test_the_six_kinds_of_layer_are_described(project):

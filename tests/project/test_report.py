@@ -7,7 +7,7 @@ import pytest
 from geo_app.project import report
 from geo_app.project import REPORT_FILE
 
-from .conftest import LAYERS
+from tests.conftest import LAYERS
 
 
 def test_the_table_is_complete_and_consistent(project):

@@ -19,7 +19,7 @@ from geo_app.planning import scenarios
 from geo_app.settings import ROOT
 from geo_app.store import open_store
 
-from .conftest import BOTH_BACKENDS, LAYERS
+from tests.conftest import BOTH_BACKENDS, LAYERS
 
 SAVERS, SAVES_EACH = 8, 12
 SPAWN = multiprocessing.get_context("spawn")     # a clean interpreter per process, as separate workers are

@@ -11,7 +11,7 @@ from shapely.geometry import Point, box
 
 from geo_app.store import StoreError, open_store
 
-from .conftest import BOTH_BACKENDS, digest, gdal_view
+from tests.conftest import BOTH_BACKENDS, digest, gdal_view
 
 EXPECTED_TABLES = {"districts", "grids", "refuse_stations", "toilets", "bike_stations", "parking_lots",
                    "street_parking", "report_indicators", "district_stats", "grid_stats", "layer_sources",

@@ -7,7 +7,7 @@ import pytest
 from geo_app.data import migrations
 from geo_app.store import open_store
 
-from .conftest import digest
+from tests.conftest import digest
 
 
 def _import_toilet(runner, tmp_path, ident="C1"):

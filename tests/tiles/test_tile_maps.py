@@ -9,7 +9,7 @@ import pytest
 from benchmarks import first_view, map_traffic, measure
 from geo_app.settings import ROOT
 
-from .test_pages import ASSET, config_of
+from tests.web.test_pages import ASSET, config_of
 
 VECTORGRID = "/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 

@@ -9,7 +9,7 @@ from geo_app import crs, tiles
 from geo_app.store import open_store
 from geo_app.tiles import CLUSTER_ABOVE, TMS, build
 
-from .conftest import BOTH_BACKENDS
+from tests.conftest import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS
 TO_LONLAT = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)

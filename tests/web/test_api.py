@@ -6,7 +6,7 @@ import pytest
 
 from geo_app import create_app
 
-from .conftest import BOTH_BACKENDS, LAYERS
+from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 

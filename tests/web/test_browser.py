@@ -11,9 +11,9 @@ import pytest
 from geo_app import crs
 from geo_app.data.pipeline import import_file
 
-from .browser_kit import SIZES, Visit, english_words
-from .conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
-from .live import LiveServer
+from tests.browser_kit import SIZES, Visit, english_words
+from tests.conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
+from tests.live import LiveServer
 
 def test_public_map(browser, live_server, store):
     visit = Visit(browser, live_server.url, "/")

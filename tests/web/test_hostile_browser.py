@@ -5,10 +5,10 @@ import pytest
 from geo_app.data.tables import SOURCES_TABLE
 from geo_app.store import open_store
 
-from .conftest import copy_store_file
-from .live import LiveServer
+from tests.conftest import copy_store_file
+from tests.live import LiveServer
 # the browser fixture, and the autouse fixture that closes every page a test opened; skips without Chromium
-from .browser_kit import Visit
+from tests.browser_kit import Visit
 
 HOSTILE = ["<img src=x onerror=alert(5)>", "</script><script>alert(1)</script>"]
 PAGES = ["/", "/grid?district=320508", "/districts", "/districts/320508", "/plan?type=toilets", "/about"]

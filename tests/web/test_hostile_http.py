@@ -10,7 +10,7 @@ import pytest
 
 from geo_app import create_app
 
-from .conftest import LAYERS, MAX_BYTES, copy_store_file, use_token
+from tests.conftest import LAYERS, MAX_BYTES, copy_store_file, use_token
 
 PAGES = ["/", "/grid", "/grid?district=320508", "/districts", "/districts/320508", "/plan", "/about"]
 

@@ -4,7 +4,7 @@ import pytest
 
 from geo_app.store import open_store
 
-from .conftest import BOTH_BACKENDS
+from tests.conftest import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
 

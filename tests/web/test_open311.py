@@ -11,8 +11,8 @@ import pytest
 from geo_app import create_app
 from geo_app.cases.tables import CASES
 
-from .cases_support import anonymous_csrf, bearer, grid_place, person
-from .conftest import BOTH_BACKENDS, LAYERS
+from tests.cases_support import anonymous_csrf, bearer, grid_place, person
+from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
 V2 = "/open311/v2"
@@ -198,7 +198,7 @@ def test_anonymous_posts_are_rate_limited_cross_site_allowed_and_never_use_the_s
     client = app.test_client()
     place = grid_place(store)
     person(store, "sup", "supervisor", grids=(place.grid,))
-    from .test_auth import login
+    from tests.auth.test_auth import login
     assert login(client, "sup").status_code == 302            # a browser with a supervisor's session
     headers = {"Origin": "https://elsewhere.example"}           # a page on another site may post (no CSRF token)
     posted = [client.post(f"{V2}/requests.json", data=example_post(place), headers=headers) for _ in range(3)]

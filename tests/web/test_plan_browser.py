@@ -12,9 +12,9 @@ import pytest
 from geo_app.auth import users
 from geo_app.store import open_store
 
-from .browser_kit import SIZES, Visit, english_words
-from .conftest import TEST_PASSWORD, copy_store_file
-from .live import LiveServer
+from tests.browser_kit import SIZES, Visit, english_words
+from tests.conftest import TEST_PASSWORD, copy_store_file
+from tests.live import LiveServer
 
 SAVED = {"name": "十座新公厕", "type": "toilets", "districts": "320508", "k": "10"}
 

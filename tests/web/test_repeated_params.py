@@ -10,8 +10,8 @@ from werkzeug.datastructures import MultiDict
 from geo_app.errors import BadParameter
 from geo_app.web.errors import refuse_repeats
 
-from .cases_support import bearer, grid_place, jpeg_with_gps, person, png
-from .conftest import use_token
+from tests.cases_support import bearer, grid_place, jpeg_with_gps, person, png
+from tests.conftest import use_token
 
 
 def refused(response, parameter: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .browser_kit import SHOTS
+from tests.browser_kit import SHOTS
 
 GEOMETRY = """() => {
   const box = (e) => e.getBoundingClientRect(), nav = document.querySelector('.topbar nav');
