@@ -61,6 +61,37 @@ POSTGRES = os.environ.get("GEO_APP_TEST_POSTGRES", "postgresql://geo_app:geo_app
 BOTH_BACKENDS = pytest.mark.both_backends      # on a test, or on a module as `pytestmark`
 
 
+# Tests that take over ~5 s on the 2-core machine (measured folder by folder with --durations=40, leaving out the
+# browser and PostGIS ones, which `make test-fast` leaves out anyway): node ids without parameters.
+SLOW = {
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers from what a test uses: `browser` for the Chromium fixture, `postgis` for the PostGIS runs of a
+    both_backends test and for the PostGIS server fixture, `slow` for the tests in SLOW."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "postgis" or "postgis" in fixtures:
+            item.add_marker(pytest.mark.postgis)
+        if item.nodeid.split("[", 1)[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (CI=true) a skipped test is a failure: .ci/run installs every tool the tests need (Chromium,
+    Playwright, PostgreSQL + PostGIS, the project's .venv), so a skip there means one is missing."""
+    report = yield
+    if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI (CI=true), where nothing may be: {report.longrepr}"
+    return report
+
+
 def pytest_generate_tests(metafunc):
     """Tests marked both_backends that use a store run once per backend."""
     if metafunc.definition.get_closest_marker("both_backends") and "backend" in metafunc.fixturenames:
