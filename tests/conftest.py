@@ -132,7 +132,7 @@ class PostGISDatabases:
                 return
             except self.psycopg.errors.InsufficientPrivilege:
                 time.sleep(0.5)
-        warnings.warn(f"could not drop the test database {name}; it is left on the server")
+        warnings.warn(f"could not drop the test database {name}; it is left on the server", stacklevel=2)
 
 
 @pytest.fixture(scope="session")
