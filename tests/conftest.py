@@ -62,14 +62,40 @@ BOTH_BACKENDS = pytest.mark.both_backends      # on a test, or on a module as `p
 
 
 # Tests that take over ~5 s on the 2-core machine (measured folder by folder with --durations=40, leaving out the
-# browser and PostGIS ones, which `make test-fast` leaves out anyway): node ids without parameters.
+# browser and PostGIS ones, which `make test-fast` leaves out anyway): a node id marks all its parameters, a node
+# id with [parameters] only that one.
 SLOW = {
+    "tests/auth/test_auth.py::test_a_session_write_needs_the_csrf_token",
+    "tests/auth/test_auth.py::test_an_owner_is_recorded_and_listed",
+    "tests/auth/test_auth.py::test_every_write_is_logged_with_the_user",
+    "tests/auth/test_auth.py::test_logging_out_ends_the_session_even_for_a_copied_cookie",
+    "tests/auth/test_auth.py::test_permission_matrix[api.scenario_save]",
+    "tests/auth/test_auth.py::test_token_requests_need_no_csrf_token_but_a_role",
+    "tests/data/test_demo_city.py::test_the_command_generates_and_imports_grids_first",
+    "tests/planning/test_jobs.py::test_a_run_beyond_its_memory_cap_fails_with_the_reason",
+    "tests/planning/test_jobs.py::test_a_run_is_a_job_with_stages_a_result_exports_and_can_be_saved",
+    "tests/planning/test_jobs.py::test_jobs_under_gunicorn_with_several_workers",
+    "tests/planning/test_jobs.py::test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel",
+    "tests/planning/test_siting.py::test_demand_weighted_coverage_without_siting",
+    "tests/planning/test_siting.py::test_exports",
+    "tests/planning/test_siting.py::test_lscp_reaches_full_coverage_when_feasible",
+    "tests/planning/test_siting.py::test_run_ten_toilets_for_gusu",
+    "tests/planning/test_siting.py::test_scenarios_are_saved_listed_reopened_and_deleted",
+    "tests/store/test_concurrency.py::test_a_deployment_keeps_imports_and_scenarios",
+    "tests/store/test_concurrency.py::test_a_reader_never_sees_half_a_write",
+    "tests/store/test_concurrency.py::test_concurrent_saves_and_imports_all_land",
+    "tests/store/test_store_lifecycle.py::test_store_init_creates_and_seeds_only_when_there_is_none",
+    "tests/web/test_hostile_http.py::test_no_bad_value_breaks_a_route[api.plan_sites]",
+    "tests/web/test_hostile_http.py::test_no_bad_value_breaks_a_write[auth.login]",
+    "tests/web/test_hostile_http.py::test_the_fuzzed_request_works_before_it_is_spoilt[api.plan_sites]",
 }
 
 
 def pytest_collection_modifyitems(config, items):
     """Markers from what a test uses: `browser` for the Chromium fixture, `postgis` for the PostGIS runs of a
-    both_backends test and for the PostGIS server fixture, `slow` for the tests in SLOW."""
+    both_backends test and for the PostGIS server fixture, `slow` for the tests in SLOW (a name there that no
+    test has any more is said, so that the list follows renames)."""
+    named = set()
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "browser" in fixtures:
@@ -77,8 +103,12 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if params.get("backend") == "postgis" or "postgis" in fixtures:
             item.add_marker(pytest.mark.postgis)
-        if item.nodeid.split("[", 1)[0] in SLOW:
+        if item.nodeid in SLOW or item.nodeid.split("[", 1)[0] in SLOW:
             item.add_marker(pytest.mark.slow)
+            named.add(item.nodeid if item.nodeid in SLOW else item.nodeid.split("[", 1)[0])
+    whole_run = all(str(arg).rstrip("/") in ("", "tests") for arg in config.args)
+    if whole_run and SLOW - named:
+        warnings.warn(f"tests/conftest.py SLOW names tests that do not exist: {sorted(SLOW - named)}", stacklevel=1)
 
 
 @pytest.hookimpl(wrapper=True)
