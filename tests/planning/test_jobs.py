@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,19 +23,17 @@ from geo_app.planning.jobs import Jobs, files
 from geo_app.planning.siting import STAGES, Limits, SitingError, SitingRequest
 
 from tests.conftest import LAYERS, TEST_PASSWORD, copy_store_file, use_token
-from tests.live import free_port
+from tests.live import free_port, wait_for, wait_until
 
 HEAVY = {"type": "toilets", "districts": "320505,320508", "demand": "area", "k": "60"}
 
 
-def settle(client, url: str, rounds: int = 1500) -> dict:
-    """Poll a job until it has ended (a bounded number of rounds: a stuck job fails the test, no clock needed)."""
-    for _ in range(rounds):
+def settle(client, url: str, seconds: float = 300) -> dict:
+    """Poll a job until it has ended (a stuck job fails the test after `seconds`)."""
+    def ended():
         job = client.get(url).get_json()
-        if job["state"] in files.FINAL:
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {url} did not end: {job}")
+        return job if job["state"] in files.FINAL else None
+    return wait_until(ended, seconds, f"the end of job {url}")
 
 
 def test_a_run_is_a_job_with_stages_a_result_exports_and_can_be_saved(client, app, planner):
@@ -128,12 +125,7 @@ def test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel(
         assert other.delete(url).status_code == 202
     assert [settle(other, url)["state"] for url in urls] == ["cancelled", "cancelled"]
     # the slots are free again
-    for _ in range(50):
-        fd = files.take_slot(tmp_path / "jobs", 2)
-        if fd is not None:
-            break
-        time.sleep(0.2)
-    assert fd is not None
+    wait_until(lambda: files.take_slot(tmp_path / "jobs", 2), 10, "a free slot")
 
 
 def test_a_job_whose_worker_died_is_reported_failed(tmp_path):
@@ -183,12 +175,7 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read()
     try:
-        for _ in range(300):
-            try:
-                if call("/health")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_for(server, base + "/health")
         status, headers, _ = call("/api/plan/jobs", HEAVY)
         assert status == 202
         url = headers["Location"]
@@ -197,11 +184,7 @@ def test_jobs_under_gunicorn_with_several_workers(built_store_path, tmp_path):
         assert [call("/api/plan/jobs", HEAVY)[0] for _ in range(3)] == [503] * 3, json.loads(call(url)[2])
         assert call("/")[0] == 200
         assert call(url, method="DELETE")[0] == 202
-        for _ in range(300):
-            state = json.loads(call(url)[2])["state"]
-            if state in files.FINAL:
-                break
-            time.sleep(0.2)
+        state = wait_until(lambda: (s := json.loads(call(url)[2])["state"]) in files.FINAL and s, 60, "the cancel")
         assert state == "cancelled"
     finally:
         server.terminate()

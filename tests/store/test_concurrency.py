@@ -20,6 +20,7 @@ from geo_app.settings import ROOT
 from geo_app.store import open_store
 
 from tests.conftest import BOTH_BACKENDS, LAYERS
+from tests.live import wait_until
 
 SAVERS, SAVES_EACH = 8, 12
 SPAWN = multiprocessing.get_context("spawn")     # a clean interpreter per process, as separate workers are
@@ -110,6 +111,8 @@ def _hold_a_write(location: str, marker: str) -> None:
         tx.replace("toilets", gpd.GeoDataFrame({"id": ["half"]}, geometry=[Point(120.6, 31.3)], crs=4326))
         tx.delete("district_stats", {"code": "320508"})
         Path(marker).write_text("inside")
+        # holds the write open until the test kills this process (as soon as it sees the marker); the bound only
+        # ends a writer the test left behind. Not a wait for anything: no condition to check here.
         time.sleep(120)
 
 
@@ -120,10 +123,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_state(store_path, tmp_path):
     toilets, version = sorted(store.read("toilets")["id"]), store.version()
     writer = SPAWN.Process(target=_hold_a_write, args=(location, str(marker)))
     writer.start()
-    deadline = time.monotonic() + 120
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert marker.exists()
+    wait_until(marker.exists, 120, "the writer's marker")
     os.kill(writer.pid, signal.SIGKILL)
     writer.join()
     reopened = open_store(location)

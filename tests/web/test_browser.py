@@ -191,7 +191,7 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
     assert "→" in summary and page.locator("#siting-table tbody tr").count() == 1
     exports = [page.get_attribute(f"#siting-result a:nth-of-type({i})", "href") for i in (1, 2, 3)]
     assert [e.rsplit("format=", 1)[1] for e in exports] == ["geojson", "csv", "gpkg"]
-    page.wait_for_timeout(800)          # let the zoom to the proposal finish before the picture
+    visit.map_still()                   # the zoom to the proposal has ended before the picture
     visit.shot("plan-siting")
     page.fill("#save-form input[name=name]", "10 new toilets for 姑苏区")
     page.click("#save-form button")
@@ -376,7 +376,7 @@ def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
     wait_for_layers(page, ["toilets", "bike_stations"])
     visit.click_beside_symbols(31.3052, 120.6231)
     page.wait_for_selector("#nearest-results li")
-    page.wait_for_timeout(400)          # the fit to the results
+    visit.map_still()                   # the fit to the results has ended
     found = page.evaluate("""() => [...document.querySelectorAll('.nearest-icon')].map(icon => {
         const box = icon.getBoundingClientRect(), map = CityMap.map.getContainer().getBoundingClientRect();
         const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);

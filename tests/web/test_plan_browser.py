@@ -71,7 +71,7 @@ def test_numbered_sites_do_not_overlap(browser, server, scenario, size):  # noqa
     v = visit(browser, server, f"/plan?type=toilets&scenario={scenario}", size)
     page = v.page
     page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10")
-    page.wait_for_timeout(600)                     # the zoom to the proposal
+    v.map_still()                                  # the zoom to the proposal has ended
     boxes = page.eval_on_selector_all(".site-number:not(.dot)", "ns => ns.map(n => { const r = n.getBoundingClientRect();"
                                       " return [r.left, r.top, r.right, r.bottom, n.textContent]; })")
     assert page.locator(".site-number").count() == 10 and "1" in [b[4] for b in boxes]
@@ -82,7 +82,7 @@ def test_numbered_sites_do_not_overlap(browser, server, scenario, size):  # noqa
     # any site from the list, close up, with its number
     page.click("#sites-table button:has-text('#10')")
     page.wait_for_selector(".leaflet-tooltip:has-text('#10')")
-    page.wait_for_timeout(600)
+    v.map_still()                                  # the zoom to it has ended (and the labels were decluttered)
     assert page.locator(".site-number[title='10']:not(.dot)").count() == 1
     v.clean()
 
