@@ -92,13 +92,13 @@ SLOW = {
 
 
 def pytest_collection_modifyitems(config, items):
-    """Markers from what a test uses: `browser` for the Chromium fixture, `postgis` for the PostGIS runs of a
-    both_backends test and for the PostGIS server fixture, `slow` for the tests in SLOW (a name there that no
-    test has any more is said, so that the list follows renames)."""
+    """Markers from what a test uses: `browser` for the Chromium fixture and for every test of a *_browser.py file,
+    `postgis` for the PostGIS runs of a both_backends test and for the PostGIS server fixture, `slow` for the tests
+    in SLOW (a name there that no test has any more is said, so that the list follows renames)."""
     named = set()
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
-        if "browser" in fixtures:
+        if "browser" in fixtures or item.path.name.endswith("_browser.py"):     # and the font check beside them
             item.add_marker(pytest.mark.browser)
         params = getattr(getattr(item, "callspec", None), "params", {})
         if params.get("backend") == "postgis" or "postgis" in fixtures:
