@@ -1,5 +1,7 @@
 # make run      : set up a fresh machine (venv, dependencies, store) and serve on http://127.0.0.1:$(PORT)
-# make test     : set up and run the whole test suite (GeoPackage and PostGIS)
+# make test     : set up, lint and run the whole test suite (GeoPackage and PostGIS, browser tests in Chromium)
+# make test-fast: the quick loop while working: only the venv, and no browser, PostGIS or slow tests (~3 min)
+# make lint     : ruff check and ruff format --check (settings in pyproject.toml)
 # make postgis  : install and start a local PostgreSQL + PostGIS, create the database and load it; then
 #                 GEO_APP_STORE=$(PG_URL) make run
 PYTHON  ?= python3
@@ -14,7 +16,7 @@ ifeq ($(origin GEO_APP_STORE), undefined)
 export GEO_APP_STORE := $(abspath $(STORE))
 endif
 
-.PHONY: run test store setup demo city districts benchmark clean browser postgis postgis-server vendor
+.PHONY: run test test-fast lint store setup demo city districts benchmark clean browser postgis postgis-server vendor
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +49,17 @@ run: store vendor
 	@echo "serving on http://127.0.0.1:$(PORT) with $(WORKERS) worker processes (store: $$($(BIN)/python -c 'import os; from geo_app.store import open_store; print(open_store(os.environ["GEO_APP_STORE"]))'))"
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'geo_app:create_app()'
 
-test: $(VENV)/.dev vendor browser postgis-server
+test: $(VENV)/.dev lint vendor browser postgis-server
 	$(BIN)/python -m pytest
+
+# The markers are set in tests/conftest.py: browser (Chromium), postgis (a PostgreSQL server), slow (over ~5 s).
+FAST := not browser and not postgis and not slow
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -q -m "$(FAST)" $(ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # A local PostgreSQL 15 + PostGIS 3 (Debian packages), started, with a role geo_app (password geo_app; it may
 # create databases: the tests make throw-away ones) and a database suzhou. As root it installs and starts what is

@@ -29,7 +29,7 @@ import urllib.request
 import geopandas as gpd
 from playwright.sync_api import sync_playwright
 
-from .measure import machine, save
+from benchmarks.measure import machine, save
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}

@@ -17,7 +17,7 @@ from collections import Counter
 
 from geo_app.tiles import TMS
 
-from .measure import Client, get_ok, machine, query_points, save, wrk_load
+from benchmarks.measure import Client, get_ok, machine, query_points, save, wrk_load
 
 # (layer, extra query) of the tiles asked for: the public map's layers and filters, the Amap basemap, the grids
 TILE_KINDS = [("toilets", ""), ("toilets", "wheelchair=yes&fee=no"), ("bike_stations", "min_num_bikes_available=1"),

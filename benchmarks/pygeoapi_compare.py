@@ -26,7 +26,7 @@ from geo_app.settings import DEFAULTS
 
 from tests.live import wait_for
 
-from .measure import Client, machine, run_series, save
+from benchmarks.measure import Client, machine, run_series, save
 
 VENV = Path("/tmp/pygeoapi-venv")
 SETUP_PYTHON = "/usr/bin/python3"

@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 
 from geo_app.settings import ROOT
 
-from .build_store import large_csv
-from .measure import Client, Series, bbox_around, get_ok, machine, query_points, run_series, save, wrk_load
+from benchmarks.build_store import large_csv
+from benchmarks.measure import Client, Series, bbox_around, get_ok, machine, query_points, run_series, save, wrk_load
 
 PARTS = ("latency", "import", "saves", "load")
 # A save solves its siting request first: a small one (about 2 s of CBC), so that the store's writes matter.

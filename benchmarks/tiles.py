@@ -14,7 +14,7 @@ import argparse
 
 from geo_app.tiles import TMS
 
-from .measure import Client, Series, machine, query_points, save
+from benchmarks.measure import Client, Series, machine, query_points, save
 
 ZOOMS = (10, 13, 16)
 LAYERS = ("toilets", "grids")

@@ -53,6 +53,16 @@ class Visit:
         """Waits until every tile of the view is drawn for the layer."""
         self.page.wait_for_function("id => CityMap.groups && CityMap.groups[id] && CityMap.groups[id].ready", arg=layer)
 
+    def map_still(self) -> None:
+        """Waits until the map has ended its zoom or pan animation (a fitBounds, a setView) and its moveend: three
+        animation frames in a row without one. Leaflet starts an animated zoom on the next frame, so a map that
+        was just told to move counts as moving from then on."""
+        self.page.evaluate("() => { window.__stillFrames = 0; }")
+        self.page.wait_for_function("""() => { const m = CityMap.map;
+            const moving = m._animatingZoom || (m._panAnim && m._panAnim._inProgress);
+            window.__stillFrames = moving ? 0 : window.__stillFrames + 1;
+            return window.__stillFrames >= 3; }""", polling="raf")
+
     def drawn(self, layer: str) -> list[dict]:
         """The features drawn from the layer's tiles at the current zoom: their tile properties, and lat/lng of points."""
         return self.page.evaluate("""id => CityMap.tiles.drawn(CityMap.groups[id]).map(

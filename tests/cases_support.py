@@ -9,7 +9,7 @@ from PIL import Image
 
 from geo_app.auth import users
 
-from .conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD
 
 DEMO_CASES = 600                                        # what the `loaded` fixture (conftest) loads
 H1 = tuple(f"2018-0{m}" for m in range(1, 7))          # the report's half-year, as summary months

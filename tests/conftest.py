@@ -61,6 +61,67 @@ POSTGRES = os.environ.get("GEO_APP_TEST_POSTGRES", "postgresql://geo_app:geo_app
 BOTH_BACKENDS = pytest.mark.both_backends      # on a test, or on a module as `pytestmark`
 
 
+# Tests that take over ~5 s on the 2-core machine (measured folder by folder with --durations=40, leaving out the
+# browser and PostGIS ones, which `make test-fast` leaves out anyway): a node id marks all its parameters, a node
+# id with [parameters] only that one.
+SLOW = {
+    "tests/auth/test_auth.py::test_a_session_write_needs_the_csrf_token",
+    "tests/auth/test_auth.py::test_an_owner_is_recorded_and_listed",
+    "tests/auth/test_auth.py::test_every_write_is_logged_with_the_user",
+    "tests/auth/test_auth.py::test_logging_out_ends_the_session_even_for_a_copied_cookie",
+    "tests/auth/test_auth.py::test_permission_matrix[api.scenario_save]",
+    "tests/auth/test_auth.py::test_token_requests_need_no_csrf_token_but_a_role",
+    "tests/data/test_demo_city.py::test_the_command_generates_and_imports_grids_first",
+    "tests/planning/test_jobs.py::test_a_run_beyond_its_memory_cap_fails_with_the_reason",
+    "tests/planning/test_jobs.py::test_a_run_is_a_job_with_stages_a_result_exports_and_can_be_saved",
+    "tests/planning/test_jobs.py::test_jobs_under_gunicorn_with_several_workers",
+    "tests/planning/test_jobs.py::test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel",
+    "tests/planning/test_siting.py::test_demand_weighted_coverage_without_siting",
+    "tests/planning/test_siting.py::test_exports",
+    "tests/planning/test_siting.py::test_lscp_reaches_full_coverage_when_feasible",
+    "tests/planning/test_siting.py::test_run_ten_toilets_for_gusu",
+    "tests/planning/test_siting.py::test_scenarios_are_saved_listed_reopened_and_deleted",
+    "tests/store/test_concurrency.py::test_a_deployment_keeps_imports_and_scenarios",
+    "tests/store/test_concurrency.py::test_a_reader_never_sees_half_a_write",
+    "tests/store/test_concurrency.py::test_concurrent_saves_and_imports_all_land",
+    "tests/store/test_store_lifecycle.py::test_store_init_creates_and_seeds_only_when_there_is_none",
+    "tests/web/test_hostile_http.py::test_no_bad_value_breaks_a_route[api.plan_sites]",
+    "tests/web/test_hostile_http.py::test_no_bad_value_breaks_a_write[auth.login]",
+    "tests/web/test_hostile_http.py::test_the_fuzzed_request_works_before_it_is_spoilt[api.plan_sites]",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers from what a test uses: `browser` for the Chromium fixture and for every test of a *_browser.py file,
+    `postgis` for the PostGIS runs of a both_backends test and for the PostGIS server fixture, `slow` for the tests
+    in SLOW (a name there that no test has any more is said, so that the list follows renames)."""
+    named = set()
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures or item.path.name.endswith("_browser.py"):     # and the font check beside them
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("backend") == "postgis" or "postgis" in fixtures:
+            item.add_marker(pytest.mark.postgis)
+        if item.nodeid in SLOW or item.nodeid.split("[", 1)[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+            named.add(item.nodeid if item.nodeid in SLOW else item.nodeid.split("[", 1)[0])
+    whole_run = all(str(arg).rstrip("/") in ("", "tests") for arg in config.args)
+    if whole_run and SLOW - named:
+        warnings.warn(f"tests/conftest.py SLOW names tests that do not exist: {sorted(SLOW - named)}", stacklevel=1)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (CI=true) a skipped test is a failure: .ci/run installs every tool the tests need (Chromium,
+    Playwright, PostgreSQL + PostGIS, the project's .venv), so a skip there means one is missing."""
+    report = yield
+    if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI (CI=true), where nothing may be: {report.longrepr}"
+    return report
+
+
 def pytest_generate_tests(metafunc):
     """Tests marked both_backends that use a store run once per backend."""
     if metafunc.definition.get_closest_marker("both_backends") and "backend" in metafunc.fixturenames:
@@ -101,7 +162,7 @@ class PostGISDatabases:
                 return
             except self.psycopg.errors.InsufficientPrivilege:
                 time.sleep(0.5)
-        warnings.warn(f"could not drop the test database {name}; it is left on the server")
+        warnings.warn(f"could not drop the test database {name}; it is left on the server", stacklevel=2)
 
 
 @pytest.fixture(scope="session")
@@ -196,7 +257,7 @@ def digest(path: Path) -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, built_store_path):
     """The app served over HTTP on its own copy of the store, opening pages without basemap tiles."""
-    from .live import LiveServer
+    from tests.live import LiveServer
     from geo_app.auth import users
     path = tmp_path_factory.mktemp("live") / "suzhou.gpkg"
     copy_store_file(built_store_path, path)
@@ -216,7 +277,7 @@ def live_server(tmp_path_factory, built_store_path):
 def browser():
     """Headless Chromium for a test module. Locally the test is skipped without Chromium or Playwright; in CI
     (CI=true) that is a failure: .ci/run installs them."""
-    from .browser_kit import CHROMIUM
+    from tests.browser_kit import CHROMIUM
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing: .ci/run must install the Debian packages chromium and chromium-driver")
@@ -235,7 +296,7 @@ def close_pages():
     """Every page a test opened (browser_kit.Visit) is closed after it: open map pages pile up and slow the
     browser down."""
     yield
-    from .browser_kit import OPEN_PAGES
+    from tests.browser_kit import OPEN_PAGES
     while OPEN_PAGES:
         OPEN_PAGES.pop().close()
 
@@ -244,7 +305,7 @@ def close_pages():
 def loaded(store, project):
     """The store with cases_support.DEMO_CASES demo cases (and their statistics)."""
     from geo_app.data import demo_cases as demo
-    from .cases_support import DEMO_CASES
+    from tests.cases_support import DEMO_CASES
     demo.load(store, project, DEMO_CASES)
     return store
 

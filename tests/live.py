@@ -34,10 +34,23 @@ def wait_for(process: subprocess.Popen, url: str, seconds: float = 120, log=None
                 if log is not None:
                     log.seek(0)
                     said = log.read()
-                raise RuntimeError(f"the server did not start: {said.decode(errors='replace')[-2000:]}")
+                raise RuntimeError(f"the server did not start: {said.decode(errors='replace')[-2000:]}") from None
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"the server did not answer {url} within {seconds:g} s")
+
+
+def wait_until(condition, seconds: float = 120, what: str = "the condition", interval: float = 0.1):
+    """Polls `condition()` until it returns something other than None or False, and returns that; AssertionError
+    after `seconds` (a deadline, not a number of rounds: a loaded machine is slow, not stuck)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value is not None and value is not False:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {seconds:g} s")
+        time.sleep(interval)
 
 
 class LiveServer:

@@ -1,0 +1,140 @@
+"""Demo cases: deterministic, calibrated to the report (受理, 办结, 办结率 of the 市区 platforms and the city
+platform), inside the grids, and their history consistent with their rows; on both backends."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo_app.data import demo_cases as demo
+from geo_app.cases import statistics
+from geo_app.cases.tables import CASES, EVENTS
+
+from tests.conftest import BOTH_BACKENDS
+from tests.workclock_reference import add_working_hours
+
+N = 3000
+
+
+@pytest.fixture(scope="module")
+def grids(built_store_path):
+    from geo_app.store import open_store
+    store = open_store(built_store_path)
+    frame = gpd.GeoDataFrame(store.read("grids", columns=["code", "adcode", "area_km2", "street", "community"]))
+    store.close()
+    return frame.reset_index(drop=True)
+
+
+def _frame(grids, project, n: int, seed: int = demo.SEED) -> gpd.GeoDataFrame:
+    cases = demo.generate(grids, project.cases, demo.calibration(project.report), n, seed)
+    return demo.case_frame(cases, grids, project.cases, slice(0, n))
+
+
+@pytest.fixture(scope="module")
+def generated(grids, project):
+    return demo.generate(grids, project.cases, demo.calibration(project.report), N)
+
+
+@pytest.fixture(scope="module")
+def rows(generated, grids, project):
+    return demo.case_frame(generated, grids, project.cases, slice(0, N))
+
+
+def test_the_same_seed_gives_the_same_cases(grids, project, rows):
+    pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.DataFrame(_frame(grids, project, N)))
+    other = _frame(grids, project, N, seed=7)
+    assert not other["reported_at"].equals(rows["reported_at"])
+
+
+@pytest.mark.parametrize("n", [N, 750_852 // 40])
+def test_totals_and_rates_match_the_calibration(grids, project, n):
+    assert demo.calibration(project.report) == {"accepted": 750_852, "concluded": 739_232, "city_accepted": 97_818,
+                                                "city_concluded": 96_293}       # the report's own figures
+    frame = _frame(grids, project, n)
+    concluded = frame["status"].isin(["closed", "rejected"])
+    assert frame["accepted_at"].notna().all()                                  # every case 受理'd
+    assert concluded.sum() == round(n * 739_232 / 750_852)
+    assert round(100 * concluded.mean(), 2) == pytest.approx(98.45, abs=0.02)
+    city = frame["source"].isin(statistics.CITY_PLATFORM_SOURCES)
+    assert city.sum() == round(n * 97_818 / 750_852)
+    assert concluded[city].sum() == round(city.sum() * 96_293 / 97_818)
+    shares = frame["source"].value_counts(normalize=True)
+    assert shares["patrol"] > shares["public"] > shares["12345"] > shares["110"] > 0
+
+
+def test_cases_lie_in_their_grid_in_h1_2018_and_are_demo(rows, grids):
+    by_code = grids.set_index("code").geometry
+    assert shapely.contains(by_code.loc[rows["grid_code"]].to_numpy(), rows.geometry.to_numpy()).all()
+    assert (rows["adcode"].to_numpy() == grids.set_index("code").loc[rows["grid_code"], "adcode"].to_numpy()).all()
+    assert rows["demo"].all() and rows["id"].is_unique
+    assert rows["reported_at"].min() >= "2017-12-31T16:00:00Z" and rows["reported_at"].max() < "2018-06-30T16:00:00Z"
+    density = rows["adcode"].value_counts() / grids.groupby("adcode")["area_km2"].sum()
+    assert density.idxmax() == "320508"                          # the old town is the busiest per km²
+
+
+def test_steps_are_in_order_and_some_run_late_or_are_reworked_or_rejected(rows, project):
+    order = ["reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "closed_at"]
+    times = pd.DataFrame({c: statistics.to_seconds(rows[c]) for c in order})
+    for earlier, later in zip(order, order[1:]):
+        both = (times[earlier] >= 0) & (times[later] >= 0)
+        assert (times.loc[both, later] >= times.loc[both, earlier]).all(), (earlier, later)
+    assert (rows["status"] == "rejected").sum() > 0 and (rows["rework_count"] > 0).sum() > 0
+    summary = statistics.figures(statistics.summarise(pd.DataFrame(rows), project.cases))
+    assert 85 < summary["on_time_rate_pct"] < 100                               # some overdue, most not
+    open_cases = rows[~rows["status"].isin(["closed", "rejected"])]
+    assert open_cases["due_at"].notna().all() and rows.loc[rows["status"] == "closed", "due_at"].isna().all()
+
+
+def test_due_times_follow_the_lifecycle(rows, project):
+    """An open case's deadline is the one lifecycle.due gives (working hours, Mon-Fri 09-17 Beijing time)."""
+    lifecycle = pytest.importorskip("geo_app.cases.lifecycle")
+    for row in rows[rows["status"].isin(["reported", "accepted", "dispatched", "handled"])].head(40).to_dict("records"):
+        case_class = project.cases[row["service_code"]]
+        start = {"reported": "reported_at", "accepted": "reported_at", "dispatched": "dispatched_at",
+                 "handled": "handled_at"}[row["status"]]
+        expected = lifecycle.due(row["status"], case_class, project.cases, row, lifecycle.parse_stamp(row[start]))
+        assert row["due_at"] == expected
+
+
+def test_demo_step_times_agree_with_a_day_by_day_clock():
+    rng = np.random.default_rng(1)
+    starts = 1_514_736_000 + rng.integers(0, 200 * 86400, 300)
+    hours = rng.choice([0.5, 1, 2, 4, 7.5, 8, 16, 40], 300)
+    ours = demo._after(starts, (hours * 3600).astype(np.int64))
+    for start, h, got in zip(starts, hours, ours):
+        expected = add_working_hours(datetime.fromtimestamp(int(start), timezone.utc), float(h))
+        assert datetime.fromtimestamp(int(got), timezone.utc) == expected, (start, h)
+
+
+@BOTH_BACKENDS
+def test_history_is_consistent_with_the_rows(store, project):
+    done = demo.load(store, project, 400)
+    cases = store.read(CASES, where={"demo": True})
+    events = store.read(EVENTS)
+    assert done["cases"] == len(cases) == 400 and done["events"] == len(events)
+    last = events.sort_values(["case_id", "seq"]).groupby("case_id").tail(1).set_index("case_id")
+    cases = cases.set_index("id")
+    assert (last.loc[cases.index, "to_status"] == cases["status"]).all()
+    counted = events.groupby("case_id").size()
+    assert (counted.loc[cases.index] == cases["version"]).all()
+    reworks = events[events["action"] == "rework"].groupby("case_id").size()
+    assert (reworks.reindex(cases.index, fill_value=0) == cases["rework_count"]).all()
+    first = events[events["seq"] == 1].set_index("case_id")
+    assert (first.loc[cases.index, "at"] == cases["reported_at"]).all()
+    assert (first["action"] == "report").all()
+    # loading again replaces the demo cases and their history
+    demo.load(store, project, 300)
+    assert store.count(CASES) == 300 and set(store.read(EVENTS)["case_id"]) == set(store.read(CASES)["id"])
+
+
+def test_cli_loads_demo_cases_and_refuses_a_bad_count(runner, app):
+    done = runner.invoke(args=["demo-cases", "--cases", "250", "--seed", "3"])
+    assert done.exit_code == 0, done.output
+    assert "loaded 250 demo cases" in done.output
+    assert app.extensions["geo_app"]["store"].count(CASES, where={"demo": True}) == 250
+    refused = runner.invoke(args=["demo-cases", "--cases", "0"])
+    assert refused.exit_code == 2 and "--cases" in refused.output
