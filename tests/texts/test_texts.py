@@ -3,6 +3,7 @@ there, and the pages in each language show their texts, never a key nor the othe
 import re
 import string
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
