@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request
 
 from geo_app.web import context
 from geo_app import crs
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, NotFound
 from geo_app.web.errors import check_params
 from geo_app.features.query import parse_crs
 from geo_app.tiles import CLUSTER_ABOVE, MAX_ZOOM, SINGLE_FROM_ZOOM, TMS, _clean, _clusters, _mercator, _read_box, encode
@@ -82,7 +82,7 @@ def build(store, z: int, x: int, y: int, *, output_crs: str, where: dict, only_o
 def case_tile(z: int, x: int, y: int):
     check_params(request.args, PARAMS)
     if not request.path.isascii() or not 0 <= z <= MAX_ZOOM or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
-        raise BadParameter("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})", status=404)
+        raise NotFound("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})")
     output_crs = parse_crs(request.args.get("crs"))
     where, only_overdue = tile_filters(request.args)
     store = context.store()

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, request
 
 from geo_app.web import context
 from geo_app.project import hours
-from geo_app.errors import BadParameter
+from geo_app.errors import NotFound
 from geo_app.web.errors import check_params
 from geo_app.features.query import filter_mask, filter_parameters, parse_crs
 from geo_app.tiles import MAX_ZOOM, build
@@ -50,7 +50,7 @@ def tile_response(layer: str, z: int, x: int, y: int) -> Response:
     spec = layer_spec(layer, "layer")
     check_params(request.args, {"crs"} | filter_parameters(spec))
     if not request.path.isascii() or not 0 <= z <= MAX_ZOOM or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
-        raise BadParameter("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})", status=404)
+        raise NotFound("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})")
     output_crs = parse_crs(request.args.get("crs"))
     filters = {k: v for k, v in request.args.items() if k != "crs"}
     store = context.store()
