@@ -115,7 +115,7 @@ def test_runs_at_once_are_limited_across_processes_pages_answer_and_runs_cancel(
     assert busy.status_code == 503 and int(busy.headers["Retry-After"]) > 0
     assert "busy" in busy.get_json()["error"]["message"]
     # a separate process cannot take a slot either
-    probe = subprocess.run([sys.executable, "-c", "import sys; from geo_app.jobs import files; "
+    probe = subprocess.run([sys.executable, "-c", "import sys; from geo_app.planning.jobs import files; "
                             "print(files.take_slot(sys.argv[1], 2))", str(tmp_path / "jobs")],
                            capture_output=True, text=True, check=True)
     assert probe.stdout.strip() == "None", [other.get(url).get_json() for url in urls]   # a run that ended says why
