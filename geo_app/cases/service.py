@@ -3,9 +3,9 @@ demo generator call.
 
 Every change is one store transaction: the case row, its history row (`case_events`, append-only) and its photos
 land together or not at all. Writers queue behind each other, and an update names the version it saw, so of two
-dispatchers acting on the same case one wins and the other gets 409. Errors are BadParameter with the HTTP status
-that answers them: 400 bad input, 401 no user, 403 wrong role, grid or department, 404 unknown case, 409 a step
-the case's status does not allow (CaseConflict, naming the allowed ones) or a stale version."""
+dispatchers acting on the same case one wins and the other gets a Conflict. Errors are geo_app.errors' causes:
+bad input, no user (NotSignedIn), wrong role, grid or department (Forbidden), unknown case (NotFound), a step the
+case's status does not allow or a stale version (Conflict, naming the allowed steps)."""
 from __future__ import annotations
 
 import math
@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from shapely.geometry import Point
 
 from geo_app import crs as crs_mod
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, Conflict, Forbidden, NotFound, NotSignedIn
 from geo_app.project import Project
 from geo_app.checks import check_text
 from geo_app.store import Reader, Store
@@ -35,14 +35,6 @@ REPORTING = {            # source -> roles that may report from it (admin always
 }
 
 
-class CaseConflict(BadParameter):
-    """A step the case's status does not allow (409), naming the steps it does."""
-
-    def __init__(self, reason: str, allowed: list[str]):
-        super().__init__("action", reason, status=409)
-        self.allowed = allowed
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -57,7 +49,7 @@ def _name(user) -> str | None:
 
 def locate(store: Reader, project: Project, lon, lat, crs: str = "EPSG:4326") -> tuple[Point, str, str | None]:
     """The WGS-84 point of lon/lat given in `crs`, its district (adcode) and grid code (None outside every grid);
-    400 outside every district of Suzhou."""
+    BadParameter outside every district of Suzhou."""
     try:
         given = crs_mod.normalise_crs(crs or "EPSG:4326")
     except crs_mod.UnknownCRS as exc:
@@ -83,18 +75,18 @@ def _check_reporter(source: str, reporter, grid_code: str | None) -> None:
         raise BadParameter("source", f"{source!r} is not one of {', '.join(REPORTING)}")
     if reporter is None or isinstance(reporter, str):
         if reporter is None and source != "public":
-            raise BadParameter("source", f"a {source} report needs a user (log in or send an API token)", status=401)
+            raise NotSignedIn("source", f"a {source} report needs a user (log in or send an API token)")
         return          # a plain name: an internal caller (the demo generator), trusted
     roles, role = REPORTING[source], _role(reporter)
     if roles is not None and role != "admin" and role not in roles:
-        raise BadParameter("source", f"a {source} report needs the role {' or '.join(roles + ('admin',))}; "
-                                     f"{reporter.name} is {role}", status=403)
+        raise Forbidden("source", f"a {source} report needs the role {' or '.join(roles + ('admin',))}; "
+                                  f"{reporter.name} is {role}")
     if role == "partner" and source != reporter.department:
         line = reporter.department or "(none: set the partner's department to 12345 or 110)"
-        raise BadParameter("source", f"{reporter.name} reports as source {line}, not {source}", status=403)
+        raise Forbidden("source", f"{reporter.name} reports as source {line}, not {source}")
     if source == "patrol" and role == "supervisor" and grid_code not in reporter.grids:
-        raise BadParameter("lon/lat", f"the place lies in grid {grid_code or '(none)'}, not in a grid assigned to "
-                                      f"{reporter.name}", status=403)
+        raise Forbidden("lon/lat", f"the place lies in grid {grid_code or '(none)'}, not in a grid assigned to "
+                                   f"{reporter.name}")
 
 
 def _next_id(tx, now: datetime) -> str:
@@ -117,7 +109,7 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     the class's Open311 attributes as sent (code -> values, attributes.from_form), checked."""
     catalog = project.cases
     if service_code not in catalog:
-        raise BadParameter("service_code", f"{service_code!r} is not a case class; see /api/cases/classes", status=400)
+        raise BadParameter("service_code", f"{service_code!r} is not a case class; see /api/cases/classes")
     case_class = catalog[service_code]
     answers = attr_mod.check(case_class.attributes, attributes or {}, service_code)
     description = check_text("description", description, MAX_DESCRIPTION, lines=True)
@@ -165,29 +157,29 @@ def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, 
 
 
 def _check_actor(action: lifecycle.Action, case: dict, user) -> None:
-    """403 unless the user may take this step on this case: admin always; dispatcher; the handler of the case's
-    department; the supervisor of the case's grid (of a grid in the case's district when it lies in none)."""
+    """Forbidden unless the user may take this step on this case: admin always; dispatcher; the handler of the
+    case's department; the supervisor of the case's grid (of a grid in the case's district when it lies in none)."""
     role = _role(user)
     if role == "handler" and user.department != case["department"]:
-        raise BadParameter("action", f"the case is {case['department']}'s to handle, not {user.department or 'no'}"
-                                     f" department's ({user.name})", status=403)
+        raise Forbidden("action", f"the case is {case['department']}'s to handle, not {user.department or 'no'}"
+                                  f" department's ({user.name})")
     if role == "supervisor":
         grid = case["grid_code"]
         mine = grid in user.grids if grid else any(g.startswith(case["adcode"]) for g in user.grids)
         if not mine:
-            raise BadParameter("action", f"the case lies in grid {grid or '(none) of district ' + case['adcode']}, "
-                                         f"not in a grid assigned to {user.name}", status=403)
+            raise Forbidden("action", f"the case lies in grid {grid or '(none) of district ' + case['adcode']}, "
+                                      f"not in a grid assigned to {user.name}")
 
 
 def act(store: Store, project: Project, case_id: str, action: str, *, user, note: str = "", version=None,
         department: str | None = None) -> dict:
     """Take one step of the lifecycle as `user` (a User). `version`: the case version the user saw (a stale one
-    is 409); `department`: where dispatch sends the case (default: the class's department)."""
+    is a Conflict); `department`: where dispatch sends the case (default: the class's department)."""
     if action not in lifecycle.ACTIONS:
         raise BadParameter("action", f"{action!r} is not one of {', '.join(lifecycle.ACTIONS)}")
     step = lifecycle.ACTIONS[action]
     if user is None or not getattr(user, "is_authenticated", False):
-        raise BadParameter("action", "log in first (the login page, or an API token)", status=401)
+        raise NotSignedIn("action", "log in first (the login page, or an API token)")
     note = check_text("note", note, MAX_NOTE, lines=True)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
         raise BadParameter("version", f"{version!r} is not a case version (a whole number from 1)")
@@ -201,15 +193,15 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
     with store.transaction() as tx:
         rows = tx.records(CASES, where={"id": case_id})
         if not rows:
-            raise BadParameter("case", f"no case {case_id!r}", status=404)
+            raise NotFound("case", f"no case {case_id!r}")
         case = _plain(rows)[0]
         allowed = lifecycle.allowed_actions(case["status"])
         if version is not None and version != case["version"]:
-            raise CaseConflict(f"case {case_id} changed since version {version} (it is at version {case['version']},"
-                               f" status {case['status']}): reload it and try again", allowed)
+            raise Conflict("action", f"case {case_id} changed since version {version} (it is at version "
+                                     f"{case['version']}, status {case['status']}): reload it and try again", allowed)
         if step.source != case["status"]:
-            raise CaseConflict(f"a {case['status']} case cannot be {action}ed; allowed: "
-                               f"{', '.join(allowed) or 'nothing (final)'}", allowed)
+            raise Conflict("action", f"a {case['status']} case cannot be {action}ed; allowed: "
+                                     f"{', '.join(allowed) or 'nothing (final)'}", allowed)
         _check_actor(step, case, user)
         values = {"status": step.target, "version": case["version"] + 1}
         if step.stamp:
@@ -221,7 +213,8 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
             values["handled_at"] = None
         values["due_at"] = lifecycle.due(step.target, catalog[case["service_code"]], catalog, case, now)
         if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):
-            raise CaseConflict(f"case {case_id} changed while this step was taken: reload it and try again", allowed)
+            raise Conflict("action", f"case {case_id} changed while this step was taken: reload it and try again",
+                           allowed)
         statistics.record(tx, catalog, case, {**case, **values})
         seq = tx.count(EVENTS, where={"case_id": case_id}) + 1
         _append_event(tx, case_id, seq, action, case["status"], step.target, user, lifecycle.stamp(now), note)
@@ -231,8 +224,8 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
 def _check_role_only(step: lifecycle.Action, user) -> None:
     """The role check that needs no case (before the transaction)."""
     if _role(user) not in ("admin", step.role):
-        raise BadParameter("action", f"{step.name} needs the role {step.role} or admin; {user.name} is "
-                                     f"{_role(user)}", status=403)
+        raise Forbidden("action", f"{step.name} needs the role {step.role} or admin; {user.name} is "
+                                  f"{_role(user)}")
 
 
 def _plain(records: list[dict]) -> list[dict]:
@@ -260,10 +253,10 @@ def _described(case: dict, project: Project | None, now: datetime) -> dict:
 
 
 def get(store: Reader, case_id: str, project: Project | None = None) -> dict:
-    """One case with its history (oldest first) and its photos' metadata; 404 if unknown."""
+    """One case with its history (oldest first) and its photos' metadata; NotFound if unknown."""
     rows = store.records(CASES, where={"id": case_id})
     if not rows:
-        raise BadParameter("case", f"no case {case_id!r}", status=404)
+        raise NotFound("case", f"no case {case_id!r}")
     events = store.records(EVENTS, where={"case_id": case_id}, order_by="seq")
     pictures = store.records(PHOTOS, where={"case_id": case_id}, columns=PHOTO_METADATA)
     return _assemble(_plain(rows)[0], _plain(events), _plain(pictures), project)
@@ -290,7 +283,7 @@ def by_token(store: Reader, token: str) -> str | None:
 def photo(store: Reader, case_id: str, photo_id: str) -> dict:
     rows = store.records(PHOTOS, where={"case_id": case_id, "photo_id": photo_id})
     if not rows:
-        raise BadParameter("photo", f"case {case_id!r} has no photo {photo_id!r}", status=404)
+        raise NotFound("photo", f"case {case_id!r} has no photo {photo_id!r}")
     return rows[0]
 
 

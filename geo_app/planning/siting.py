@@ -32,16 +32,21 @@ import shapely
 from scipy.spatial import cKDTree
 
 from geo_app import crs
+from geo_app.errors import TooExpensive, Unsolvable
 from geo_app.planning import siting_report
 from geo_app.texts import Message, message
 from geo_app.project.standards import Standards
 
-class SitingError(ValueError):
+class SitingError(Unsolvable):
     """A problem that cannot be solved as asked; the message says why and what would work."""
 
     def __init__(self, code: str, **values):
         self.message = message(code, **values)
-        super().__init__(self.message.text())
+        super().__init__("problem", self.message.text(), detail=self.message.detail())
+
+
+class RunTooLarge(TooExpensive, SitingError):
+    """A run beyond its budget (Limits, the memory cap)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ def estimate(request: SitingRequest, layers: dict, limits: Limits) -> dict:
         candidates = int(area / request.spacing_m ** 2)
         if candidates > limits.max_lattice:
             smallest = float(np.ceil(np.sqrt(area / limits.max_lattice) / 5) * 5)
-            raise SitingError("lattice_too_fine", spacing=f"{request.spacing_m:g}", area=f"{area / 1e6:,.1f}",
+            raise RunTooLarge("lattice_too_fine", spacing=f"{request.spacing_m:g}", area=f"{area / 1e6:,.1f}",
                               count=f"{candidates:,}", limit=f"{limits.max_lattice:,}", smallest=f"{smallest:g}")
     else:
         candidates = len(layers[request.candidates]) if request.candidates in layers else 0

@@ -8,13 +8,18 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo_app.errors import Unavailable
+
 # Logical column types, the same on both backends.
 COLUMN_TYPES = ("text", "integer", "real", "boolean", "blob")     # blob: bytes (photos)
 BUSY_TIMEOUT_S = 60
 
 
-class StoreError(RuntimeError):
+class StoreError(Unavailable):
     """The store cannot do what was asked; the message says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(None, reason)
 
 
 class StoreMissing(StoreError):

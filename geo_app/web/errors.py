@@ -1,13 +1,32 @@
-"""Errors as JSON that say what was wrong, where and why; a bad request is never answered with a 500."""
+"""Errors as JSON that say what was wrong, where and why; a bad request is never answered with a 500. STATUS answers
+each cause of geo_app.errors with its HTTP status, in every format: the API's JSON, the pages, OGC API and Open311."""
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geo_app.errors import BadParameter
-from geo_app.store import StoreError
+from geo_app.errors import (BadParameter, Conflict, DomainError, Failed, Forbidden, NotFound, NotSignedIn, TooExpensive,
+                            Unavailable, Unsolvable)
 
 MAX_MESSAGE = 500     # characters: messages quote request values, which may be long
+STATUS: dict[type[DomainError], int] = {
+    BadParameter: 400,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    TooExpensive: 422,
+    Unsolvable: 422,
+    Failed: 500,
+    Unavailable: 503,       # the store (StoreError), every siting run slot (Busy): not the request's fault
+}
+CAUSES = {cause.cause: cause for cause in STATUS}       # a cause recorded outside the process (a job's file)
+
+
+def status_of(error: DomainError) -> int:
+    """The status of the error's cause: the first of its classes in STATUS (a RunTooLarge is TooExpensive before
+    it is a SitingError, which is Unsolvable)."""
+    return next(STATUS[cls] for cls in type(error).__mro__ if cls in STATUS)
 
 
 def is_page_request() -> bool:
@@ -46,17 +65,19 @@ def check_params(args, allowed: set[str]) -> None:
     refuse_repeats(args)
 
 
+def domain_error(exc: DomainError):
+    """The API's (and OGC API's) JSON, or a page, for an error of the domain."""
+    extra = {} if exc.parameter is None else {"parameter": exc.parameter}
+    if isinstance(exc, Conflict) and exc.allowed is not None:
+        extra["allowed_actions"] = exc.allowed
+    return error_body(status_of(exc), str(exc), **extra, **exc.detail)
+
+
 def init_app(app: Flask) -> None:
     # every query string, pages included (forms: check_params in the views that take them)
     app.before_request(lambda: refuse_repeats(request.args))
 
-    @app.errorhandler(BadParameter)
-    def bad_parameter(exc: BadParameter):
-        return error_body(exc.status, f"{exc.parameter}: {exc.reason}", parameter=exc.parameter, **exc.detail)
-
-    @app.errorhandler(StoreError)
-    def store_missing(exc: StoreError):
-        return error_body(503, str(exc))
+    app.register_error_handler(DomainError, domain_error)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, request
 
 from geo_app.web import context
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, NotFound
 from geo_app.web.errors import check_params
 from geo_app.features.query import features, filter_parameters, parse_bbox, query, record_features
 from geo_app.web.links import public_url
@@ -152,7 +152,7 @@ def item(collection_id: str, feature_id: str):
     _check_format()
     row = context.store().read(spec.id, where={spec.id_field: feature_id})
     if row.empty:
-        raise BadParameter("featureId", f"no feature {feature_id!r} in {spec.id}", status=404)
+        raise NotFound("featureId", f"no feature {feature_id!r} in {spec.id}")
     feature = features(spec, row)[0]
     feature["links"] = [_link("ogc.item", "self", GEOJSON, collection_id=spec.id, feature_id=feature_id),
                         _link("ogc.collection", "collection", JSON, collection_id=spec.id)]
@@ -172,7 +172,7 @@ def tile_matrix_set(tms_id: str):
     check_params(request.args, {"f"})
     _check_format()
     if tms_id != TMS_ID:
-        raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
+        raise NotFound("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only")
     return _respond(TMS.model_dump(mode="json", exclude_none=True))
 
 
@@ -212,14 +212,14 @@ def tileset(collection_id: str, tms_id: str):
     _check_format()
     spec = layer_spec(collection_id, "collectionId")
     if tms_id != TMS_ID:
-        raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
+        raise NotFound("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only")
     return _respond(_tileset(spec))
 
 
 @bp.get("/collections/<collection_id>/tiles/<tms_id>/<int:z>/<int:row>/<int:col>")
 def collection_tile(collection_id: str, tms_id: str, z: int, row: int, col: int):
     if tms_id != TMS_ID:
-        raise BadParameter("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only", status=404)
+        raise NotFound("tileMatrixSetId", f"{tms_id!r}: this service tiles in {TMS_ID} only")
     return layer_tile_response(collection_id, z, col, row)
 
 

@@ -19,8 +19,8 @@ from geo_app import texts
 from geo_app.web import context
 from geo_app.auth import users
 from geo_app.web.auth.csrf import exempt
-from geo_app.errors import BadParameter
-from geo_app.web.errors import refuse_repeats
+from geo_app.errors import BadParameter, DomainError, Forbidden, NotFound
+from geo_app.web.errors import refuse_repeats, status_of
 from geo_app.checks import parse_number
 from geo_app.web.links import public_url
 from geo_app.cases import attributes, lifecycle, service
@@ -36,12 +36,6 @@ MAX_REQUESTS = 1000
 POST_FIELDS = {"api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
                "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url"}
 STAMPS = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "closed_at")
-
-
-class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
-        super().__init__(description)
-        self.status, self.description = status, description
 
 
 # ---- output ----
@@ -99,15 +93,16 @@ def answer(root: str, item: str, records, status: int = 200, fmt: str | None = N
     return Response(body, status=status, content_type=FORMATS[fmt])
 
 
-@bp.errorhandler(Open311Error)
-def open311_error(exc: Open311Error):
-    return answer("errors", "error", [{"code": exc.status, "description": exc.description}], exc.status)
+def spec_status(status: int) -> int:
+    """The specification's errors are 400, 403 (api_key) and 404: a request nobody signed is 403 too and any other
+    refusal 400; the server's own failures keep their status."""
+    return status if status in (400, 403, 404) or status >= 500 else 403 if status == 401 else 400
 
 
-@bp.errorhandler(BadParameter)
-def bad_parameter(exc: BadParameter):
-    status = 404 if exc.status == 404 else 403 if exc.status in (401, 403) else 400
-    return answer("errors", "error", [{"code": status, "description": f"{exc.parameter}: {exc.reason}"}], status)
+@bp.errorhandler(DomainError)
+def error_list(exc: DomainError):
+    status = spec_status(status_of(exc))
+    return answer("errors", "error", [{"code": status, "description": str(exc)}], status)
 
 
 @bp.errorhandler(HTTPException)
@@ -121,17 +116,17 @@ def _format(endpoint, values):
     fmt = (values or {}).pop("fmt", "json")
     g.open311_format = fmt if fmt in FORMATS else "json"
     if fmt not in FORMATS:
-        raise Open311Error(400, f"format {fmt[:20]!r}: use .xml or .json")
+        raise BadParameter(None, f"format {fmt[:20]!r}: use .xml or .json")
     jurisdiction = request.values.get("jurisdiction_id")
     if jurisdiction and jurisdiction != JURISDICTION:
-        raise Open311Error(404, f"jurisdiction_id {jurisdiction[:60]!r} not found: this endpoint serves {JURISDICTION}")
+        raise NotFound(None, f"jurisdiction_id {jurisdiction[:60]!r} not found: this endpoint serves {JURISDICTION}")
 
 
 def _allow(*names: str) -> None:
     unknown = sorted(set(request.args) - set(names) - {"jurisdiction_id", "lang"})
     if unknown:
-        raise Open311Error(400, f"{unknown[0][:40]}: unknown argument; this method takes "
-                                f"{', '.join(sorted(set(names) | {'jurisdiction_id', 'lang'}))}")
+        raise BadParameter(None, f"{unknown[0][:40]}: unknown argument; this method takes "
+                                 f"{', '.join(sorted(set(names) | {'jurisdiction_id', 'lang'}))}")
 
 
 def _english() -> bool:
@@ -170,7 +165,7 @@ def service_definition(code: str):
     _allow()
     catalog = context.project().cases
     if code not in catalog:
-        raise Open311Error(404, f"service_code {code[:40]!r} not found; GET services lists them")
+        raise NotFound(None, f"service_code {code[:40]!r} not found; GET services lists them")
     return answer("service_definition", "", {
         "service_code": code, "attributes": [a.definition(order, _english())
                                              for order, a in enumerate(catalog[code].attributes, start=1)]})
@@ -250,9 +245,9 @@ def get_requests():
     end_moment = lifecycle.parse_stamp(end) if end else (lifecycle.parse_stamp(start) + MAX_SPAN if start else now)
     start_moment = lifecycle.parse_stamp(start) if start else end_moment - MAX_SPAN
     if end_moment - start_moment > MAX_SPAN:
-        raise Open311Error(400, "start_date and end_date may span at most 90 days")
+        raise BadParameter(None, "start_date and end_date may span at most 90 days")
     if end_moment < start_moment:
-        raise Open311Error(400, "end_date is before start_date")
+        raise BadParameter(None, "end_date is before start_date")
     statuses = None
     if "status" in args:
         wanted = parse_codes("status", args["status"], ("open", "closed"))
@@ -275,15 +270,15 @@ def get_token(token: str):
     _allow()
     case_id = service.by_token(context.store(), token)
     if case_id is None:
-        raise Open311Error(404, "token not found")
+        raise NotFound(None, "token not found")
     return answer("service_requests", "request", [{"service_request_id": case_id, "token": token}])
 
 
 def _partner(api_key: str):
     user = users.by_token(context.store(), api_key)
     if user is None or not user.is_active or user.role not in ("partner", "admin"):
-        raise Open311Error(403, "invalid api_key: it must be the API token of an active partner account "
-                                "(`flask users add NAME --role partner --department 12345`, then `flask users token NAME`)")
+        raise Forbidden(None, "invalid api_key: it must be the API token of an active partner account "
+                              "(`flask users add NAME --role partner --department 12345`, then `flask users token NAME`)")
     return user
 
 
@@ -293,18 +288,18 @@ def post_request():
     form = request.form
     unknown = sorted(k for k in set(form) - POST_FIELDS if not k.startswith("attribute["))
     if unknown:
-        raise Open311Error(400, f"{unknown[0][:40]}: unknown argument")
+        raise BadParameter(None, f"{unknown[0][:40]}: unknown argument")
     refuse_repeats(form)
     if request.files:
-        raise Open311Error(400, "files are not taken here: send photos with POST /api/cases")
+        raise BadParameter(None, "files are not taken here: send photos with POST /api/cases")
     code = (form.get("service_code") or "").strip()
     if not code:
-        raise Open311Error(400, "service_code was not provided; GET services lists them")
+        raise BadParameter(None, "service_code was not provided; GET services lists them")
     if code not in context.project().cases:
-        raise Open311Error(404, f"service_code {code[:40]!r} not found; GET services lists them")
+        raise NotFound(None, f"service_code {code[:40]!r} not found; GET services lists them")
     if not (form.get("lat") or "").strip() or not (form.get("long") or "").strip():
-        raise Open311Error(400, "lat and long are required: every case is placed on the map "
-                                "(address_string and address_id alone cannot be located here)")
+        raise BadParameter(None, "lat and long are required: every case is placed on the map "
+                                 "(address_string and address_id alone cannot be located here)")
     reporter = _partner(form["api_key"]) if form.get("api_key") else None
     source = "public" if reporter is None else (reporter.department or "12345") if reporter.role == "partner" else "12345"
     case = service.report(context.store(), context.project(), service_code=code,

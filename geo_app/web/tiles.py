@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 
-from geo_app.errors import BadParameter
+from geo_app.errors import NotFound
 from geo_app.features.query import filter_mask, filter_parameters, parse_crs
 from geo_app.project import hours
 from geo_app.tiles import MAX_ZOOM, LayerSource, Source, TileCache, is_tile
@@ -36,7 +36,7 @@ def tile_response(z: int, x: int, y: int, parameters: set[str], asked: Callable[
     taking `parameters` (crs among them)."""
     check_params(request.args, parameters)
     if not request.path.isascii() or not is_tile(z, x, y):
-        raise BadParameter("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})", status=404)
+        raise NotFound("z/x/y", f"{z}/{x}/{y} is not a tile of WebMercatorQuad (zoom 0..{MAX_ZOOM})")
     output_crs = parse_crs(request.args.get("crs"))
     tiles = asked(request.args)
     store = context.store()

@@ -2,8 +2,8 @@
 how far it got, fetch its result or cancel it, through whichever worker process of the service they reach.
 
 State lives in files under JOBS_DIR (see files.py), not in the store: jobs are not user data. At most
-SITING_MAX_RUNNING runs at once across all processes; beyond that `start` raises Busy (the API answers 503 with
-Retry-After). A supervising thread in the process that started a run reaps it, stops it if cancelled and it
+SITING_MAX_RUNNING runs at once across all processes; beyond that `start` raises Busy (unavailable: the API also
+says when to try again). A supervising thread in the process that started a run reaps it, stops it if cancelled and it
 does not stop by itself within CANCEL_GRACE_S, and records a crash that left no final state.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from geo_app.errors import Failed, Unavailable
 from geo_app.settings import ROOT
 from geo_app.planning.jobs import files
 
@@ -24,7 +25,7 @@ CANCEL_GRACE_S = 2.0
 POLL_S = 0.2
 
 
-class Busy(Exception):
+class Busy(Unavailable):
     """Every run slot is taken."""
 
 
@@ -38,7 +39,7 @@ class Jobs:
         files.remove_old(self.folder, self.keep_s)
         slot = files.take_slot(self.folder, self.slots)
         if slot is None:
-            raise Busy()
+            raise Busy("problem", f"all {self.slots} siting runs the server allows at once are busy; try again shortly")
         job_id = files.new_id()
         life = files.hold_life(self.folder, job_id)
         try:
@@ -72,7 +73,8 @@ class Jobs:
                     files.update(self.folder, job_id, state="cancelled")
                 else:
                     files.update(self.folder, job_id, state="failed", error={
-                        "status": 500, "message": f"the run stopped unexpectedly (exit status {process.returncode})"})
+                        "cause": Failed.cause,
+                        "message": f"the run stopped unexpectedly (exit status {process.returncode})"})
         finally:
             for fd in held:
                 os.close(fd)
@@ -85,7 +87,8 @@ class Jobs:
         if job is None:
             return None
         if job["state"] not in files.FINAL and not files.alive(self.folder, job_id):
-            job = dict(job, state="failed", error={"status": 500, "message": "the run stopped: its worker ended"})
+            job = dict(job, state="failed",
+                       error={"cause": Failed.cause, "message": "the run stopped: its worker ended"})
         job.pop("task", None)
         return job
 

@@ -12,17 +12,19 @@ from pathlib import Path
 
 from shapely.errors import GEOSException
 
+from geo_app.errors import DomainError, Failed
 from geo_app.texts import Message, message
 from geo_app.project import Project
-from geo_app.planning.siting import Cancelled, Limits, SitingError, SitingRequest, needed_layers, solve
+from geo_app.planning.siting import Cancelled, Limits, RunTooLarge, SitingError, SitingRequest, needed_layers, solve
 from geo_app.store import open_store
 from geo_app.planning.jobs import files
 
 
-def _fail(folder: Path, job_id: str, status: int, reason: Message) -> None:
-    """The job ends failed with the reason in English, and its code and values for pages in either language."""
+def _fail(folder: Path, job_id: str, cause: type[DomainError], reason: Message) -> None:
+    """The job ends failed with its cause (geo_app.errors), the reason in English, and its code and values for
+    pages in either language."""
     files.update(folder, job_id, state="failed",
-                 error={"status": status, "message": reason.text(), "code": reason.code, "values": reason.values})
+                 error={"cause": cause.cause, "message": reason.text(), **reason.detail()})
 
 
 def run(folder: Path, job_id: str) -> None:
@@ -51,14 +53,14 @@ def run(folder: Path, job_id: str) -> None:
     except Cancelled:
         files.update(folder, job_id, state="cancelled")
     except SitingError as exc:
-        _fail(folder, job_id, 422, exc.message)
+        _fail(folder, job_id, type(exc), exc.message)
     except Exception as exc:                                    # noqa: BLE001  (logged, and the job says it failed)
         resource.setrlimit(resource.RLIMIT_AS, (hard, hard))     # room to say so
         if _out_of_memory(exc):
-            _fail(folder, job_id, 422, message("memory_limit", mb=task["memory_mb"]))
+            _fail(folder, job_id, RunTooLarge, message("memory_limit", mb=task["memory_mb"]))
         else:
             traceback.print_exc()
-            _fail(folder, job_id, 500, message("internal_error"))
+            _fail(folder, job_id, Failed, message("internal_error"))
 
 
 def _out_of_memory(exc: Exception) -> bool:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from geo_app.web import context
 from geo_app import crs, texts
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, NotFound
 from geo_app.web.errors import check_params
 from geo_app.features.query import parse_bbox, parse_crs
 from geo_app.features.statistics import STATS_TABLE
@@ -73,7 +73,7 @@ def parse(args) -> tuple[str, str, Selection, str]:
         try:
             code = project.units.resolve_unit(args["district"])
         except KeyError:
-            raise BadParameter("district", f"unknown district {args['district']!r}", status=404) from None
+            raise NotFound("district", f"unknown district {args['district']!r}") from None
         if code not in members:
             raise BadParameter("district", f"{code} is not one of the {URBAN_GROUP} districts the platforms cover "
                                            f"({', '.join(members)})")
@@ -83,7 +83,7 @@ def parse(args) -> tuple[str, str, Selection, str]:
         if not _GRID.match(grid):
             raise BadParameter("grid", f"{grid!r} is not a 15-digit grid code")
         if not store.count("grids", where={"code": grid}):
-            raise BadParameter("grid", f"no grid {grid!r}", status=404)
+            raise NotFound("grid", f"no grid {grid!r}")
     service = args.get("class")
     if service is not None and service not in project.cases:
         raise BadParameter("class", f"{service!r} is not a case class (see /api/cases/classes), e.g. "

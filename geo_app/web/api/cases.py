@@ -10,7 +10,7 @@ from geo_app.web import context
 from geo_app import crs, texts
 from geo_app.web.auth import requires
 from geo_app.auth import users
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, Forbidden, NotFound
 from geo_app.web.errors import check_params, error_body, refuse_repeats
 from geo_app.checks import parse_whole
 from geo_app.features.query import parse_bbox, parse_crs
@@ -23,11 +23,6 @@ SEARCH_PARAMS = {"bbox", "status", "service_code", "grid_code", "adcode", "since
 REPORT_FIELDS = {"service_code", "lon", "lat", "crs", "description", "address", "source", "csrf_token"}
 ACTION_FIELDS = {"action", "note", "version", "department", "csrf_token"}
 MAX_REPORT_BYTES = photos.MAX_PER_CASE * photos.MAX_BYTES + 64 * 1024
-
-
-@bp.errorhandler(service.CaseConflict)
-def conflict(exc: service.CaseConflict):
-    return error_body(409, f"{exc.parameter}: {exc.reason}", parameter=exc.parameter, allowed_actions=exc.allowed)
 
 
 def _user():
@@ -181,8 +176,7 @@ def case_photo(case_id: str, photo_id: str):
     picture = service.photo(store, case_id, photo_id)
     code = store.records(service.CASES, where={"id": case_id}, columns=["service_code"], geometry=False)
     if not is_case_staff() and code and _photos_private(code[0]["service_code"]):
-        raise BadParameter("photo", "this class's photos may show a plate number: the bureau's case staff only",
-                           status=403)
+        raise Forbidden("photo", "this class's photos may show a plate number: the bureau's case staff only")
     return Response(picture["data"], content_type=picture["content_type"],
                     headers={"Cache-Control": "private, max-age=86400", "Content-Disposition": "inline"})
 
@@ -193,7 +187,7 @@ def grid_queue(code: str):
     limit = parse_whole("limit", request.args["limit"], 1, service.MAX_LIMIT) if "limit" in request.args else 100
     store = context.store()
     if not store.count(service.GRIDS_LAYER, where={"code": code}):
-        raise BadParameter("code", f"no grid with code {code[:40]!r}", status=404)
+        raise NotFound("code", f"no grid with code {code[:40]!r}")
     cases, count, overdue = service.queue(store, code, context.project(), limit=limit)
     return jsonify({"grid": code, "count": count, "overdue": overdue, "returned": len(cases),
                     "cases": [shown(c) for c in cases]})

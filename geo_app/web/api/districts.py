@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from geo_app.web import context
-from geo_app.errors import BadParameter
+from geo_app.errors import NotFound
 from geo_app.web.errors import check_params
 from geo_app.features.statistics import STATS_TABLE
 from geo_app.project.report import figures_for_unit
@@ -43,7 +43,7 @@ def district(name: str):
         code = project.units.resolve_unit(name)
     except KeyError:
         known = ", ".join(f"{u.code} {u.name_zh}" for u in project.units.units.values())
-        raise BadParameter("code", f"unknown district {name!r}; known units: {known}", status=404) from None
+        raise NotFound("code", f"unknown district {name!r}; known units: {known}") from None
     stats = _stats()
     row = records(stats[stats["code"] == code])[0]
     unit = project.units.units[code]

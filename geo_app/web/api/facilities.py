@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 
 from geo_app.web import context
 from geo_app import crs
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, NotFound
 from geo_app.web.errors import check_params
 from geo_app.checks import parse_number, parse_whole
 from geo_app.features.query import filter_mask, filter_parameters, parse_bbox, parse_crs, query, record_features
@@ -22,7 +22,7 @@ DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000     # features a request answers (the OG
 def layer_spec(layer: str, parameter: str = "type"):
     catalog = context.project().catalog
     if layer not in catalog:
-        raise BadParameter(parameter, f"unknown layer {layer!r}; one of {', '.join(catalog.layers)}", status=404)
+        raise NotFound(parameter, f"unknown layer {layer!r}; one of {', '.join(catalog.layers)}")
     return catalog[layer]
 
 

@@ -5,7 +5,7 @@ import shapely
 from flask import jsonify, request
 
 from geo_app.web import context
-from geo_app.errors import BadParameter
+from geo_app.errors import NotFound
 from geo_app.web.errors import check_params
 from geo_app.features.query import parse_crs, record_features
 from geo_app.features.statistics import GRID_STATS_TABLE
@@ -25,7 +25,7 @@ def grid_at():
     spec = _grid_spec()
     hit = context.store().records(spec.id, bbox=(x, y, x, y), limit=1)
     if not hit:
-        raise BadParameter("lon/lat", f"no grid-patrol area contains ({lon:g}, {lat:g}) in {given_crs}", status=404)
+        raise NotFound("lon/lat", f"no grid-patrol area contains ({lon:g}, {lat:g}) in {given_crs}")
     code = hit[0][spec.id_field]
     return jsonify({"code": code, **_grid_detail(code, given_crs, hit[0])})
 
@@ -43,7 +43,7 @@ def _grid_detail(code: str, output_crs: str, row: dict | None = None) -> dict:
     if row is None:
         found = store.records(spec.id, where={spec.id_field: code}, limit=1)
         if not found:
-            raise BadParameter("code", f"no grid with code {code!r}", status=404)
+            raise NotFound("code", f"no grid with code {code!r}")
         row = found[0]
     polygon = row["geometry"]
     shapely.prepare(polygon)

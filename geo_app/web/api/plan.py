@@ -16,14 +16,14 @@ from shapely.geometry import shape
 from geo_app.web import context
 from geo_app.planning import scenarios
 from geo_app.web.auth import requires
-from geo_app.errors import BadParameter
-from geo_app.web.errors import check_params, error_body, refuse_repeats
+from geo_app.errors import BadParameter, Conflict, DomainError, Failed, NotFound
+from geo_app.web.errors import CAUSES, check_params, domain_error, refuse_repeats, status_of
 from geo_app.checks import parse_number, parse_whole
 from geo_app.planning.jobs import Busy, Jobs
 from geo_app.planning.jobs.files import FINAL
 from geo_app.checks import clean_name
 from geo_app.settings import ROOT
-from geo_app.planning.siting import STAGES, Limits, SitingError, SitingRequest, coverage, estimate, needed_layers
+from geo_app.planning.siting import STAGES, Limits, SitingRequest, coverage, estimate, needed_layers
 from geo_app.web.api import bp
 from geo_app.web.api.facilities import integer
 
@@ -101,11 +101,8 @@ def jobs() -> Jobs:
 
 
 def start(siting: SitingRequest) -> str:
-    """Size the run (422 beyond the budget), then start it as a job (503 when every run slot is taken)."""
-    try:
-        size = estimate(siting, _layers(siting), limits())
-    except SitingError as exc:
-        raise BadParameter("problem", str(exc), status=422, detail=exc.message.detail()) from None
+    """Size the run (RunTooLarge beyond the budget), then start it as a job (Busy when every run slot is taken)."""
+    size = estimate(siting, _layers(siting), limits())
     config = current_app.config
     task = {"store": str(config["STORE"]), "layers_dir": str(config["LAYERS_DIR"]), "limits": asdict(limits()),
             "memory_mb": int(config["SITING_MAX_MEMORY_MB"]), "request": asdict(siting)}
@@ -113,23 +110,26 @@ def start(siting: SitingRequest) -> str:
 
 
 @bp.errorhandler(Busy)
-def busy(_exc: Busy):
-    """Every run slot is taken: 503, and when to try again (a run holds its slot at most about this long)."""
-    config = current_app.config
-    response, status = error_body(503, f"problem: all {config['SITING_MAX_RUNNING']} siting runs the server allows "
-                                       "at once are busy; try again shortly", parameter="problem")
-    response.headers["Retry-After"] = str(int(config["SOLVER_TIME_LIMIT_S"]))
+def busy(exc: Busy):
+    """Every run slot is taken, and when to try again (a run holds its slot at most about this long)."""
+    response, status = domain_error(exc)
+    response.headers["Retry-After"] = str(int(current_app.config["SOLVER_TIME_LIMIT_S"]))
     return response, status
 
 
+def failure(job: dict) -> DomainError:
+    """The error a failed job ended with, of the cause its file records."""
+    error = job["error"]
+    cause = CAUSES.get(error.get("cause"), Failed)
+    return cause("problem", error["message"], detail={key: error[key] for key in ("code", "values") if key in error})
+
+
 def finished(job: dict) -> dict:
-    """The result of a finished job, or the error it ended with, answered with the job's own status."""
+    """The result of a finished job, or the error it ended with."""
     if job["state"] == "failed":
-        error = job["error"]
-        raise BadParameter("problem", error["message"], status=error["status"],
-                           detail={key: error[key] for key in ("code", "values") if key in error})
+        raise failure(job)
     if job["state"] != "done":
-        raise BadParameter("job", f"the run is {job['state']}: only a finished run has a result", status=409)
+        raise Conflict("job", f"the run is {job['state']}: only a finished run has a result")
     return job["result"]
 
 
@@ -189,7 +189,9 @@ def job_start():
 def _job(job_id: str) -> dict:
     job = jobs().get(job_id)
     if job is None:
-        raise BadParameter("id", f"no siting job {job_id!r} (finished jobs are kept for a day)", status=404)
+        raise NotFound("id", f"no siting job {job_id!r} (finished jobs are kept for a day)")
+    if job["state"] == "failed":        # the file records the cause; the answer also names its status
+        job["error"]["status"] = status_of(failure(job))
     return job
 
 
@@ -201,7 +203,7 @@ def job_get(job_id: str):
     if fmt == "json":
         return jsonify(job)
     if job["state"] != "done":
-        raise BadParameter("format", f"the job is {job['state']}: only a finished run can be exported", status=409)
+        raise Conflict("format", f"the job is {job['state']}: only a finished run can be exported")
     return _export(job["result"], fmt, f"sites-{job['result']['request']['type']}")
 
 
@@ -209,7 +211,7 @@ def job_get(job_id: str):
 def job_cancel(job_id: str):
     job = _job(job_id)
     if job["state"] in FINAL:
-        raise BadParameter("id", f"the job has already ended ({job['state']})", status=409)
+        raise Conflict("id", f"the job has already ended ({job['state']})")
     jobs().cancel(job_id)
     return jsonify({"id": job_id, "state": "cancelling"}), 202
 
@@ -219,10 +221,7 @@ def plan_coverage():
     """Demand-weighted coverage of the chosen districts by the existing facilities (no new sites)."""
     check_params(request.args, PARAMS - {"k", "target", "spacing", "candidates"})
     siting = parse_request(need_size=False)
-    try:
-        return jsonify(coverage(siting, _layers(siting), context.project().standards, limits()))
-    except SitingError as exc:
-        raise BadParameter("problem", str(exc), status=422, detail=exc.message.detail()) from None
+    return jsonify(coverage(siting, _layers(siting), context.project().standards, limits()))
 
 
 @bp.get("/plan/scenarios")
@@ -258,7 +257,7 @@ def scenario_get(scenario_id: str):
     fmt = _format()
     found = scenarios.get(context.store(), scenario_id)
     if found is None:
-        raise BadParameter("id", f"no saved scenario {scenario_id!r}", status=404)
+        raise NotFound("id", f"no saved scenario {scenario_id!r}")
     if fmt == "json":
         return jsonify(found)
     return _export(found["result"], fmt, scenario_id)
@@ -270,9 +269,9 @@ def scenario_delete(scenario_id: str):
     """Its owner or an admin only."""
     found = scenarios.get(context.store(), scenario_id)
     if found is None:
-        raise BadParameter("id", f"no saved scenario {scenario_id!r}", status=404)
+        raise NotFound("id", f"no saved scenario {scenario_id!r}")
     if current_user.role != "admin" and found["owner"] != current_user.name:
         abort(403, f"only its owner ({found['owner'] or 'unknown'}) or an admin may delete scenario {scenario_id!r}")
     if not scenarios.delete(context.store(), scenario_id):
-        raise BadParameter("id", f"no saved scenario {scenario_id!r}", status=404)
+        raise NotFound("id", f"no saved scenario {scenario_id!r}")
     return jsonify({"deleted": scenario_id})

@@ -15,7 +15,7 @@ from geo_app.web import context, i18n
 from geo_app import crs
 from geo_app.web.pages import case_heat as heat_view
 from geo_app.web.pages import case_statistics as case_view
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, NotFound
 from geo_app.features.statistics import STATS_TABLE
 from geo_app.project.report import figures_for_unit, progress
 from geo_app.features.statistics import describe_columns, with_integer_counts
@@ -120,7 +120,7 @@ def district_page(code: str) -> str:
     try:
         code = project.units.resolve_unit(code)
     except KeyError:
-        raise BadParameter("code", f"unknown district {code!r}", status=404) from None
+        raise NotFound("code", f"unknown district {code!r}") from None
     unit = project.units.units[code]
     table = with_integer_counts(context.store().read(STATS_TABLE))
     row = table[table["code"] == code].iloc[0].to_dict()

@@ -11,7 +11,7 @@ from flask import request, url_for
 
 from geo_app.web import context
 from geo_app import crs
-from geo_app.errors import BadParameter
+from geo_app.errors import NotFound
 from geo_app.web.pages import cases as case_pages
 from geo_app.features.statistics import GRID_STATS_TABLE
 from geo_app.web.pages.page import chosen_basemap, layer_summary, new_map, render_map_page
@@ -40,7 +40,7 @@ def grid_page() -> str:
         try:
             district = project.units.resolve_unit(district)
         except KeyError:
-            raise BadParameter("district", f"{district!r} is not a district code, name or alias", status=404) from None
+            raise NotFound("district", f"{district!r} is not a district code, name or alias") from None
     store = context.store()
     stats = store.read("district_stats").set_index("code")
     choices = [{"code": code, "name": stats.loc[code, "name_en" if request.args.get("lang") == "en" else "name_zh"]}
