@@ -10,6 +10,7 @@ import pytest
 from geo_app import texts
 from geo_app.settings import ROOT
 from geo_app.texts import CATALOGUE
+from tests.conftest import use_token
 
 AREAS = sorted({key.split(".")[0] for key in CATALOGUE})
 # a key (or, ending in ".", the start of keys completed at run time) quoted in Python, Jinja or JavaScript
@@ -110,7 +111,6 @@ def pages(client):
         return response.get_data(as_text=True)
 
     def all_of(lang):
-        from .conftest import use_token
         out = {path: get(path, lang) for path in
                ("/", "/grid", "/districts", "/districts?stat=cases_per_km2", "/districts/320508",
                 "/districts/320571", "/plan", "/login", "/about", "/districts/nowhere", "/districts?stat=x")}
