@@ -1,7 +1,7 @@
 # make run      : set up a fresh machine (venv, dependencies, store) and serve on http://127.0.0.1:$(PORT)
 # make test     : set up, lint and run the whole test suite (GeoPackage and PostGIS, browser tests in Chromium)
 # make test-fast: the quick loop while working: only the venv, and no browser, PostGIS or slow tests (~3 min)
-# make lint     : ruff check and ruff format --check (settings in pyproject.toml)
+# make lint     : ruff check, ruff format --check (settings in pyproject.toml) and lint-imports (.importlinter)
 # make postgis  : install and start a local PostgreSQL + PostGIS, create the database and load it; then
 #                 GEO_APP_STORE=$(PG_URL) make run
 PYTHON  ?= python3
@@ -60,6 +60,7 @@ test-fast: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # A local PostgreSQL 15 + PostGIS 3 (Debian packages), started, with a role geo_app (password geo_app; it may
 # create databases: the tests make throw-away ones) and a database suzhou. As root it installs and starts what is
