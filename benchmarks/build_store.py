@@ -3,6 +3,7 @@
 Run: `make benchmark` (or .venv/bin/python -m benchmarks.build_store [--runs N]). Prints a Markdown table to
 paste into docs/benchmarks.md with the machine and date. Times are medians of N runs on a fresh temporary store.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,15 +75,25 @@ def main() -> None:
         client.get("/api/districts")
         stats_ms = 1000 * timed(lambda: client.get("/api/districts"), max(args.runs, 20))
         report_ms = 1000 * timed(lambda: client.get("/api/report"), max(args.runs, 20))
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    print(f"Machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {date.today()}; "
-          f"median of {args.runs} runs\n")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"Machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {date.today()}; "
+        f"median of {args.runs} runs\n"
+    )
     print("| what | result |\n| --- | --- |")
     print(f"| build the store from layers/ (all layers, report, statistics) | {build:.2f} s |")
     print(f"| store size | {size_mb:.1f} MB |")
     print(f"| report rows | {len(project.report)} |")
-    print(f"| import {args.rows:,} toilets from a GCJ-02 CSV (validate, convert, derive, statistics, write) | {imported:.2f} s |")
+    print(
+        f"| import {args.rows:,} toilets from a GCJ-02 CSV (validate, convert, derive, statistics, write) | {imported:.2f} s |"
+    )
     print(f"| GET /api/districts (10 units, in-process) | {stats_ms:.1f} ms |")
     print(f"| GET /api/report ({len(project.report)} rows, in-process) | {report_ms:.1f} ms |")
 

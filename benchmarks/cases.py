@@ -12,6 +12,7 @@ Run after loading the cases (`flask demo --scale city` for the full 750,852, or 
 
 The benchmark adds its reporters (admin users `bench-reporter-<n>`) and their reports to the store: run it on a
 copy. Rate limits are lifted for the server it starts (they would refuse 100 reporters from one address)."""
+
 from __future__ import annotations
 
 import argparse
@@ -46,12 +47,12 @@ def _request(url: str, *, data: bytes | None = None, token: str | None = None) -
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
-    except OSError as exc:          # no answer at all (reset, timed out): counted as an error with its kind
+    except OSError as exc:  # no answer at all (reset, timed out): counted as an error with its kind
         return type(getattr(exc, "reason", exc)).__name__, b""
 
 
 def _timed(call, runs: int) -> list[float]:
-    call()                                              # warm-up
+    call()  # warm-up
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -72,18 +73,29 @@ def _row(title: str, samples: list[float], aim_s: float | None, *, p95: bool = F
 
 def _report_form(place: tuple[float, float]) -> bytes:
     from urllib.parse import urlencode
-    return urlencode({"service_code": "E0101", "lon": f"{place[0]:.6f}", "lat": f"{place[1]:.6f}",
-                      "source": "patrol", "description": "benchmark 暴露垃圾"}).encode()
+
+    return urlencode(
+        {
+            "service_code": "E0101",
+            "lon": f"{place[0]:.6f}",
+            "lat": f"{place[1]:.6f}",
+            "source": "patrol",
+            "description": "benchmark 暴露垃圾",
+        }
+    ).encode()
 
 
 def _tiles(store) -> list[str]:
     """Tiles over the busiest district's grids at zoom 14 (the case tile layer, if the service has one)."""
     import math
+
     minx, miny, maxx, maxy = store.extent("grids")
     z = 14
+
     def tile(lon, lat):
-        n = 2 ** z
+        n = 2**z
         return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+
     (x0, y1), (x1, y0) = tile(minx, miny), tile(maxx, maxy)
     xs, ys = range(x0, x1 + 1, max(1, (x1 - x0) // 6)), range(y0, y1 + 1, max(1, (y1 - y0) // 6))
     return [f"/tiles/cases/{z}/{x}/{y}.mvt" for x in xs for y in ys]
@@ -122,8 +134,14 @@ def main() -> None:
     args = parser.parse_args()
     # the server first: it brings the store's schema up to date (migrations) before users are added to it
     # (rate limits lifted: they would refuse 100 reporters from one address)
-    server = LiveServer(args.store, workers=args.workers, DEFAULT_BASEMAP="none", RATE_LIMIT_WRITES=UNLIMITED,
-                        RATE_LIMIT_ANONYMOUS=UNLIMITED, RATE_LIMIT_REPORTS=UNLIMITED)
+    server = LiveServer(
+        args.store,
+        workers=args.workers,
+        DEFAULT_BASEMAP="none",
+        RATE_LIMIT_WRITES=UNLIMITED,
+        RATE_LIMIT_ANONYMOUS=UNLIMITED,
+        RATE_LIMIT_REPORTS=UNLIMITED,
+    )
     store = open_store(args.store)
     total_cases = store.count(CASES)
     names = [f"bench-reporter-{i}" for i in range(args.reporters)]
@@ -131,17 +149,29 @@ def main() -> None:
         if users.get(store, name) is None:
             users.add(store, name, "admin", "benchmark password, loopback only")
     tokens = [users.new_token(store, name) for name in names]
-    busiest = store.read(CASES, where={"status": ["reported", "accepted", "registered", "dispatched", "handled"]},
-                         columns=["grid_code"], limit=5000)["grid_code"].mode()
+    busiest = store.read(
+        CASES,
+        where={"status": ["reported", "accepted", "registered", "dispatched", "handled"]},
+        columns=["grid_code"],
+        limit=5000,
+    )["grid_code"].mode()
     grid = busiest.iloc[0] if len(busiest) else store.read("grids", columns=["code"], limit=1).iloc[0]["code"]
     shape = store.read("grids", where={"code": grid}).geometry.iloc[0].representative_point()
     place = (shape.x, shape.y)
     try:
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), platform.processor())
-        print(f"Machine: {os.cpu_count()} cores, {cpu}; {date.today()}; store {store} with "
-              f"{total_cases:,} cases; gunicorn {args.workers} workers x 4 threads on loopback; "
-              f"{args.runs} requests each after a warm-up\n")
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        print(
+            f"Machine: {os.cpu_count()} cores, {cpu}; {date.today()}; store {store} with "
+            f"{total_cases:,} cases; gunicorn {args.workers} workers x 4 threads on loopback; "
+            f"{args.runs} requests each after a warm-up\n"
+        )
         print("| request | measured | aim |\n| --- | ---: | ---: |")
         post = lambda: _request(server.url + "/api/cases", data=_report_form(place), token=tokens[0])[0]
         print(_row("report a case (POST /api/cases)", _timed(post, args.runs), 0.050))
@@ -165,9 +195,11 @@ def main() -> None:
         created = result["counts"].get(201, 0)
         errors = sum(n for status, n in result["counts"].items() if status != 201)
         stored = store.count(CASES) - before
-        print(f"| {args.reporters} concurrent reporters for {args.seconds:g} s | {created:,} reports "
-              f"({created / args.seconds:,.1f}/s), {errors} errors, {created - stored} lost; "
-              f"{_row('', result['latencies'], None, p95=True).split('|')[2].strip()} | 0 errors, 0 lost |")
+        print(
+            f"| {args.reporters} concurrent reporters for {args.seconds:g} s | {created:,} reports "
+            f"({created / args.seconds:,.1f}/s), {errors} errors, {created - stored} lost; "
+            f"{_row('', result['latencies'], None, p95=True).split('|')[2].strip()} | 0 errors, 0 lost |"
+        )
         if errors:
             print("answers: " + json.dumps(result["counts"]))
     finally:

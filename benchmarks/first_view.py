@@ -17,6 +17,7 @@ sent gzip-compressed, as the server would send it. Each figure is the median of 
 
 The report is a Markdown table, printed and written under benchmarks/results/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,18 +35,21 @@ from benchmarks.measure import machine, save
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SIZES = {"phone": (390, 844), "desktop": (1440, 900)}
 VIEWS = {"/": ["toilets", "bike_stations", "parking_lots"], "/grid?district=320508": ["grids", "districts"]}
-EXPLORE_PATH = "/__explore__.html"        # answered by the browser's route with the explore() HTML, never asked of the server
+EXPLORE_PATH = "/__explore__.html"  # answered by the browser's route with the explore() HTML, never asked of the server
 
 
 def explore_html(url: str, layers: list[str]) -> str:
     """geopandas.explore() of the layers as the server holds them, with the server's own Leaflet (no CDN)."""
     from geo_app.web.pages.assets import use_local_assets
+
     use_local_assets()
     fmap = None
     for layer in layers:
         with urllib.request.urlopen(f"{url}/api/facilities/{layer}", timeout=600) as answer:
             frame = gpd.GeoDataFrame.from_features(json.load(answer)["features"], crs="EPSG:4326")
-        fmap = frame.explore(m=fmap, tiles=None, name=layer) if fmap is not None else frame.explore(tiles=None, name=layer)
+        fmap = (
+            frame.explore(m=fmap, tiles=None, name=layer) if fmap is not None else frame.explore(tiles=None, name=layer)
+        )
     return fmap.get_root().render()
 
 
@@ -59,7 +63,7 @@ def first_view(browser, url: str, path: str, size: str, html: str | None = None)
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     started, finished, sizes, blocked, fulfilled = {}, [], {}, [], set()
 
-    def sent(event):            # network requests only: the symbols' data: images never leave the browser
+    def sent(event):  # network requests only: the symbols' data: images never leave the browser
         if event["request"]["url"].startswith("http"):
             started[event["requestId"]] = event["timestamp"]
         if event["request"]["url"].endswith(EXPLORE_PATH):
@@ -69,6 +73,7 @@ def first_view(browser, url: str, path: str, size: str, html: str | None = None)
         if event["requestId"] in started:
             finished.append(event["timestamp"])
             sizes[event["requestId"]] = event["encodedDataLength"]
+
     cdp.on("Network.requestWillBeSent", sent)
     cdp.on("Network.loadingFinished", done)
 
@@ -80,15 +85,21 @@ def first_view(browser, url: str, path: str, size: str, html: str | None = None)
         else:
             blocked.append(r.request.url)
             r.abort()
+
     page.route("**/*", route)
     page.goto(url + (EXPLORE_PATH if html is not None else path), wait_until="networkidle", timeout=600_000)
     cdp.send("HeapProfiler.collectGarbage")
     heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
     transferred = sum(n for request, n in sizes.items() if request not in fulfilled)
-    if html is not None:         # fulfilled by the route: count the HTML as the server would send it (gzip)
+    if html is not None:  # fulfilled by the route: count the HTML as the server would send it (gzip)
         transferred += len(gzip.compress(html.encode("utf-8")))
-    result = {"bytes": transferred, "idle_s": max(finished) - min(started.values()), "heap_mb": heap / 2 ** 20,
-              "requests": len(started), "blocked": len(blocked)}
+    result = {
+        "bytes": transferred,
+        "idle_s": max(finished) - min(started.values()),
+        "heap_mb": heap / 2**20,
+        "requests": len(started),
+        "blocked": len(blocked),
+    }
     context.close()
     return result
 
@@ -104,12 +115,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-explore", action="store_true", help="skip the geopandas.explore() comparison")
     args = parser.parse_args(argv)
     url = args.url.rstrip("/")
-    rows = ["| view | size | map | bytes | network idle | JS heap | requests |",
-            "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| view | size | map | bytes | network idle | JS heap | requests |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
     ratios = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                   "--enable-precise-memory-info"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--enable-precise-memory-info"]
+        )
         for path, layers in VIEWS.items():
             html = None if args.no_explore else explore_html(url, layers)
             for size in SIZES:
@@ -120,17 +134,25 @@ def main(argv: list[str] | None = None) -> None:
                 theirs = median([first_view(browser, url, path, size, html) for _ in range(args.runs)])
                 rows.append(_row(path, size, f"`explore()` of {', '.join(layers)}", theirs))
                 raw = len(html.encode("utf-8"))
-                ratios.append(f"- `{path}` {size}: explore() / this service = {theirs['bytes'] / ours['bytes']:.1f}× "
-                              f"the bytes ({raw / ours['bytes']:.1f}× with its {raw / 2 ** 20:.1f} MiB HTML uncompressed), "
-                              f"{theirs['idle_s'] / ours['idle_s']:.1f}× the time, {theirs['heap_mb'] / ours['heap_mb']:.1f}× the heap")
+                ratios.append(
+                    f"- `{path}` {size}: explore() / this service = {theirs['bytes'] / ours['bytes']:.1f}× "
+                    f"the bytes ({raw / ours['bytes']:.1f}× with its {raw / 2**20:.1f} MiB HTML uncompressed), "
+                    f"{theirs['idle_s'] / ours['idle_s']:.1f}× the time, {theirs['heap_mb'] / ours['heap_mb']:.1f}× the heap"
+                )
         browser.close()
-    save("first_view", f"First view in headless Chromium, {url} — {machine()}; median of {args.runs}\n\n"
-         + "\n".join(rows) + ("\n\n" + "\n".join(ratios) if ratios else ""))
+    save(
+        "first_view",
+        f"First view in headless Chromium, {url} — {machine()}; median of {args.runs}\n\n"
+        + "\n".join(rows)
+        + ("\n\n" + "\n".join(ratios) if ratios else ""),
+    )
 
 
 def _row(path: str, size: str, what: str, r: dict) -> str:
-    return (f"| `{path}` | {size} | {what} | {r['bytes'] / 1024:,.0f} KiB | {r['idle_s']:.2f} s | "
-            f"{r['heap_mb']:.1f} MB | {r['requests']:.0f} |")
+    return (
+        f"| `{path}` | {size} | {what} | {r['bytes'] / 1024:,.0f} KiB | {r['idle_s']:.2f} s | "
+        f"{r['heap_mb']:.1f} MB | {r['requests']:.0f} |"
+    )
 
 
 if __name__ == "__main__":

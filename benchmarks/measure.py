@@ -1,5 +1,6 @@
 """What the HTTP benchmarks share: a keep-alive client, percentiles, query points, the machine line and the
 results folder (benchmarks/results/, git-ignored)."""
+
 from __future__ import annotations
 
 import http.client
@@ -11,7 +12,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,7 +46,9 @@ class Client:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             try:
                 started = time.perf_counter()
-                self.connection.request(method, self.prefix + path, body=body, headers={**self.headers, **(headers or {})})
+                self.connection.request(
+                    method, self.prefix + path, body=body, headers={**self.headers, **(headers or {})}
+                )
                 response = self.connection.getresponse()
                 data = response.read()
                 return response.status, data, time.perf_counter() - started
@@ -67,6 +70,7 @@ class Client:
 @dataclass
 class Series:
     """Timings of one kind of request."""
+
     title: str
     seconds: list[float] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
@@ -126,17 +130,22 @@ def bbox_around(lon: float, lat: float, side_m: float) -> str:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def save(name: str, text: str) -> Path:
     """Print the report and keep it under benchmarks/results/."""
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.md"
+    path = RESULTS / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.md"
     path.write_text(text + "\n", encoding="utf-8")
     print(f"\n(written to {path})")
     return path
@@ -171,8 +180,11 @@ def wrk_load(url: str, paths: list[str], clients: int, seconds: int, headers: di
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT % {"paths": ", ".join(json.dumps(p) for p in paths), "headers": lines})
     try:
-        done = subprocess.run([wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s",
-                               "-s", script.name, url], capture_output=True, text=True)
+        done = subprocess.run(
+            [wrk, "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "30s", "-s", script.name, url],
+            capture_output=True,
+            text=True,
+        )
     finally:
         os.unlink(script.name)
     line = next((l for l in done.stdout.splitlines() if l.startswith("WRK_JSON ")), None)

@@ -13,6 +13,7 @@ the worker processes and threads `make run` gives this service (one worker per c
 The venv must come from a Python whose sqlite3 can load extensions (Debian's /usr/bin/python3 can; a pyenv
 build often cannot). The report is printed and written under benchmarks/results/.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,15 +23,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from geo_app.settings import DEFAULTS
-
-from tests.live import wait_for
-
 from benchmarks.measure import Client, machine, run_series, save
+from geo_app.settings import DEFAULTS
+from tests.live import wait_for
 
 VENV = Path("/tmp/pygeoapi-venv")
 SETUP_PYTHON = "/usr/bin/python3"
-WORKERS = os.cpu_count() or 2   # as `make run`: one worker process per core, 4 threads each
+WORKERS = os.cpu_count() or 2  # as `make run`: one worker process per core, 4 threads each
 THREADS = 4
 CITY_BBOX = [119.9, 30.7, 121.4, 32.1]
 
@@ -45,32 +44,58 @@ def preflight(venv: Path) -> None:
     python = venv / "bin" / "python"
     if not (venv / "bin" / "pygeoapi").exists():
         raise SystemExit(f"no pygeoapi in {venv}: run with --setup first (see the module's docstring)")
-    check = ("import sqlite3; c = sqlite3.connect(':memory:'); c.enable_load_extension(True); "
-             "c.execute(\"select load_extension('mod_spatialite')\")")
+    check = (
+        "import sqlite3; c = sqlite3.connect(':memory:'); c.enable_load_extension(True); "
+        "c.execute(\"select load_extension('mod_spatialite')\")"
+    )
     done = subprocess.run([str(python), "-c", check], capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit("pygeoapi's SQLiteGPKG provider needs SpatiaLite and a Python that loads extensions: "
-                         f"apt-get install libsqlite3-mod-spatialite; build {venv} from {SETUP_PYTHON}.\n{done.stderr[-300:]}")
+        raise SystemExit(
+            "pygeoapi's SQLiteGPKG provider needs SpatiaLite and a Python that loads extensions: "
+            f"apt-get install libsqlite3-mod-spatialite; build {venv} from {SETUP_PYTHON}.\n{done.stderr[-300:]}"
+        )
 
 
 def config(gpkg: Path, port: int, collections: dict[str, str]) -> dict:
     """A minimal pygeoapi configuration (JSON is YAML) publishing `collections` (table -> id field) of gpkg."""
     return {
-        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
-                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "language": "en-US",
-                   "pretty_print": False, "limits": {"default_items": 10, "max_items": 10000},
-                   "map": {"url": "", "attribution": ""}},
+        "server": {
+            "bind": {"host": "127.0.0.1", "port": port},
+            "url": f"http://127.0.0.1:{port}",
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "language": "en-US",
+            "pretty_print": False,
+            "limits": {"default_items": 10, "max_items": 10000},
+            "map": {"url": "", "attribution": ""},
+        },
         "logging": {"level": "ERROR"},
-        "metadata": {"identification": {"title": "benchmark", "description": "benchmark", "keywords": ["benchmark"],
-                                        "keywords_type": "theme", "terms_of_service": "", "url": ""},
-                     "license": {"name": "CC0-1.0", "url": ""}, "provider": {"name": "benchmark", "url": ""},
-                     "contact": {"name": "benchmark"}},
-        "resources": {table: {
-            "type": "collection", "title": table, "description": table, "keywords": [table],
-            "extents": {"spatial": {"bbox": CITY_BBOX, "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
-            "providers": [{"type": "feature", "name": "SQLiteGPKG", "data": str(gpkg), "id_field": id_field,
-                           "table": table}],
-        } for table, id_field in collections.items()},
+        "metadata": {
+            "identification": {
+                "title": "benchmark",
+                "description": "benchmark",
+                "keywords": ["benchmark"],
+                "keywords_type": "theme",
+                "terms_of_service": "",
+                "url": "",
+            },
+            "license": {"name": "CC0-1.0", "url": ""},
+            "provider": {"name": "benchmark", "url": ""},
+            "contact": {"name": "benchmark"},
+        },
+        "resources": {
+            table: {
+                "type": "collection",
+                "title": table,
+                "description": table,
+                "keywords": [table],
+                "extents": {"spatial": {"bbox": CITY_BBOX, "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+                "providers": [
+                    {"type": "feature", "name": "SQLiteGPKG", "data": str(gpkg), "id_field": id_field, "table": table}
+                ],
+            }
+            for table, id_field in collections.items()
+        },
     }
 
 
@@ -81,13 +106,33 @@ class PygeoapiServer:
         config_path, openapi_path = folder / "pygeoapi.yml", folder / "openapi.yml"
         config_path.write_text(json.dumps(config(gpkg, port, collections)), encoding="utf-8")
         env = dict(os.environ, PYGEOAPI_CONFIG=str(config_path), PYGEOAPI_OPENAPI=str(openapi_path))
-        subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(config_path),
-                        "--output-file", str(openapi_path)], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(venv / "bin" / "pygeoapi"),
+                "openapi",
+                "generate",
+                str(config_path),
+                "--output-file",
+                str(openapi_path),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         self.url = f"http://127.0.0.1:{port}"
-        self.log = (folder / "server.log").open("w+b")       # never a pipe nobody reads: it would fill and block
-        self.process = subprocess.Popen([str(venv / "bin" / "gunicorn"), f"--workers={WORKERS}", f"--threads={THREADS}",
-                                         f"--bind=127.0.0.1:{port}", "pygeoapi.flask_app:APP"],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.log = (folder / "server.log").open("w+b")  # never a pipe nobody reads: it would fill and block
+        self.process = subprocess.Popen(
+            [
+                str(venv / "bin" / "gunicorn"),
+                f"--workers={WORKERS}",
+                f"--threads={THREADS}",
+                f"--bind=127.0.0.1:{port}",
+                "pygeoapi.flask_app:APP",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
         try:
             wait_for(self.process, self.url + "/collections?f=json", 60, log=self.log)
         except RuntimeError as exc:
@@ -118,7 +163,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("url", nargs="?", help="this service, e.g. http://127.0.0.1:5000")
     parser.add_argument("--gpkg", type=Path, default=Path(DEFAULTS["STORE"]), help="the store the service serves")
     parser.add_argument("--venv", type=Path, default=VENV)
-    parser.add_argument("--setup", action="store_true", help=f"create --venv from {SETUP_PYTHON} with pygeoapi and gunicorn")
+    parser.add_argument(
+        "--setup", action="store_true", help=f"create --venv from {SETUP_PYTHON} with pygeoapi and gunicorn"
+    )
     parser.add_argument("--port", type=int, default=5099, help="where pygeoapi listens (loopback)")
     parser.add_argument("--collections", default="toilets:id,grids:code", help="table:id_field, comma-separated")
     parser.add_argument("--runs", type=int, default=50)
@@ -136,10 +183,13 @@ def main(argv: list[str] | None = None) -> None:
     server = PygeoapiServer(args.venv, args.gpkg.resolve(), args.port, collections)
     try:
         theirs = Client(server.url)
-        lines = [f"OGC API - Features items, this service ({args.url}) and pygeoapi (SQLiteGPKG provider, gunicorn "
-                 f"{WORKERS} workers x {THREADS} threads) on {args.gpkg.name}; {args.runs} requests of limit={args.limit} each; {machine()}", "",
-                 "| collection | this service p50 / p95 | pygeoapi p50 / p95 | features per page (ours / pygeoapi) | ratio of p50 (pygeoapi / ours) |",
-                 "| --- | ---: | ---: | ---: | ---: |"]
+        lines = [
+            f"OGC API - Features items, this service ({args.url}) and pygeoapi (SQLiteGPKG provider, gunicorn "
+            f"{WORKERS} workers x {THREADS} threads) on {args.gpkg.name}; {args.runs} requests of limit={args.limit} each; {machine()}",
+            "",
+            "| collection | this service p50 / p95 | pygeoapi p50 / p95 | features per page (ours / pygeoapi) | ratio of p50 (pygeoapi / ours) |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
         for collection in collections:
             starts = offsets(ours, collection, args.runs, args.limit)
             our_paths = [f"/ogc/collections/{collection}/items?limit={args.limit}&offset={o}" for o in starts]
@@ -147,8 +197,10 @@ def main(argv: list[str] | None = None) -> None:
             mine = run_series(ours, collection, our_paths)
             other = run_series(theirs, collection, their_paths)
             counts = f"{returned(ours, our_paths[0])} / {returned(theirs, their_paths[0])}"
-            lines.append(f"| {collection} | {mine.ms(50):.1f} / {mine.ms(95):.1f} ms | {other.ms(50):.1f} / "
-                         f"{other.ms(95):.1f} ms | {counts} | {other.ms(50) / mine.ms(50):.2f} |")
+            lines.append(
+                f"| {collection} | {mine.ms(50):.1f} / {mine.ms(95):.1f} ms | {other.ms(50):.1f} / "
+                f"{other.ms(95):.1f} ms | {counts} | {other.ms(50) / mine.ms(50):.2f} |"
+            )
     finally:
         server.stop()
     save("pygeoapi", "\n".join(lines))

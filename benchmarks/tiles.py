@@ -8,13 +8,13 @@ Run it against a freshly started server (`make run`) so that the first requests 
 worker processes a tile is cold in each of them once, so warm requests repeat each tile four times and keep the
 last. The report is a Markdown table, printed and written under benchmarks/results/.
 """
+
 from __future__ import annotations
 
 import argparse
 
-from geo_app.tiles import TMS
-
 from benchmarks.measure import Client, Series, machine, query_points, save
+from geo_app.tiles import TMS
 
 ZOOMS = (10, 13, 16)
 LAYERS = ("toilets", "grids")
@@ -32,8 +32,10 @@ def main() -> None:
     args = parser.parse_args()
     points = query_points(Client(args.url), args.tiles * 20)
     client = Client(args.url, headers={"Accept-Encoding": "gzip"})
-    rows = ["| layer | zoom | tiles | cold p50 / p95 | warm p50 / p95 | mean size (gzip) |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    rows = [
+        "| layer | zoom | tiles | cold p50 / p95 | warm p50 / p95 | mean size (gzip) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for layer in LAYERS:
         for z in ZOOMS:
             paths = tile_paths(points, layer, z, args.tiles)
@@ -45,9 +47,12 @@ def main() -> None:
                     client.get(path)
                 warm.add(*client.get(path))
             bad = cold.not_ok + warm.not_ok
-            rows.append(f"| {layer} | {z} | {len(paths)} | {cold.ms(50):.1f} / {cold.ms(95):.1f} ms | "
-                        f"{warm.ms(50):.1f} / {warm.ms(95):.1f} ms | {sum(cold.sizes) / max(1, len(cold.sizes)) / 1024:.1f} KiB"
-                        + (f" ({bad} not 200)" if bad else "") + " |")
+            rows.append(
+                f"| {layer} | {z} | {len(paths)} | {cold.ms(50):.1f} / {cold.ms(95):.1f} ms | "
+                f"{warm.ms(50):.1f} / {warm.ms(95):.1f} ms | {sum(cold.sizes) / max(1, len(cold.sizes)) / 1024:.1f} KiB"
+                + (f" ({bad} not 200)" if bad else "")
+                + " |"
+            )
     save("tiles", f"Vector tiles, {args.url} — {machine()}\n\n" + "\n".join(rows))
 
 

@@ -1,4 +1,5 @@
 """Suzhou city-management map service (苏州市市容市政管理局): app factory."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,11 @@ from geo_app.store import open_store
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, static_folder=str(Path(__file__).resolve().parent.parent / "static"),
-                template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
+    app = Flask(
+        __name__,
+        static_folder=str(Path(__file__).resolve().parent.parent / "static"),
+        template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
+    )
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_prefixed_env("GEO_APP")
@@ -27,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = web.MAX_REQUEST_BYTES
     store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
     if store.exists():
-        migrate(store, project)     # schema changes are migrations applied at start-up, never a rebuild
+        migrate(store, project)  # schema changes are migrations applied at start-up, never a rebuild
         # after a calendar update or a bulk write: counted again once here, not in a visitor's request
         service.recount_deadlines(store, project)
         statistics.fresh(store, project.cases)

@@ -1,5 +1,6 @@
 """Checks on values that strangers give: text (names, descriptions, imported values) and numbers written in
 requests. Each refusal is a BadParameter naming the parameter and the reason."""
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,7 @@ def check_text(parameter: str, text: str | None, max_length: int, *, lines: bool
         raise BadParameter(parameter, f"has {len(text)} characters, more than {max_length}")
     allowed = "\n\t" if lines else ""
     for position, char in enumerate(text, start=1):
-        if char in BIDI_CONTROLS or (ord(char) < 32 and char not in allowed) or 0x7f <= ord(char) < 0xa0:
+        if char in BIDI_CONTROLS or (ord(char) < 32 and char not in allowed) or 0x7F <= ord(char) < 0xA0:
             raise BadParameter(parameter, f"holds the control character U+{ord(char):04X} at position {position}")
     return text
 

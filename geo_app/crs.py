@@ -8,6 +8,7 @@ Everything works on numpy arrays (any shape) and, through `transform_geometry` /
 Shapely geometries and GeoDataFrames. Inside the service every coordinate is WGS-84 lon/lat (EPSG:4326);
 measure in EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E, valid 118.5-121.5 E: all of Suzhou).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -31,11 +32,22 @@ _MAX_ITERATIONS = 30
 
 # Names accepted wherever a user declares a coordinate system (CLI, API); anything else must be "EPSG:<code>".
 ALIASES = {
-    "WGS84": WGS84, "WGS-84": WGS84, "EPSG:4326": WGS84, "4326": WGS84, "CRS84": WGS84,
-    "GCJ02": GCJ02, "GCJ-02": GCJ02, "AMAP": GCJ02, "GAODE": GCJ02,
-    "BD09": BD09, "BD-09": BD09, "BAIDU": BD09,
+    "WGS84": WGS84,
+    "WGS-84": WGS84,
+    "EPSG:4326": WGS84,
+    "4326": WGS84,
+    "CRS84": WGS84,
+    "GCJ02": GCJ02,
+    "GCJ-02": GCJ02,
+    "AMAP": GCJ02,
+    "GAODE": GCJ02,
+    "BD09": BD09,
+    "BD-09": BD09,
+    "BAIDU": BD09,
     # CGCS2000 equals WGS-84 at map accuracy (centimetres).
-    "CGCS2000": WGS84, "EPSG:4490": WGS84, "4490": WGS84,
+    "CGCS2000": WGS84,
+    "EPSG:4490": WGS84,
+    "4490": WGS84,
 }
 
 
@@ -52,9 +64,7 @@ def normalise_crs(name: str) -> str:
     if key.startswith("EPSG:") and code.isascii() and code.isdigit() and len(code) <= 6:
         _check_epsg(int(code))
         return key
-    raise UnknownCRS(
-        f"unknown coordinate system {name!r}: use WGS84, GCJ02, BD09, CGCS2000 or EPSG:<code>"
-    )
+    raise UnknownCRS(f"unknown coordinate system {name!r}: use WGS84, GCJ02, BD09, CGCS2000 or EPSG:<code>")
 
 
 @lru_cache(maxsize=64)
@@ -65,9 +75,11 @@ def _check_epsg(code: int) -> None:
     except pyproj.exceptions.CRSError as exc:
         raise UnknownCRS(f"unknown EPSG code {code}: {exc}") from None
     if not (system.is_geographic or system.is_projected):
-        kind = system.type_name.lower().removesuffix(" crs")     # geocentric, vertical, engineering...
-        raise UnknownCRS(f"EPSG:{code} ({system.name}) is not a horizontal coordinate system but {kind}: "
-                         "give a lon/lat or projected x/y one, such as WGS84 or EPSG:4549")
+        kind = system.type_name.lower().removesuffix(" crs")  # geocentric, vertical, engineering...
+        raise UnknownCRS(
+            f"EPSG:{code} ({system.name}) is not a horizontal coordinate system but {kind}: "
+            "give a lon/lat or projected x/y one, such as WGS84 or EPSG:4549"
+        )
 
 
 @lru_cache(maxsize=64)
@@ -85,14 +97,28 @@ def _out_of_china(lon, lat):
 def _offset(lon, lat):
     """GCJ-02 minus WGS-84 in degrees (dlon, dlat) at a WGS-84 position."""
     x, y = lon - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
+    dlat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * np.sqrt(np.abs(x))
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    dlon = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * np.sqrt(np.abs(x))
+        + (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
     rad_lat = lat / 180.0 * np.pi
     magic = 1 - _EE * np.sin(rad_lat) ** 2
     sqrt_magic = np.sqrt(magic)
@@ -145,9 +171,12 @@ def bd09_to_wgs84(lon, lat):
 
 
 _LONLAT = {
-    (GCJ02, WGS84): gcj02_to_wgs84, (BD09, WGS84): bd09_to_wgs84,
-    (WGS84, GCJ02): wgs84_to_gcj02, (WGS84, BD09): wgs84_to_bd09,
-    (GCJ02, BD09): gcj02_to_bd09, (BD09, GCJ02): bd09_to_gcj02,
+    (GCJ02, WGS84): gcj02_to_wgs84,
+    (BD09, WGS84): bd09_to_wgs84,
+    (WGS84, GCJ02): wgs84_to_gcj02,
+    (WGS84, BD09): wgs84_to_bd09,
+    (GCJ02, BD09): gcj02_to_bd09,
+    (BD09, GCJ02): bd09_to_gcj02,
 }
 
 
@@ -173,9 +202,11 @@ def convert(x, y, src: str, dst: str = WGS84):
 
 def transform_geometry(geometry, src: str, dst: str = WGS84):
     """The same geometry (or array of geometries) with every vertex converted."""
+
     def move(coords):
         x, y = convert(coords[:, 0], coords[:, 1], src, dst)
         return np.column_stack([x, y])
+
     return shapely.transform(geometry, move)
 
 

@@ -1,6 +1,7 @@
 """Errors of the domain: what was wrong, where and why, one class per cause, without HTTP. The web layer
 (web/errors.py) answers each class with its status, in each of its answer formats; a bad request is never answered
 with a 500."""
+
 from __future__ import annotations
 
 
@@ -8,7 +9,7 @@ class DomainError(Exception):
     """What was wrong: `parameter` says where (None: the request as a whole), `reason` why, `detail` a message's code
     and values (texts), for pages in either language. A raised error is always one of the causes below."""
 
-    cause = ""      # a stable name of the cause, for records kept outside the process (a job's file)
+    cause = ""  # a stable name of the cause, for records kept outside the process (a job's file)
 
     def __init__(self, parameter: str | None, reason: str, detail: dict | None = None):
         super().__init__(f"{parameter}: {reason}" if parameter else reason)
@@ -46,8 +47,9 @@ class Conflict(DomainError):
 
     cause = "conflict"
 
-    def __init__(self, parameter: str | None, reason: str, allowed: list[str] | None = None,
-                 detail: dict | None = None):
+    def __init__(
+        self, parameter: str | None, reason: str, allowed: list[str] | None = None, detail: dict | None = None
+    ):
         super().__init__(parameter, reason, detail)
         self.allowed = allowed
 

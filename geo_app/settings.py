@@ -1,5 +1,6 @@
 """Settings and their defaults. Every one can be set in the environment as GEO_APP_<NAME> (read when the app
 is created, never at import time) or passed to create_app() by tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,7 +35,7 @@ DEFAULTS = {
     "SITING_MAX_LATTICE": 250_000,
     "SITING_MAX_MEMORY_MB": 2048,
     "SITING_MAX_RUNNING": 2,
-    "JOBS_DIR": "",      # empty: a folder `jobs` beside a GeoPackage store file (instance/jobs for PostGIS)
+    "JOBS_DIR": "",  # empty: a folder `jobs` beside a GeoPackage store file (instance/jobs for PostGIS)
     "SITING_JOB_KEEP_S": 86_400,
     # Vector tiles kept in memory by each worker process (bytes); a write to a layer retires its tiles.
     "TILE_CACHE_BYTES": 64 * 1024 * 1024,

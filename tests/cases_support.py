@@ -1,4 +1,5 @@
 """What the case tests share: people with roles, a place inside a grid, CSRF tokens, photos with GPS in EXIF."""
+
 from __future__ import annotations
 
 import io
@@ -8,11 +9,10 @@ from dataclasses import dataclass
 from PIL import Image
 
 from geo_app.auth import users
-
 from tests.conftest import TEST_PASSWORD
 
-DEMO_CASES = 600                                        # what the `loaded` fixture (conftest) loads
-H1 = tuple(f"2018-0{m}" for m in range(1, 7))          # the report's half-year, as summary months
+DEMO_CASES = 600  # what the `loaded` fixture (conftest) loads
+H1 = tuple(f"2018-0{m}" for m in range(1, 7))  # the report's half-year, as summary months
 
 
 @dataclass
@@ -36,7 +36,7 @@ def outside_grids(store) -> Place:
     for _, district in districts.iterrows():
         inner = district.geometry.buffer(-0.01)
         for polygon in getattr(inner, "geoms", [inner]):
-            for x, y in ([] if polygon.is_empty else polygon.exterior.coords):
+            for x, y in [] if polygon.is_empty else polygon.exterior.coords:
                 if store.count("grids", bbox=(x, y, x, y)) == 0:
                     return Place(x, y, None, district["adcode"])
     raise AssertionError("every district point lies in a grid")
@@ -63,7 +63,7 @@ def jpeg_with_gps(size=(64, 48)) -> bytes:
     """A JPEG whose EXIF says where it was taken (GPS) and with which camera."""
     image = Image.new("RGB", size, (200, 30, 30))
     exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"                      # Make
+    exif[0x010F] = "PhoneMaker"  # Make
     gps = exif.get_ifd(0x8825)
     gps.update({1: "N", 2: (31.0, 18.0, 30.0), 3: "E", 4: (120.0, 37.0, 10.0)})
     out = io.BytesIO()
@@ -73,6 +73,7 @@ def jpeg_with_gps(size=(64, 48)) -> bytes:
 
 def png(size=(32, 32), **info) -> bytes:
     from PIL import PngImagePlugin
+
     meta = PngImagePlugin.PngInfo()
     for key, value in info.items():
         meta.add_text(key, value)

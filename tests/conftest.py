@@ -6,13 +6,14 @@ own, created from a template that holds the built store. The server comes from G
 URL; default: the local cluster `make postgis-server` sets up). Without a server those runs are skipped, except
 in CI (CI=true), where they fail.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import time
-import warnings
 import uuid
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +59,7 @@ def gdal_view(store_path: Path, folder: Path) -> Path:
 
 
 POSTGRES = os.environ.get("GEO_APP_TEST_POSTGRES", "postgresql://geo_app:geo_app@127.0.0.1:5432/postgres")
-BOTH_BACKENDS = pytest.mark.both_backends      # on a test, or on a module as `pytestmark`
+BOTH_BACKENDS = pytest.mark.both_backends  # on a test, or on a module as `pytestmark`
 
 
 # Tests that take over ~5 s on the 2-core machine (measured folder by folder with --durations=40, leaving out the
@@ -98,7 +99,7 @@ def pytest_collection_modifyitems(config, items):
     named = set()
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
-        if "browser" in fixtures or item.path.name.endswith("_browser.py"):     # and the font check beside them
+        if "browser" in fixtures or item.path.name.endswith("_browser.py"):  # and the font check beside them
             item.add_marker(pytest.mark.browser)
         params = getattr(getattr(item, "callspec", None), "params", {})
         if params.get("backend") == "postgis" or "postgis" in fixtures:
@@ -133,7 +134,9 @@ class PostGISDatabases:
 
     def __init__(self, admin_url: str, built_store_path: Path):
         import psycopg
+
         from geo_app.store.copy import copy_store
+
         self.admin_url, self.psycopg = admin_url, psycopg
         self.template = f"geo_app_test_{uuid.uuid4().hex[:8]}"
         self._sql(f'CREATE DATABASE "{self.template}"')
@@ -169,8 +172,9 @@ class PostGISDatabases:
 def postgis(built_store_path):
     try:
         import psycopg
+
         psycopg.connect(POSTGRES, connect_timeout=3).close()
-    except Exception as exc:     # no server here
+    except Exception as exc:  # no server here
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostGIS tests need a server at {POSTGRES}: {exc}")
         pytest.skip(f"no PostgreSQL server at {POSTGRES} (`make postgis-server` starts one): {exc}")
@@ -207,9 +211,16 @@ def store(store_path):
 
 @pytest.fixture
 def app(store_path, tmp_path):
-    return create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "MAX_IMPORT_BYTES": MAX_BYTES,
-                       "BACKUP_DIR": str(tmp_path / "backups"), "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
-                       "TESTING": True})
+    return create_app(
+        {
+            "STORE": str(store_path),
+            "LAYERS_DIR": str(LAYERS),
+            "MAX_IMPORT_BYTES": MAX_BYTES,
+            "BACKUP_DIR": str(tmp_path / "backups"),
+            "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+            "TESTING": True,
+        }
+    )
 
 
 @pytest.fixture
@@ -229,6 +240,7 @@ def use_token(client, role: str, name: str | None = None) -> str:
     """Add a user with `role` to the client's store; the client then sends that user's API token on every
     request. Returns the user's name."""
     from geo_app.auth import users
+
     store = client.application.extensions["geo_app"]["store"]
     name = name or f"test-{role}"
     if users.get(store, name) is None:
@@ -257,36 +269,50 @@ def digest(path: Path) -> str:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, built_store_path):
     """The app served over HTTP on its own copy of the store, opening pages without basemap tiles."""
-    from tests.live import LiveServer
     from geo_app.auth import users
+    from tests.live import LiveServer
+
     path = tmp_path_factory.mktemp("live") / "suzhou.gpkg"
     copy_store_file(built_store_path, path)
     store = open_store(path)
-    users.add(store, "planner", "planner", TEST_PASSWORD)     # the browser tests log in as this user
+    users.add(store, "planner", "planner", TEST_PASSWORD)  # the browser tests log in as this user
     store.close()
     # one client address for every browser and GDAL test: the anonymous rate limit would stop them (test_auth tests it)
-    server = LiveServer(path, DEFAULT_BASEMAP="none", SECRET_KEY_FILE=path.parent / "secret_key",
-                        RATE_LIMIT_ANONYMOUS="100000 per minute")
+    server = LiveServer(
+        path,
+        DEFAULT_BASEMAP="none",
+        SECRET_KEY_FILE=path.parent / "secret_key",
+        RATE_LIMIT_ANONYMOUS="100000 per minute",
+    )
     yield server
     server.stop()
 
 
 # ---- the browser (tests/browser_kit.py has what the browser tests share) ----
 
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium for a test module. Locally the test is skipped without Chromium or Playwright; in CI
     (CI=true) that is a failure: .ci/run installs them."""
     from tests.browser_kit import CHROMIUM
+
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing: .ci/run must install the Debian packages chromium and chromium-driver")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                           "--disable-component-update", "--no-first-run"])
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         yield launched
         launched.close()
 
@@ -297,6 +323,7 @@ def close_pages():
     browser down."""
     yield
     from tests.browser_kit import OPEN_PAGES
+
     while OPEN_PAGES:
         OPEN_PAGES.pop().close()
 
@@ -306,6 +333,6 @@ def loaded(store, project):
     """The store with cases_support.DEMO_CASES demo cases (and their statistics)."""
     from geo_app.data import demo_cases as demo
     from tests.cases_support import DEMO_CASES
+
     demo.load(store, project, DEMO_CASES)
     return store
-

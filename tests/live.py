@@ -1,5 +1,6 @@
 """A real HTTP server (waitress, in its own process) on a copy of the built store, for clients that need one:
 GDAL's OAPIF driver and the browser tests."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ def free_port() -> int:
 def wait_for(process: subprocess.Popen, url: str, seconds: float = 120, log=None) -> None:
     """Until `url` answers; the server's error output (`log`: the file its stderr goes to) if its process ends
     first, RuntimeError after `seconds`."""
-    deadline = time.monotonic() + seconds       # a loaded CI machine imports slowly
+    deadline = time.monotonic() + seconds  # a loaded CI machine imports slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url, timeout=2)
@@ -60,14 +61,30 @@ class LiveServer:
     def __init__(self, store_path: Path, *, workers: int | None = None, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, GEO_APP_STORE=str(store_path),
-                   **{f"GEO_APP_{k}": str(v) for k, v in settings.items()})
+        env = dict(os.environ, GEO_APP_STORE=str(store_path), **{f"GEO_APP_{k}": str(v) for k, v in settings.items()})
         if workers:
-            command = [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers), "--threads", "4",
-                       "--bind", f"127.0.0.1:{self.port}", "geo_app:create_app()"]
+            command = [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "geo_app:create_app()",
+            ]
         else:
-            command = [sys.executable, "-m", "waitress", "--host", "127.0.0.1", f"--port={self.port}",
-                       "--threads=4", "--call", "geo_app:create_app"]
+            command = [
+                sys.executable,
+                "-m",
+                "waitress",
+                "--host",
+                "127.0.0.1",
+                f"--port={self.port}",
+                "--threads=4",
+                "--call",
+                "geo_app:create_app",
+            ]
         # the server's log goes to a file: a pipe nobody reads fills up and then blocks every request that logs
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)

@@ -1,6 +1,7 @@
 """The package's structure, read from the code's own imports (grimp, the graph behind import-linter): the layers
 and the HTTP boundary declared in .importlinter hold, no module imports itself round a cycle, and the package root
 holds only the app factory and a few foundations. `make lint` runs the same contracts with `lint-imports`."""
+
 from __future__ import annotations
 
 import configparser
@@ -30,8 +31,10 @@ def _lines(text: str) -> list[str]:
 
 def _layers() -> list[grimp.Layer]:
     """The layers contract, top first, as grimp layers of module tails under geo_app."""
-    return [grimp.Layer(*(name.strip().removeprefix("geo_app.") for name in line.split("|")))
-            for line in _lines(_contract("layers")["layers"])]
+    return [
+        grimp.Layer(*(name.strip().removeprefix("geo_app.") for name in line.split("|")))
+        for line in _lines(_contract("layers")["layers"])
+    ]
 
 
 @pytest.fixture
@@ -124,7 +127,10 @@ def test_the_root_holds_the_factory_and_a_few_foundations():
 
 def test_import_linter_keeps_every_contract():
     """As `make lint` runs it; in its own process, since it configures logging (it would silence the service's)."""
-    done = subprocess.run([Path(sys.executable).parent / "lint-imports", "--config", CONFIG, "--no-cache"],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [Path(sys.executable).parent / "lint-imports", "--config", CONFIG, "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
-

@@ -1,7 +1,7 @@
-import numpy as np
-import geopandas as gpd
-import prcoords
 import eviltransform
+import geopandas as gpd
+import numpy as np
+import prcoords
 import pytest
 from pyproj import Geod
 from shapely.geometry import Polygon
@@ -100,10 +100,18 @@ def test_areas_in_epsg_4549_agree_with_the_geodesic_area():
     assert abs(planar - geodesic) / geodesic < 0.001
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("wgs84", crs.WGS84), ("GCJ-02", crs.GCJ02), ("bd09", crs.BD09), ("CGCS2000", crs.WGS84),
-    ("EPSG:4490", crs.WGS84), ("epsg:4549", "EPSG:4549"), ("amap", crs.GCJ02),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("wgs84", crs.WGS84),
+        ("GCJ-02", crs.GCJ02),
+        ("bd09", crs.BD09),
+        ("CGCS2000", crs.WGS84),
+        ("EPSG:4490", crs.WGS84),
+        ("epsg:4549", "EPSG:4549"),
+        ("amap", crs.GCJ02),
+    ],
+)
 def test_crs_names(name, expected):
     assert crs.normalise_crs(name) == expected
 

@@ -1,5 +1,6 @@
 """The README and docs/ stay short, linked and true to the code: the README fits on a few screens, every relative
 link leads somewhere, every `make` target they name exists, and docs/architecture.md names every package."""
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,7 @@ def test_every_relative_link_leads_to_a_file_and_heading():
     broken = []
     for page in PAGES:
         for target in LINK.findall(prose(page.read_text(encoding="utf-8"))):
-            if re.match(r"[a-z][a-z0-9+.-]*:", target):         # http:, https:, mailto:
+            if re.match(r"[a-z][a-z0-9+.-]*:", target):  # http:, https:, mailto:
                 continue
             path, _, anchor = target.partition("#")
             linked = (page.parent / path).resolve() if path else page

@@ -1,4 +1,5 @@
 """Every setting is documented, in the code and in docs/operations.md (a setting nobody can find is a bug)."""
+
 from geo_app import create_app
 from geo_app.settings import DEFAULTS, DOCUMENTED, ROOT
 

@@ -1,8 +1,9 @@
 """An independent working clock for the tests: a day-by-day loop over datetimes, asking the calendar package about
 each day (the service's clock is a vectorised table; the two must agree)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import chinese_calendar
 
@@ -12,7 +13,7 @@ BEIJING = timezone(timedelta(hours=8))
 def is_working_day(day) -> bool:
     try:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError:          # a year without a holiday notice: Monday to Friday
+    except NotImplementedError:  # a year without a holiday notice: Monday to Friday
         return day.weekday() < 5
 
 
@@ -28,6 +29,6 @@ def add_working_hours(start: datetime, hours: float) -> datetime:
             continue
         moment = max(moment, day_start)
         if moment + left <= day_end:
-            return (moment + left).astimezone(timezone.utc)
+            return (moment + left).astimezone(UTC)
         left -= day_end - moment
         moment = day_start + timedelta(days=1)

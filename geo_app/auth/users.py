@@ -1,13 +1,14 @@
 """Users in the store (table `users`, made by a migration): a role each, the password as an Argon2 hash and the
 API token as a SHA-256 hash (a token is 256 random bits, so a fast hash is enough and can be looked up by index).
 Neither a password nor a token is ever stored or logged in clear."""
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -16,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from geo_app.store import Store
 
 TABLE = "users"
-GRIDS = "grids"      # the layer whose codes supervisors are assigned
+GRIDS = "grids"  # the layer whose codes supervisors are assigned
 # partner: another system (12345, 110) that reports cases through the API or Open311 with its token as api_key
 ROLES = ("admin", "planner", "supervisor", "dispatcher", "handler", "partner")
 MIN_PASSWORD = 10
@@ -41,7 +42,7 @@ class User:
     created_at: str
     grids: tuple[str, ...] = ()
     department: str | None = None
-    password_stamp: str = ""      # changes with the password and at logout: a session made before ends
+    password_stamp: str = ""  # changes with the password and at logout: a session made before ends
 
     def get_id(self) -> str:
         """What a session cookie keeps: the name and the password's stamp (NAME/STAMP)."""
@@ -57,9 +58,15 @@ class User:
 
 def _user(row: dict) -> User:
     grids = tuple(g for g in (row.get("grids") or "").split(",") if g)
-    return User(name=row["name"], role=row["role"], disabled=bool(row["disabled"]), created_at=row["created_at"],
-                grids=grids, department=row.get("department") or None,
-                password_stamp=_stamp(row["password_hash"], row.get("session_epoch")))
+    return User(
+        name=row["name"],
+        role=row["role"],
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+        grids=grids,
+        department=row.get("department") or None,
+        password_stamp=_stamp(row["password_hash"], row.get("session_epoch")),
+    )
 
 
 def _stamp(password_hash: str, epoch) -> str:
@@ -105,19 +112,30 @@ def _check_grids(tx, grids: tuple[str, ...]) -> None:
         raise UserError(f"no grid {unknown[0]!r} in the grids layer")
 
 
-def add(store: Store, name: str, role: str, password: str, *, grids: tuple[str, ...] = (),
-        department: str | None = None) -> User:
+def add(
+    store: Store, name: str, role: str, password: str, *, grids: tuple[str, ...] = (), department: str | None = None
+) -> User:
     check_name(name)
     _check_duties(role, grids, department)
     check_password(password)
-    row = {"name": name, "role": role, "password_hash": _HASHER.hash(password), "token_hash": None,
-           "disabled": False, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "grids": ",".join(grids) or None, "department": department, "session_epoch": 0}
-    with store.transaction() as tx:       # writers queue behind each other: the check and the insert are one
+    row = {
+        "name": name,
+        "role": role,
+        "password_hash": _HASHER.hash(password),
+        "token_hash": None,
+        "disabled": False,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "grids": ",".join(grids) or None,
+        "department": department,
+        "session_epoch": 0,
+    }
+    with store.transaction() as tx:  # writers queue behind each other: the check and the insert are one
         same = [u for u in tx.read(TABLE, columns=["name"])["name"] if u.casefold() == name.casefold()]
         if same:
-            raise UserError(f"user {same[0]!r} exists already" + (f" (names differ only in case: {name!r})"
-                                                                    if same[0] != name else ""))
+            raise UserError(
+                f"user {same[0]!r} exists already"
+                + (f" (names differ only in case: {name!r})" if same[0] != name else "")
+            )
         _check_grids(tx, grids)
         tx.insert(TABLE, pd.DataFrame([row], columns=list(row)).astype({"disabled": bool}))
     return _user(row)
@@ -168,7 +186,9 @@ def end_sessions(store: Store, name: str) -> None:
         row = _row(tx, {"name": name})
         if row is not None:
             epoch = row.get("session_epoch")
-            tx.update(TABLE, {"name": name}, {"session_epoch": 1 + (0 if epoch is None or epoch != epoch else int(epoch))})
+            tx.update(
+                TABLE, {"name": name}, {"session_epoch": 1 + (0 if epoch is None or epoch != epoch else int(epoch))}
+            )
 
 
 def disable(store: Store, name: str) -> None:
@@ -178,8 +198,14 @@ def disable(store: Store, name: str) -> None:
             raise UserError(f"no user {name!r}")
 
 
-def change(store: Store, name: str, *, role: str | None = None, grids: tuple[str, ...] | None = None,
-           department: str | None = None) -> User:
+def change(
+    store: Store,
+    name: str,
+    *,
+    role: str | None = None,
+    grids: tuple[str, ...] | None = None,
+    department: str | None = None,
+) -> User:
     """A user's role, grids or department (None: kept; an empty department or no grids: removed). A new role
     drops the grids or department it does not have; the user's session and token stay (they are checked against
     the stored user at every request)."""

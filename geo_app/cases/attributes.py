@@ -2,21 +2,21 @@
 Open311 POST requests) sends them as `attribute[code]=value` (a multivaluelist as `attribute[code][]=value`,
 repeated); they are checked here (required, datatype, known keys) and kept with the case as JSON. The declarations
 are project/case_attributes.py."""
+
 from __future__ import annotations
 
 import json
 import math
 import re
 
-from geo_app.checks import check_text
 from geo_app.cases.lifecycle import parse_time
+from geo_app.checks import check_text
 from geo_app.errors import BadParameter
 from geo_app.project.case_attributes import LISTS, Attribute
 
 MAX_STRING, MAX_TEXT = 200, 2000
 _FIELD = re.compile(r"^attribute\[([^\[\]]*)\](\[\])?$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
-
 
 
 def from_form(form) -> dict[str, list[str]]:
@@ -27,12 +27,16 @@ def from_form(form) -> dict[str, list[str]]:
             continue
         match = _FIELD.match(field)
         if not match or not match.group(1):
-            raise BadParameter(field[:60], "write attributes as attribute[code]=value, or attribute[code][]=value "
-                                           "for each value of a multivaluelist")
+            raise BadParameter(
+                field[:60],
+                "write attributes as attribute[code]=value, or attribute[code][]=value "
+                "for each value of a multivaluelist",
+            )
         values = form.getlist(field)
         if not match.group(2) and len(values) > 1:
-            raise BadParameter(field[:60], f"given {len(values)} times; a list of values is sent as "
-                                           f"attribute[{match.group(1)[:40]}][]")
+            raise BadParameter(
+                field[:60], f"given {len(values)} times; a list of values is sent as attribute[{match.group(1)[:40]}][]"
+            )
         given.setdefault(match.group(1), []).extend(values)
     return given
 
@@ -64,8 +68,9 @@ def _value(attribute: Attribute, values: list[str], parameter: str):
         keys = [key for key, _, _ in attribute.values]
         for given in values:
             if given not in keys:
-                raise BadParameter(parameter, f"{json.dumps(given[:40], ensure_ascii=False)} is not one of "
-                                              f"{', '.join(keys)}")
+                raise BadParameter(
+                    parameter, f"{json.dumps(given[:40], ensure_ascii=False)} is not one of {', '.join(keys)}"
+                )
         if len(set(values)) != len(values):
             raise BadParameter(parameter, "a value is given twice")
         return values if kind == "multivaluelist" else value
@@ -77,8 +82,11 @@ def _value(attribute: Attribute, values: list[str], parameter: str):
         return parse_time(parameter, value)
     text = check_text(parameter, value, MAX_TEXT if kind == "text" else MAX_STRING, lines=kind == "text")
     if attribute.pattern and not re.fullmatch(attribute.pattern, text):
-        raise BadParameter(parameter, f"{json.dumps(text[:40], ensure_ascii=False)} does not have the form "
-                                      f"{attribute.datatype_description_en or attribute.pattern}")
+        raise BadParameter(
+            parameter,
+            f"{json.dumps(text[:40], ensure_ascii=False)} does not have the form "
+            f"{attribute.datatype_description_en or attribute.pattern}",
+        )
     return text
 
 
@@ -100,4 +108,3 @@ def public(attributes: tuple[Attribute, ...], values: dict) -> dict:
 def private_photos(attributes) -> bool:
     """A class that asks for something private (a plate) keeps its photos private too: a photo shows the plate."""
     return any(a.private for a in attributes)
-

@@ -8,6 +8,7 @@ inserts the case, and `rebuild` counts every case again (with the statistics sum
 see statistics.fresh). /api/cases/heat then reads at most (cells in the bbox) × (months) rows of one class: a
 bbox is at most MAX_BBOX_KM2, a period at most a year; without a bbox, the cells that hold cases (in the city).
 """
+
 from __future__ import annotations
 
 import math
@@ -19,18 +20,24 @@ import pandas as pd
 import pyproj
 
 from geo_app import crs
+from geo_app.cases.tables import CASES
 from geo_app.errors import BadParameter
 from geo_app.store import Reader, Transaction
-from geo_app.cases.tables import CASES
 
 CELLS = "case_cells"
 CELL_M = 1000
 ALL = "*"
-COLUMNS = {"month": "text", "service_code": "text", "cx": "integer", "cy": "integer", "reported": "integer",
-           "demo": "integer"}
+COLUMNS = {
+    "month": "text",
+    "service_code": "text",
+    "cx": "integer",
+    "cy": "integer",
+    "reported": "integer",
+    "demo": "integer",
+}
 INDEXES = ("month", "service_code", "cx")
 KEYS = ["month", "service_code", "cx", "cy"]
-MAX_BBOX_KM2 = 25_000          # about three times the city's 8,700 km²: at most ~25,000 cells a month
+MAX_BBOX_KM2 = 25_000  # about three times the city's 8,700 km²: at most ~25,000 cells a month
 _BEIJING = pd.Timedelta(hours=8)
 
 
@@ -69,9 +76,16 @@ def summarise(cases: pd.DataFrame) -> pd.DataFrame:
     located = cases[cases["lon"].notna() & cases["lat"].notna()]
     cx, cy = cell_of(located["lon"], located["lat"])
     reported = pd.to_datetime(located["reported_at"], format="%Y-%m-%dT%H:%M:%SZ", utc=True)
-    frame = pd.DataFrame({"month": (reported + _BEIJING).dt.strftime("%Y-%m").to_numpy(dtype=object),
-                          "service_code": located["service_code"].to_numpy(dtype=object), "cx": cx, "cy": cy,
-                          "reported": 1, "demo": located["demo"].fillna(False).astype(bool).astype(np.int64)})
+    frame = pd.DataFrame(
+        {
+            "month": (reported + _BEIJING).dt.strftime("%Y-%m").to_numpy(dtype=object),
+            "service_code": located["service_code"].to_numpy(dtype=object),
+            "cx": cx,
+            "cy": cy,
+            "reported": 1,
+            "demo": located["demo"].fillna(False).astype(bool).astype(np.int64),
+        }
+    )
     every = frame.assign(service_code=ALL)
     out = pd.concat([frame, every]).groupby(KEYS, sort=True)[["reported", "demo"]].sum().reset_index()
     return out.astype({"cx": np.int64, "cy": np.int64, "reported": np.int64, "demo": np.int64})[list(COLUMNS)]
@@ -107,8 +121,10 @@ def record(tx: Transaction, case: dict) -> None:
     cx, cy = cell_of([point.x], [point.y])
     cell = {"month": beijing_month(case["reported_at"]), "cx": int(cx[0]), "cy": int(cy[0])}
     codes = [case["service_code"], ALL]
-    stored = {r["service_code"]: r for r in tx.records(CELLS, where={**cell, "service_code": codes},
-                                                       columns=["service_code", "reported", "demo"])}
+    stored = {
+        r["service_code"]: r
+        for r in tx.records(CELLS, where={**cell, "service_code": codes}, columns=["service_code", "reported", "demo"])
+    }
     demo = int(bool(case["demo"]))
     for code, row in stored.items():
         tx.update(CELLS, {**cell, "service_code": code}, {"reported": row["reported"] + 1, "demo": row["demo"] + demo})
@@ -126,8 +142,11 @@ def _km2(bbox: tuple[float, float, float, float]) -> float:
 def check_bbox(bbox: tuple[float, float, float, float]) -> None:
     """400 for a bbox larger than MAX_BBOX_KM2 (before any work)."""
     if _km2(bbox) > MAX_BBOX_KM2:
-        raise BadParameter("bbox", f"covers about {_km2(bbox):,.0f} km²: a heat map answers at most "
-                                   f"{MAX_BBOX_KM2:,} km² (the city is about 8,700 km²)")
+        raise BadParameter(
+            "bbox",
+            f"covers about {_km2(bbox):,.0f} km²: a heat map answers at most "
+            f"{MAX_BBOX_KM2:,} km² (the city is about 8,700 km²)",
+        )
 
 
 def _cell_range(bbox: tuple[float, float, float, float], input_crs: str) -> tuple[int, int, int, int] | None:
@@ -142,14 +161,25 @@ def _cell_range(bbox: tuple[float, float, float, float], input_crs: str) -> tupl
     return int(cx.min()) - 1, int(cy.min()) - 1, int(cx.max()) + 1, int(cy.max()) + 1
 
 
-def heat(store: Reader, months: tuple[str, ...], service_code: str | None,
-         bbox: tuple[float, float, float, float] | None, output_crs: str) -> dict:
+def heat(
+    store: Reader,
+    months: tuple[str, ...],
+    service_code: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    output_crs: str,
+) -> dict:
     """Cases per cell over the months (one class or all), as [lat, lon, count] of the cells' centres in
     `output_crs`; with a bbox (in `output_crs`, checked by check_bbox) the cells whose centre lies in it."""
     cells = _cell_range(bbox, output_crs) if bbox else None
     between = {"cx": (cells[0], cells[2] + 1)} if cells else None
-    rows = pd.DataFrame(store.read(CELLS, where={"month": list(months), "service_code": service_code or ALL},
-                                   between=between, columns=["cx", "cy", "reported", "demo"]))
+    rows = pd.DataFrame(
+        store.read(
+            CELLS,
+            where={"month": list(months), "service_code": service_code or ALL},
+            between=between,
+            columns=["cx", "cy", "reported", "demo"],
+        )
+    )
     if cells:
         rows = rows[(rows["cy"] >= cells[1]) & (rows["cy"] <= cells[3])]
     summed = rows.groupby(["cx", "cy"], sort=True)[["reported", "demo"]].sum().reset_index()
@@ -158,6 +188,9 @@ def heat(store: Reader, months: tuple[str, ...], service_code: str | None,
     if bbox:
         keep &= (lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])
     counts = summed["reported"].to_numpy()[keep].astype(int).tolist()
-    return {"cells": [[round(float(a), 6), round(float(o), 6), n] for a, o, n in zip(lat[keep], lon[keep], counts)],
-            "max": max(counts, default=0), "total": int(sum(counts)),
-            "demo": bool(summed["demo"].to_numpy()[keep].sum() > 0)}
+    return {
+        "cells": [[round(float(a), 6), round(float(o), 6), n] for a, o, n in zip(lat[keep], lon[keep], counts)],
+        "max": max(counts, default=0),
+        "total": int(sum(counts)),
+        "demo": bool(summed["demo"].to_numpy()[keep].sum() > 0),
+    }

@@ -5,45 +5,49 @@
 
 Deadlines count working hours (workclock.py): Monday to Friday, 09:00-17:00 Beijing time (UTC+8), 8 hours a day,
 without China's public holidays and with the 调休 weekend working days of the years the calendar knows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from geo_app.cases.workclock import add_working_hours
 from geo_app.checks import shown
 from geo_app.errors import BadParameter
 from geo_app.project.case_classes import CaseCatalog, CaseClass
-from geo_app.cases.workclock import add_working_hours
 
 STATUSES = ("reported", "accepted", "rejected", "registered", "dispatched", "handled", "closed")
 FINAL = frozenset({"rejected", "closed"})
 OPEN = tuple(s for s in STATUSES if s not in FINAL)
 
-YEARS = (1990, 2100)     # the years a stored time may have: times compare as text, four-digit years only
+YEARS = (1990, 2100)  # the years a stored time may have: times compare as text, four-digit years only
 
 
 @dataclass(frozen=True)
 class Action:
     name: str
-    source: str             # the status it starts from
-    target: str             # the status it leads to
-    role: str               # who may (admin always may): dispatcher, handler (of the case's department),
-                            # supervisor (of the case's grid)
-    stamp: str | None       # the case's time column it sets
+    source: str  # the status it starts from
+    target: str  # the status it leads to
+    role: str  # who may (admin always may): dispatcher, handler (of the case's department),
+    # supervisor (of the case's grid)
+    stamp: str | None  # the case's time column it sets
 
 
-ACTIONS = {a.name: a for a in (
-    Action("accept", "reported", "accepted", "dispatcher", "accepted_at"),
-    Action("reject", "accepted", "rejected", "dispatcher", None),          # the time is in the history
-    Action("register", "accepted", "registered", "dispatcher", "registered_at"),
-    Action("dispatch", "registered", "dispatched", "dispatcher", "dispatched_at"),
-    Action("handle", "dispatched", "handled", "handler", "handled_at"),
-    Action("verify", "handled", "closed", "supervisor", "closed_at"),
-    Action("rework", "handled", "dispatched", "supervisor", "dispatched_at"),
-)}
+ACTIONS = {
+    a.name: a
+    for a in (
+        Action("accept", "reported", "accepted", "dispatcher", "accepted_at"),
+        Action("reject", "accepted", "rejected", "dispatcher", None),  # the time is in the history
+        Action("register", "accepted", "registered", "dispatcher", "registered_at"),
+        Action("dispatch", "registered", "dispatched", "dispatcher", "dispatched_at"),
+        Action("handle", "dispatched", "handled", "handler", "handled_at"),
+        Action("verify", "handled", "closed", "supervisor", "closed_at"),
+        Action("rework", "handled", "dispatched", "supervisor", "dispatched_at"),
+    )
+}
 
 
-DUE_CLOCK_META = "cases.due_clock"        # store meta: the working clock the open cases' deadlines were counted on
+DUE_CLOCK_META = "cases.due_clock"  # store meta: the working clock the open cases' deadlines were counted on
 # the case column holding the time a case entered each open status (a 返工 stamps dispatched_at again)
 ENTERED = {"reported": "reported_at", **{a.target: a.stamp for a in ACTIONS.values() if a.stamp}}
 
@@ -53,11 +57,11 @@ def allowed_actions(status: str) -> list[str]:
 
 
 def stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_stamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def due(status: str, case_class: CaseClass, catalog: CaseCatalog, case: dict, now: datetime) -> str | None:
@@ -86,8 +90,8 @@ def parse_time(parameter: str, text: str) -> str:
     try:
         moment = datetime.fromisoformat(text.strip())
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        moment = moment.astimezone(timezone.utc)       # overflows near the calendar's ends
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)  # overflows near the calendar's ends
     except (ValueError, OverflowError):
         raise BadParameter(parameter, f"{shown(text)} is not an ISO 8601 time such as 2018-03-01T08:15:00Z") from None
     # stored times compare as text: four-digit years only, and a range the service can mean

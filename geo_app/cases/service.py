@@ -6,37 +6,40 @@ land together or not at all. Writers queue behind each other, and an update name
 dispatchers acting on the same case one wins and the other gets a Conflict. Errors are geo_app.errors' causes:
 bad input, no user (NotSignedIn), wrong role, grid or department (Forbidden), unknown case (NotFound), a step the
 case's status does not allow or a stale version (Conflict, naming the allowed steps)."""
+
 from __future__ import annotations
 
 import math
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from shapely.geometry import Point
 
 from geo_app import crs as crs_mod
+from geo_app.cases import attributes as attr_mod
+from geo_app.cases import lifecycle, statistics, workclock
+from geo_app.cases import photos as photo_mod
+from geo_app.cases.tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
+from geo_app.checks import check_text
 from geo_app.errors import BadParameter, Conflict, Forbidden, NotFound, NotSignedIn
 from geo_app.project import Project
-from geo_app.checks import check_text
 from geo_app.store import Reader, Store
-from geo_app.cases import attributes as attr_mod, lifecycle, photos as photo_mod, statistics, workclock
-from geo_app.cases.tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
 
-MAX_DESCRIPTION = 4000        # as Open311 GeoReport v2 allows
+MAX_DESCRIPTION = 4000  # as Open311 GeoReport v2 allows
 MAX_ADDRESS = 200
 MAX_NOTE = 1000
 MAX_LIMIT = 1000
 GRIDS_LAYER = "grids"
-REPORTING = {            # source -> roles that may report from it (admin always)
+REPORTING = {  # source -> roles that may report from it (admin always)
     "patrol": ("supervisor",),
-    "public": None,      # anyone, logged in or not
+    "public": None,  # anyone, logged in or not
     "12345": ("partner",),
     "110": ("partner",),
 }
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _role(user) -> str | None:
@@ -64,8 +67,11 @@ def locate(store: Reader, project: Project, lon, lat, crs: str = "EPSG:4326") ->
     units = project.catalog.units_layer
     district = store.records(units.id, bbox=(x, y, x, y), columns=[units.id_field])
     if not district:
-        raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) in {given} is WGS-84 ({x:.6f}, {y:.6f}), outside every "
-                                      "district of Suzhou: the service takes cases in Suzhou only")
+        raise BadParameter(
+            "lon/lat",
+            f"({lon:g}, {lat:g}) in {given} is WGS-84 ({x:.6f}, {y:.6f}), outside every "
+            "district of Suzhou: the service takes cases in Suzhou only",
+        )
     grid = store.records(GRIDS_LAYER, bbox=(x, y, x, y), columns=["code"]) if GRIDS_LAYER in store.tables() else []
     return point, str(district[0][units.id_field]), str(grid[0]["code"]) if grid else None
 
@@ -76,17 +82,19 @@ def _check_reporter(source: str, reporter, grid_code: str | None) -> None:
     if reporter is None or isinstance(reporter, str):
         if reporter is None and source != "public":
             raise NotSignedIn("source", f"a {source} report needs a user (log in or send an API token)")
-        return          # a plain name: an internal caller (the demo generator), trusted
+        return  # a plain name: an internal caller (the demo generator), trusted
     roles, role = REPORTING[source], _role(reporter)
     if roles is not None and role != "admin" and role not in roles:
-        raise Forbidden("source", f"a {source} report needs the role {' or '.join(roles + ('admin',))}; "
-                                  f"{reporter.name} is {role}")
+        raise Forbidden(
+            "source", f"a {source} report needs the role {' or '.join(roles + ('admin',))}; {reporter.name} is {role}"
+        )
     if role == "partner" and source != reporter.department:
         line = reporter.department or "(none: set the partner's department to 12345 or 110)"
         raise Forbidden("source", f"{reporter.name} reports as source {line}, not {source}")
     if source == "patrol" and role == "supervisor" and grid_code not in reporter.grids:
-        raise Forbidden("lon/lat", f"the place lies in grid {grid_code or '(none)'}, not in a grid assigned to "
-                                   f"{reporter.name}")
+        raise Forbidden(
+            "lon/lat", f"the place lies in grid {grid_code or '(none)'}, not in a grid assigned to {reporter.name}"
+        )
 
 
 def _next_id(tx, now: datetime) -> str:
@@ -100,9 +108,22 @@ def _next_id(tx, now: datetime) -> str:
             return case_id
 
 
-def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: str = "EPSG:4326",
-           description: str = "", source: str, reporter=None, address: str | None = None, photos=(),
-           attributes: dict[str, list[str]] | None = None, demo: bool = False) -> dict:
+def report(
+    store: Store,
+    project: Project,
+    *,
+    service_code: str,
+    lon,
+    lat,
+    crs: str = "EPSG:4326",
+    description: str = "",
+    source: str,
+    reporter=None,
+    address: str | None = None,
+    photos=(),
+    attributes: dict[str, list[str]] | None = None,
+    demo: bool = False,
+) -> dict:
     """A new case in `reported`. `reporter`: the User reporting (checked: a supervisor reports `patrol` on their
     grids, a partner `12345`/`110`, anyone `public`), None for an anonymous public report, or a plain name
     (trusted: internal callers). `photos`: bytes (or (name, bytes)) each; checked and re-encoded. `attributes`:
@@ -127,21 +148,49 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
     point, adcode, grid_code = locate(store, project, lon, lat, crs)
     _check_reporter(source, reporter, grid_code)
     now = _now()
-    row = {"id": None, "service_code": service_code, "kind": case_class.kind, "source": source,
-           "status": "reported", "description": description, "address": address, "adcode": adcode,
-           "grid_code": grid_code, "department": case_class.department, "reporter": _name(reporter),
-           "reported_at": lifecycle.stamp(now), "accepted_at": None, "registered_at": None, "dispatched_at": None,
-           "handled_at": None, "closed_at": None, "due_at": None, "rework_count": 0, "version": 1,
-           "token": secrets.token_urlsafe(12), "demo": bool(demo), "attributes": attr_mod.stored(answers)}
+    row = {
+        "id": None,
+        "service_code": service_code,
+        "kind": case_class.kind,
+        "source": source,
+        "status": "reported",
+        "description": description,
+        "address": address,
+        "adcode": adcode,
+        "grid_code": grid_code,
+        "department": case_class.department,
+        "reporter": _name(reporter),
+        "reported_at": lifecycle.stamp(now),
+        "accepted_at": None,
+        "registered_at": None,
+        "dispatched_at": None,
+        "handled_at": None,
+        "closed_at": None,
+        "due_at": None,
+        "rework_count": 0,
+        "version": 1,
+        "token": secrets.token_urlsafe(12),
+        "demo": bool(demo),
+        "attributes": attr_mod.stored(answers),
+    }
     row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
         tx.insert_records(CASES, [{**row, "geometry": point}])
-        statistics.record(tx, catalog, None, {**row, "geometry": point})     # the point: its heat cell
+        statistics.record(tx, catalog, None, {**row, "geometry": point})  # the point: its heat cell
         event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
-        pictures = [{"case_id": row["id"], "photo_id": secrets.token_hex(8), "content_type": p.content_type,
-                     "width": p.width, "height": p.height, "created_at": row["reported_at"], "data": p.data}
-                    for p in cleaned]
+        pictures = [
+            {
+                "case_id": row["id"],
+                "photo_id": secrets.token_hex(8),
+                "content_type": p.content_type,
+                "width": p.width,
+                "height": p.height,
+                "created_at": row["reported_at"],
+                "data": p.data,
+            }
+            for p in cleaned
+        ]
         if pictures:
             tx.insert_records(PHOTOS, pictures)
     # what get() would read back, without reading it
@@ -149,9 +198,17 @@ def report(store: Store, project: Project, *, service_code: str, lon, lat, crs: 
 
 
 def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> dict:
-    event = {"case_id": case_id, "seq": seq, "action": action, "from_status": source, "to_status": target,
-             "actor": _name(user) or "anonymous", "role": _role(user) or ("public" if user is None else "system"),
-             "at": at, "note": note}
+    event = {
+        "case_id": case_id,
+        "seq": seq,
+        "action": action,
+        "from_status": source,
+        "to_status": target,
+        "actor": _name(user) or "anonymous",
+        "role": _role(user) or ("public" if user is None else "system"),
+        "at": at,
+        "note": note,
+    }
     tx.insert_records(EVENTS, [event])
     return event
 
@@ -161,18 +218,32 @@ def _check_actor(action: lifecycle.Action, case: dict, user) -> None:
     case's department; the supervisor of the case's grid (of a grid in the case's district when it lies in none)."""
     role = _role(user)
     if role == "handler" and user.department != case["department"]:
-        raise Forbidden("action", f"the case is {case['department']}'s to handle, not {user.department or 'no'}"
-                                  f" department's ({user.name})")
+        raise Forbidden(
+            "action",
+            f"the case is {case['department']}'s to handle, not {user.department or 'no'} department's ({user.name})",
+        )
     if role == "supervisor":
         grid = case["grid_code"]
         mine = grid in user.grids if grid else any(g.startswith(case["adcode"]) for g in user.grids)
         if not mine:
-            raise Forbidden("action", f"the case lies in grid {grid or '(none) of district ' + case['adcode']}, "
-                                      f"not in a grid assigned to {user.name}")
+            raise Forbidden(
+                "action",
+                f"the case lies in grid {grid or '(none) of district ' + case['adcode']}, "
+                f"not in a grid assigned to {user.name}",
+            )
 
 
-def act(store: Store, project: Project, case_id: str, action: str, *, user, note: str = "", version=None,
-        department: str | None = None) -> dict:
+def act(
+    store: Store,
+    project: Project,
+    case_id: str,
+    action: str,
+    *,
+    user,
+    note: str = "",
+    version=None,
+    department: str | None = None,
+) -> dict:
     """Take one step of the lifecycle as `user` (a User). `version`: the case version the user saw (a stale one
     is a Conflict); `department`: where dispatch sends the case (default: the class's department)."""
     if action not in lifecycle.ACTIONS:
@@ -197,11 +268,18 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
         case = _plain(rows)[0]
         allowed = lifecycle.allowed_actions(case["status"])
         if version is not None and version != case["version"]:
-            raise Conflict("action", f"case {case_id} changed since version {version} (it is at version "
-                                     f"{case['version']}, status {case['status']}): reload it and try again", allowed)
+            raise Conflict(
+                "action",
+                f"case {case_id} changed since version {version} (it is at version "
+                f"{case['version']}, status {case['status']}): reload it and try again",
+                allowed,
+            )
         if step.source != case["status"]:
-            raise Conflict("action", f"a {case['status']} case cannot be {action}ed; allowed: "
-                                     f"{', '.join(allowed) or 'nothing (final)'}", allowed)
+            raise Conflict(
+                "action",
+                f"a {case['status']} case cannot be {action}ed; allowed: {', '.join(allowed) or 'nothing (final)'}",
+                allowed,
+            )
         _check_actor(step, case, user)
         values = {"status": step.target, "version": case["version"] + 1}
         if step.stamp:
@@ -213,8 +291,9 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
             values["handled_at"] = None
         values["due_at"] = lifecycle.due(step.target, catalog[case["service_code"]], catalog, case, now)
         if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):
-            raise Conflict("action", f"case {case_id} changed while this step was taken: reload it and try again",
-                           allowed)
+            raise Conflict(
+                "action", f"case {case_id} changed while this step was taken: reload it and try again", allowed
+            )
         statistics.record(tx, catalog, case, {**case, **values})
         seq = tx.count(EVENTS, where={"case_id": case_id}) + 1
         _append_event(tx, case_id, seq, action, case["status"], step.target, user, lifecycle.stamp(now), note)
@@ -224,16 +303,14 @@ def act(store: Store, project: Project, case_id: str, action: str, *, user, note
 def _check_role_only(step: lifecycle.Action, user) -> None:
     """The role check that needs no case (before the transaction)."""
     if _role(user) not in ("admin", step.role):
-        raise Forbidden("action", f"{step.name} needs the role {step.role} or admin; {user.name} is "
-                                  f"{_role(user)}")
+        raise Forbidden("action", f"{step.name} needs the role {step.role} or admin; {user.name} is {_role(user)}")
 
 
 def _plain(records: list[dict]) -> list[dict]:
     """Stored records (Reader.records) as JSON-ready dicts: NaN as None, a case's point as lon/lat."""
     out = []
     for record in records:
-        plain = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()
-                 if k != "geometry"}
+        plain = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items() if k != "geometry"}
         if "geometry" in record:
             point = record["geometry"]
             plain["lon"], plain["lat"] = (round(point.x, 7), round(point.y, 7)) if point is not None else (None, None)
@@ -247,7 +324,7 @@ def _described(case: dict, project: Project | None, now: datetime) -> dict:
     if project is not None and case["service_code"] in project.cases:
         case_class = project.cases[case["service_code"]]
         case["service_name_zh"], case["service_name_en"] = case_class.name_zh, case_class.name_en
-    case.pop("token", None)         # the reporter's receipt (Open311 tokens/{token}): never shown to others
+    case.pop("token", None)  # the reporter's receipt (Open311 tokens/{token}): never shown to others
     case["attributes"] = attr_mod.loaded(case.get("attributes"))
     return case
 
@@ -287,29 +364,55 @@ def photo(store: Reader, case_id: str, photo_id: str) -> dict:
     return rows[0]
 
 
-def search(store: Reader, *, bbox=None, status=None, service_code=None, grid_code=None, adcode=None, since=None,
-           until=None, limit: int = 100, offset: int = 0, project: Project | None = None) -> list[dict]:
+def search(
+    store: Reader,
+    *,
+    bbox=None,
+    status=None,
+    service_code=None,
+    grid_code=None,
+    adcode=None,
+    since=None,
+    until=None,
+    limit: int = 100,
+    offset: int = 0,
+    project: Project | None = None,
+) -> list[dict]:
     """Cases newest first. status, service_code, grid_code, adcode: a value or a list; since/until: ISO 8601 UTC
     text bounds of reported_at (since inclusive, until exclusive); at most MAX_LIMIT a call."""
     limit = max(0, min(int(limit), MAX_LIMIT))
-    where = {k: v for k, v in (("status", status), ("service_code", service_code), ("grid_code", grid_code),
-                               ("adcode", adcode)) if v is not None}
+    where = {
+        k: v
+        for k, v in (("status", status), ("service_code", service_code), ("grid_code", grid_code), ("adcode", adcode))
+        if v is not None
+    }
     between = {"reported_at": (since, until)} if since is not None or until is not None else None
-    rows = store.records(CASES, bbox=bbox, where=where or None, between=between, order_by="reported_at",
-                      descending=True, limit=limit, offset=offset)
+    rows = store.records(
+        CASES,
+        bbox=bbox,
+        where=where or None,
+        between=between,
+        order_by="reported_at",
+        descending=True,
+        limit=limit,
+        offset=offset,
+    )
     now = _now()
     return [_described(case, project, now) for case in _plain(rows)]
 
 
-def queue(store: Reader, grid_code: str, project: Project | None = None, *, limit: int = MAX_LIMIT
-          ) -> tuple[list[dict], int, int]:
+def queue(
+    store: Reader, grid_code: str, project: Project | None = None, *, limit: int = MAX_LIMIT
+) -> tuple[list[dict], int, int]:
     """A grid's open cases by deadline, soonest first (so the overdue ones come first), at most `limit`; with how
     many are open and how many overdue in all."""
     where = {"grid_code": grid_code, "status": list(lifecycle.OPEN)}
     now = _now()
     rows = store.records(CASES, where=where, order_by="due_at", limit=limit)
-    cases = sorted((_described(case, project, now) for case in _plain(rows)),
-                   key=lambda c: (c["due_at"] is None, c["due_at"] or "", c["id"]))
+    cases = sorted(
+        (_described(case, project, now) for case in _plain(rows)),
+        key=lambda c: (c["due_at"] is None, c["due_at"] or "", c["id"]),
+    )
     overdue = store.count(CASES, where=where, between={"due_at": (None, lifecycle.stamp(now))})
     return cases, store.count(CASES, where=where), overdue
 
@@ -334,4 +437,3 @@ def recount_deadlines(store: Store, project: Project) -> int:
                 moved += 1
         tx.set_meta(lifecycle.DUE_CLOCK_META, workclock.CLOCK)
     return moved
-

@@ -12,6 +12,7 @@ half-year of all districts then read a few thousand summary rows instead of 750,
 are computed from its own cases (read through the grid_code index). Medians come from the histograms (buckets
 25 % wide, interpolated within the bucket), so they are within a few per cent of the exact median.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,39 +21,59 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo_app.store import Reader, Transaction
-from geo_app.store.frames import TYPES_ATTR
 from geo_app.cases import heat
-from geo_app.project.case_classes import CaseCatalog
 from geo_app.cases.tables import CASES
 from geo_app.cases.workclock import BEIJING_S, CLOCK, working_seconds
+from geo_app.project.case_classes import CaseCatalog
+from geo_app.store import Reader, Transaction
+from geo_app.store.frames import TYPES_ATTR
 
 SUMMARY = "case_stats"
-CLOCK_META = "case_stats.clock"     # the working clock the summary's on-time counts were made with
+CLOCK_META = "case_stats.clock"  # the working clock the summary's on-time counts were made with
 KEYS = ("month", "adcode", "service_code", "source")
-COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked",
-            "demo")
-STEPS = {   # step: (start column, end column)
-    "accept": ("reported_at", "accepted_at"), "register": ("accepted_at", "registered_at"),
-    "dispatch": ("registered_at", "dispatched_at"), "handle": ("dispatched_at", "handled_at"),
+COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked", "demo")
+STEPS = {  # step: (start column, end column)
+    "accept": ("reported_at", "accepted_at"),
+    "register": ("accepted_at", "registered_at"),
+    "dispatch": ("registered_at", "dispatched_at"),
+    "handle": ("dispatched_at", "handled_at"),
     "verify": ("handled_at", "closed_at"),
 }
-SUMMARY_COLUMNS = {**{k: "text" for k in KEYS}, **{c: "integer" for c in COUNTERS},
-                   **{f"hist_{s}": "blob" for s in STEPS}}
-CASE_COLUMNS = ["service_code", "source", "status", "adcode", "grid_code", "reported_at", "accepted_at",
-                "registered_at", "dispatched_at", "handled_at", "closed_at", "rework_count", "demo"]
+SUMMARY_COLUMNS = {
+    **{k: "text" for k in KEYS},
+    **{c: "integer" for c in COUNTERS},
+    **{f"hist_{s}": "blob" for s in STEPS},
+}
+CASE_COLUMNS = [
+    "service_code",
+    "source",
+    "status",
+    "adcode",
+    "grid_code",
+    "reported_at",
+    "accepted_at",
+    "registered_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "rework_count",
+    "demo",
+]
 # The city-level platform (市级平台) is not a column of a case: the service counts the cases that came in through
 # the city's hotlines (12345, 110 link) as the city platform's. An assumption, said wherever the figure is shown.
 CITY_PLATFORM_SOURCES = ("12345", "110")
 # The report's own figures (layers/report/suzhou-2018-h1.csv, section 一(五)三), by row id.
-REPORT_FIGURES = {"urban": {"accepted": "R117", "concluded": "R118", "rate": "R119"},
-                  "city_platform": {"accepted": "R120", "concluded": "R121", "rate": "R122"}}
+REPORT_FIGURES = {
+    "urban": {"accepted": "R117", "concluded": "R118", "rate": "R119"},
+    "city_platform": {"accepted": "R120", "concluded": "R121", "rate": "R122"},
+}
 REPORT_PERIOD = "2018H1"
 
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 
 # ---- times -------------------------------------------------------------------------------------------------------
+
 
 def to_seconds(texts) -> np.ndarray:
     """ISO 8601 UTC text (YYYY-MM-DDTHH:MM:SSZ) -> seconds since 1970 (int64); missing -> -1. numpy parses it
@@ -78,8 +99,8 @@ def beijing_month(seconds: np.ndarray) -> np.ndarray:
 
 
 # ---- duration histograms ---------------------------------------------------------------------------------------
-BUCKET_RATIO = 1.25      # bucket b >= 1 holds durations in [1.25**(b-1), 1.25**b) minutes; bucket 0 under a minute
-BUCKETS = 64             # the last bucket holds everything from 1.25**62 minutes (over two years) on
+BUCKET_RATIO = 1.25  # bucket b >= 1 holds durations in [1.25**(b-1), 1.25**b) minutes; bucket 0 under a minute
+BUCKETS = 64  # the last bucket holds everything from 1.25**62 minutes (over two years) on
 _COUNT = np.dtype("<i4")  # a histogram is stored as BUCKETS little-endian int32 counts (a blob)
 
 
@@ -116,10 +137,12 @@ def median_hours(histogram: np.ndarray) -> float | None:
 
 # ---- the summary -------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Contributions:
     """What each case adds to the summary: its key, its counters (one column per COUNTERS) and the histogram
     bucket of each step it went through (one column per STEPS, -1 where it has not)."""
+
     keys: dict[str, np.ndarray]
     counts: np.ndarray
     buckets: np.ndarray
@@ -127,12 +150,16 @@ class Contributions:
 
 def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
     """The contributions of a frame of cases (CASE_COLUMNS): the one rule for the bulk summary and for `record`."""
-    times = {c: to_seconds(cases[c].to_numpy()) for c in ("reported_at", "accepted_at", "registered_at",
-                                                           "dispatched_at", "handled_at", "closed_at")}
+    times = {
+        c: to_seconds(cases[c].to_numpy())
+        for c in ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "closed_at")
+    }
     status = cases["status"].to_numpy()
     codes = cases["service_code"].to_numpy()
-    limits = {c: (catalog[c].limits.handle_h, catalog[c].limits.close_h) if c in catalog else (np.inf, np.inf)
-              for c in set(codes)}
+    limits = {
+        c: (catalog[c].limits.handle_h, catalog[c].limits.close_h) if c in catalog else (np.inf, np.inf)
+        for c in set(codes)
+    }
     handle_limit = np.array([limits[c][0] for c in codes], dtype=float)
     close_limit = np.array([limits[c][1] for c in codes], dtype=float)
     handled_in = working_seconds(times["handled_at"]) - working_seconds(times["dispatched_at"])
@@ -141,10 +168,15 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
     rework = pd.to_numeric(cases["rework_count"], errors="coerce").fillna(0).to_numpy()
     demo = np.array([bool(v) if v is not None and v == v else False for v in cases["demo"].to_numpy()])
     counters = {
-        "reported": np.ones(len(cases), bool), "accepted": times["accepted_at"] >= 0,
-        "registered": times["registered_at"] >= 0, "rejected": status == "rejected", "closed": closed,
+        "reported": np.ones(len(cases), bool),
+        "accepted": times["accepted_at"] >= 0,
+        "registered": times["registered_at"] >= 0,
+        "rejected": status == "rejected",
+        "closed": closed,
         "closed_on_time": closed & (handled_in <= handle_limit * 3600) & (verified_in <= close_limit * 3600),
-        "handled": times["handled_at"] >= 0, "reworked": rework > 0, "demo": demo,
+        "handled": times["handled_at"] >= 0,
+        "reworked": rework > 0,
+        "demo": demo,
     }
     buckets = np.full((len(cases), len(STEPS)), -1, dtype=np.int64)
     for column, (start, end) in enumerate(STEPS.values()):
@@ -153,24 +185,30 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
     adcodes = cases["adcode"].to_numpy(dtype=object).copy()
     adcodes[pd.isna(adcodes)] = ""
     return Contributions(
-        keys={"month": beijing_month(times["reported_at"]), "adcode": adcodes, "service_code": codes,
-              "source": cases["source"].to_numpy(dtype=object)},
+        keys={
+            "month": beijing_month(times["reported_at"]),
+            "adcode": adcodes,
+            "service_code": codes,
+            "source": cases["source"].to_numpy(dtype=object),
+        },
         counts=np.column_stack([counters[c] for c in COUNTERS]).astype(np.int64).reshape(len(cases), len(COUNTERS)),
-        buckets=buckets)
+        buckets=buckets,
+    )
 
 
 def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
     """Summary rows (KEYS, COUNTERS, a histogram per step) of a frame of cases (CASE_COLUMNS)."""
     if cases.empty:
-        out = pd.DataFrame({name: pd.Series(dtype=np.int64 if kind == "integer" else object)
-                            for name, kind in SUMMARY_COLUMNS.items()})
-        out.attrs[TYPES_ATTR] = dict(SUMMARY_COLUMNS)      # the store keeps the histograms' type without rows
+        out = pd.DataFrame(
+            {name: pd.Series(dtype=np.int64 if kind == "integer" else object) for name, kind in SUMMARY_COLUMNS.items()}
+        )
+        out.attrs[TYPES_ATTR] = dict(SUMMARY_COLUMNS)  # the store keeps the histograms' type without rows
         return out
     part = contributions(cases, catalog)
     frame = pd.DataFrame({**part.keys, **dict(zip(COUNTERS, part.counts.T))})
     grouped = frame.groupby(list(KEYS), sort=True, dropna=False)
     out = grouped[list(COUNTERS)].sum().reset_index()
-    group = grouped.ngroup().to_numpy()          # the row of `out` each case adds to
+    group = grouped.ngroup().to_numpy()  # the row of `out` each case adds to
     for column, step in enumerate(STEPS):
         done = part.buckets[:, column] >= 0
         matrix = np.zeros((len(out), BUCKETS), np.int64)
@@ -216,8 +254,14 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
         if not stored:
             tx.insert_records(SUMMARY, [{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}])
             continue
-        tx.update(SUMMARY, key, {**{c: int(stored[0][c]) + n for c, n in counts.items()},
-                                 **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()}})
+        tx.update(
+            SUMMARY,
+            key,
+            {
+                **{c: int(stored[0][c]) + n for c, n in counts.items()},
+                **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()},
+            },
+        )
 
 
 def _stale(reader: Reader, clock: str | None) -> bool:
@@ -225,8 +269,12 @@ def _stale(reader: Reader, clock: str | None) -> bool:
     the summary was built with another working clock (`clock`, the stored one: an older calendar; 按期结案率 counts
     working hours). The heat cells change with the summary (record, rebuild), not on every case change."""
     tables = reader.tables()
-    return SUMMARY not in tables or heat.CELLS not in tables \
-        or reader.table_version(SUMMARY) < reader.table_version(CASES) or clock != CLOCK
+    return (
+        SUMMARY not in tables
+        or heat.CELLS not in tables
+        or reader.table_version(SUMMARY) < reader.table_version(CASES)
+        or clock != CLOCK
+    )
 
 
 def fresh(store, catalog: CaseCatalog) -> None:
@@ -240,6 +288,7 @@ def fresh(store, catalog: CaseCatalog) -> None:
 
 # ---- figures -----------------------------------------------------------------------------------------------------
 
+
 def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
 
@@ -249,13 +298,13 @@ def figures(rows: pd.DataFrame) -> dict:
     total = {c: int(rows[c].sum()) if not rows.empty else 0 for c in COUNTERS}
     concluded = total["closed"] + total["rejected"]
     return {
-        **total, "concluded": concluded,
+        **total,
+        "concluded": concluded,
         "closing_rate_pct": _rate(total["closed"], total["registered"]),
         "conclusion_rate_pct": _rate(concluded, total["accepted"]),
         "on_time_rate_pct": _rate(total["closed_on_time"], total["closed"]),
         "rework_rate_pct": _rate(total["reworked"], total["handled"]),
-        "median_hours": {step: _round(median_hours(histograms(rows[f"hist_{step}"]).sum(axis=0)))
-                         for step in STEPS},
+        "median_hours": {step: _round(median_hours(histograms(rows[f"hist_{step}"]).sum(axis=0))) for step in STEPS},
     }
 
 
@@ -266,19 +315,23 @@ def _round(value: float | None) -> float | None:
 @dataclass(frozen=True)
 class Selection:
     """What the statistics cover: months (YYYY-MM, Beijing time), and optional filters."""
+
     months: tuple[str, ...]
     adcodes: tuple[str, ...] | None = None
     service_code: str | None = None
     source: str | None = None
-    sources: tuple[str, ...] | None = None          # a scope's sources (the city platform)
+    sources: tuple[str, ...] | None = None  # a scope's sources (the city platform)
     grid_code: str | None = None
 
 
 def summary_rows(store: Reader, selection: Selection, catalog: CaseCatalog) -> pd.DataFrame:
     """The summary rows of a selection: from the summary table, or from a grid's own cases."""
     if selection.grid_code is not None:
-        cases = store.read(CASES, where={"grid_code": selection.grid_code}, columns=CASE_COLUMNS) \
-            if CASES in store.tables() else pd.DataFrame(columns=CASE_COLUMNS)
+        cases = (
+            store.read(CASES, where={"grid_code": selection.grid_code}, columns=CASE_COLUMNS)
+            if CASES in store.tables()
+            else pd.DataFrame(columns=CASE_COLUMNS)
+        )
         rows = summarise(pd.DataFrame(cases), catalog)
     elif SUMMARY in store.tables():
         rows = pd.DataFrame(store.read(SUMMARY, where={"month": list(selection.months)}))

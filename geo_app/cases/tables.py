@@ -1,5 +1,6 @@
 """The store tables of cases (made by migration 6; the columns are the contract cases-core, cases-stats and
 cases-pages share). Times are ISO 8601 UTC text, `2018-03-01T08:15:00Z`."""
+
 from __future__ import annotations
 
 from geo_app.store import Transaction
@@ -7,17 +8,50 @@ from geo_app.store import Transaction
 CASES, EVENTS, PHOTOS = "cases", "case_events", "case_photos"
 
 CASE_COLUMNS = {
-    "id": "text", "service_code": "text", "kind": "text", "source": "text", "status": "text",
-    "description": "text", "address": "text", "adcode": "text", "grid_code": "text", "department": "text",
-    "reporter": "text", "reported_at": "text", "accepted_at": "text", "registered_at": "text",
-    "dispatched_at": "text", "handled_at": "text", "closed_at": "text", "due_at": "text",
-    "rework_count": "integer", "version": "integer", "token": "text", "demo": "boolean",
-    "attributes": "text",       # the class's Open311 attributes as JSON (attributes.py), None for none
+    "id": "text",
+    "service_code": "text",
+    "kind": "text",
+    "source": "text",
+    "status": "text",
+    "description": "text",
+    "address": "text",
+    "adcode": "text",
+    "grid_code": "text",
+    "department": "text",
+    "reporter": "text",
+    "reported_at": "text",
+    "accepted_at": "text",
+    "registered_at": "text",
+    "dispatched_at": "text",
+    "handled_at": "text",
+    "closed_at": "text",
+    "due_at": "text",
+    "rework_count": "integer",
+    "version": "integer",
+    "token": "text",
+    "demo": "boolean",
+    "attributes": "text",  # the class's Open311 attributes as JSON (attributes.py), None for none
 }
-EVENT_COLUMNS = {"case_id": "text", "seq": "integer", "action": "text", "from_status": "text", "to_status": "text",
-                 "actor": "text", "role": "text", "at": "text", "note": "text"}
-PHOTO_COLUMNS = {"case_id": "text", "photo_id": "text", "content_type": "text", "width": "integer",
-                 "height": "integer", "created_at": "text", "data": "blob"}
+EVENT_COLUMNS = {
+    "case_id": "text",
+    "seq": "integer",
+    "action": "text",
+    "from_status": "text",
+    "to_status": "text",
+    "actor": "text",
+    "role": "text",
+    "at": "text",
+    "note": "text",
+}
+PHOTO_COLUMNS = {
+    "case_id": "text",
+    "photo_id": "text",
+    "content_type": "text",
+    "width": "integer",
+    "height": "integer",
+    "created_at": "text",
+    "data": "blob",
+}
 PHOTO_METADATA = [c for c in PHOTO_COLUMNS if c != "data"]
 CASE_INDEXES = ("id", "status", "grid_code", "adcode", "service_code", "reported_at", "token")
 

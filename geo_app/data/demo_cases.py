@@ -13,6 +13,7 @@ months (February low for the Spring Festival); the hours of the day; the step du
 hours, medians a share of each class's limit so that about 4 % of handling runs over); 2 % 不予立案; 3 % 返工 once
 and a tenth of those twice; districts weighted by DISTRICT_WEIGHTS times the area of each grid.
 """
+
 from __future__ import annotations
 
 import time
@@ -23,24 +24,44 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo_app.project import Project
-from geo_app.store import Store
 from geo_app.cases import lifecycle, statistics, workclock
-from geo_app.project.case_classes import CaseCatalog
 from geo_app.cases.tables import CASE_COLUMNS, CASES, EVENTS, create_tables
+from geo_app.project import Project
+from geo_app.project.case_classes import CaseCatalog
+from geo_app.store import Store
 
 SEED = 2018
-DEMO_CASES = 20_000                          # the demo store; the city-scale set has the report's 受理 (750,852)
+DEMO_CASES = 20_000  # the demo store; the city-scale set has the report's 受理 (750,852)
 ID_PREFIX = "DEMO2018-"
-PERIOD_START = np.datetime64("2017-12-31T16:00:00")     # 2018-01-01 00:00 Beijing time, in UTC
-DAYS = 181                                             # to 2018-07-01 00:00 Beijing time
+PERIOD_START = np.datetime64("2017-12-31T16:00:00")  # 2018-01-01 00:00 Beijing time, in UTC
+DAYS = 181  # to 2018-07-01 00:00 Beijing time
 SOURCE_SHARES = {"district": {"patrol": 0.70, "public": 0.30}, "city": {"12345": 0.85, "110": 0.15}}
 MONTH_WEIGHTS = [1.0, 0.8, 1.0, 1.05, 1.1, 1.05]
 DISTRICT_WEIGHTS = {"320508": 3.0, "320505": 1.3, "320506": 1.2, "320507": 1.0, "320509": 0.8}
 # Relative frequency of each class; a class of the catalog not named here weighs 1.
-CLASS_WEIGHTS = {"E0101": 30, "E0501": 22, "E0502": 14, "E0201": 14, "E0202": 12, "E0503": 12, "E0504": 12,
-                 "E0102": 8, "E0103": 8, "E0105": 4, "E0302": 4, "E0106": 4, "C0301": 6, "C0201": 6, "C0101": 3,
-                 "C0102": 4, "C0206": 5, "C0207": 5, "C0303": 3, "E0402": 2, "E0601": 2}
+CLASS_WEIGHTS = {
+    "E0101": 30,
+    "E0501": 22,
+    "E0502": 14,
+    "E0201": 14,
+    "E0202": 12,
+    "E0503": 12,
+    "E0504": 12,
+    "E0102": 8,
+    "E0103": 8,
+    "E0105": 4,
+    "E0302": 4,
+    "E0106": 4,
+    "C0301": 6,
+    "C0201": 6,
+    "C0101": 3,
+    "C0102": 4,
+    "C0206": 5,
+    "C0207": 5,
+    "C0303": 3,
+    "E0402": 2,
+    "E0601": 2,
+}
 # Log-normal durations in working hours: (median as a share of the class's limit, or hours; sigma).
 ACCEPT_H = {"patrol": (0.05, 0.8), "public": (0.25, 0.8), "12345": (0.2, 0.8), "110": (0.1, 0.8)}
 REGISTER_H, DISPATCH_SHARE, HANDLE_SHARE, VERIFY_SHARE = (0.1, 0.8), (0.2, 0.7), (0.35, 0.6), (0.3, 0.6)
@@ -52,10 +73,11 @@ CHUNK = 100_000
 @dataclass
 class Generated:
     """Every case as arrays (times as UTC seconds, -1 where a step did not happen)."""
+
     ids: np.ndarray
     service_code: np.ndarray
     source: np.ndarray
-    grid: np.ndarray              # index into the grids
+    grid: np.ndarray  # index into the grids
     lon: np.ndarray
     lat: np.ndarray
     times: dict[str, np.ndarray]  # rep acc rej reg dis h1 rw1 h2 rw2 h3 clo
@@ -65,17 +87,26 @@ class Generated:
         return len(self.ids)
 
 
-ORDER = [("rep", "report", None, "reported"), ("acc", "accept", "reported", "accepted"),
-         ("rej", "reject", "accepted", "rejected"), ("reg", "register", "accepted", "registered"),
-         ("dis", "dispatch", "registered", "dispatched"), ("h1", "handle", "dispatched", "handled"),
-         ("rw1", "rework", "handled", "dispatched"), ("h2", "handle", "dispatched", "handled"),
-         ("rw2", "rework", "handled", "dispatched"), ("h3", "handle", "dispatched", "handled"),
-         ("clo", "verify", "handled", "closed")]
+ORDER = [
+    ("rep", "report", None, "reported"),
+    ("acc", "accept", "reported", "accepted"),
+    ("rej", "reject", "accepted", "rejected"),
+    ("reg", "register", "accepted", "registered"),
+    ("dis", "dispatch", "registered", "dispatched"),
+    ("h1", "handle", "dispatched", "handled"),
+    ("rw1", "rework", "handled", "dispatched"),
+    ("h2", "handle", "dispatched", "handled"),
+    ("rw2", "rework", "handled", "dispatched"),
+    ("h3", "handle", "dispatched", "handled"),
+    ("clo", "verify", "handled", "closed"),
+]
 
 
 def _lognormal(rng, median_h, sigma: float, n: int) -> np.ndarray:
     """Working seconds, log-normal around `median_h` hours (a number or an array)."""
-    return np.maximum(np.round(np.asarray(median_h) * 3600 * np.exp(sigma * rng.standard_normal(n))), 60).astype(np.int64)
+    return np.maximum(np.round(np.asarray(median_h) * 3600 * np.exp(sigma * rng.standard_normal(n))), 60).astype(
+        np.int64
+    )
 
 
 def _after(start: np.ndarray, working: np.ndarray) -> np.ndarray:
@@ -87,9 +118,12 @@ def calibration(report: pd.DataFrame) -> dict[str, int]:
     """The report's 受理 and 办结 of the 市区 platforms and of the city platform (rows of statistics.REPORT_FIGURES)."""
     values = report.set_index("id")["value"]
     figures = statistics.REPORT_FIGURES
-    return {"accepted": int(values[figures["urban"]["accepted"]]), "concluded": int(values[figures["urban"]["concluded"]]),
-            "city_accepted": int(values[figures["city_platform"]["accepted"]]),
-            "city_concluded": int(values[figures["city_platform"]["concluded"]])}
+    return {
+        "accepted": int(values[figures["urban"]["accepted"]]),
+        "concluded": int(values[figures["urban"]["concluded"]]),
+        "city_accepted": int(values[figures["city_platform"]["accepted"]]),
+        "city_concluded": int(values[figures["city_platform"]["concluded"]]),
+    }
 
 
 def _sources(rng, n: int, target: dict) -> np.ndarray:
@@ -142,7 +176,9 @@ def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, target: dict, n: int
     codes = np.array(list(catalog.classes), dtype=object)
     weights = np.array([CLASS_WEIGHTS.get(c, 1) for c in codes], float)
     service = codes[rng.choice(len(codes), size=n, p=weights / weights.sum())]
-    limits = {k: np.array([getattr(catalog[c].limits, k) for c in codes]) for k in ("register_h", "handle_h", "close_h")}
+    limits = {
+        k: np.array([getattr(catalog[c].limits, k) for c in codes]) for k in ("register_h", "handle_h", "close_h")
+    }
     index = pd.Index(codes).get_indexer(service)
     handle_h, close_h = limits["handle_h"][index], limits["close_h"][index]
     source = _sources(rng, n, target)
@@ -161,19 +197,30 @@ def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, target: dict, n: int
     last = t["h1"]
     for cycle in (1, 2):
         again = reworks >= cycle
-        t[f"rw{cycle}"] = np.where(again, _after(last, _lognormal(rng, close_h * VERIFY_SHARE[0], VERIFY_SHARE[1], n)), -1)
-        t[f"h{cycle + 1}"] = np.where(again, _after(t[f"rw{cycle}"], _lognormal(rng, handle_h * REHANDLE_SHARE[0],
-                                                                              REHANDLE_SHARE[1], n)), -1)
+        t[f"rw{cycle}"] = np.where(
+            again, _after(last, _lognormal(rng, close_h * VERIFY_SHARE[0], VERIFY_SHARE[1], n)), -1
+        )
+        t[f"h{cycle + 1}"] = np.where(
+            again, _after(t[f"rw{cycle}"], _lognormal(rng, handle_h * REHANDLE_SHARE[0], REHANDLE_SHARE[1], n)), -1
+        )
         last = np.where(again, t[f"h{cycle + 1}"], last)
     t["clo"] = _after(last, _lognormal(rng, close_h * VERIFY_SHARE[0], VERIFY_SHARE[1], n))
     for name in ("dis", "h1", "clo"):
         t[name] = np.where(rejected, -1, t[name])
     _leave_open(t, source, n, target)
     due = _due(t, limits["register_h"][index], catalog.dispatch_h, handle_h, close_h)
-    order = np.argsort(t["rep"], kind="stable")          # ids in the order of the reports
+    order = np.argsort(t["rep"], kind="stable")  # ids in the order of the reports
     ids = np.array([f"{ID_PREFIX}{i:07d}" for i in range(1, n + 1)], dtype=object)
-    return Generated(ids=ids, service_code=service[order], source=source[order], grid=grid[order], lon=lon[order],
-                     lat=lat[order], times={k: v[order] for k, v in t.items()}, due=due[order])
+    return Generated(
+        ids=ids,
+        service_code=service[order],
+        source=source[order],
+        grid=grid[order],
+        lon=lon[order],
+        lat=lat[order],
+        times={k: v[order] for k, v in t.items()},
+        due=due[order],
+    )
 
 
 def _leave_open(t: dict, source: np.ndarray, n: int, target: dict) -> None:
@@ -190,11 +237,11 @@ def _leave_open(t: dict, source: np.ndarray, n: int, target: dict) -> None:
         if not len(still_open):
             continue
         snapshot = finish[ranked[concluded - 1]] if concluded else t["rep"][where].min()
-        cut = np.maximum(snapshot, t["acc"][still_open])     # every case is 受理'd (the report counts them all)
+        cut = np.maximum(snapshot, t["acc"][still_open])  # every case is 受理'd (the report counts them all)
         for name in ("rej", "reg", "dis", "h1", "rw1", "h2", "rw2", "h3", "clo"):
             column = t[name]
             column[still_open[column[still_open] > cut]] = -1
-        for name in ("rej", "clo"):     # open means not final, even when it ended at the very snapshot
+        for name in ("rej", "clo"):  # open means not final, even when it ended at the very snapshot
             t[name][still_open] = -1
 
 
@@ -218,9 +265,13 @@ def _due(t: dict, register_h, dispatch_h: float, handle_h, close_h) -> np.ndarra
     last_dispatch = np.maximum.reduce([t["dis"], t["rw1"], t["rw2"]])
     last_handle = np.maximum.reduce([t["h1"], t["h2"], t["h3"]])
     due = np.full(len(status), -1, dtype=np.int64)
-    waiting = {"reported": (t["rep"], register_h), "accepted": (t["rep"], register_h),
-               "registered": (t["reg"], np.full(len(status), dispatch_h)),
-               "dispatched": (last_dispatch, handle_h), "handled": (last_handle, close_h)}
+    waiting = {
+        "reported": (t["rep"], register_h),
+        "accepted": (t["rep"], register_h),
+        "registered": (t["reg"], np.full(len(status), dispatch_h)),
+        "dispatched": (last_dispatch, handle_h),
+        "handled": (last_handle, close_h),
+    }
     for name, (start, hours) in waiting.items():
         rows = status == name
         due[rows] = _after(start[rows], np.round(np.asarray(hours)[rows] * 3600).astype(np.int64))
@@ -228,6 +279,7 @@ def _due(t: dict, register_h, dispatch_h: float, handle_h, close_h) -> np.ndarra
 
 
 # ---- frames ------------------------------------------------------------------------------------------------------
+
 
 def case_frame(cases: Generated, grids: gpd.GeoDataFrame, catalog: CaseCatalog, rows: slice) -> gpd.GeoDataFrame:
     """The cases table's rows for a slice of the generated cases."""
@@ -237,28 +289,50 @@ def case_frame(cases: Generated, grids: gpd.GeoDataFrame, catalog: CaseCatalog, 
     status = _status(t)
     names = {code: catalog[code].name_zh for code in catalog.classes}
     events = sum((t[name] >= 0).astype(int) for name, *_ in ORDER)
-    frame = pd.DataFrame({
-        "id": cases.ids[rows], "service_code": service,
-        "kind": [catalog[c].kind for c in service], "source": source, "status": status,
-        "description": [f"{names[c]}(示例)" for c in service],
-        "address": (grid["street"].fillna("") + grid["community"].fillna("")).to_numpy(),
-        "adcode": grid["adcode"].to_numpy(), "grid_code": grid["code"].to_numpy(),
-        "department": [catalog[c].department for c in service],
-        "reporter": np.where(source == "patrol", ("demo-supervisor-" + grid["code"].str[:9]).to_numpy(),
-                             np.where(source == "public", None, source)),
-        "reported_at": statistics.to_text(t["rep"]), "accepted_at": statistics.to_text(t["acc"]),
-        "registered_at": statistics.to_text(t["reg"]),
-        "dispatched_at": statistics.to_text(np.maximum.reduce([t["dis"], t["rw1"], t["rw2"]])),
-        "handled_at": statistics.to_text(_handled(t)),
-        "closed_at": statistics.to_text(t["clo"]), "due_at": statistics.to_text(cases.due[rows]),
-        "rework_count": ((t["rw1"] >= 0).astype(int) + (t["rw2"] >= 0)).astype(np.int64),
-        "version": events.astype(np.int64), "token": None, "demo": True,
-    }, columns=list(CASE_COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "id": cases.ids[rows],
+            "service_code": service,
+            "kind": [catalog[c].kind for c in service],
+            "source": source,
+            "status": status,
+            "description": [f"{names[c]}(示例)" for c in service],
+            "address": (grid["street"].fillna("") + grid["community"].fillna("")).to_numpy(),
+            "adcode": grid["adcode"].to_numpy(),
+            "grid_code": grid["code"].to_numpy(),
+            "department": [catalog[c].department for c in service],
+            "reporter": np.where(
+                source == "patrol",
+                ("demo-supervisor-" + grid["code"].str[:9]).to_numpy(),
+                np.where(source == "public", None, source),
+            ),
+            "reported_at": statistics.to_text(t["rep"]),
+            "accepted_at": statistics.to_text(t["acc"]),
+            "registered_at": statistics.to_text(t["reg"]),
+            "dispatched_at": statistics.to_text(np.maximum.reduce([t["dis"], t["rw1"], t["rw2"]])),
+            "handled_at": statistics.to_text(_handled(t)),
+            "closed_at": statistics.to_text(t["clo"]),
+            "due_at": statistics.to_text(cases.due[rows]),
+            "rework_count": ((t["rw1"] >= 0).astype(int) + (t["rw2"] >= 0)).astype(np.int64),
+            "version": events.astype(np.int64),
+            "token": None,
+            "demo": True,
+        },
+        columns=list(CASE_COLUMNS),
+    )
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(cases.lon[rows], cases.lat[rows]), crs=4326)
 
 
-ROLES = {"report": None, "accept": "dispatcher", "reject": "dispatcher", "register": "dispatcher",
-         "dispatch": "dispatcher", "handle": "handler", "rework": "supervisor", "verify": "supervisor"}
+ROLES = {
+    "report": None,
+    "accept": "dispatcher",
+    "reject": "dispatcher",
+    "register": "dispatcher",
+    "dispatch": "dispatcher",
+    "handle": "handler",
+    "rework": "supervisor",
+    "verify": "supervisor",
+}
 REPORT_ROLES = {"patrol": "supervisor", "public": "public", "12345": "partner", "110": "partner"}
 
 
@@ -279,18 +353,34 @@ def event_frame(cases: Generated, cases_rows: pd.DataFrame, rows: slice) -> pd.D
             actor, role = ("demo-handler-" + pd.Series(department[where], dtype=object)).to_numpy(), "handler"
         elif ROLES[action] == "supervisor":
             actor, role = reporter[where], "supervisor"
-            actor = np.where(source[where] == "patrol", actor,
-                             ("demo-supervisor-" + pd.Series(adcode[where], dtype=object)).to_numpy())
+            actor = np.where(
+                source[where] == "patrol",
+                actor,
+                ("demo-supervisor-" + pd.Series(adcode[where], dtype=object)).to_numpy(),
+            )
         else:
             actor, role = ("demo-dispatcher-" + pd.Series(adcode[where], dtype=object)).to_numpy(), "dispatcher"
-        parts.append(pd.DataFrame({"case_id": cases_rows["id"].to_numpy()[where], "seq": seq[where], "action": action,
-                                   "from_status": source_status, "to_status": target, "actor": actor, "role": role,
-                                   "at": statistics.to_text(t[name][where]), "note": "示例数据 demo"}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "case_id": cases_rows["id"].to_numpy()[where],
+                    "seq": seq[where],
+                    "action": action,
+                    "from_status": source_status,
+                    "to_status": target,
+                    "actor": actor,
+                    "role": role,
+                    "at": statistics.to_text(t[name][where]),
+                    "note": "示例数据 demo",
+                }
+            )
+        )
     events = pd.concat(parts, ignore_index=True).sort_values(["case_id", "seq"], kind="stable")
     return events.reset_index(drop=True)
 
 
 # ---- loading -----------------------------------------------------------------------------------------------------
+
 
 def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=lambda text: None) -> dict:
     """Replace the store's demo cases by n generated ones (and their history), with the statistics summary, in
@@ -305,12 +395,12 @@ def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=l
     with store.transaction() as tx:
         create_tables(tx)
         statistics.create_summary(tx)
-        tx.set_meta(lifecycle.DUE_CLOCK_META, workclock.CLOCK)      # the deadlines below are counted on it
+        tx.set_meta(lifecycle.DUE_CLOCK_META, workclock.CLOCK)  # the deadlines below are counted on it
         old = tx.read(CASES, where={"demo": True}, columns=["id"])
         if len(old):
             tx.delete(CASES, {"demo": True})
             for start in range(0, len(old), 10_000):
-                tx.delete(EVENTS, {"case_id": old["id"].iloc[start:start + 10_000].tolist()})
+                tx.delete(EVENTS, {"case_id": old["id"].iloc[start : start + 10_000].tolist()})
         for start in range(0, n, CHUNK):
             rows = slice(start, min(n, start + CHUNK))
             frame = case_frame(cases, grids, catalog, rows)
@@ -320,5 +410,9 @@ def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=l
             events_written += len(events)
             progress(f"inserted {rows.stop:,} cases")
         statistics.rebuild(tx, catalog)
-    return {"cases": n, "events": events_written, "generate_s": round(generated, 1),
-            "total_s": round(time.perf_counter() - started, 1)}
+    return {
+        "cases": n,
+        "events": events_written,
+        "generate_s": round(generated, 1),
+        "total_s": round(time.perf_counter() - started, 1),
+    }

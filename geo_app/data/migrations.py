@@ -4,6 +4,7 @@ Each migration runs in its own write transaction, which first checks the store's
 processes starting at once apply each migration exactly once. Add a migration at the end; never edit one that has
 shipped.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -18,10 +19,17 @@ from geo_app.store import Store, Transaction
 
 def _scenarios(tx: Transaction, project: Project) -> None:
     """Saved siting scenarios and, for GIS users, their sites as a layer."""
-    tx.create("scenarios", {"id": "text", "name": "text", "created_at": "text", "request": "text", "result": "text"},
-              indexes=("id",))
-    tx.create("scenario_sites", {"scenario_id": "text", "scenario_name": "text", "number": "integer",
-                                 "adcode": "text", "adds_pct": "real"}, geometry=True, indexes=("scenario_id",))
+    tx.create(
+        "scenarios",
+        {"id": "text", "name": "text", "created_at": "text", "request": "text", "result": "text"},
+        indexes=("id",),
+    )
+    tx.create(
+        "scenario_sites",
+        {"scenario_id": "text", "scenario_name": "text", "number": "integer", "adcode": "text", "adds_pct": "real"},
+        geometry=True,
+        indexes=("scenario_id",),
+    )
 
 
 def _grid_comparisons(tx: Transaction, project: Project) -> None:
@@ -34,9 +42,20 @@ def _grid_comparisons(tx: Transaction, project: Project) -> None:
 def _users(tx: Transaction, project: Project) -> None:
     """People who may change data: a role each; supervisors get grids (comma-separated codes), handlers a
     department. Passwords and API tokens are kept only as hashes."""
-    tx.create("users", {"name": "text", "role": "text", "password_hash": "text", "token_hash": "text",
-                        "disabled": "boolean", "created_at": "text", "grids": "text", "department": "text"},
-              indexes=("name", "token_hash"))
+    tx.create(
+        "users",
+        {
+            "name": "text",
+            "role": "text",
+            "password_hash": "text",
+            "token_hash": "text",
+            "disabled": "boolean",
+            "created_at": "text",
+            "grids": "text",
+            "department": "text",
+        },
+        indexes=("name", "token_hash"),
+    )
 
 
 def _scenario_owners(tx: Transaction, project: Project) -> None:
@@ -52,8 +71,11 @@ def _coverage_named(tx: Transaction, project: Project) -> None:
     (<layer>_district_area_coverage_pct, the share of the district's area) and measured with finer circles."""
     if STATS_TABLE in tx.tables():
         layers = {lid: tx.read(lid) for lid in project.catalog.layers if lid in tx.tables()}
-        tx.replace(STATS_TABLE, stats.compute(layers, project.catalog, project.units, project.standards, project.report),
-                   indexes=("code",))
+        tx.replace(
+            STATS_TABLE,
+            stats.compute(layers, project.catalog, project.units, project.standards, project.report),
+            indexes=("code",),
+        )
 
 
 def _cases(tx: Transaction, project: Project) -> None:

@@ -5,6 +5,7 @@ A feature is a candidate once its envelope meets the box; the n nearest are cert
 within the box's half-width (nothing outside the box can be nearer). Lines (on-street parking) are measured to
 the line itself. Nothing of a whole layer is held in memory.
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -14,8 +15,8 @@ import shapely
 from geo_app import crs
 from geo_app.store import Reader
 
-FIRST_REACH_M = 250         # dense centres answer from the first box; sparse areas take a few more
-MAX_REACH_M = 60_000        # farther than any two points of the city: the search stops there
+FIRST_REACH_M = 250  # dense centres answer from the first box; sparse areas take a few more
+MAX_REACH_M = 60_000  # farther than any two points of the city: the search stops there
 
 
 def nearest(store: Reader, layer: str, lon: float, lat: float, n: int, keep=None) -> list[tuple[dict, float]]:

@@ -6,10 +6,10 @@ One filter language serves the maps' data requests, /api/facilities and OGC API 
   open_now=true        layers with opening hours: open at the request time (or at `at`, ISO 8601)
   q=text               name contains text (case-insensitive)
 """
+
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 
 import geopandas as gpd
@@ -19,10 +19,10 @@ import shapely
 from shapely.geometry import mapping
 
 from geo_app import crs as crs_mod
+from geo_app.checks import parse_number
+from geo_app.errors import BadParameter
 from geo_app.project import hours
 from geo_app.project.catalog import LayerSpec
-from geo_app.checks import parse_number, parse_whole, shown
-from geo_app.errors import BadParameter
 
 TRUE = {"true", "1", "yes"}
 FALSE = {"false", "0", "no"}
@@ -66,8 +66,11 @@ def split_filters(spec: LayerSpec, args) -> tuple[dict, dict, dict]:
             if unknown:
                 raise BadParameter(name, f"{unknown[0]!r} is not one of {', '.join(field.allowed)}")
             where[name] = values
-        elif name.startswith(("min_", "max_")) and name[4:] in spec.fields and \
-                spec.fields[name[4:]].type in ("integer", "number"):
+        elif (
+            name.startswith(("min_", "max_"))
+            and name[4:] in spec.fields
+            and spec.fields[name[4:]].type in ("integer", "number")
+        ):
             bound = parse_number(name, text)
             low, high = between.get(name[4:], (None, None))
             # the store's upper bound is exclusive: just above the number keeps max_ inclusive
@@ -84,14 +87,20 @@ def query(store, spec: LayerSpec, args, *, bbox=None, limit: int | None = None, 
     where, between, rest = split_filters(spec, args)
     where, between = where or None, between or None
     if not rest:
-        return (store.count(spec.id, bbox=bbox, where=where, between=between),
-                store.records(spec.id, bbox=bbox, where=where, between=between, limit=limit, offset=offset))
-    needed = list(dict.fromkeys([spec.id_field] + [f.name for f in spec.fields.values()
-                                                   if f.name == "name" or f.format == "opening_hours"]))
-    candidates = pd.DataFrame(store.records(spec.id, bbox=bbox, where=where, between=between, columns=needed,
-                                            geometry=False), columns=needed)
+        return (
+            store.count(spec.id, bbox=bbox, where=where, between=between),
+            store.records(spec.id, bbox=bbox, where=where, between=between, limit=limit, offset=offset),
+        )
+    needed = list(
+        dict.fromkeys(
+            [spec.id_field] + [f.name for f in spec.fields.values() if f.name == "name" or f.format == "opening_hours"]
+        )
+    )
+    candidates = pd.DataFrame(
+        store.records(spec.id, bbox=bbox, where=where, between=between, columns=needed, geometry=False), columns=needed
+    )
     ids = candidates[spec.id_field][filter_mask(spec, candidates, rest)].tolist()
-    page = ids[offset:] if limit is None else ids[offset:offset + limit]
+    page = ids[offset:] if limit is None else ids[offset : offset + limit]
     return len(ids), store.records(spec.id, where={spec.id_field: page}) if page else []
 
 
@@ -110,7 +119,11 @@ def filter_mask(spec: LayerSpec, frame: gpd.GeoDataFrame, args) -> np.ndarray:
                 if unknown:
                     raise BadParameter(name, f"{unknown[0]!r} is not one of {', '.join(f.allowed)}")
             mask &= frame[name].isin(values).to_numpy()
-        elif name.startswith(("min_", "max_")) and name[4:] in spec.fields and spec.fields[name[4:]].type in ("integer", "number"):
+        elif (
+            name.startswith(("min_", "max_"))
+            and name[4:] in spec.fields
+            and spec.fields[name[4:]].type in ("integer", "number")
+        ):
             bound = parse_number(name, text)
             column = pd.to_numeric(frame[name[4:]], errors="coerce")
             mask &= ((column >= bound) if name.startswith("min_") else (column <= bound)).to_numpy()
@@ -133,7 +146,7 @@ def _moment(text: str | None) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise BadParameter("at", f"{text!r} is not an ISO 8601 date-time such as 2026-11-28T21:30") from None
-    if not 1900 <= moment.year <= 2100:     # opening hours mean nothing far away, and year 1 or 9999 overflows
+    if not 1900 <= moment.year <= 2100:  # opening hours mean nothing far away, and year 1 or 9999 overflows
         raise BadParameter("at", f"{text!r}: give a date-time between the years 1900 and 2100")
     return moment if moment.tzinfo else moment.replace(tzinfo=hours.CITY_TZ)
 
@@ -183,8 +196,10 @@ def _features(spec: LayerSpec, geometries, columns: dict[str, list], output_crs:
     names = list(columns)
     ids = columns[spec.id_field]
     rows = zip(*(_json_values(values) for values in columns.values()))
-    return [{"type": "Feature", "id": ids[i], "geometry": shape, "properties": dict(zip(names, row))}
-            for i, (shape, row) in enumerate(zip(_geojson_geometries(geometries), rows))]
+    return [
+        {"type": "Feature", "id": ids[i], "geometry": shape, "properties": dict(zip(names, row))}
+        for i, (shape, row) in enumerate(zip(_geojson_geometries(geometries), rows))
+    ]
 
 
 def _geojson_geometries(geometries) -> list[dict]:

@@ -4,29 +4,31 @@ All areas and distances in EPSG:4549 metres. Only operational facilities count a
 construction or planned are counted apart. A unit without a boundary (工业园区 until one is imported) gets
 its report figures but no computed figures: they are null, with a note, never borrowed from another unit.
 """
+
 from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
 
 from geo_app import crs
-from geo_app.project.catalog import Catalog
 from geo_app.planning.coverage import covered_part
+from geo_app.project.catalog import Catalog
 from geo_app.project.standards import Standards
 from geo_app.project.units import Units
 
 NO_BOUNDARY = "no boundary loaded (无边界数据): computed figures need one"
 
-STATS_TABLE = "district_stats"      # per statistical unit (district, zone), made by the data pipeline
-GRID_STATS_TABLE = "grid_stats"     # per grid-patrol area
+STATS_TABLE = "district_stats"  # per statistical unit (district, zone), made by the data pipeline
+GRID_STATS_TABLE = "grid_stats"  # per grid-patrol area
 
 
 def _operational(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame[frame["status"] == "operational"] if "status" in frame else frame
 
 
-def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units, standards: Standards,
-            report: pd.DataFrame) -> pd.DataFrame:
+def compute(
+    layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units, standards: Standards, report: pd.DataFrame
+) -> pd.DataFrame:
     units_layer = catalog.units_layer.id
     boundaries = layers[units_layer].set_index("adcode")
     boundaries_m = crs.metric(boundaries)
@@ -36,12 +38,19 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
     rows = []
     for code, unit in units.units.items():
         has_boundary = code in boundaries.index
-        row = {"code": code, "name_zh": unit.name_zh, "name_en": unit.name_en, "kind": unit.kind,
-               "has_boundary": has_boundary, "boundary_note": "" if has_boundary else NO_BOUNDARY,
-               "area_km2": round(float(boundaries_m.loc[code].geometry.area) / 1e6, 2) if has_boundary else None}
+        row = {
+            "code": code,
+            "name_zh": unit.name_zh,
+            "name_en": unit.name_en,
+            "kind": unit.kind,
+            "has_boundary": has_boundary,
+            "boundary_note": "" if has_boundary else NO_BOUNDARY,
+            "area_km2": round(float(boundaries_m.loc[code].geometry.area) / 1e6, 2) if has_boundary else None,
+        }
         own = report[(report["scope_kind"] == "unit") & (report["scope_units"] == code)]
         row["report_figures"] = len(own)
-        row["report_group_figures"] = int(report["scope_units"].str.split(",").apply(lambda c: code in c).sum()) - len(own)
+        in_scope = sum(code in units.split(",") for units in report["scope_units"])
+        row["report_group_figures"] = in_scope - len(own)
         for lid in facility_ids + grid_ids:
             frame = layers[lid]
             in_unit = frame[frame["adcode"] == code] if has_boundary else frame.iloc[0:0]
@@ -59,8 +68,15 @@ def compute(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog, units: Units,
             district_m = boundaries_m.loc[code].geometry if has_boundary else None
             row[f"{lid}_radius_m"] = radius.metres
             row[f"{lid}_district_area_coverage_pct"] = (
-                round(100 * covered_part(metric_facilities[lid].geometry, district_m, radius.metres).area
-                      / district_m.area, 2) if has_boundary and district_m.area else None)
+                round(
+                    100
+                    * covered_part(metric_facilities[lid].geometry, district_m, radius.metres).area
+                    / district_m.area,
+                    2,
+                )
+                if has_boundary and district_m.area
+                else None
+            )
         rows.append(row)
     return _with_parking_total(with_integer_counts(pd.DataFrame(rows)))
 
@@ -99,25 +115,49 @@ def describe_columns(catalog: Catalog, standards: Standards) -> dict[str, dict]:
         "code": {"zh": "区划代码", "en": "Division code"},
         "area_km2": {"zh": "面积", "en": "Area (EPSG:4549)", "unit": "km²"},
         "report_figures": {"zh": "本区报告数据条数", "en": "Report figures scoped to this unit", "unit": "rows"},
-        "report_group_figures": {"zh": "所属组合报告数据条数", "en": "Report figures of groups containing this unit",
-                                 "unit": "rows"},
+        "report_group_figures": {
+            "zh": "所属组合报告数据条数",
+            "en": "Report figures of groups containing this unit",
+            "unit": "rows",
+        },
         "parking_capacity_total": {"zh": "停车泊位合计", "en": "Parking berths, lots and on-street", "unit": "berths"},
     }
     for spec in catalog.layers.values():
         if spec.role == "units":
             continue
-        out[f"{spec.id}_count"] = {"zh": f"{spec.title_zh}数量", "en": f"{spec.title_en} (operational)", "unit": "count"}
+        out[f"{spec.id}_count"] = {
+            "zh": f"{spec.title_zh}数量",
+            "en": f"{spec.title_en} (operational)",
+            "unit": "count",
+        }
         out[f"{spec.id}_per_km2"] = {"zh": f"{spec.title_zh}密度", "en": f"{spec.title_en} per km²", "unit": "per km²"}
         if spec.role == "facility":
-            out[f"{spec.id}_in_progress"] = {"zh": f"{spec.title_zh}(在建/规划)", "en": f"{spec.title_en} under construction or planned", "unit": "count"}
+            out[f"{spec.id}_in_progress"] = {
+                "zh": f"{spec.title_zh}(在建/规划)",
+                "en": f"{spec.title_en} under construction or planned",
+                "unit": "count",
+            }
         if "capacity" in spec.fields and spec.role == "facility":
-            out[f"{spec.id}_capacity"] = {"zh": f"{spec.title_zh}容量", "en": f"{spec.title_en}: {spec.fields['capacity'].label_en}", "unit": spec.fields["capacity"].label_zh}
+            out[f"{spec.id}_capacity"] = {
+                "zh": f"{spec.title_zh}容量",
+                "en": f"{spec.title_en}: {spec.fields['capacity'].label_en}",
+                "unit": spec.fields["capacity"].label_zh,
+            }
     for lid in standards.layers_with_radius:
         if lid in catalog:
             title = catalog[lid]
             radius = standards.radius(lid)
-            out[f"{lid}_radius_m"] = {"zh": f"{title.title_zh}服务半径", "en": f"{title.title_en}: service radius", "unit": "m", "source": radius.source}
-            out[f"{lid}_district_area_coverage_pct"] = {"zh": f"{title.title_zh}服务半径覆盖率(占辖区面积)", "en": f"{title.title_en}: share of the district's area within the service radius", "unit": "%"}
+            out[f"{lid}_radius_m"] = {
+                "zh": f"{title.title_zh}服务半径",
+                "en": f"{title.title_en}: service radius",
+                "unit": "m",
+                "source": radius.source,
+            }
+            out[f"{lid}_district_area_coverage_pct"] = {
+                "zh": f"{title.title_zh}服务半径覆盖率(占辖区面积)",
+                "en": f"{title.title_en}: share of the district's area within the service radius",
+                "unit": "%",
+            }
     return out
 
 
@@ -130,8 +170,13 @@ def grid_counts(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog) -> pd.Dat
         return pd.DataFrame()
     grid_layer = catalog[grid_ids[0]]
     grids = layers[grid_layer.id][[grid_layer.id_field, "adcode", "geometry"]]
-    out = pd.DataFrame({"code": grids[grid_layer.id_field].to_numpy(), "adcode": grids["adcode"].to_numpy(),
-                        "area_km2": (crs.metric(grids).area / 1e6).round(4).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "code": grids[grid_layer.id_field].to_numpy(),
+            "adcode": grids["adcode"].to_numpy(),
+            "area_km2": (crs.metric(grids).area / 1e6).round(4).to_numpy(),
+        }
+    )
     district_area = out.groupby("adcode")["area_km2"].transform("sum")
     for spec in catalog.facility_layers:
         if spec.id not in layers:
@@ -142,6 +187,8 @@ def grid_counts(layers: dict[str, gpd.GeoDataFrame], catalog: Catalog) -> pd.Dat
         counts = joined.groupby(grid_layer.id_field).size()
         column = f"{spec.id}_count"
         out[column] = out["code"].map(counts).fillna(0).astype(int)
-        out[f"{spec.id}_rank_in_district"] = out.groupby("adcode")[column].rank(method="min", ascending=False).astype(int)
+        out[f"{spec.id}_rank_in_district"] = (
+            out.groupby("adcode")[column].rank(method="min", ascending=False).astype(int)
+        )
         out[f"{spec.id}_district_per_km2"] = (out.groupby("adcode")[column].transform("sum") / district_area).round(2)
     return out

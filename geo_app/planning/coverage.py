@@ -1,6 +1,7 @@
 """Coverage for planners: which parts of each district lie beyond the service radius of every facility of a type.
 
 Measured in EPSG:4549 metres; radii come from layers/standards.toml (a district may override the default)."""
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +12,8 @@ import shapely
 from geo_app import crs
 from geo_app.project.standards import Standards
 
-DISPLAY_TOLERANCE_M = 10      # uncovered outlines are simplified this much for drawing
-QUAD_SEGMENTS = 64            # circle vertices per quarter: area 0.01 % under the true circle
+DISPLAY_TOLERANCE_M = 10  # uncovered outlines are simplified this much for drawing
+QUAD_SEGMENTS = 64  # circle vertices per quarter: area 0.01 % under the true circle
 
 
 def covered_part(facilities_m: gpd.GeoSeries, area_m, radius_m: float):
@@ -23,8 +24,9 @@ def covered_part(facilities_m: gpd.GeoSeries, area_m, radius_m: float):
     return shapely.union_all(nearby.buffer(radius_m, quad_segs=QUAD_SEGMENTS).values).intersection(area_m)
 
 
-def uncovered(districts: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, standards: Standards,
-              layer: str) -> gpd.GeoDataFrame:
+def uncovered(
+    districts: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, standards: Standards, layer: str
+) -> gpd.GeoDataFrame:
     """Per district: the area (WGS-84 geometry) not within the radius of an operational facility, and shares."""
     districts_m = crs.metric(districts)
     operational = facilities[facilities["status"] == "operational"] if "status" in facilities else facilities
@@ -33,12 +35,17 @@ def uncovered(districts: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, standar
     for (_, district), geometry in zip(districts_m.iterrows(), districts_m.geometry):
         radius = standards.radius(layer, district["adcode"])
         gap = geometry.difference(covered_part(facilities_m.geometry, geometry, radius.metres))
-        rows.append({
-            "adcode": district["adcode"], "radius_m": radius.metres, "radius_source": radius.source,
-            "area_km2": round(geometry.area / 1e6, 3), "uncovered_km2": round(gap.area / 1e6, 3),
-            "district_area_coverage_pct": round(100 * (1 - gap.area / geometry.area), 2) if geometry.area else 0.0,
-            "geometry": gap.simplify(DISPLAY_TOLERANCE_M),
-        })
+        rows.append(
+            {
+                "adcode": district["adcode"],
+                "radius_m": radius.metres,
+                "radius_source": radius.source,
+                "area_km2": round(geometry.area / 1e6, 3),
+                "uncovered_km2": round(gap.area / 1e6, 3),
+                "district_area_coverage_pct": round(100 * (1 - gap.area / geometry.area), 2) if geometry.area else 0.0,
+                "geometry": gap.simplify(DISPLAY_TOLERANCE_M),
+            }
+        )
     out = gpd.GeoDataFrame(rows, crs=crs.METRIC_EPSG)
     return out.to_crs(4326)
 

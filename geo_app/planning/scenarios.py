@@ -1,11 +1,12 @@
 """Saved siting scenarios: rows in the store (tables `scenarios` and, for GIS users, `scenario_sites`), written
 in one transaction each, so that concurrent saves all land and survive restarts, deployments and rebuilds."""
+
 from __future__ import annotations
 
 import json
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import geopandas as gpd
 import pandas as pd
@@ -15,7 +16,7 @@ from geo_app.store import Store
 
 TABLE = "scenarios"
 SITES_TABLE = "scenario_sites"
-USER_TABLES = (TABLE, SITES_TABLE)   # made by people in the service, not from layers/
+USER_TABLES = (TABLE, SITES_TABLE)  # made by people in the service, not from layers/
 SITE_COLUMNS = ["scenario_id", "scenario_name", "number", "adcode", "adds_pct"]
 
 
@@ -24,10 +25,18 @@ def listing(store: Store, *, limit: int | None = None, offset: int = 0, with_own
     out = []
     for row in store.records(TABLE, order_by="created_at", descending=True, limit=limit, offset=offset):
         result = json.loads(row["result"])
-        out.append({"id": row["id"], "name": row["name"], **({"owner": row["owner"]} if with_owners else {}),
-                    "created_at": row["created_at"],
-                    "request": json.loads(row["request"]), "before_pct": result["coverage"]["before_pct"],
-                    "after_pct": result["coverage"]["after_pct"], "sites": len(result["sites"]["features"])})
+        out.append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                **({"owner": row["owner"]} if with_owners else {}),
+                "created_at": row["created_at"],
+                "request": json.loads(row["request"]),
+                "before_pct": result["coverage"]["before_pct"],
+                "after_pct": result["coverage"]["after_pct"],
+                "sites": len(result["sites"]["features"]),
+            }
+        )
     return out
 
 
@@ -36,22 +45,46 @@ def get(store: Store, scenario_id: str) -> dict | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    return {"id": row["id"], "name": row["name"], "owner": row["owner"], "created_at": row["created_at"],
-            "request": json.loads(row["request"]), "result": json.loads(row["result"])}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "owner": row["owner"],
+        "created_at": row["created_at"],
+        "request": json.loads(row["request"]),
+        "result": json.loads(row["result"]),
+    }
 
 
 def save(store: Store, name: str, result: dict, owner: str | None = None) -> str:
     """Store a run under a name; `owner` (the user saving it) may delete it later, besides admins."""
     slug = re.sub(r"[^0-9a-z]+", "-", name.lower()).strip("-")[:30] or "scenario"
     scenario_id = f"{slug}-{uuid.uuid4().hex[:8]}"
-    row = pd.DataFrame([{"id": scenario_id, "name": name, "owner": owner,
-                         "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-                         "request": json.dumps(result["request"], ensure_ascii=False),
-                         "result": json.dumps(result, ensure_ascii=False)}])
+    row = pd.DataFrame(
+        [
+            {
+                "id": scenario_id,
+                "name": name,
+                "owner": owner,
+                "created_at": datetime.now(UTC).isoformat(timespec="microseconds"),
+                "request": json.dumps(result["request"], ensure_ascii=False),
+                "result": json.dumps(result, ensure_ascii=False),
+            }
+        ]
+    )
     sites = gpd.GeoDataFrame(
-        [{"scenario_id": scenario_id, "scenario_name": name, **{k: f["properties"][k] for k in ("number", "adcode", "adds_pct")},
-          "geometry": shape(f["geometry"])} for f in result["sites"]["features"]],
-        columns=SITE_COLUMNS + ["geometry"], geometry="geometry", crs=4326)
+        [
+            {
+                "scenario_id": scenario_id,
+                "scenario_name": name,
+                **{k: f["properties"][k] for k in ("number", "adcode", "adds_pct")},
+                "geometry": shape(f["geometry"]),
+            }
+            for f in result["sites"]["features"]
+        ],
+        columns=SITE_COLUMNS + ["geometry"],
+        geometry="geometry",
+        crs=4326,
+    )
     with store.transaction() as tx:
         tx.insert(TABLE, row)
         if not sites.empty:

@@ -20,6 +20,7 @@ fixed, maximising total coverage is the same as maximising the coverage of the r
 uncovered demand are dropped, and when the rest is still too large the demand is aggregated and the candidate
 lattice thinned. Each simplification is reported with the result.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,8 +35,9 @@ from scipy.spatial import cKDTree
 from geo_app import crs
 from geo_app.errors import TooExpensive, Unsolvable
 from geo_app.planning import siting_report
-from geo_app.texts import Message, message
 from geo_app.project.standards import Standards
+from geo_app.texts import Message, message
+
 
 class SitingError(Unsolvable):
     """A problem that cannot be solved as asked; the message says why and what would work."""
@@ -53,12 +55,12 @@ class RunTooLarge(TooExpensive, SitingError):
 class SitingRequest:
     layer: str
     districts: tuple[str, ...]
-    k: int | None = None                 # MCLP: this many new sites
-    target_pct: float | None = None      # else: the fewest new sites reaching this coverage (100: LSCP)
-    radius_m: float | None = None        # None: each district's radius from the standards
-    spacing_m: float = 100.0             # candidate lattice spacing
-    demand: str = "grids"                # "grids", "area" or "<layer>:<weight field>"
-    candidates: str = "lattice"          # "lattice" or a point layer's id
+    k: int | None = None  # MCLP: this many new sites
+    target_pct: float | None = None  # else: the fewest new sites reaching this coverage (100: LSCP)
+    radius_m: float | None = None  # None: each district's radius from the standards
+    spacing_m: float = 100.0  # candidate lattice spacing
+    demand: str = "grids"  # "grids", "area" or "<layer>:<weight field>"
+    candidates: str = "lattice"  # "lattice" or a point layer's id
 
 
 STAGES = ("demand", "candidates", "solve", "measure")
@@ -74,7 +76,7 @@ class Limits:
     max_candidates: int = 2500
     time_limit_s: float = 30.0
     demand_spacing_m: float = 100.0
-    max_lattice: int = 250_000          # candidate lattice points a run may build at all (checked beforehand)
+    max_lattice: int = 250_000  # candidate lattice points a run may build at all (checked beforehand)
 
 
 @dataclass
@@ -86,14 +88,14 @@ class Problem:
     candidates_xy: np.ndarray
     covered_before: np.ndarray
     existing_xy: np.ndarray
-    areas: dict | None                   # metric demand area per district (None: demand is weighted points)
+    areas: dict | None  # metric demand area per district (None: demand is weighted points)
     demand_spacing_m: float
     default_radius: float
     simplifications: list[Message] = field(default_factory=list)
     sizes: dict = field(default_factory=dict)
 
 
-LATTICE_CHUNK = 1_000_000              # lattice points tested at once: bounds the memory of a wide bounding box
+LATTICE_CHUNK = 1_000_000  # lattice points tested at once: bounds the memory of a wide bounding box
 
 
 def _lattice(area_m, spacing: float) -> np.ndarray:
@@ -107,7 +109,7 @@ def _lattice(area_m, spacing: float) -> np.ndarray:
     rows = max(1, LATTICE_CHUNK // max(len(xs), 1))
     found = [np.empty((0, 2))]
     for start in range(0, len(ys), rows):
-        gx, gy = np.meshgrid(xs, ys[start:start + rows])
+        gx, gy = np.meshgrid(xs, ys[start : start + rows])
         inside = shapely.contains_xy(area_m, gx.ravel(), gy.ravel())
         found.append(np.column_stack([gx.ravel()[inside], gy.ravel()[inside]]))
     return np.vstack(found)
@@ -126,7 +128,9 @@ def _demand_areas(request: SitingRequest, layers: dict) -> dict | None:
         areas[code] = district
         if request.demand == "grids":
             grids = crs.metric(layers["grids"][layers["grids"]["adcode"] == code])
-            areas[code] = shapely.union_all(grids.geometry.values).intersection(district) if len(grids) else shapely.Polygon()
+            areas[code] = (
+                shapely.union_all(grids.geometry.values).intersection(district) if len(grids) else shapely.Polygon()
+            )
     return areas
 
 
@@ -138,33 +142,40 @@ def estimate(request: SitingRequest, layers: dict, limits: Limits) -> dict:
         grids = layers["grids"][layers["grids"]["adcode"].isin(request.districts)]
         area = float(crs.metric(grids).area.sum()) if len(grids) else 0.0
     if request.candidates == "lattice":
-        candidates = int(area / request.spacing_m ** 2)
+        candidates = int(area / request.spacing_m**2)
         if candidates > limits.max_lattice:
             smallest = float(np.ceil(np.sqrt(area / limits.max_lattice) / 5) * 5)
-            raise RunTooLarge("lattice_too_fine", spacing=f"{request.spacing_m:g}", area=f"{area / 1e6:,.1f}",
-                              count=f"{candidates:,}", limit=f"{limits.max_lattice:,}", smallest=f"{smallest:g}")
+            raise RunTooLarge(
+                "lattice_too_fine",
+                spacing=f"{request.spacing_m:g}",
+                area=f"{area / 1e6:,.1f}",
+                count=f"{candidates:,}",
+                limit=f"{limits.max_lattice:,}",
+                smallest=f"{smallest:g}",
+            )
     else:
         candidates = len(layers[request.candidates]) if request.candidates in layers else 0
     if request.demand in ("grids", "area"):
-        demand = min(int(area / limits.demand_spacing_m ** 2), limits.max_demand)
+        demand = min(int(area / limits.demand_spacing_m**2), limits.max_demand)
     else:
         demand = len(layers[request.demand.partition(":")[0]]) if request.demand.partition(":")[0] in layers else 0
     return {"area_km2": round(area / 1e6, 3), "demand_points": demand, "candidates": candidates}
 
 
-def _demand(request: SitingRequest, layers: dict, areas: dict | None, standards: Standards, limits: Limits,
-            notes: list[Message]):
+def _demand(
+    request: SitingRequest, layers: dict, areas: dict | None, standards: Standards, limits: Limits, notes: list[Message]
+):
     xy, weight, unit = [], [], []
     spacing = limits.demand_spacing_m
     if areas is not None:
         total_area = sum(a.area for a in areas.values())
-        if total_area / spacing ** 2 > limits.max_demand:
+        if total_area / spacing**2 > limits.max_demand:
             spacing = float(np.ceil(np.sqrt(total_area / limits.max_demand) / 10) * 10)
             notes.append(message("demand_lattice", spacing=f"{spacing:g}", default=f"{limits.demand_spacing_m:g}"))
         for code, area in areas.items():
             points = _lattice(area, spacing)
             xy.append(points)
-            weight.append(np.full(len(points), spacing * spacing / 1e6))      # km² each
+            weight.append(np.full(len(points), spacing * spacing / 1e6))  # km² each
             unit.append(np.full(len(points), code))
     else:
         layer, _, column = request.demand.partition(":")
@@ -210,8 +221,14 @@ def _quiet(stage: str) -> None:
     """The default progress callback: nobody is watching."""
 
 
-def build_problem(request: SitingRequest, layers: dict, standards: Standards, limits: Limits,
-                  progress=_quiet, with_candidates: bool = True) -> Problem:
+def build_problem(
+    request: SitingRequest,
+    layers: dict,
+    standards: Standards,
+    limits: Limits,
+    progress=_quiet,
+    with_candidates: bool = True,
+) -> Problem:
     notes: list[Message] = []
     progress("demand")
     areas = _demand_areas(request, layers)
@@ -228,11 +245,16 @@ def build_problem(request: SitingRequest, layers: dict, standards: Standards, li
     if with_candidates:
         progress("candidates")
         candidates = _candidates(request, layers, areas)
-    sizes = {"demand_points": int(len(xy)), "existing_facilities": int(len(existing_xy)),
-             "candidates": int(len(candidates)), "demand_covered_by_existing": int(covered.sum())}
+    sizes = {
+        "demand_points": int(len(xy)),
+        "existing_facilities": int(len(existing_xy)),
+        "candidates": int(len(candidates)),
+        "demand_covered_by_existing": int(covered.sum()),
+    }
     default_radius = request.radius_m or standards.radius(request.layer).metres
-    return Problem(xy, weight, radius, unit, candidates, covered, existing_xy, areas, spacing, default_radius,
-                   notes, sizes)
+    return Problem(
+        xy, weight, radius, unit, candidates, covered, existing_xy, areas, spacing, default_radius, notes, sizes
+    )
 
 
 def _reduce(problem: Problem, limits: Limits, spacing_m: float):
@@ -249,8 +271,15 @@ def _reduce(problem: Problem, limits: Limits, spacing_m: float):
             _, inverse = np.unique(keys, axis=0, return_inverse=True)
             inverse = inverse.ravel()
             w = np.bincount(inverse, weights=problem.demand_weight[open_])
-            xy = np.column_stack([np.bincount(inverse, weights=problem.demand_xy[open_][:, 0] * problem.demand_weight[open_]),
-                                  np.bincount(inverse, weights=problem.demand_xy[open_][:, 1] * problem.demand_weight[open_])]) / w[:, None]
+            xy = (
+                np.column_stack(
+                    [
+                        np.bincount(inverse, weights=problem.demand_xy[open_][:, 0] * problem.demand_weight[open_]),
+                        np.bincount(inverse, weights=problem.demand_xy[open_][:, 1] * problem.demand_weight[open_]),
+                    ]
+                )
+                / w[:, None]
+            )
             r = pd.Series(problem.demand_radius[open_]).groupby(inverse).min().to_numpy()
         notes.append(message("demand_aggregated", before=before, after=len(xy), cell=f"{cell:.0f}"))
     candidates = problem.candidates_xy
@@ -269,8 +298,15 @@ def _reduce(problem: Problem, limits: Limits, spacing_m: float):
             factor += 1
             keep = (cells[:, 0] % factor == 0) & (cells[:, 1] % factor == 0)
             candidates, cells = candidates[keep], cells[keep]
-        notes.append(message("candidates_thinned", before=before, after=len(candidates), every=f"{factor * spacing_m:g}",
-                             limit=limits.max_candidates))
+        notes.append(
+            message(
+                "candidates_thinned",
+                before=before,
+                after=len(candidates),
+                every=f"{factor * spacing_m:g}",
+                limit=limits.max_candidates,
+            )
+        )
     return xy, w, r, candidates
 
 
@@ -291,11 +327,13 @@ def _run(problem: pulp.LpProblem, limits: Limits) -> str:
     return "time_limit" if time.perf_counter() - started >= 0.98 * limits.time_limit_s else "optimal"
 
 
-def mclp(sets: list[list[int]], weights: np.ndarray, n_candidates: int, k: int, limits: Limits) -> tuple[list[int], str]:
+def mclp(
+    sets: list[list[int]], weights: np.ndarray, n_candidates: int, k: int, limits: Limits
+) -> tuple[list[int], str]:
     """Maximal covering: choose k candidates maximising the weight of demand within reach of one of them."""
     model = pulp.LpProblem("mclp", pulp.LpMaximize)
     x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(n_candidates)]
-    y = [pulp.LpVariable(f"y{i}", lowBound=0, upBound=1) for i in range(len(sets))]   # integral at the optimum
+    y = [pulp.LpVariable(f"y{i}", lowBound=0, upBound=1) for i in range(len(sets))]  # integral at the optimum
     model += pulp.LpAffineExpression([(y[i], float(weights[i])) for i in range(len(sets))])
     for i, hits in enumerate(sets):
         model += pulp.LpAffineExpression([(x[j], 1) for j in hits] + [(y[i], -1)]) >= 0
@@ -319,8 +357,12 @@ def coverage(request: SitingRequest, layers: dict, standards: Standards, limits:
     """Coverage by the existing facilities alone, per district (no siting), measured exactly."""
     problem = build_problem(request, layers, standards, limits, with_candidates=False)
     result = siting_report.report(request, problem, np.empty((0, 2)))
-    return {"request": result["request"], "coverage": result["coverage"], "sizes": problem.sizes,
-            "simplifications": [note.as_json() for note in problem.simplifications]}
+    return {
+        "request": result["request"],
+        "coverage": result["coverage"],
+        "sizes": problem.sizes,
+        "simplifications": [note.as_json() for note in problem.simplifications],
+    }
 
 
 def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Limits, progress=_quiet) -> dict:
@@ -351,13 +393,19 @@ def solve(request: SitingRequest, layers: dict, standards: Standards, limits: Li
             chosen, status = lscp([h for h in sets if h], len(candidates), limits)
         else:
             if best_pct < target:
-                raise SitingError("target_out_of_reach", target=f"{target:g}", radius=_radius_text(request, r),
-                                  best=f"{best_pct:.1f}")
+                raise SitingError(
+                    "target_out_of_reach", target=f"{target:g}", radius=_radius_text(request, r), best=f"{best_pct:.1f}"
+                )
             chosen, status = _fewest_for_target(sets, w, len(candidates), problem, target, limits)
     progress("measure")
     result = siting_report.report(request, problem, candidates[chosen] if chosen else np.empty((0, 2)))
-    result.update(status=status, sizes=sizes, simplifications=[note.as_json() for note in problem.simplifications],
-                  best_possible_pct=round(best_pct, 2), seconds=round(time.perf_counter() - started, 2))
+    result.update(
+        status=status,
+        sizes=sizes,
+        simplifications=[note.as_json() for note in problem.simplifications],
+        best_possible_pct=round(best_pct, 2),
+        seconds=round(time.perf_counter() - started, 2),
+    )
     return result
 
 

@@ -7,6 +7,7 @@ sites numbered before it cover. The sites are measured at the coordinates the re
 decimals), so that anyone can reproduce every figure from an export. Demand given as weighted points (a population
 layer) is measured exactly on those points: a point counts when it lies within the radius of a facility.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -27,11 +28,15 @@ MEASURES = {
     "area": ("district_area", "share of the district's area within the service radius"),
 }
 WEIGHT_MEASURE = ("demand_weight", "share of the demand weight ({demand}) within the service radius")
-METHOD = ("sites chosen on a demand lattice (MCLP / LSCP over {spacing:g} m points); coverage and each site's "
-          "gain measured exactly after solving on geometry (union of service circles ∩ demand area, EPSG:4549) "
-          "at the coordinates given")
-WEIGHT_METHOD = ("sites chosen by MCLP / LSCP; coverage and each site's gain measured exactly on the demand "
-                 "points at the coordinates given")
+METHOD = (
+    "sites chosen on a demand lattice (MCLP / LSCP over {spacing:g} m points); coverage and each site's "
+    "gain measured exactly after solving on geometry (union of service circles ∩ demand area, EPSG:4549) "
+    "at the coordinates given"
+)
+WEIGHT_METHOD = (
+    "sites chosen by MCLP / LSCP; coverage and each site's gain measured exactly on the demand "
+    "points at the coordinates given"
+)
 
 
 def measure_of(demand: str) -> dict:
@@ -70,10 +75,14 @@ def _area_measure(problem, sites_m: np.ndarray):
     """Per district: demand area, area covered before, and (greedy order) each site's exact gain, in km²."""
     existing = gpd.GeoSeries(shapely.points(problem.existing_xy)) if len(problem.existing_xy) else gpd.GeoSeries([])
     codes = list(problem.areas)
-    radius = {code: float(problem.demand_radius[problem.demand_unit == code][0]) if (problem.demand_unit == code).any()
-              else problem.default_radius for code in codes}
+    radius = {
+        code: float(problem.demand_radius[problem.demand_unit == code][0])
+        if (problem.demand_unit == code).any()
+        else problem.default_radius
+        for code in codes
+    }
     before = {code: covered_part(existing, problem.areas[code], radius[code]) for code in codes}
-    pieces = []                                   # per site: {district: what its circle adds to the existing cover}
+    pieces = []  # per site: {district: what its circle adds to the existing cover}
     for x, y in sites_m:
         own = {}
         for code in codes:
@@ -90,8 +99,10 @@ def _area_measure(problem, sites_m: np.ndarray):
         return sum(_unit_gain(pieces, j, code, taken) for code in pieces[j])
 
     order = _lazy_greedy(pieces, gain_of)
-    adds_by_unit = [{code: _unit_gain(pieces, j, code, [i for i, _ in order[:n]]) for code in pieces[j]}
-                    for n, (j, _) in enumerate(order)]
+    adds_by_unit = [
+        {code: _unit_gain(pieces, j, code, [i for i, _ in order[:n]]) for code in pieces[j]}
+        for n, (j, _) in enumerate(order)
+    ]
     demand = {code: problem.areas[code].area / 1e6 for code in codes}
     covered = {code: before[code].area / 1e6 for code in codes}
     return demand, covered, order, adds_by_unit
@@ -105,8 +116,10 @@ def _unit_gain(pieces, j: int, code: str, taken: list[int]) -> float:
 
 def _point_measure(problem, sites_m: np.ndarray):
     """Per district: demand weight, weight covered before, and (greedy order) each site's exact gain."""
-    reach = [set(np.nonzero((np.hypot(*(problem.demand_xy - site).T) <= problem.demand_radius)
-                            & ~problem.covered_before)[0]) for site in sites_m]
+    reach = [
+        set(np.nonzero((np.hypot(*(problem.demand_xy - site).T) <= problem.demand_radius) & ~problem.covered_before)[0])
+        for site in sites_m
+    ]
     w = problem.demand_weight
 
     def gain_of(j: int, taken: list[int]) -> float:
@@ -117,8 +130,12 @@ def _point_measure(problem, sites_m: np.ndarray):
     adds_by_unit, done = [], set()
     for j, _ in order:
         new = np.array(sorted(reach[j] - done), dtype=int)
-        adds_by_unit.append({str(code): float(w[new][problem.demand_unit[new] == code].sum())
-                             for code in np.unique(problem.demand_unit[new])})
+        adds_by_unit.append(
+            {
+                str(code): float(w[new][problem.demand_unit[new] == code].sum())
+                for code in np.unique(problem.demand_unit[new])
+            }
+        )
         done |= reach[j]
     codes = list(dict.fromkeys(problem.demand_unit.tolist()))
     demand = {code: float(w[problem.demand_unit == code].sum()) for code in codes}
@@ -142,30 +159,55 @@ def report(request, problem, sites_m: np.ndarray) -> dict:
         for code, value in by_unit.items():
             after[code] = after.get(code, 0.0) + value
         nearest = int(np.argmin(np.hypot(*(problem.demand_xy - published[j]).T)))
-        features.append({"type": "Feature", "id": number,
-                         "geometry": {"type": "Point", "coordinates": [float(lon[j]), float(lat[j])]},
-                         "properties": {"number": number, "adcode": str(problem.demand_unit[nearest]),
-                                        "adds_km2_or_weight": round(gain, 4), "adds_pct": _pct(gain, total)}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": number,
+                "geometry": {"type": "Point", "coordinates": [float(lon[j]), float(lat[j])]},
+                "properties": {
+                    "number": number,
+                    "adcode": str(problem.demand_unit[nearest]),
+                    "adds_km2_or_weight": round(gain, 4),
+                    "adds_pct": _pct(gain, total),
+                },
+            }
+        )
     districts = []
     for code in request.districts:
         mine = problem.demand_unit == code
-        districts.append({
-            "code": code, "demand": round(demand.get(code, 0.0), 4),
-            "before_pct": _pct(covered.get(code, 0.0), demand.get(code, 0.0)),
-            "after_pct": _pct(after.get(code, 0.0), demand.get(code, 0.0)),
-            "radius_m": float(problem.demand_radius[mine][0]) if mine.any() else None,
-            "new_sites": sum(1 for f in features if f["properties"]["adcode"] == code),
-        })
+        districts.append(
+            {
+                "code": code,
+                "demand": round(demand.get(code, 0.0), 4),
+                "before_pct": _pct(covered.get(code, 0.0), demand.get(code, 0.0)),
+                "after_pct": _pct(after.get(code, 0.0), demand.get(code, 0.0)),
+                "radius_m": float(problem.demand_radius[mine][0]) if mine.any() else None,
+                "new_sites": sum(1 for f in features if f["properties"]["adcode"] == code),
+            }
+        )
     method = METHOD if problem.areas is not None else WEIGHT_METHOD
     return {
-        "request": {"type": request.layer, "districts": list(request.districts), "k": request.k,
-                    "target_pct": request.target_pct, "radius_m": request.radius_m, "spacing_m": request.spacing_m,
-                    "demand": request.demand, "candidates": request.candidates},
+        "request": {
+            "type": request.layer,
+            "districts": list(request.districts),
+            "k": request.k,
+            "target_pct": request.target_pct,
+            "radius_m": request.radius_m,
+            "spacing_m": request.spacing_m,
+            "demand": request.demand,
+            "candidates": request.candidates,
+        },
         "sites": {"type": "FeatureCollection", "features": features},
-        "coverage": {**measure_of(request.demand),
-                     "before_pct": _pct(sum(covered.values()), total), "after_pct": _pct(sum(after.values()), total),
-                     "districts": districts,
-                     "demand_unit": "km² of patrolled area" if request.demand == "grids" else
-                                    "km² of district area" if request.demand == "area" else request.demand},
+        "coverage": {
+            **measure_of(request.demand),
+            "before_pct": _pct(sum(covered.values()), total),
+            "after_pct": _pct(sum(after.values()), total),
+            "districts": districts,
+            "demand_unit": "km² of patrolled area"
+            if request.demand == "grids"
+            else "km² of district area"
+            if request.demand == "area"
+            else request.demand,
+        },
         "method": method.format(spacing=problem.demand_spacing_m),
     }

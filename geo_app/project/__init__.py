@@ -1,4 +1,5 @@
 """Everything under layers/ that describes the city: catalog, statistical units, standards, report table."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ photo and the description, e.g. which facility's data is wrong and what is wrong
 Declared per class in layers/case_classes.toml ([[classes.attributes]]) and checked when the catalog loads. What a
 report gives for them is checked in cases/attributes.py. A `private` attribute (a car's plate number) is shown to
 logged-in staff only, never to the public."""
+
 from __future__ import annotations
 
 import re
@@ -23,24 +24,38 @@ class Attribute:
     description_en: str
     datatype_description_zh: str | None
     datatype_description_en: str | None
-    values: tuple[tuple[str, str, str], ...]    # (key, name_zh, name_en) of a list's choices
-    pattern: str | None                         # a string's shape (a regular expression, whole value)
-    private: bool                               # shown to logged-in staff only
+    values: tuple[tuple[str, str, str], ...]  # (key, name_zh, name_en) of a list's choices
+    pattern: str | None  # a string's shape (a regular expression, whole value)
+    private: bool  # shown to logged-in staff only
 
     def as_dict(self, order: int) -> dict:
         """Both languages (/api/cases/classes, the report form)."""
-        return {"code": self.code, "datatype": self.datatype, "required": self.required, "order": order,
-                "description_zh": self.description_zh, "description_en": self.description_en,
-                "datatype_description_zh": self.datatype_description_zh,
-                "datatype_description_en": self.datatype_description_en, "pattern": self.pattern,
-                "private": self.private, "values": [{"key": k, "name_zh": zh, "name_en": en} for k, zh, en in self.values]}
+        return {
+            "code": self.code,
+            "datatype": self.datatype,
+            "required": self.required,
+            "order": order,
+            "description_zh": self.description_zh,
+            "description_en": self.description_en,
+            "datatype_description_zh": self.datatype_description_zh,
+            "datatype_description_en": self.datatype_description_en,
+            "pattern": self.pattern,
+            "private": self.private,
+            "values": [{"key": k, "name_zh": zh, "name_en": en} for k, zh, en in self.values],
+        }
 
     def definition(self, order: int, english: bool) -> dict:
         """The Open311 service definition's attribute (`values` empty unless a list datatype)."""
-        return {"variable": True, "code": self.code, "datatype": self.datatype, "required": self.required,
-                "datatype_description": self.datatype_description_en if english else self.datatype_description_zh,
-                "order": order, "description": self.description_en if english else self.description_zh,
-                "values": [{"key": key, "name": en if english else zh} for key, zh, en in self.values]}
+        return {
+            "variable": True,
+            "code": self.code,
+            "datatype": self.datatype,
+            "required": self.required,
+            "datatype_description": self.datatype_description_en if english else self.datatype_description_zh,
+            "order": order,
+            "description": self.description_en if english else self.description_zh,
+            "values": [{"key": key, "name": en if english else zh} for key, zh, en in self.values],
+        }
 
 
 def _text(table: dict, key: str, place: str, error, *, optional: bool = False) -> str | None:
@@ -66,9 +81,21 @@ def parse_attributes(entries, place: str, error) -> tuple[Attribute, ...]:
         where = f"{place} attribute {code}"
         if code in out:
             raise error(f"{where}: code given twice")
-        unknown = sorted(set(entry) - {"code", "datatype", "required", "description_zh", "description_en",
-                                       "datatype_description_zh", "datatype_description_en", "values", "pattern",
-                                       "private"})
+        unknown = sorted(
+            set(entry)
+            - {
+                "code",
+                "datatype",
+                "required",
+                "description_zh",
+                "description_en",
+                "datatype_description_zh",
+                "datatype_description_en",
+                "values",
+                "pattern",
+                "private",
+            }
+        )
         if unknown:
             raise error(f"{where}: unknown key {unknown[0]!r}")
         datatype = entry.get("datatype")
@@ -90,12 +117,17 @@ def parse_attributes(entries, place: str, error) -> tuple[Attribute, ...]:
             except re.error as exc:
                 raise error(f"{where}: pattern is not a regular expression: {exc}") from None
         out[code] = Attribute(
-            code=code, datatype=datatype, required=entry.get("required", False),
+            code=code,
+            datatype=datatype,
+            required=entry.get("required", False),
             description_zh=_text(entry, "description_zh", where, error),
             description_en=_text(entry, "description_en", where, error),
             datatype_description_zh=_text(entry, "datatype_description_zh", where, error, optional=True),
             datatype_description_en=_text(entry, "datatype_description_en", where, error, optional=True),
-            values=choices, pattern=pattern, private=entry.get("private", False))
+            values=choices,
+            pattern=pattern,
+            private=entry.get("private", False),
+        )
     return tuple(out.values())
 
 
@@ -108,5 +140,8 @@ def _choices(values, where: str, error):
         if not isinstance(key, str) or not _CODE.match(key) or key in keys:
             raise error(f"{where} value #{number}: key {key!r} must be a-z, 0-9 or _ and given once")
         keys.add(key)
-        yield key, _text(value, "name_zh", f"{where} value {key}", error), \
-            _text(value, "name_en", f"{where} value {key}", error)
+        yield (
+            key,
+            _text(value, "name_zh", f"{where} value {key}", error),
+            _text(value, "name_en", f"{where} value {key}", error),
+        )

@@ -1,6 +1,7 @@
 """The case classes (layers/case_classes.toml): 部件 and 事件 after GB/T 30428.2, the department that handles each,
 and the time limit of each step (working hours). Checked when loaded: a bad file is a CaseCatalogError naming the
 file, the key and the reason, so the service does not start with it."""
+
 from __future__ import annotations
 
 import re
@@ -34,33 +35,43 @@ class Limits:
 @dataclass(frozen=True)
 class CaseClass:
     code: str
-    kind: str               # component | event
-    major: str              # two digits
+    kind: str  # component | event
+    major: str  # two digits
     major_zh: str
     major_en: str
     name_zh: str
     name_en: str
     department: str
     limits: Limits
-    attributes: tuple[Attribute, ...] = ()      # what a report of this class is asked besides (Open311 attributes)
+    attributes: tuple[Attribute, ...] = ()  # what a report of this class is asked besides (Open311 attributes)
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "kind": self.kind, "major": self.major, "major_zh": self.major_zh,
-                "major_en": self.major_en, "name_zh": self.name_zh, "name_en": self.name_en,
-                "department": self.department, "register_h": self.limits.register_h,
-                "handle_h": self.limits.handle_h, "close_h": self.limits.close_h,
-                "limits_source": self.limits.source, "limits_approximate": self.limits.approximate,
-                "attributes": [a.as_dict(order) for order, a in enumerate(self.attributes, start=1)]}
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "major": self.major,
+            "major_zh": self.major_zh,
+            "major_en": self.major_en,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "department": self.department,
+            "register_h": self.limits.register_h,
+            "handle_h": self.limits.handle_h,
+            "close_h": self.limits.close_h,
+            "limits_source": self.limits.source,
+            "limits_approximate": self.limits.approximate,
+            "attributes": [a.as_dict(order) for order, a in enumerate(self.attributes, start=1)],
+        }
 
 
 @dataclass(frozen=True)
 class CaseCatalog:
     classes: dict[str, CaseClass]
-    departments: dict[str, dict]        # code -> {name_zh, name_en}
-    sources: dict[str, dict]            # code -> {name_zh, name_en}
+    departments: dict[str, dict]  # code -> {name_zh, name_en}
+    sources: dict[str, dict]  # code -> {name_zh, name_en}
     dispatch_h: float
     dispatch_source: str
-    about: dict                         # standard, limits_standard, note
+    about: dict  # standard, limits_standard, note
 
     def __contains__(self, code: str) -> bool:
         return code in self.classes
@@ -79,7 +90,9 @@ def _text(table: dict, key: str, where: str) -> str:
 def _hours(table: dict, key: str, where: str) -> float:
     value = table.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 2000:
-        raise CaseCatalogError(f"{where}: '{key}' must be a number of working hours above 0 (at most 2000), not {value!r}")
+        raise CaseCatalogError(
+            f"{where}: '{key}' must be a number of working hours above 0 (at most 2000), not {value!r}"
+        )
     return float(value)
 
 
@@ -91,14 +104,19 @@ def _named(data: dict, key: str, where: str, check_key=_KEY) -> dict[str, dict]:
     for code, entry in table.items():
         if not check_key.match(str(code)) or not isinstance(entry, dict):
             raise CaseCatalogError(f"{where}: [{key}.{code}] must be a table named with a-z, 0-9 or _")
-        out[str(code)] = {"name_zh": _text(entry, "name_zh", f"{where} [{key}.{code}]"),
-                          "name_en": _text(entry, "name_en", f"{where} [{key}.{code}]")}
+        out[str(code)] = {
+            "name_zh": _text(entry, "name_zh", f"{where} [{key}.{code}]"),
+            "name_en": _text(entry, "name_en", f"{where} [{key}.{code}]"),
+        }
     return out
 
 
 def _limits(table: dict, where: str) -> Limits:
-    return Limits(*(_hours(table, k, where) for k in LIMIT_KEYS), source=_text(table, "source", where),
-                  approximate=bool(table.get("approximate", True)))
+    return Limits(
+        *(_hours(table, k, where) for k in LIMIT_KEYS),
+        source=_text(table, "source", where),
+        approximate=bool(table.get("approximate", True)),
+    )
 
 
 def parse(data: dict, where: str) -> CaseCatalog:
@@ -113,7 +131,9 @@ def parse(data: dict, where: str) -> CaseCatalog:
     if not isinstance(majors, dict) or set(majors) != set(KINDS.values()):
         raise CaseCatalogError(f"{where}: [majors] needs exactly the tables component and event")
     major_names = {kind: _named(majors, kind, f"{where} [majors]", re.compile(r"^[0-9]{2}$")) for kind in majors}
-    limit_sets = {name: _limits(table, f"{where} [limits.{name}]") for name, table in (data.get("limits") or {}).items()}
+    limit_sets = {
+        name: _limits(table, f"{where} [limits.{name}]") for name, table in (data.get("limits") or {}).items()
+    }
     classes: dict[str, CaseClass] = {}
     entries = data.get("classes")
     if not isinstance(entries, list) or not entries:
@@ -140,16 +160,29 @@ def parse(data: dict, where: str) -> CaseCatalog:
         elif isinstance(chosen, dict):
             limits = _limits(chosen, f"{place} limits")
         else:
-            raise CaseCatalogError(f"{place}: 'limits' must name a [limits] set or be a table of {', '.join(LIMIT_KEYS)}")
-        classes[code] = CaseClass(code=code, kind=kind, major=major, major_zh=major_names[kind][major]["name_zh"],
-                                  major_en=major_names[kind][major]["name_en"],
-                                  name_zh=_text(entry, "name_zh", place), name_en=_text(entry, "name_en", place),
-                                  department=department, limits=limits,
-                                  attributes=parse_attributes(entry.get("attributes"), place, CaseCatalogError))
-    return CaseCatalog(classes=classes, departments=departments, sources=sources,
-                       dispatch_h=_hours(about, "dispatch_h", f"{where} [catalog]"),
-                       dispatch_source=_text(about, "dispatch_source", f"{where} [catalog]"),
-                       about={k: about.get(k) for k in ("standard", "limits_standard", "note")})
+            raise CaseCatalogError(
+                f"{place}: 'limits' must name a [limits] set or be a table of {', '.join(LIMIT_KEYS)}"
+            )
+        classes[code] = CaseClass(
+            code=code,
+            kind=kind,
+            major=major,
+            major_zh=major_names[kind][major]["name_zh"],
+            major_en=major_names[kind][major]["name_en"],
+            name_zh=_text(entry, "name_zh", place),
+            name_en=_text(entry, "name_en", place),
+            department=department,
+            limits=limits,
+            attributes=parse_attributes(entry.get("attributes"), place, CaseCatalogError),
+        )
+    return CaseCatalog(
+        classes=classes,
+        departments=departments,
+        sources=sources,
+        dispatch_h=_hours(about, "dispatch_h", f"{where} [catalog]"),
+        dispatch_source=_text(about, "dispatch_source", f"{where} [catalog]"),
+        about={k: about.get(k) for k in ("standard", "limits_standard", "note")},
+    )
 
 
 def load(path: Path) -> CaseCatalog:
@@ -160,5 +193,3 @@ def load(path: Path) -> CaseCatalog:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CaseCatalogError(f"{path}: not valid TOML: {exc}") from None
     return parse(data, str(path))
-
-

@@ -5,6 +5,7 @@ allowed values, ranges, patterns, alternative column names), source files with t
 provenance and licence, and map style. Files whose name starts with "_" are shared field sets that a layer
 takes with `field_sets = [...]` (for example `_facility.toml`).
 """
+
 from __future__ import annotations
 
 import re
@@ -41,11 +42,11 @@ class FieldSpec:
     default: object = None
     aliases: tuple = ()
     derived: str | None = None
-    format: str | None = None       # "opening_hours": checked with the OSM opening_hours grammar
+    format: str | None = None  # "opening_hours": checked with the OSM opening_hours grammar
     label_zh: str = ""
     label_en: str = ""
     osm: str | None = None
-    labels: tuple = ()              # (value, zh, en) for values a page shows, e.g. ("yes", "有", "Yes")
+    labels: tuple = ()  # (value, zh, en) for values a page shows, e.g. ("yes", "有", "Yes")
 
     def label(self, value, lang: str):
         """A value as a page shows it: its catalog label in the language, else the value itself."""
@@ -76,7 +77,7 @@ class LayerSpec:
     order: int = 100
     osm: str | None = None
     spec_file: Path | None = None
-    allow_water: bool = False       # features may lie on open water (imports check points against the land mask)
+    allow_water: bool = False  # features may lie on open water (imports check points against the land mask)
 
     @property
     def input_fields(self) -> list[FieldSpec]:
@@ -93,11 +94,17 @@ class LayerSpec:
     def summary(self) -> dict:
         """What the API says about the layer: titles, geometry, fields, provenance, style."""
         return {
-            "id": self.id, "title_zh": self.title_zh, "title_en": self.title_en,
-            "geometry_type": self.geometry_type, "id_field": self.id_field,
-            "provenance": self.provenance, "style": self.style,
-            "fields": {n: {k: v for k, v in vars(f).items() if v not in (None, (), "") and k != "name"}
-                       for n, f in self.fields.items()},
+            "id": self.id,
+            "title_zh": self.title_zh,
+            "title_en": self.title_en,
+            "geometry_type": self.geometry_type,
+            "id_field": self.id_field,
+            "provenance": self.provenance,
+            "style": self.style,
+            "fields": {
+                n: {k: v for k, v in vars(f).items() if v not in (None, (), "") and k != "name"}
+                for n, f in self.fields.items()
+            },
         }
 
 
@@ -156,13 +163,13 @@ def _field(path: Path, name: str, raw: dict) -> FieldSpec:
 def _labels(where: str, raw, allowed: tuple | None) -> tuple:
     """[fields.x.labels] value = ["中文", "English"]: every key a value the field may take."""
     if not isinstance(raw, dict):
-        raise CatalogError(f"{where}: labels must be a table of value = [\"中文\", \"English\"]")
+        raise CatalogError(f'{where}: labels must be a table of value = ["中文", "English"]')
     out = []
     for value, pair in raw.items():
         if allowed is not None and value not in allowed:
             raise CatalogError(f"{where}: label for {value!r}, which is not one of {', '.join(allowed)}")
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair)):
-            raise CatalogError(f"{where}: the label of {value!r} must be [\"中文\", \"English\"]")
+            raise CatalogError(f'{where}: the label of {value!r} must be ["中文", "English"]')
         out.append((value, *pair))
     return tuple(out)
 
@@ -193,10 +200,20 @@ def _layer(path: Path, raw: dict, field_sets: dict[str, dict], root: Path) -> La
         except (KeyError, crs_mod.UnknownCRS) as exc:
             raise CatalogError(f"{path}: bad source {src!r}: {exc}") from None
     return LayerSpec(
-        id=raw["id"], title_zh=raw["title_zh"], title_en=raw["title_en"],
-        geometry_type=raw["geometry_type"], id_field=raw["id_field"], fields=fields, sources=sources,
-        provenance=raw["provenance"], style=raw.get("style", {}), role=raw.get("role", "facility"),
-        order=raw.get("order", 100), osm=raw.get("osm"), spec_file=path, allow_water=_flag(path, raw, "allow_water"),
+        id=raw["id"],
+        title_zh=raw["title_zh"],
+        title_en=raw["title_en"],
+        geometry_type=raw["geometry_type"],
+        id_field=raw["id_field"],
+        fields=fields,
+        sources=sources,
+        provenance=raw["provenance"],
+        style=raw.get("style", {}),
+        role=raw.get("role", "facility"),
+        order=raw.get("order", 100),
+        osm=raw.get("osm"),
+        spec_file=path,
+        allow_water=_flag(path, raw, "allow_water"),
     )
 
 
@@ -220,5 +237,5 @@ def load_catalog(root: Path | str) -> Catalog:
     catalog = Catalog(root=root, layers={spec.id: spec for spec in layers})
     roles = [spec.id for spec in layers if spec.role == "units"]
     if len(roles) != 1:
-        raise CatalogError(f"{folder}: exactly one layer must have role = \"units\", found {roles}")
+        raise CatalogError(f'{folder}: exactly one layer must have role = "units", found {roles}')
     return catalog

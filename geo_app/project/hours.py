@@ -1,4 +1,5 @@
 """OSM opening_hours values ("24/7", "Mo-Fr 08:00-18:00", ...), through the opening-hours-py parser."""
+
 from __future__ import annotations
 
 from datetime import datetime

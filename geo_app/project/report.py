@@ -4,6 +4,7 @@ Source: 苏州市市容市政管理局 2018 年上半年工作总结和下半年
 layers/report/suzhou-2018-h1.csv. Figures are joined to statistical units by their scope: a figure scoped to a
 group (市区, 县级市, ...) stays the group's figure and is never divided among the group's members.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,20 +15,75 @@ import pandas as pd
 
 from geo_app.project.units import Units
 
-COLUMNS = ["id", "section", "topic", "indicator_zh", "indicator_en", "value_text", "unit_text", "value",
-           "base_unit", "approximate", "bound", "kind", "period", "scope", "target_id", "note"]
-KINDS = {"actual": "H1 actual (上半年完成)", "target": "annual or multi-year target (目标)", "plan": "H2 plan (下半年计划)"}
+COLUMNS = [
+    "id",
+    "section",
+    "topic",
+    "indicator_zh",
+    "indicator_en",
+    "value_text",
+    "unit_text",
+    "value",
+    "base_unit",
+    "approximate",
+    "bound",
+    "kind",
+    "period",
+    "scope",
+    "target_id",
+    "note",
+]
+KINDS = {
+    "actual": "H1 actual (上半年完成)",
+    "target": "annual or multi-year target (目标)",
+    "plan": "H2 plan (下半年计划)",
+}
 PERIODS = ("2018H1", "2018H2", "2018", "2018-2020/yr", "2018-06/2019-06")
 BOUNDS = ("", ">=", "<=")
 SECTION = re.compile(r"^[一二](\([一二三四五六七八九十]+\))?[一二三四五六七八九十]*$")
 
 # Units as written -> (base unit, factor). A leading 万 or 亿 multiplies any of them (万吨, 万平方米, 万个).
 MEASURE_UNITS = {
-    "吨": ("t", 1), "吨/日": ("t/d", 1), "平方米": ("m²", 1), "平米": ("m²", 1), "元": ("元", 1),
-    "公里": ("m", 1000), "米": ("m", 1), "%": ("%", 1), "天": ("day", 1), "个月": ("month", 1),
+    "吨": ("t", 1),
+    "吨/日": ("t/d", 1),
+    "平方米": ("m²", 1),
+    "平米": ("m²", 1),
+    "元": ("元", 1),
+    "公里": ("m", 1000),
+    "米": ("m", 1),
+    "%": ("%", 1),
+    "天": ("day", 1),
+    "个月": ("month", 1),
 }
-COUNT_UNITS = {"份", "项", "次", "起", "件", "条次", "处", "条", "名", "人", "个方面", "家", "人次", "台次", "个",
-               "张(处)", "部", "座", "户", "张", "座次", "盏", "场", "块", "车次", "篇次", "人(次)"}
+COUNT_UNITS = {
+    "份",
+    "项",
+    "次",
+    "起",
+    "件",
+    "条次",
+    "处",
+    "条",
+    "名",
+    "人",
+    "个方面",
+    "家",
+    "人次",
+    "台次",
+    "个",
+    "张(处)",
+    "部",
+    "座",
+    "户",
+    "张",
+    "座次",
+    "盏",
+    "场",
+    "块",
+    "车次",
+    "篇次",
+    "人(次)",
+}
 MULTIPLIERS = {"万": 10_000, "亿": 100_000_000}
 NUMBER = re.compile(r"^(约|近)?(\d+(?:\.\d+)?)(万|亿)?(余|多|左右)?$")
 
@@ -39,7 +95,11 @@ class ReportError(ValueError):
 def unit_factor(unit_text: str) -> tuple[str, float]:
     """'万吨' -> ('t', 10000); '件' -> ('件', 1). KeyError for a unit the table does not know."""
     factor = 1
-    if unit_text[:1] in MULTIPLIERS and unit_text[1:] and (unit_text[1:] in MEASURE_UNITS or unit_text[1:] in COUNT_UNITS):
+    if (
+        unit_text[:1] in MULTIPLIERS
+        and unit_text[1:]
+        and (unit_text[1:] in MEASURE_UNITS or unit_text[1:] in COUNT_UNITS)
+    ):
         factor, unit_text = MULTIPLIERS[unit_text[0]], unit_text[1:]
     if unit_text in MEASURE_UNITS:
         base, scale = MEASURE_UNITS[unit_text]
@@ -64,10 +124,15 @@ def _check_row(row: dict, line: int, units: Units) -> list[str]:
     problems = []
     try:
         value, base, approximate = normalise(row["value_text"], row["unit_text"])
-        if abs(float(row["value"]) - value) > 1e-6 * max(1.0, abs(value)) or row["base_unit"] != base \
-                or (row["approximate"] == "true") != approximate:
-            problems.append(f"value/base_unit/approximate do not follow from {row['value_text']!r} {row['unit_text']!r}"
-                            f" (expected {value:g} {base}, approximate={approximate})")
+        if (
+            abs(float(row["value"]) - value) > 1e-6 * max(1.0, abs(value))
+            or row["base_unit"] != base
+            or (row["approximate"] == "true") != approximate
+        ):
+            problems.append(
+                f"value/base_unit/approximate do not follow from {row['value_text']!r} {row['unit_text']!r}"
+                f" (expected {value:g} {base}, approximate={approximate})"
+            )
     except KeyError as exc:
         problems.append(f"unknown unit {exc}")
     except ValueError as exc:
@@ -99,8 +164,12 @@ def load_report(path: Path | str, units: Units) -> pd.DataFrame:
     ids = {row["id"]: row for row in rows}
     for line, row in enumerate(rows, start=2):
         target = ids.get(row["target_id"]) if row["target_id"] else None
-        if row["target_id"] and (target is None or target["kind"] == "actual" or target["base_unit"] != row["base_unit"]):
-            problems.append(f"line {line}, {row['id']}: target_id {row['target_id']!r} must name a target or plan in the same unit")
+        if row["target_id"] and (
+            target is None or target["kind"] == "actual" or target["base_unit"] != row["base_unit"]
+        ):
+            problems.append(
+                f"line {line}, {row['id']}: target_id {row['target_id']!r} must name a target or plan in the same unit"
+            )
         if row["id"] in seen:
             problems.append(f"line {line}: duplicate id {row['id']}")
         seen.add(row["id"])
@@ -122,12 +191,24 @@ def progress(report: pd.DataFrame) -> list[dict]:
     out = []
     for _, row in report[report["target_id"] != ""].iterrows():
         target = by_id.loc[row["target_id"]]
-        out.append({"id": row["id"], "target_id": row["target_id"], "indicator_zh": row["indicator_zh"],
-                    "indicator_en": row["indicator_en"], "scope": row["scope"], "value": float(row["value"]),
-                    "target": float(target["value"]), "target_bound": target["bound"], "unit": row["base_unit"],
-                    "share_pct": round(float(100 * row["value"] / target["value"]), 1) if target["value"] else None,
-                    "period": row["period"], "target_period": target["period"], "section": row["section"],
-                    "target_section": target["section"]})
+        out.append(
+            {
+                "id": row["id"],
+                "target_id": row["target_id"],
+                "indicator_zh": row["indicator_zh"],
+                "indicator_en": row["indicator_en"],
+                "scope": row["scope"],
+                "value": float(row["value"]),
+                "target": float(target["value"]),
+                "target_bound": target["bound"],
+                "unit": row["base_unit"],
+                "share_pct": round(float(100 * row["value"] / target["value"]), 1) if target["value"] else None,
+                "period": row["period"],
+                "target_period": target["period"],
+                "section": row["section"],
+                "target_section": target["section"],
+            }
+        )
     return out
 
 
@@ -138,9 +219,12 @@ def figures_for_unit(report: pd.DataFrame, units: Units, code: str) -> dict:
     return {
         "unit": own.to_dict("records"),
         "shared": [
-            {"scope": scope, "scope_kind": rows["scope_kind"].iloc[0],
-             "note": "group figure: applies to the whole group and is not divided among its members",
-             "figures": rows.to_dict("records")}
+            {
+                "scope": scope,
+                "scope_kind": rows["scope_kind"].iloc[0],
+                "note": "group figure: applies to the whole group and is not divided among its members",
+                "figures": rows.to_dict("records"),
+            }
             for scope, rows in shared.groupby("scope", sort=False)
         ],
     }

@@ -1,4 +1,5 @@
 """Service radii and densities with their sources, from layers/standards.toml (the bureau edits that file)."""
+
 from __future__ import annotations
 
 import tomllib
@@ -10,7 +11,7 @@ from pathlib import Path
 class Radius:
     metres: float
     source: str
-    source_zh: str = ""     # the source as a Chinese page shows it (the English one where none is given)
+    source_zh: str = ""  # the source as a Chinese page shows it (the English one where none is given)
 
     def source_in(self, lang: str) -> str:
         return self.source_zh if lang == "zh" and self.source_zh else self.source

@@ -1,4 +1,5 @@
 """Statistical units (districts and zones) and the named groups of the report, from layers/units.toml."""
+
 from __future__ import annotations
 
 import tomllib
@@ -14,7 +15,7 @@ class Unit:
     kind: str
     aliases: tuple = ()
     has_boundary_source: bool = True
-    note: str = ""          # English
+    note: str = ""  # English
     note_zh: str = ""
 
     def note_in(self, lang: str) -> str:
@@ -24,8 +25,9 @@ class Unit:
 @dataclass(frozen=True)
 class Scope:
     """Where a report figure applies: one unit, a named group, or an explicit set of units ("320508+320571")."""
+
     text: str
-    kind: str            # "unit" | "group" | "units"
+    kind: str  # "unit" | "group" | "units"
     codes: tuple
 
 

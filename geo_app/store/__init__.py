@@ -9,15 +9,33 @@ it lands together or not at all, concurrent writers from any number of processes
 StoreBusy after the busy timeout), and readers see the old or the new state, never a mix. Every transaction bumps
 the store's version, a counter every process sees: the key of every cache derived from the store.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from geo_app.store.base import (BUSY_TIMEOUT_S, COLUMN_TYPES, Reader, Store, StoreBusy, StoreError, StoreMissing,
-                                Transaction)
+from geo_app.store.base import (
+    BUSY_TIMEOUT_S,
+    COLUMN_TYPES,
+    Reader,
+    Store,
+    StoreBusy,
+    StoreError,
+    StoreMissing,
+    Transaction,
+)
 
-__all__ = ["BUSY_TIMEOUT_S", "COLUMN_TYPES", "Reader", "Store", "StoreBusy", "StoreError", "StoreMissing",
-           "Transaction", "open_store"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "COLUMN_TYPES",
+    "Reader",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "StoreMissing",
+    "Transaction",
+    "open_store",
+]
 
 
 def open_store(location: str | Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Store:
@@ -25,6 +43,8 @@ def open_store(location: str | Path, *, busy_timeout_s: float = BUSY_TIMEOUT_S) 
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
         from geo_app.store.postgis import PostGISStore
+
         return PostGISStore(text, busy_timeout_s=busy_timeout_s)
     from geo_app.store.geopackage import GeoPackageStore
+
     return GeoPackageStore(Path(text), busy_timeout_s=busy_timeout_s)

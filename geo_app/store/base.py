@@ -1,4 +1,5 @@
 """The store's interface: what both backends (GeoPackage, PostGIS) read and write with, and its errors."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -11,7 +12,7 @@ import pandas as pd
 from geo_app.errors import Unavailable
 
 # Logical column types, the same on both backends.
-COLUMN_TYPES = ("text", "integer", "real", "boolean", "blob")     # blob: bytes (photos)
+COLUMN_TYPES = ("text", "integer", "real", "boolean", "blob")  # blob: bytes (photos)
 BUSY_TIMEOUT_S = 60
 
 
@@ -38,9 +39,19 @@ class Reader(ABC):
         """Names of every data table (spatial layers and attribute tables), not the bookkeeping ones."""
 
     @abstractmethod
-    def read(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
-             columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-             limit: int | None = None, offset: int = 0, between: dict | None = None) -> gpd.GeoDataFrame | pd.DataFrame:
+    def read(
+        self,
+        name: str,
+        *,
+        bbox: tuple | None = None,
+        where: dict | None = None,
+        columns: list[str] | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        between: dict | None = None,
+    ) -> gpd.GeoDataFrame | pd.DataFrame:
         """Rows of a table: a GeoDataFrame (WGS-84) for layers, a DataFrame for attribute tables.
         bbox (minx, miny, maxx, maxy) keeps the features that intersect it, found through the spatial index;
         where maps columns to a value or a list of values (all must match); between maps columns to (low, high):
@@ -48,16 +59,27 @@ class Reader(ABC):
         columns limits what is read."""
 
     @abstractmethod
-    def records(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
-                columns: list[str] | None = None, order_by: str | None = None, descending: bool = False,
-                limit: int | None = None, offset: int = 0, between: dict | None = None,
-                geometry: bool = True) -> list[dict]:
+    def records(
+        self,
+        name: str,
+        *,
+        bbox: tuple | None = None,
+        where: dict | None = None,
+        columns: list[str] | None = None,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+        between: dict | None = None,
+        geometry: bool = True,
+    ) -> list[dict]:
         """What read() returns, as a list of dicts (shapely geometries under "geometry", unless `geometry` is
         False: then none are read): for small reads."""
 
     @abstractmethod
-    def count(self, name: str, *, bbox: tuple | None = None, where: dict | None = None,
-              between: dict | None = None) -> int:
+    def count(
+        self, name: str, *, bbox: tuple | None = None, where: dict | None = None, between: dict | None = None
+    ) -> int:
         """How many rows read() would return without limit and offset."""
 
     @abstractmethod
@@ -68,8 +90,9 @@ class Reader(ABC):
     def indexes(self, name: str) -> list[str]:
         """Columns of the table that have an index (besides the spatial one)."""
 
-    def mvt(self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float,
-            tolerance: float) -> bytes | None:
+    def mvt(
+        self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float, tolerance: float
+    ) -> bytes | None:
         """A layer's features in one WebMercatorQuad tile as Mapbox Vector Tile bytes (the tile's layer named
         `name`), made by the backend itself: points inside the tile, lines and polygons simplified by `tolerance`
         metres and clipped `edge` (a share of the tile) beyond it. None (the default) when the backend cannot:
@@ -124,8 +147,8 @@ class Transaction(Reader):
 
 
 class Store(Reader):
-    location: str          # what str() shows: a path or a URL without its password
-    backup_suffix: str     # the file suffix of backup()'s output
+    location: str  # what str() shows: a path or a URL without its password
+    backup_suffix: str  # the file suffix of backup()'s output
 
     @abstractmethod
     def exists(self) -> bool:

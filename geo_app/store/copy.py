@@ -1,4 +1,5 @@
 """Copy a whole store to another (GeoPackage <-> PostGIS, either way), in one transaction on the target."""
+
 from __future__ import annotations
 
 from geo_app.store import Store, StoreError

@@ -1,4 +1,5 @@
 """Frames <-> rows for both backends: column types, Python values, geometries, and checked identifiers."""
+
 from __future__ import annotations
 
 import re
@@ -12,9 +13,9 @@ import shapely
 
 from geo_app.store.base import COLUMN_TYPES, StoreError
 
-GEOMETRY = "geometry"        # the frame's geometry column; stored as "geom"
+GEOMETRY = "geometry"  # the frame's geometry column; stored as "geom"
 STORED_GEOMETRY = "geom"
-TYPES_ATTR = "store_column_types"     # frame.attrs: the column types a frame was read with (kept for empty columns)
+TYPES_ATTR = "store_column_types"  # frame.attrs: the column types a frame was read with (kept for empty columns)
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -28,6 +29,7 @@ def checked_name(name: str, what: str = "table") -> str:
 @dataclass
 class Columns:
     """A frame taken apart: typed attribute columns as Python lists, and the geometries (or None)."""
+
     names: list[str]
     types: list[str]
     values: list[list]
@@ -75,8 +77,9 @@ def _kind_of(present: list, name: str) -> str:
         return "blob"
     bad = next((v for v in present if not isinstance(v, str)), None)
     if bad is not None:
-        raise StoreError(f"column {name!r}: {type(bad).__name__} values cannot be stored "
-                         "(text, numbers, true/false or bytes)")
+        raise StoreError(
+            f"column {name!r}: {type(bad).__name__} values cannot be stored (text, numbers, true/false or bytes)"
+        )
     return "text"
 
 
@@ -131,7 +134,7 @@ def take_apart(frame: pd.DataFrame) -> Columns:
             kind, column = _object_values(series.tolist(), str(name), declared.get(str(name)))
         else:
             if kind == "real" and str(name) in declared and series.isna().all():
-                kind = declared[str(name)]      # all missing: keep the type it was read with
+                kind = declared[str(name)]  # all missing: keep the type it was read with
             column = _python_values(series, kind)
         names.append(str(name))
         types.append(kind)
@@ -175,7 +178,7 @@ def as_records(names: list[str], types: list[str], rows: list[tuple], geometries
         for i in booleans:
             if row[i] is not None:
                 record[names[i]] = bool(row[i])
-        for i in blobs:             # PostgreSQL may hand back memoryview
+        for i in blobs:  # PostgreSQL may hand back memoryview
             if row[i] is not None:
                 record[names[i]] = bytes(row[i])
         if geometries is not None:
@@ -192,23 +195,27 @@ def put_together(names: list[str], types: list[str], rows: list[tuple], geometri
     for name, kind, values in zip(names, types, transposed):
         complete = None not in values
         if kind == "boolean":
-            column = np.array(values, dtype=bool) if complete else \
-                pd.Series([None if v is None else bool(v) for v in values], dtype=object)
+            column = (
+                np.array(values, dtype=bool)
+                if complete
+                else pd.Series([None if v is None else bool(v) for v in values], dtype=object)
+            )
         elif kind == "integer":
             column = np.array(values, dtype=np.int64) if complete else pd.array(values, dtype="Int64")
         elif kind == "real":
             column = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        elif kind == "blob":    # bytes (PostgreSQL may hand back memoryview)
+        elif kind == "blob":  # bytes (PostgreSQL may hand back memoryview)
             column = pd.Series([None if v is None else bytes(v) for v in values], dtype=object)
-        else:   # text stays object with None for missing (pandas would make it str with NaN)
+        else:  # text stays object with None for missing (pandas would make it str with NaN)
             column = pd.Series(values, dtype=object)
         data[name] = column
     frame = pd.DataFrame(data, columns=names, copy=False) if names else pd.DataFrame(index=range(len(rows)))
     frame.attrs[TYPES_ATTR] = dict(zip(names, types))
     if geometries is None:
         return frame
-    return gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(np.asarray(geometries, dtype=object), crs=_CRS),
-                            crs=_CRS)
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.array.from_shapely(np.asarray(geometries, dtype=object), crs=_CRS), crs=_CRS
+    )
 
 
 def geometry_kind(geometries: np.ndarray) -> str:
@@ -266,7 +273,7 @@ class Touches:
 
     def __init__(self):
         self.touched: set[str] = set()
-        self.appended: dict[str, tuple | None] = {}      # table -> box of appended geometries (None: none)
+        self.appended: dict[str, tuple | None] = {}  # table -> box of appended geometries (None: none)
 
     def touch(self, name: str) -> None:
         self.touched.add(name)
@@ -274,18 +281,24 @@ class Touches:
 
     def append(self, name: str, geometries) -> None:
         if name in self.touched and name not in self.appended:
-            return              # changed in another way too: its extent is measured again
+            return  # changed in another way too: its extent is measured again
         self.touched.add(name)
         box = self.appended.get(name)
         if geometries is not None and len(geometries):
             bounds = shapely.bounds(geometries)
             if not np.isnan(bounds[:, 0]).all():
-                new = (np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1]), np.nanmax(bounds[:, 2]),
-                       np.nanmax(bounds[:, 3]))
-                box = new if box is None else (min(box[0], new[0]), min(box[1], new[1]), max(box[2], new[2]),
-                                               max(box[3], new[3]))
+                new = (
+                    np.nanmin(bounds[:, 0]),
+                    np.nanmin(bounds[:, 1]),
+                    np.nanmax(bounds[:, 2]),
+                    np.nanmax(bounds[:, 3]),
+                )
+                box = (
+                    new
+                    if box is None
+                    else (min(box[0], new[0]), min(box[1], new[1]), max(box[2], new[2]), max(box[3], new[3]))
+                )
         self.appended[name] = None if box is None else tuple(float(v) for v in box)
-
 
 
 class Bookkeeping:
@@ -299,12 +312,13 @@ class Bookkeeping:
         present = set(self.tables())
         for name in self.changes.touched:
             self._date_table(name, version)
-            if name in self.changes.appended:       # rows appended only: the extent grows by their box
+            if name in self.changes.appended:  # rows appended only: the extent grows by their box
                 box = self.changes.appended[name]
                 if box is not None:
                     self._grow_extent(name, box)
             elif name in present and self._layout(name)[2]:
                 self._measure_extent(name)
+
 
 def check_fits(name: str, parts: Columns, layout: tuple[list[str], list[str], bool]) -> None:
     """Rows to append must use the table's columns and have geometries exactly when the table does."""

@@ -6,28 +6,53 @@ to the busy timeout), synchronous=FULL (a committed write survives a crash). The
 `gpkg_contents` extent and the store version change in the same transaction as the rows. The file is written in
 place, so its mode and owner stay as they are.
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import shapely
 
-from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
 from geo_app.store import gpkg_geometry as gg
-from geo_app.store.frames import (STORED_GEOMETRY, Appending, Bookkeeping, Touches, as_records, between_items,
-                                  box_geometry, check_type, checked_name, geometry_kind, put_together, take_apart,
-                                  where_items)
+from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
+from geo_app.store.frames import (
+    STORED_GEOMETRY,
+    Appending,
+    Bookkeeping,
+    Touches,
+    as_records,
+    between_items,
+    box_geometry,
+    check_type,
+    checked_name,
+    geometry_kind,
+    put_together,
+    take_apart,
+    where_items,
+)
 
 _SQL_TYPES = {"text": "TEXT", "integer": "INTEGER", "real": "DOUBLE", "boolean": "BOOLEAN", "blob": "BLOB"}
-_LOGICAL = {"TEXT": "text", "INTEGER": "integer", "INT": "integer", "MEDIUMINT": "integer", "SMALLINT": "integer",
-            "TINYINT": "integer", "DOUBLE": "real", "REAL": "real", "FLOAT": "real", "BOOLEAN": "boolean",
-            "DATE": "text", "DATETIME": "text", "BLOB": "blob"}
+_LOGICAL = {
+    "TEXT": "text",
+    "INTEGER": "integer",
+    "INT": "integer",
+    "MEDIUMINT": "integer",
+    "SMALLINT": "integer",
+    "TINYINT": "integer",
+    "DOUBLE": "real",
+    "REAL": "real",
+    "FLOAT": "real",
+    "BOOLEAN": "boolean",
+    "DATE": "text",
+    "DATETIME": "text",
+    "BLOB": "blob",
+}
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS store_tables (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
@@ -73,7 +98,7 @@ BEGIN DELETE FROM "rtree_{t}_geom" WHERE id = OLD.fid; END;
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _q(name: str) -> str:
@@ -113,8 +138,20 @@ class _Reading:
             types.append(_LOGICAL.get(declared.upper().split("(")[0], "text"))
         return names, types, spatial
 
-    def _select(self, name, bbox, where, columns, order_by=None, descending=False, limit=None, offset=0,
-                count=False, between=None, geometry=True):
+    def _select(
+        self,
+        name,
+        bbox,
+        where,
+        columns,
+        order_by=None,
+        descending=False,
+        limit=None,
+        offset=0,
+        count=False,
+        between=None,
+        geometry=True,
+    ):
         names, types, spatial = self._layout(name)
         wanted = list(columns) if columns is not None else names
         for column in wanted + ([order_by] if order_by else []):
@@ -123,7 +160,9 @@ class _Reading:
         conditions, params = [], []
         if bbox is not None and spatial:
             minx, miny, maxx, maxy = (float(v) for v in bbox)
-            conditions.append(f'fid IN (SELECT id FROM "rtree_{name}_geom" WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)')
+            conditions.append(
+                f'fid IN (SELECT id FROM "rtree_{name}_geom" WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)'
+            )
             params += [maxx, minx, maxy, miny]
         for column, values in where_items(where, names):
             present = [v for v in values if v is not None]
@@ -148,7 +187,7 @@ class _Reading:
         if not exact and (limit is not None or offset):
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if limit is None else int(limit), int(offset)]
-        if exact:   # the R-tree compares envelopes: keep what really intersects the box
+        if exact:  # the R-tree compares envelopes: keep what really intersects the box
             rows, geometries = self._exact(sql, params, bbox, None if count or limit is None else offset + limit)
             if count:
                 return len(rows)
@@ -156,8 +195,7 @@ class _Reading:
             rows, geometries = rows[offset:end], geometries[offset:end] if geometry else None
         else:
             rows = self.con.execute(sql, params).fetchall()
-            geometries = gg.decode([r[-1] for r in rows]) if spatial and selected and selected[-1] == "geom" \
-                else None
+            geometries = gg.decode([r[-1] for r in rows]) if spatial and selected and selected[-1] == "geom" else None
         type_of = dict(zip(names, types))
         return wanted, [type_of[c] for c in wanted], rows, geometries
 
@@ -170,9 +208,10 @@ class _Reading:
         box = box_geometry(bbox)
         rows, geometries, start = [], [], 0
         while True:
-            chunk = self.con.execute(sql if enough is None else sql + " LIMIT ? OFFSET ?",
-                                     params if enough is None else params + [max(self._EXACT_CHUNK, enough), start]
-                                     ).fetchall()
+            chunk = self.con.execute(
+                sql if enough is None else sql + " LIMIT ? OFFSET ?",
+                params if enough is None else params + [max(self._EXACT_CHUNK, enough), start],
+            ).fetchall()
             decoded = gg.decode([r[-1] for r in chunk])
             keep = shapely.intersects(decoded, box)
             rows += [r for r, k in zip(chunk, keep) if k]
@@ -181,15 +220,42 @@ class _Reading:
             if enough is None or len(rows) >= enough or len(chunk) < max(self._EXACT_CHUNK, enough):
                 return rows, np.concatenate(geometries) if geometries else np.array([], dtype=object)
 
-    def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-             offset=0, between=None):
-        return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
-                                          between=between))
+    def read(
+        self,
+        name,
+        *,
+        bbox=None,
+        where=None,
+        columns=None,
+        order_by=None,
+        descending=False,
+        limit=None,
+        offset=0,
+        between=None,
+    ):
+        return put_together(
+            *self._select(name, bbox, where, columns, order_by, descending, limit, offset, between=between)
+        )
 
-    def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0, between=None, geometry=True):
-        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset,
-                                        between=between, geometry=geometry))
+    def records(
+        self,
+        name,
+        *,
+        bbox=None,
+        where=None,
+        columns=None,
+        order_by=None,
+        descending=False,
+        limit=None,
+        offset=0,
+        between=None,
+        geometry=True,
+    ):
+        return as_records(
+            *self._select(
+                name, bbox, where, columns, order_by, descending, limit, offset, between=between, geometry=geometry
+            )
+        )
 
     def count(self, name, *, bbox=None, where=None, between=None) -> int:
         return self._select(name, bbox, where, [], count=True, between=between)
@@ -230,8 +296,7 @@ class GeoPackageStore(_Reading, Store):
         return local.con
 
     def _open(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
-                              check_same_thread=False)
+        con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False)
         con.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         con.execute("PRAGMA synchronous = FULL")
         gg.register_functions(con)
@@ -263,8 +328,9 @@ class GeoPackageStore(_Reading, Store):
         return int(self.meta("version") or 0)
 
     def extent(self, name: str) -> tuple | None:
-        row = self.con.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
-                               (name,)).fetchone()
+        row = self.con.execute(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", (name,)
+        ).fetchone()
         return None if row is None or row[0] is None else tuple(float(v) for v in row)
 
     @contextmanager
@@ -275,8 +341,9 @@ class GeoPackageStore(_Reading, Store):
         try:
             con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreBusy(f"the store is busy with another write for over {self.busy_timeout_s:g} s ({exc});"
-                            " try again") from None
+            raise StoreBusy(
+                f"the store is busy with another write for over {self.busy_timeout_s:g} s ({exc}); try again"
+            ) from None
         tx = GeoPackageTransaction(con)
         try:
             yield tx
@@ -339,15 +406,20 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
         columns = ["fid INTEGER PRIMARY KEY AUTOINCREMENT"] + (["geom GEOMETRY"] if spatial else [])
         columns += [f'"{n}" {_SQL_TYPES[check_type(t)]}' for n, t in zip(names, types)]
         self.con.execute(f"CREATE TABLE {_q(name)} ({', '.join(columns)})")
-        self.con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change, srs_id)"
-                         " VALUES (?, ?, ?, ?, ?)", (name, "features" if spatial else "attributes", name, _now(),
-                                                     gg.SRS_ID if spatial else None))
+        self.con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change, srs_id) VALUES (?, ?, ?, ?, ?)",
+            (name, "features" if spatial else "attributes", name, _now(), gg.SRS_ID if spatial else None),
+        )
         if spatial:
-            self.con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)",
-                             (name, spatial, gg.SRS_ID))
+            self.con.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)", (name, spatial, gg.SRS_ID)
+            )
             self.con.execute(f'CREATE VIRTUAL TABLE "rtree_{name}_geom" USING rtree(id, minx, maxx, miny, maxy)')
-            self.con.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index',"
-                             " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", (name,))
+            self.con.execute(
+                "INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index',"
+                " 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+                (name,),
+            )
 
     def _add_triggers(self, name: str) -> None:
         # one statement at a time: executescript() would commit the open transaction first
@@ -357,14 +429,16 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
 
     def _index(self, name: str, indexes) -> None:
         for column in indexes:
-            self.con.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}"'
-                             f' ON {_q(name)} ("{column}")')
+            self.con.execute(
+                f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")'
+            )
 
     def add_column(self, name, column, kind) -> None:
         if column in self._layout(name)[0]:
             return
-        self.con.execute(f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" '
-                         f'{_SQL_TYPES[check_type(kind)]}')
+        self.con.execute(
+            f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" {_SQL_TYPES[check_type(kind)]}'
+        )
         self.changes.touch(name)
 
     def create(self, name, columns, *, geometry=False, indexes=()) -> None:
@@ -387,9 +461,16 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
             boxes = shapely.bounds(parts.geometries)
             filled = ~np.isnan(boxes[:, 0])
             fids = np.flatnonzero(filled) + 1
-            self.con.executemany(f'INSERT INTO "rtree_{name}_geom" VALUES (?, ?, ?, ?, ?)',
-                                 zip(fids.tolist(), boxes[filled, 0].tolist(), boxes[filled, 2].tolist(),
-                                     boxes[filled, 1].tolist(), boxes[filled, 3].tolist()))
+            self.con.executemany(
+                f'INSERT INTO "rtree_{name}_geom" VALUES (?, ?, ?, ?, ?)',
+                zip(
+                    fids.tolist(),
+                    boxes[filled, 0].tolist(),
+                    boxes[filled, 2].tolist(),
+                    boxes[filled, 1].tolist(),
+                    boxes[filled, 3].tolist(),
+                ),
+            )
             self._add_triggers(name)
         self._index(name, indexes)
         self.changes.touch(name)
@@ -401,10 +482,13 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
         columns = (["fid"] if with_fid else []) + (["geom"] if parts.geometries is not None else [])
         columns += [f'"{n}"' for n in parts.names]
         blobs = gg.encode(parts.geometries) if parts.geometries is not None else None
-        rows = (((i + 1,) if with_fid else ()) + ((blobs[i],) if blobs is not None else ()) + tuple(row)
-                for i, row in enumerate(parts.row_tuples()))
-        self.con.executemany(f"INSERT INTO {_q(name)} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                             rows)
+        rows = (
+            ((i + 1,) if with_fid else ()) + ((blobs[i],) if blobs is not None else ()) + tuple(row)
+            for i, row in enumerate(parts.row_tuples())
+        )
+        self.con.executemany(
+            f"INSERT INTO {_q(name)} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
 
     def _conditions(self, name: str, where: dict) -> tuple[str, list]:
         names, _, _ = self._layout(name)
@@ -429,8 +513,9 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
             sets.append(f'"{column}" = ?')
             params.append(value.item() if hasattr(value, "item") else value)
         condition, where_params = self._conditions(name, where)
-        changed = self.con.execute(f"UPDATE {_q(name)} SET {', '.join(sets)} WHERE {condition}",
-                                   params + where_params).rowcount
+        changed = self.con.execute(
+            f"UPDATE {_q(name)} SET {', '.join(sets)} WHERE {condition}", params + where_params
+        ).rowcount
         self.changes.touch(name)
         return changed
 
@@ -458,9 +543,13 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
         self.con.execute(
             "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?),"
             " max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?), last_change = ?"
-            " WHERE table_name = ?", (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], _now(), name))
+            " WHERE table_name = ?",
+            (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], _now(), name),
+        )
 
     def _measure_extent(self, name: str) -> None:
         self.con.execute(
-            f'UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny),'
-            f' max(maxy) FROM "rtree_{name}_geom"), last_change = ? WHERE table_name = ?', (_now(), name))
+            f"UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min(minx), max(maxx), min(miny),"
+            f' max(maxy) FROM "rtree_{name}_geom"), last_change = ? WHERE table_name = ?',
+            (_now(), name),
+        )

@@ -4,6 +4,7 @@ Header: b"GP", version 0, flags (bit 0: little-endian, bits 1-3: envelope kind, 
 then the envelope; we always write the [minx, maxx, miny, maxy] envelope (kind 1) for non-empty geometries, as
 GDAL does for everything but points.
 """
+
 from __future__ import annotations
 
 import struct
@@ -43,7 +44,7 @@ def _header_length(blob: bytes) -> int:
 
 def decode(blobs: list) -> np.ndarray:
     """Shapely geometries of GeoPackage blobs (GDAL's and ours)."""
-    wkb = [None if b is None else bytes(b)[_header_length(b):] for b in blobs]
+    wkb = [None if b is None else bytes(b)[_header_length(b) :] for b in blobs]
     return shapely.from_wkb(np.array(wkb, dtype=object))
 
 
@@ -60,13 +61,16 @@ def envelope(blob) -> tuple[float, float, float, float] | None:
 
 def register_functions(connection) -> None:
     """The SQL functions the GeoPackage R-tree triggers call (GDAL's triggers and ours), for plain sqlite3."""
+
     def part(index):
         def function(blob):
             box = envelope(blob)
             return None if box is None else box[index]
+
         return function
 
     for index, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
         connection.create_function(name, 1, part(index), deterministic=True)
-    connection.create_function("ST_IsEmpty", 1, lambda blob: None if blob is None else int(bool(blob[3] & 0b10000)),
-                               deterministic=True)
+    connection.create_function(
+        "ST_IsEmpty", 1, lambda blob: None if blob is None else int(bool(blob[3] & 0b10000)), deterministic=True
+    )

@@ -6,6 +6,7 @@ store's version row, so writers queue behind each other (up to the busy timeout,
 wait and see the last committed state (MVCC). A table whose columns stay the same is emptied with DELETE, not
 dropped, so that readers of it are never blocked by a write.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,13 +21,33 @@ import numpy as np
 import shapely
 
 from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
-from geo_app.store.frames import (STORED_GEOMETRY, Appending, Bookkeeping, Touches, as_records, between_items,
-                                  box_geometry, check_type, checked_name, put_together, take_apart, where_items)
+from geo_app.store.frames import (
+    STORED_GEOMETRY,
+    Appending,
+    Bookkeeping,
+    Touches,
+    as_records,
+    between_items,
+    box_geometry,
+    check_type,
+    checked_name,
+    put_together,
+    take_apart,
+    where_items,
+)
 
 _SQL_TYPES = {"text": "text", "integer": "bigint", "real": "double precision", "boolean": "boolean", "blob": "bytea"}
-_LOGICAL = {"text": "text", "bigint": "integer", "integer": "integer", "smallint": "integer",
-            "double precision": "real", "real": "real", "numeric": "real", "boolean": "boolean",
-            "bytea": "blob"}
+_LOGICAL = {
+    "text": "text",
+    "bigint": "integer",
+    "integer": "integer",
+    "smallint": "integer",
+    "double precision": "real",
+    "real": "real",
+    "numeric": "real",
+    "boolean": "boolean",
+    "bytea": "blob",
+}
 _BOOKKEEPING = [
     "CREATE EXTENSION IF NOT EXISTS postgis",
     "CREATE TABLE IF NOT EXISTS store_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -71,9 +92,12 @@ class _Reading:
 
     def _read_layout(self, name: str) -> tuple[list[str], list[str], bool]:
         # the system catalogue, not information_schema.columns (a view that costs milliseconds a call)
-        rows = self._run("SELECT a.attname, a.atttypid::regtype::text FROM pg_attribute a WHERE a.attrelid ="
-                         " to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped AND EXISTS (SELECT 1 FROM"
-                         " store_contents WHERE table_name = %s) ORDER BY a.attnum", (_q(name), name))
+        rows = self._run(
+            "SELECT a.attname, a.atttypid::regtype::text FROM pg_attribute a WHERE a.attrelid ="
+            " to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped AND EXISTS (SELECT 1 FROM"
+            " store_contents WHERE table_name = %s) ORDER BY a.attnum",
+            (_q(name), name),
+        )
         if not rows:
             raise KeyError(name)
         names, types, spatial = [], [], False
@@ -90,8 +114,9 @@ class _Reading:
     def _where(self, name, bbox, where, names, spatial, between=None) -> tuple[str, list]:
         conditions, params = [], []
         if bbox is not None and spatial:
-            conditions.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
-                              " AND ST_Intersects(geom, ST_GeomFromWKB(%s, 4326))")
+            conditions.append(
+                "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND ST_Intersects(geom, ST_GeomFromWKB(%s, 4326))"
+            )
             params += [float(v) for v in bbox] + [shapely.to_wkb(box_geometry(bbox))]
         for column, values in where_items(where, names):
             present = [v for v in values if v is not None]
@@ -107,14 +132,38 @@ class _Reading:
                     params.append(bound)
         return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
-    def read(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-             offset=0, between=None):
+    def read(
+        self,
+        name,
+        *,
+        bbox=None,
+        where=None,
+        columns=None,
+        order_by=None,
+        descending=False,
+        limit=None,
+        offset=0,
+        between=None,
+    ):
         return put_together(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between))
 
-    def records(self, name, *, bbox=None, where=None, columns=None, order_by=None, descending=False, limit=None,
-                offset=0, between=None, geometry=True):
-        return as_records(*self._select(name, bbox, where, columns, order_by, descending, limit, offset, between,
-                                        geometry))
+    def records(
+        self,
+        name,
+        *,
+        bbox=None,
+        where=None,
+        columns=None,
+        order_by=None,
+        descending=False,
+        limit=None,
+        offset=0,
+        between=None,
+        geometry=True,
+    ):
+        return as_records(
+            *self._select(name, bbox, where, columns, order_by, descending, limit, offset, between, geometry)
+        )
 
     def _select(self, name, bbox, where, columns, order_by, descending, limit, offset, between=None, geometry=True):
         names, types, spatial = self._layout(name)
@@ -133,8 +182,9 @@ class _Reading:
         rows = self._run(sql, params)
         geometries = None
         if spatial:
-            geometries = shapely.from_wkb(np.array([None if r[-1] is None else bytes(r[-1]) for r in rows],
-                                                   dtype=object))
+            geometries = shapely.from_wkb(
+                np.array([None if r[-1] is None else bytes(r[-1]) for r in rows], dtype=object)
+            )
         type_of = dict(zip(names, types))
         return wanted, [type_of[c] for c in wanted], rows, geometries
 
@@ -151,7 +201,9 @@ class _Reading:
         rows = self._run(
             "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a"
             " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s)"
-            " AND c.relname LIKE 'idx\\_%%' ORDER BY c.relname", (_q(name),))
+            " AND c.relname LIKE 'idx\\_%%' ORDER BY c.relname",
+            (_q(name),),
+        )
         return [r[0] for r in rows]
 
 
@@ -176,7 +228,8 @@ class PostGISStore(_Reading, Store):
             f"         FROM {_q(name)} AS t, tile WHERE t.geom && ST_Transform(tile.reach, 4326)"
             f"         AND ST_Intersects(ST_Transform(t.geom, 3857), {'tile.box' if is_point else 'tile.reach'}))"
             f" SELECT ST_AsMVT(cut, %(layer)s, 4096, 'mvt') FROM cut",
-            {"z": z, "x": x, "y": y, "edge": edge, "tolerance": tolerance, "buffer": buffer, "layer": name})
+            {"z": z, "x": x, "y": y, "edge": edge, "tolerance": tolerance, "buffer": buffer, "layer": name},
+        )
         return bytes(rows[0][0]) if rows and rows[0][0] is not None else b""
 
     def __init__(self, url: str, *, busy_timeout_s: float):
@@ -197,10 +250,17 @@ class PostGISStore(_Reading, Store):
             with self._lock:
                 if self._pid != os.getpid():
                     from psycopg_pool import ConnectionPool
+
                     # no server-side prepared statements: a table re-created by a write (other columns) would
                     # break a plan prepared for the old one ("cached plan must not change result type")
-                    self._pool = ConnectionPool(self.url, min_size=1, max_size=8, open=True, timeout=30,
-                                                kwargs={"autocommit": True, "prepare_threshold": None})
+                    self._pool = ConnectionPool(
+                        self.url,
+                        min_size=1,
+                        max_size=8,
+                        open=True,
+                        timeout=30,
+                        kwargs={"autocommit": True, "prepare_threshold": None},
+                    )
                     self._pid = os.getpid()
         return self._pool
 
@@ -211,6 +271,7 @@ class PostGISStore(_Reading, Store):
 
     def _run(self, sql, params=()):
         import psycopg
+
         try:
             with self.pool.connection() as con:
                 cursor = con.execute(sql, params)
@@ -243,6 +304,7 @@ class PostGISStore(_Reading, Store):
     @contextmanager
     def transaction(self):
         import psycopg
+
         with self.pool.connection() as con:
             try:
                 with con.transaction():
@@ -250,14 +312,16 @@ class PostGISStore(_Reading, Store):
                     try:
                         con.execute("SELECT value FROM store_meta WHERE key = 'version' FOR UPDATE")
                     except psycopg.errors.LockNotAvailable:
-                        raise StoreBusy(f"the store is busy with another write for over {self.busy_timeout_s:g} s;"
-                                        " try again") from None
+                        raise StoreBusy(
+                            f"the store is busy with another write for over {self.busy_timeout_s:g} s; try again"
+                        ) from None
                     tx = PostGISTransaction(con, self.layouts)
                     yield tx
                     tx.finish()
             except psycopg.errors.LockNotAvailable:
-                raise StoreBusy(f"the store is busy with another write for over {self.busy_timeout_s:g} s;"
-                                " try again") from None
+                raise StoreBusy(
+                    f"the store is busy with another write for over {self.busy_timeout_s:g} s; try again"
+                ) from None
 
     def close(self) -> None:
         if self._pool is not None and self._pid == os.getpid():
@@ -265,8 +329,9 @@ class PostGISStore(_Reading, Store):
         self._pool, self._pid = None, None
 
     def _tool(self, name: str) -> str:
-        found = shutil.which(name) or next((str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-                                                                     reverse=True)), None)
+        found = shutil.which(name) or next(
+            (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)), None
+        )
         if found is None:
             raise StoreError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
         return found
@@ -274,19 +339,36 @@ class PostGISStore(_Reading, Store):
     def backup(self, path: Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([self._tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(path), self.url],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [self._tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(path), self.url],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             raise StoreError(f"pg_dump failed: {done.stderr.strip()}")
 
     def restore(self, path: Path) -> None:
         listed = subprocess.run([self._tool("pg_restore"), "--list", str(path)], capture_output=True, text=True)
         if listed.returncode or "store_meta" not in listed.stdout:
-            raise StoreError(f"{path} is not a store backup (pg_restore --list: {listed.stderr.strip() or 'no store_meta'})")
+            raise StoreError(
+                f"{path} is not a store backup (pg_restore --list: {listed.stderr.strip() or 'no store_meta'})"
+            )
         before = self.version()
         self.close()
-        done = subprocess.run([self._tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                               "-d", self.url, str(path)], capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                self._tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "-d",
+                self.url,
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             raise StoreError(f"pg_restore failed: {done.stderr.strip()}")
         with self.transaction() as tx:
@@ -297,10 +379,10 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
     def __init__(self, con, layouts: dict):
         self.con = con
         self.changes = Touches()
-        self.layouts = layouts          # the store's, shared: layouts of tables this transaction did not reshape
-        self._known: dict[str, tuple] = {}          # layouts read in this transaction
+        self.layouts = layouts  # the store's, shared: layouts of tables this transaction did not reshape
+        self._known: dict[str, tuple] = {}  # layouts read in this transaction
         self._tables: list[str] | None = None
-        self._reshaped: set[str] = set()            # created, re-created or dropped here: read afresh
+        self._reshaped: set[str] = set()  # created, re-created or dropped here: read afresh
 
     def tables(self) -> list[str]:
         if self._tables is None:
@@ -326,8 +408,10 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
         return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self._run("INSERT INTO store_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                  (key, str(value)))
+        self._run(
+            "INSERT INTO store_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (key, str(value)),
+        )
 
     def _create_table(self, name, names, types, spatial: bool) -> None:
         columns = ["fid bigserial PRIMARY KEY"] + (["geom geometry(Geometry, 4326)"] if spatial else [])
@@ -340,13 +424,17 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
 
     def _index(self, name, indexes) -> None:
         for column in indexes:
-            self._run(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")')
+            self._run(
+                f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")'
+            )
 
     def add_column(self, name, column, kind) -> None:
         if column in self._layout(name)[0]:
             return
         self._reshape(name)
-        self._run(f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" {_SQL_TYPES[check_type(kind)]}')
+        self._run(
+            f'ALTER TABLE {_q(name)} ADD COLUMN "{checked_name(column, "column")}" {_SQL_TYPES[check_type(kind)]}'
+        )
         self.changes.touch(name)
 
     def create(self, name, columns, *, geometry=False, indexes=()) -> None:
@@ -360,7 +448,7 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
         parts = take_apart(frame)
         spatial = parts.geometries is not None
         if name in self.tables() and self._layout(name) == (parts.names, parts.types, spatial):
-            self._run(f"DELETE FROM {_q(name)}")     # same columns: readers of the table are never blocked
+            self._run(f"DELETE FROM {_q(name)}")  # same columns: readers of the table are never blocked
         else:
             self.drop(name)
             self._create_table(name, parts.names, parts.types, spatial)
@@ -420,16 +508,23 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
         self.changes.touch(name)
 
     def _date_table(self, name: str, version: int) -> None:
-        self._run("INSERT INTO store_tables VALUES (%s, %s)"
-                  " ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version", (name, version))
+        self._run(
+            "INSERT INTO store_tables VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version",
+            (name, version),
+        )
 
     def _grow_extent(self, name: str, box: tuple) -> None:
-        self._run("UPDATE store_contents SET min_x = LEAST(coalesce(min_x, %s), %s), min_y = LEAST("
-                  "coalesce(min_y, %s), %s), max_x = GREATEST(coalesce(max_x, %s), %s), max_y = GREATEST("
-                  "coalesce(max_y, %s), %s) WHERE table_name = %s",
-                  (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], name))
+        self._run(
+            "UPDATE store_contents SET min_x = LEAST(coalesce(min_x, %s), %s), min_y = LEAST("
+            "coalesce(min_y, %s), %s), max_x = GREATEST(coalesce(max_x, %s), %s), max_y = GREATEST("
+            "coalesce(max_y, %s), %s) WHERE table_name = %s",
+            (box[0], box[0], box[1], box[1], box[2], box[2], box[3], box[3], name),
+        )
 
     def _measure_extent(self, name: str) -> None:
-        self._run(f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
-                  f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
-                  " WHERE table_name = %s", (name,))
+        self._run(
+            f"UPDATE store_contents SET (min_x, min_y, max_x, max_y) = (SELECT ST_XMin(e), ST_YMin(e),"
+            f" ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {_q(name)}) AS x)"
+            " WHERE table_name = %s",
+            (name,),
+        )

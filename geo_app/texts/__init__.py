@@ -6,6 +6,7 @@ catalogue's `message.optimal`). The API answers the English text with the code a
 renders the same code in its own language (the page scripts receive the templates). Values are formatted by the
 service (numbers as they should read) and inserted as text, never as markup.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
-MESSAGE = "message."            # the area of the messages' templates
+MESSAGE = "message."  # the area of the messages' templates
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, dict[str, str]]:

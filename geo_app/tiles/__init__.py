@@ -11,6 +11,7 @@
 For the Amap basemap a tile carries GCJ-02 positions on the same grid (`crs=GCJ02`), so markers sit on Amap's
 streets, as the GeoJSON endpoints do with `crs=GCJ02`.
 """
+
 from __future__ import annotations
 
 from geo_app.tiles.cache import TileCache
@@ -20,5 +21,19 @@ from geo_app.tiles.matrix import MAX_ZOOM, TMS, is_tile, read_box
 from geo_app.tiles.points import CLUSTER_ABOVE, SINGLE_FROM_ZOOM, points_tile
 from geo_app.tiles.source import Source
 
-__all__ = ["CLUSTER_ABOVE", "EXTENT", "MAX_ZOOM", "SINGLE_FROM_ZOOM", "TMS", "LayerSource", "Source", "TileCache",
-           "build", "encode", "is_tile", "points_tile", "read_box", "tile_fields"]
+__all__ = [
+    "CLUSTER_ABOVE",
+    "EXTENT",
+    "MAX_ZOOM",
+    "SINGLE_FROM_ZOOM",
+    "TMS",
+    "LayerSource",
+    "Source",
+    "TileCache",
+    "build",
+    "encode",
+    "is_tile",
+    "points_tile",
+    "read_box",
+    "tile_fields",
+]

@@ -1,4 +1,5 @@
 """Tiles built by this process, kept in memory."""
+
 from __future__ import annotations
 
 import threading

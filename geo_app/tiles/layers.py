@@ -3,6 +3,7 @@ the PostGIS GiST), with the request's filters applied exactly as /api/facilities
 what styling, labels and filters need; a popup fetches its feature by id. A layer whose style has `min_zoom` has
 empty tiles below it. Lines and polygons are clipped a little beyond the tile edge and simplified to about half a
 pixel of the zoom; point layers are clustered (tiles/points.py)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,20 +19,24 @@ from geo_app.tiles.encoding import clean, encode
 from geo_app.tiles.matrix import bounds, read_box, to_mercator
 from geo_app.tiles.points import CLUSTER_ABOVE, SINGLE_FROM_ZOOM, point_features
 
-TILE_PX = 256               # the pixel size the tolerances below refer to
-EDGE_PX = 16                # lines and polygons reach this far beyond the edge (no seams between tiles)
+TILE_PX = 256  # the pixel size the tolerances below refer to
+EDGE_PX = 16  # lines and polygons reach this far beyond the edge (no seams between tiles)
 
 
 def tile_fields(spec: LayerSpec) -> list[str]:
     """What a tile carries: id, name, status, district, and every field a filter or a style reads."""
     keep = {spec.id_field, "name", "status", "adcode"}
-    return [f.name for f in spec.fields.values()
-            if f.name in keep or f.type in ("boolean", "integer", "number") or f.allowed]
+    return [
+        f.name
+        for f in spec.fields.values()
+        if f.name in keep or f.type in ("boolean", "integer", "number") or f.allowed
+    ]
 
 
 @dataclass(frozen=True)
 class LayerSource:
     """A layer's tiles as a tile source; `keep(frame) -> mask` applies a request's filters."""
+
     spec: LayerSpec
     keep: Callable | None = None
 
@@ -43,8 +48,7 @@ class LayerSource:
         return build(store, self.spec, z, x, y, output_crs=output_crs, keep=self.keep)
 
 
-def build(store: Reader, spec: LayerSpec, z: int, x: int, y: int, *, output_crs: str = crs.WGS84,
-          keep=None) -> bytes:
+def build(store: Reader, spec: LayerSpec, z: int, x: int, y: int, *, output_crs: str = crs.WGS84, keep=None) -> bytes:
     """The tile's bytes (possibly an empty tile); `keep(frame) -> mask` applies the request's filters."""
     if z < int(spec.style.get("min_zoom", 0)):
         return mapbox_vector_tile.encode([{"name": spec.id, "features": []}])
@@ -70,10 +74,18 @@ def build(store: Reader, spec: LayerSpec, z: int, x: int, y: int, *, output_crs:
     else:
         left, bottom, right, top = box
         reach = EDGE_PX * pixel
-        clipped = shapely.clip_by_rect(shapely.simplify(metric, pixel / 2, preserve_topology=True),
-                                       left - reach, bottom - reach, right + reach, top + reach)
-        features = [{"geometry": g, "properties": clean(p)} for g, p in zip(clipped, properties)
-                    if g is not None and not g.is_empty]
+        clipped = shapely.clip_by_rect(
+            shapely.simplify(metric, pixel / 2, preserve_topology=True),
+            left - reach,
+            bottom - reach,
+            right + reach,
+            top + reach,
+        )
+        features = [
+            {"geometry": g, "properties": clean(p)}
+            for g, p in zip(clipped, properties)
+            if g is not None and not g.is_empty
+        ]
     return encode(spec.id, features, box)
 
 

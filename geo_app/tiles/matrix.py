@@ -1,4 +1,5 @@
 """The tile matrix: WebMercatorQuad (morecantile) from zoom 0 to MAX_ZOOM, and the boxes a tile reads and draws."""
+
 from __future__ import annotations
 
 import morecantile
@@ -14,7 +15,7 @@ _TO_MERCATOR = pyproj.Transformer.from_crs(4326, 3857, always_xy=True)
 
 
 def is_tile(z: int, x: int, y: int) -> bool:
-    return 0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
 
 
 def bounds(z: int, x: int, y: int) -> tuple:
@@ -40,5 +41,6 @@ def to_mercator(geometries, output_crs: str) -> np.ndarray:
         return np.array([], dtype=object)
     if output_crs != crs.WGS84:
         geometries = crs.transform_geometry(geometries, crs.WGS84, output_crs)
-    return shapely.transform(np.asarray(geometries, dtype=object),
-                             lambda xy: np.column_stack(_TO_MERCATOR.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        np.asarray(geometries, dtype=object), lambda xy: np.column_stack(_TO_MERCATOR.transform(xy[:, 0], xy[:, 1]))
+    )

@@ -1,12 +1,13 @@
 """Everything HTTP: the map pages (pages/), the JSON API (api/), OGC API (ogc.py), Open311 (open311.py), vector tile
 endpoints (tiles.py), sessions, CSRF and rate limits (auth/), the interface language (i18n.py) and the typed errors
 mapped to HTTP answers (errors.py). Nothing below this package imports Flask."""
+
 from __future__ import annotations
 
 from flask import Flask, request
 from flask_login import current_user
 
-from geo_app.web import auth, caching, errors, headers, home, ogc, open311, tiles, case_tiles
+from geo_app.web import auth, caching, case_tiles, errors, headers, home, ogc, open311, tiles
 from geo_app.web.api import bp as api_bp
 from geo_app.web.api import case_statistics, cases, coverage, districts, facilities, grids, layers, plan, report  # noqa: F401 (their routes register on api_bp)
 from geo_app.web.pages import bp as pages_bp
@@ -30,9 +31,19 @@ def init_app(app: Flask) -> None:
     app.context_processor(page_globals)
     app.after_request(remember_language)
     # the case catalog is checked now, so a bad layers/case_classes.toml stops the start
-    app.extensions["geo_app"]["project"].cases     # noqa: B018
-    for blueprint in (home.bp, pages_bp, vendor_bp, api_bp, ogc.bp, tiles.bp, cases.bp, open311.bp,
-                      case_statistics.bp, case_tiles.bp):
+    app.extensions["geo_app"]["project"].cases  # noqa: B018
+    for blueprint in (
+        home.bp,
+        pages_bp,
+        vendor_bp,
+        api_bp,
+        ogc.bp,
+        tiles.bp,
+        cases.bp,
+        open311.bp,
+        case_statistics.bp,
+        case_tiles.bp,
+    ):
         app.register_blueprint(blueprint)
     cases.limit_reports(app, "cases.report", exempt_when=lambda: current_user.is_authenticated)
     # Open311 never acts on a session: only a partner's api_key exempts (a wrong key is refused with 403)

@@ -1,4 +1,5 @@
 """The project (layers/) and the store of the running app."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -1,14 +1,25 @@
 """Errors as JSON that say what was wrong, where and why; a bad request is never answered with a 500. STATUS answers
 each cause of geo_app.errors with its HTTP status, in every format: the API's JSON, the pages, OGC API and Open311."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from geo_app.errors import (BadParameter, Conflict, DomainError, Failed, Forbidden, NotFound, NotSignedIn, TooExpensive,
-                            Unavailable, Unsolvable)
+from geo_app.errors import (
+    BadParameter,
+    Conflict,
+    DomainError,
+    Failed,
+    Forbidden,
+    NotFound,
+    NotSignedIn,
+    TooExpensive,
+    Unavailable,
+    Unsolvable,
+)
 
-MAX_MESSAGE = 500     # characters: messages quote request values, which may be long
+MAX_MESSAGE = 500  # characters: messages quote request values, which may be long
 STATUS: dict[type[DomainError], int] = {
     BadParameter: 400,
     NotSignedIn: 401,
@@ -18,9 +29,9 @@ STATUS: dict[type[DomainError], int] = {
     TooExpensive: 422,
     Unsolvable: 422,
     Failed: 500,
-    Unavailable: 503,       # the store (StoreError), every siting run slot (Busy): not the request's fault
+    Unavailable: 503,  # the store (StoreError), every siting run slot (Busy): not the request's fault
 }
-CAUSES = {cause.cause: cause for cause in STATUS}       # a cause recorded outside the process (a job's file)
+CAUSES = {cause.cause: cause for cause in STATUS}  # a cause recorded outside the process (a job's file)
 
 
 def status_of(error: DomainError) -> int:
@@ -50,11 +61,12 @@ def refuse_repeats(values) -> None:
     the attribute fields of a report may repeat (`attribute[code][]` is a list; cases/attributes.py refuses a
     repeated `attribute[code]` itself); files, such as a report's photos, are not form values."""
     if not hasattr(values, "lists"):
-        return          # a plain dict (a view's own arguments) holds each name once
+        return  # a plain dict (a view's own arguments) holds each name once
     for name, given in values.lists():
         if len(given) > 1 and not name.startswith("attribute["):
-            raise BadParameter(name, f"given {len(given)} times; give it once (a list of values is one "
-                                     f"comma-separated value)")
+            raise BadParameter(
+                name, f"given {len(given)} times; give it once (a list of values is one comma-separated value)"
+            )
 
 
 def check_params(args, allowed: set[str]) -> None:

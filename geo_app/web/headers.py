@@ -6,6 +6,7 @@ this response's nonce (the ones folium emits and the page's map script); inline 
 allowed (Leaflet and the templates position things with them; they cannot run script). Images: the app, data:
 URIs (Leaflet's CSS) and the basemap tile hosts. Nothing may frame a page.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,20 +49,22 @@ def tile_sources(tianditu_key: str) -> list[str]:
 
 def policy(script_nonce: str | None, tiles: list[str]) -> str:
     nonce_source = f" 'nonce-{script_nonce}'" if script_nonce else ""
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self'{nonce_source}",
-        "style-src 'self' 'unsafe-inline'",          # for browsers without the two CSP 3 directives below
-        f"style-src-elem 'self'{nonce_source}",
-        "style-src-attr 'unsafe-inline'",
-        "img-src " + " ".join(["'self'", "data:", *tiles]),
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self'{nonce_source}",
+            "style-src 'self' 'unsafe-inline'",  # for browsers without the two CSP 3 directives below
+            f"style-src-elem 'self'{nonce_source}",
+            "style-src-attr 'unsafe-inline'",
+            "img-src " + " ".join(["'self'", "data:", *tiles]),
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,12 @@
 """The data page: where every layer's data comes from, its licence, the JSON endpoints; and a health check."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from geo_app.store import StoreError
 from geo_app.web import context
 from geo_app.web.api.common import provenance
-from geo_app.store import StoreError
 
 bp = Blueprint("home", __name__)
 

@@ -1,5 +1,6 @@
 """Interface text in Chinese (default) and English from the catalogue (geo_app/texts): the page language is chosen
 from the request (`?lang=en` switches and is remembered in a cookie) and a page renders catalogue keys in it."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,19 @@ from geo_app import texts
 from geo_app.texts import LANGUAGES
 
 # Units as the statistics and the report name them -> their catalogue key
-UNITS = {"count": "unit.count", "rows": "unit.rows", "berths": "unit.berths", "per km²": "unit.per_km2",
-         "泊位数": "unit.berths", "桩位数": "unit.docks", "t": "unit.t", "t/d": "unit.t_per_day", "month": "unit.months",
-         "day": "unit.days", "件/km²": "unit.cases_per_km2"}
+UNITS = {
+    "count": "unit.count",
+    "rows": "unit.rows",
+    "berths": "unit.berths",
+    "per km²": "unit.per_km2",
+    "泊位数": "unit.berths",
+    "桩位数": "unit.docks",
+    "t": "unit.t",
+    "t/d": "unit.t_per_day",
+    "month": "unit.months",
+    "day": "unit.days",
+    "件/km²": "unit.cases_per_km2",
+}
 HALVES = {"H1": "period.h1", "H2": "period.h2"}
 
 

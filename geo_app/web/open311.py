@@ -6,35 +6,51 @@ with the role partner, whose department names its line, 12345 or 110), GET reque
 service_code, start_date, end_date, status; at most 90 days and 1000 requests), requests/{id}, tokens/{token}
 (the receipt a public report gets from /api/cases), discovery. Errors are the specification's list of
 {code, description}. Statuses: open until 结案 or 不予立案, then closed; status_notes gives the step."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 from flask import Blueprint, Response, g, json, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from geo_app import texts
-from geo_app.web import context
 from geo_app.auth import users
-from geo_app.web.auth.csrf import exempt
-from geo_app.errors import BadParameter, DomainError, Forbidden, NotFound
-from geo_app.web.errors import refuse_repeats, status_of
-from geo_app.checks import parse_number
-from geo_app.web.links import public_url
 from geo_app.cases import attributes, lifecycle, service
-from geo_app.web.api.case_params import parse_codes
 from geo_app.cases.lifecycle import parse_time
 from geo_app.cases.tables import CASES, PHOTOS
+from geo_app.checks import parse_number
+from geo_app.errors import BadParameter, DomainError, Forbidden, NotFound
+from geo_app.web import context
+from geo_app.web.api.case_params import parse_codes
+from geo_app.web.auth.csrf import exempt
+from geo_app.web.errors import refuse_repeats, status_of
+from geo_app.web.links import public_url
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 JURISDICTION = "suzhou.gov.cn"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 MAX_SPAN = timedelta(days=90)
 MAX_REQUESTS = 1000
-POST_FIELDS = {"api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "email",
-               "device_id", "account_id", "first_name", "last_name", "phone", "description", "media_url"}
+POST_FIELDS = {
+    "api_key",
+    "jurisdiction_id",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "email",
+    "device_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "description",
+    "media_url",
+}
 STAMPS = ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "closed_at")
 
 
@@ -57,7 +73,7 @@ def _xml_value(parent, key: str, value) -> None:
                 _xml_object(element, item, entry)
             else:
                 ElementTree.SubElement(element, item).text = _xml_text(entry)
-    elif isinstance(value, dict):       # a request's attributes: <code>answer</code>, a list as <value> items
+    elif isinstance(value, dict):  # a request's attributes: <code>answer</code>, a list as <value> items
         for code, given in value.items():
             child = ElementTree.SubElement(element, code)
             for item in given if isinstance(given, list) else []:
@@ -125,8 +141,11 @@ def _format(endpoint, values):
 def _allow(*names: str) -> None:
     unknown = sorted(set(request.args) - set(names) - {"jurisdiction_id", "lang"})
     if unknown:
-        raise BadParameter(None, f"{unknown[0][:40]}: unknown argument; this method takes "
-                                 f"{', '.join(sorted(set(names) | {'jurisdiction_id', 'lang'}))}")
+        raise BadParameter(
+            None,
+            f"{unknown[0][:40]}: unknown argument; this method takes "
+            f"{', '.join(sorted(set(names) | {'jurisdiction_id', 'lang'}))}",
+        )
 
 
 def _english() -> bool:
@@ -139,18 +158,25 @@ def _lang() -> str:
 
 # ---- services ----
 
+
 def _service(case_class, catalog) -> dict:
     english, lang = _english(), _lang()
     department = catalog.departments[case_class.department]
-    return {"service_code": case_class.code,
-            "service_name": case_class.name_en if english else case_class.name_zh,
-            "description": texts.text("open311.service_description", lang,
-                                      major=case_class.major_en if english else case_class.major_zh,
-                                      kind=texts.text(f"case.kind.{case_class.kind}", lang),
-                                      department=department["name_en" if english else "name_zh"]),
-            "metadata": bool(case_class.attributes), "type": "realtime",
-            "keywords": ", ".join((case_class.name_zh, case_class.name_en, case_class.major_zh, case_class.major_en)),
-            "group": case_class.major_en if english else case_class.major_zh}
+    return {
+        "service_code": case_class.code,
+        "service_name": case_class.name_en if english else case_class.name_zh,
+        "description": texts.text(
+            "open311.service_description",
+            lang,
+            major=case_class.major_en if english else case_class.major_zh,
+            kind=texts.text(f"case.kind.{case_class.kind}", lang),
+            department=department["name_en" if english else "name_zh"],
+        ),
+        "metadata": bool(case_class.attributes),
+        "type": "realtime",
+        "keywords": ", ".join((case_class.name_zh, case_class.name_en, case_class.major_zh, case_class.major_en)),
+        "group": case_class.major_en if english else case_class.major_zh,
+    }
 
 
 @bp.get("/services.<fmt>")
@@ -166,25 +192,44 @@ def service_definition(code: str):
     catalog = context.project().cases
     if code not in catalog:
         raise NotFound(None, f"service_code {code[:40]!r} not found; GET services lists them")
-    return answer("service_definition", "", {
-        "service_code": code, "attributes": [a.definition(order, _english())
-                                             for order, a in enumerate(catalog[code].attributes, start=1)]})
+    return answer(
+        "service_definition",
+        "",
+        {
+            "service_code": code,
+            "attributes": [
+                a.definition(order, _english()) for order, a in enumerate(catalog[code].attributes, start=1)
+            ],
+        },
+    )
 
 
 @bp.get("/discovery.<fmt>")
 def discovery():
     _allow()
     changed = context.store().table_version(CASES)
-    return answer("discovery", "", {
-        "changeset": str(changed), "contact": "苏州市市容市政管理局 数字城管 (Suzhou city management)",
-        "key_service": "API keys for partner systems: ask the bureau for a partner account",
-        "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
-                       "url": url_for("open311.services", fmt="json").rsplit("/", 1)[0],
-                       "changeset": str(changed), "type": "production",
-                       "formats": ["text/xml", "application/json"]}]})
+    return answer(
+        "discovery",
+        "",
+        {
+            "changeset": str(changed),
+            "contact": "苏州市市容市政管理局 数字城管 (Suzhou city management)",
+            "key_service": "API keys for partner systems: ask the bureau for a partner account",
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": url_for("open311.services", fmt="json").rsplit("/", 1)[0],
+                    "changeset": str(changed),
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
 
 
 # ---- requests ----
+
 
 def _status(case: dict) -> str:
     return "closed" if case["status"] in lifecycle.FINAL else "open"
@@ -196,19 +241,26 @@ def _request(case: dict, catalog, media: dict) -> dict:
     case_class = catalog[case["service_code"]] if known else None
     department = catalog.departments.get(case["department"] or "", {})
     out = {
-        "service_request_id": case["id"], "status": _status(case),
+        "service_request_id": case["id"],
+        "status": _status(case),
         "status_notes": texts.text(f"case.status.{case['status']}", _lang()),
         "service_name": (case_class.name_en if english else case_class.name_zh) if case_class else None,
-        "service_code": case["service_code"], "description": case["description"] or None,
-        "agency_responsible": department.get("name_en" if english else "name_zh"), "service_notice": None,
+        "service_code": case["service_code"],
+        "description": case["description"] or None,
+        "agency_responsible": department.get("name_en" if english else "name_zh"),
+        "service_notice": None,
         "requested_datetime": case["reported_at"],
         "updated_datetime": max(case[s] for s in STAMPS if case.get(s)),
-        "expected_datetime": case["due_at"], "address": case["address"], "address_id": None, "zipcode": None,
-        "lat": case["lat"], "long": case["lon"],
+        "expected_datetime": case["due_at"],
+        "address": case["address"],
+        "address_id": None,
+        "zipcode": None,
+        "lat": case["lat"],
+        "long": case["lon"],
         "media_url": None if case_class and attributes.private_photos(case_class.attributes) else media.get(case["id"]),
     }
     answers = attributes.public(case_class.attributes, case["attributes"]) if case_class else {}
-    if answers:     # not in the specification's list: the answers to the service's attributes, when there are any
+    if answers:  # not in the specification's list: the answers to the service's attributes, when there are any
         out["attributes"] = answers
     return out
 
@@ -233,13 +285,13 @@ def _answer_requests(cases: list[dict]) -> Response:
 @bp.get("/requests.<fmt>")
 def get_requests():
     _allow("service_request_id", "service_code", "start_date", "end_date", "status")
-    args = {k: v for k, v in request.args.items() if v.strip()}     # empty = not given (the specification)
+    args = {k: v for k, v in request.args.items() if v.strip()}  # empty = not given (the specification)
     store = context.store()
     if "service_request_id" in args:
         ids = [i.strip() for i in args["service_request_id"].split(",") if i.strip()][:MAX_REQUESTS]
         rows = store.read(CASES, where={"id": ids}, columns=["id"])
         return _answer_requests([service.get(store, case_id) for case_id in rows["id"]])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     end = parse_time("end_date", args["end_date"]) if "end_date" in args else None
     start = parse_time("start_date", args["start_date"]) if "start_date" in args else None
     end_moment = lifecycle.parse_stamp(end) if end else (lifecycle.parse_stamp(start) + MAX_SPAN if start else now)
@@ -252,10 +304,19 @@ def get_requests():
     if "status" in args:
         wanted = parse_codes("status", args["status"], ("open", "closed"))
         statuses = [s for s in lifecycle.STATUSES if ("closed" if s in lifecycle.FINAL else "open") in wanted]
-    codes = parse_codes("service_code", args["service_code"], context.project().cases.classes) \
-        if "service_code" in args else None
-    cases = service.search(store, status=statuses, service_code=codes, since=lifecycle.stamp(start_moment),
-                           until=lifecycle.stamp(end_moment + timedelta(seconds=1)), limit=MAX_REQUESTS)
+    codes = (
+        parse_codes("service_code", args["service_code"], context.project().cases.classes)
+        if "service_code" in args
+        else None
+    )
+    cases = service.search(
+        store,
+        status=statuses,
+        service_code=codes,
+        since=lifecycle.stamp(start_moment),
+        until=lifecycle.stamp(end_moment + timedelta(seconds=1)),
+        limit=MAX_REQUESTS,
+    )
     return _answer_requests(cases)
 
 
@@ -277,8 +338,11 @@ def get_token(token: str):
 def _partner(api_key: str):
     user = users.by_token(context.store(), api_key)
     if user is None or not user.is_active or user.role not in ("partner", "admin"):
-        raise Forbidden(None, "invalid api_key: it must be the API token of an active partner account "
-                              "(`flask users add NAME --role partner --department 12345`, then `flask users token NAME`)")
+        raise Forbidden(
+            None,
+            "invalid api_key: it must be the API token of an active partner account "
+            "(`flask users add NAME --role partner --department 12345`, then `flask users token NAME`)",
+        )
     return user
 
 
@@ -298,14 +362,32 @@ def post_request():
     if code not in context.project().cases:
         raise NotFound(None, f"service_code {code[:40]!r} not found; GET services lists them")
     if not (form.get("lat") or "").strip() or not (form.get("long") or "").strip():
-        raise BadParameter(None, "lat and long are required: every case is placed on the map "
-                                 "(address_string and address_id alone cannot be located here)")
+        raise BadParameter(
+            None,
+            "lat and long are required: every case is placed on the map "
+            "(address_string and address_id alone cannot be located here)",
+        )
     reporter = _partner(form["api_key"]) if form.get("api_key") else None
-    source = "public" if reporter is None else (reporter.department or "12345") if reporter.role == "partner" else "12345"
-    case = service.report(context.store(), context.project(), service_code=code,
-                          lon=parse_number("long", form["long"].strip()), lat=parse_number("lat", form["lat"].strip()),
-                          crs="WGS84", description=form.get("description", ""), address=form.get("address_string"),
-                          source=source, reporter=reporter, attributes=attributes.from_form(form))
+    source = (
+        "public" if reporter is None else (reporter.department or "12345") if reporter.role == "partner" else "12345"
+    )
+    case = service.report(
+        context.store(),
+        context.project(),
+        service_code=code,
+        lon=parse_number("long", form["long"].strip()),
+        lat=parse_number("lat", form["lat"].strip()),
+        crs="WGS84",
+        description=form.get("description", ""),
+        address=form.get("address_string"),
+        source=source,
+        reporter=reporter,
+        attributes=attributes.from_form(form),
+    )
     notice = texts.text("open311.received", _lang())
-    return answer("service_requests", "request",
-                  [{"service_request_id": case["id"], "service_notice": notice, "account_id": None}], status=201)
+    return answer(
+        "service_requests",
+        "request",
+        [{"service_request_id": case["id"], "service_notice": notice, "account_id": None}],
+        status=201,
+    )

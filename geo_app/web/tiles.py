@@ -2,6 +2,7 @@
 with the filters of /api/facilities, here; /tiles/cases/<z>/<x>/<y>.mvt in case_tiles.py; the OGC API tiles (ogc.py).
 Every tile takes crs=GCJ02 for the Amap basemap, and is answered 304 from its ETag (the version of its table in
 the store, and the request) before any work."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,9 +27,10 @@ MVT = "application/vnd.mapbox-vector-tile"
 class Asked:
     """The tiles a request asks for: their source, with the request's filters, and what names them in the ETag
     besides z/x/y and the query."""
+
     source: Source
-    key: str = ""           # tells the source's tiles from others' (layers: "<layer>/")
-    minute: str = ""        # filters that depend on the time (open_now, overdue): a tile is fresh for a minute
+    key: str = ""  # tells the source's tiles from others' (layers: "<layer>/")
+    minute: str = ""  # filters that depend on the time (open_now, overdue): a tile is fresh for a minute
 
 
 def tile_response(z: int, x: int, y: int, parameters: set[str], asked: Callable[..., Asked]) -> Response:
@@ -46,14 +48,15 @@ def tile_response(z: int, x: int, y: int, parameters: set[str], asked: Callable[
         response = Response(status=304)
     else:
         cache = current_app.extensions["geo_app"].setdefault(
-            "tiles", TileCache(int(current_app.config["TILE_CACHE_BYTES"])))
+            "tiles", TileCache(int(current_app.config["TILE_CACHE_BYTES"]))
+        )
         data = cache.get(etag)
         if data is None:
             data = tiles.source.build(store, z, x, y, output_crs=output_crs)
             cache.put(etag, data)
         response = Response(data, mimetype=MVT)
     response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = "no-cache"        # always revalidate: cheap, and never stale after a write
+    response.headers["Cache-Control"] = "no-cache"  # always revalidate: cheap, and never stale after a write
     return response
 
 

@@ -1,5 +1,6 @@
 """Identity, roles, CSRF and rate limits: the `flask users` commands, login and logout, API tokens, the permission
 matrix (each role x each state-changing route), cross-site requests refused, what is stored and what is logged."""
+
 from __future__ import annotations
 
 import logging
@@ -9,16 +10,17 @@ from pathlib import Path
 import pytest
 
 from geo_app import create_app
-from geo_app.planning import scenarios
-from geo_app.web.auth import identity
 from geo_app.auth import users
-from geo_app.web.auth import secret_key
-
+from geo_app.planning import scenarios
+from geo_app.web.auth import identity, secret_key
 from tests.conftest import BOTH_BACKENDS, LAYERS, TEST_PASSWORD, use_token
 
 SAVE = {"name": "one more toilet", "type": "toilets", "districts": "320508", "k": "1", "spacing": "500"}
-STUB_RESULT = {"request": {"type": "toilets"}, "coverage": {"before_pct": 1, "after_pct": 2},
-               "sites": {"type": "FeatureCollection", "features": []}}
+STUB_RESULT = {
+    "request": {"type": "toilets"},
+    "coverage": {"before_pct": 1, "after_pct": 2},
+    "sites": {"type": "FeatureCollection", "features": []},
+}
 
 
 def _store(client):
@@ -26,8 +28,15 @@ def _store(client):
 
 
 def _app(store_path, tmp_path, **settings):
-    return create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True,
-                       "SECRET_KEY_FILE": str(tmp_path / "secret_key"), **settings})
+    return create_app(
+        {
+            "STORE": str(store_path),
+            "LAYERS_DIR": str(LAYERS),
+            "TESTING": True,
+            "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+            **settings,
+        }
+    )
 
 
 def login(client, name: str, password: str = TEST_PASSWORD, **extra):
@@ -51,14 +60,17 @@ def logged_in(client, role: str) -> str:
 
 # ---- the command line ----------------------------------------------------------------------------------------
 
+
 @BOTH_BACKENDS
 def test_cli_adds_lists_tokens_and_disables_users(app, runner, client, tmp_path, backend):
     secret = tmp_path / "password.txt"
     secret.write_text("an admin's password\n", encoding="utf-8")
     done = runner.invoke(args=["users", "add", "wang", "--role", "admin", "--password-file", str(secret)])
     assert done.exit_code == 0, done.output
-    done = runner.invoke(args=["users", "add", "li", "--role", "supervisor", "--grids", "320508001001001,320508001002001"],
-                         input="li's password 1\nli's password 1\n")
+    done = runner.invoke(
+        args=["users", "add", "li", "--role", "supervisor", "--grids", "320508001001001,320508001002001"],
+        input="li's password 1\nli's password 1\n",
+    )
     assert done.exit_code == 0, done.output
     listed = runner.invoke(args=["users", "list"]).output.splitlines()
     assert [line.split("\t")[:3] for line in listed] == [["li", "supervisor", "active"], ["wang", "admin", "active"]]
@@ -68,7 +80,7 @@ def test_cli_adds_lists_tokens_and_disables_users(app, runner, client, tmp_path,
     first = runner.invoke(args=["users", "token", "wang"]).output.strip()
     second = runner.invoke(args=["users", "token", "wang"]).output.strip()
     assert len(first) >= 40 and first != second
-    assert client.get("/api/layers", headers={"Authorization": f"Bearer {first}"}).status_code == 401   # replaced
+    assert client.get("/api/layers", headers={"Authorization": f"Bearer {first}"}).status_code == 401  # replaced
     assert client.get("/api/layers", headers={"Authorization": f"Bearer {second}"}).status_code == 200
 
     assert runner.invoke(args=["users", "disable", "wang"]).exit_code == 0
@@ -88,9 +100,9 @@ def test_cli_changes_role_grids_department_and_password(app, runner, client, tmp
     done = runner.invoke(args=["users", "set", "li", "--role", "handler", "--department", "utilities"])
     assert done.exit_code == 0, done.output
     li = users.get(store, "li")
-    assert (li.role, li.grids, li.department) == ("handler", (), "utilities")       # a handler has no grids
+    assert (li.role, li.grids, li.department) == ("handler", (), "utilities")  # a handler has no grids
     headers = {"Authorization": f"Bearer {token}"}
-    assert client.get("/api/layers", headers=headers).status_code == 200           # the token stays with a new role
+    assert client.get("/api/layers", headers=headers).status_code == 200  # the token stays with a new role
     assert "li\thandler\tactive" in runner.invoke(args=["users", "list"]).output
     assert runner.invoke(args=["users", "set", "li", "--department", ""]).exit_code == 0
     assert users.get(store, "li").department is None
@@ -99,7 +111,7 @@ def test_cli_changes_role_grids_department_and_password(app, runner, client, tmp
     done = runner.invoke(args=["users", "passwd", "session-planner"], input="a new password 2\na new password 2\n")
     assert done.exit_code == 0, done.output
     assert client.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 401
-    assert login(client, "session-planner").status_code == 401                     # the old password: refused
+    assert login(client, "session-planner").status_code == 401  # the old password: refused
     assert login(client, "session-planner", "a new password 2").status_code == 302
     secret = tmp_path / "p.txt"
     secret.write_text("li's new password\n", encoding="utf-8")
@@ -108,22 +120,25 @@ def test_cli_changes_role_grids_department_and_password(app, runner, client, tmp
     assert users.authenticate(store, "li", "li's new password") is not None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["users", "add", "x", "--role", "mayor"], "'mayor' is not one of"),
-    (["users", "set", "nobody", "--role", "planner"], "no user 'nobody'"),
-    (["users", "set", "first", "--grids", "320508001001001"], "supervisors only"),
-    (["users", "set", "first", "--role", "supervisor", "--grids", "999"], "no grid '999'"),
-    (["users", "set", "first"], "give --role, --grids or --department"),
-    (["users", "passwd", "nobody"], "no user 'nobody'"),
-    (["users", "passwd", "first", "--password-file", "short.txt"], "10 to 1024 characters"),
-    (["users", "add", "bad name", "--role", "planner"], "letters, digits"),
-    (["users", "add", "zhao", "--role", "planner", "--password-file", "short.txt"], "10 to 1024 characters"),
-    (["users", "add", "x", "--role", "supervisor", "--grids", "320508001001001,999"], "no grid '999'"),
-    (["users", "add", "x", "--role", "planner", "--grids", "320508001001001"], "supervisors only"),
-    (["users", "add", "x", "--role", "admin", "--department", "环卫处"], "handlers only"),
-    (["users", "token", "nobody"], "no active user 'nobody'"),
-    (["users", "disable", "nobody"], "no user 'nobody'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["users", "add", "x", "--role", "mayor"], "'mayor' is not one of"),
+        (["users", "set", "nobody", "--role", "planner"], "no user 'nobody'"),
+        (["users", "set", "first", "--grids", "320508001001001"], "supervisors only"),
+        (["users", "set", "first", "--role", "supervisor", "--grids", "999"], "no grid '999'"),
+        (["users", "set", "first"], "give --role, --grids or --department"),
+        (["users", "passwd", "nobody"], "no user 'nobody'"),
+        (["users", "passwd", "first", "--password-file", "short.txt"], "10 to 1024 characters"),
+        (["users", "add", "bad name", "--role", "planner"], "letters, digits"),
+        (["users", "add", "zhao", "--role", "planner", "--password-file", "short.txt"], "10 to 1024 characters"),
+        (["users", "add", "x", "--role", "supervisor", "--grids", "320508001001001,999"], "no grid '999'"),
+        (["users", "add", "x", "--role", "planner", "--grids", "320508001001001"], "supervisors only"),
+        (["users", "add", "x", "--role", "admin", "--department", "环卫处"], "handlers only"),
+        (["users", "token", "nobody"], "no active user 'nobody'"),
+        (["users", "disable", "nobody"], "no user 'nobody'"),
+    ],
+)
 def test_cli_refuses_bad_input_with_a_reason(runner, client, tmp_path, monkeypatch, args, message):
     users.add(_store(client), "first", "planner", TEST_PASSWORD)
     monkeypatch.chdir(tmp_path)
@@ -135,7 +150,9 @@ def test_cli_refuses_bad_input_with_a_reason(runner, client, tmp_path, monkeypat
 def test_a_name_is_added_once(runner, tmp_path):
     secret = tmp_path / "p.txt"
     secret.write_text("a good long password", encoding="utf-8")
-    assert runner.invoke(args=["users", "add", "zhou", "--role", "planner", "--password-file", str(secret)]).exit_code == 0
+    assert (
+        runner.invoke(args=["users", "add", "zhou", "--role", "planner", "--password-file", str(secret)]).exit_code == 0
+    )
     again = runner.invoke(args=["users", "add", "zhou", "--role", "admin", "--password-file", str(secret)])
     assert again.exit_code != 0 and "exists already" in again.output
 
@@ -151,7 +168,10 @@ def test_passwords_and_tokens_are_never_stored_in_clear(client, store):
 
 # ---- login, logout, sessions ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lang, words", [("zh", ["登录", "用户名", "密码"]), ("en", ["Log in", "User name", "Password"])])
+
+@pytest.mark.parametrize(
+    "lang, words", [("zh", ["登录", "用户名", "密码"]), ("en", ["Log in", "User name", "Password"])]
+)
 def test_login_page_in_both_languages(client, lang, words):
     html = client.get(f"/login?lang={lang}").get_data(as_text=True)
     assert all(w in html for w in words) and 'name="csrf_token"' in html
@@ -172,7 +192,7 @@ def test_login_and_logout(client, backend, caplog):
     csrf = page_csrf(client)
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
     page = client.get("/plan?type=toilets&basemap=none").get_data(as_text=True)
-    assert 'id="save-form"' not in page and 'id="login-to-save"' in page   # (its CSRF token stays: anyone may run)
+    assert 'id="save-form"' not in page and 'id="login-to-save"' in page  # (its CSRF token stays: anyone may run)
     assert client.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 401
     logged = caplog.text
     assert "failed login: name='chen'" in logged and "login: chen (planner)" in logged and "logout: chen" in logged
@@ -185,7 +205,9 @@ def test_the_session_cookie_is_secure_behind_https(store_path, tmp_path):
     assert "Secure" in login(client, "sun").headers["Set-Cookie"]
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_login_never_redirects_to_another_site(client, target):
     users.add(_store(client), "he", "planner", TEST_PASSWORD)
     assert login(client, "he", next=target).headers["Location"] == "/"
@@ -206,7 +228,7 @@ def test_logging_out_ends_the_session_even_for_a_copied_cookie(client, app):
     assert copied.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 201
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 302
     assert copied.post("/api/plan/scenarios", data=SAVE, headers={"X-CSRFToken": csrf}).status_code == 401
-    assert login(client, "session-planner").status_code == 302           # a new login works again
+    assert login(client, "session-planner").status_code == 302  # a new login works again
 
 
 def test_the_login_form_takes_each_field_once(client):
@@ -214,8 +236,19 @@ def test_the_login_form_takes_each_field_once(client):
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     from werkzeug.datastructures import MultiDict
-    refused = client.post("/login", data=MultiDict([("name", "twice"), ("name", "other"), ("password", TEST_PASSWORD),
-                                                    ("password", "wrong password"), ("csrf_token", token)]))
+
+    refused = client.post(
+        "/login",
+        data=MultiDict(
+            [
+                ("name", "twice"),
+                ("name", "other"),
+                ("password", TEST_PASSWORD),
+                ("password", "wrong password"),
+                ("csrf_token", token),
+            ]
+        ),
+    )
     assert refused.status_code == 400 and "given 2 times" in refused.get_data(as_text=True)
 
 
@@ -229,7 +262,7 @@ def test_a_bad_token_is_refused_even_for_public_data(client):
     response = client.get("/api/layers", headers={"Authorization": "Bearer not-a-token"})
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
     assert "valid API token" in response.get_json()["error"]["message"]
-    assert client.get("/api/layers").status_code == 200        # public data needs no login
+    assert client.get("/api/layers").status_code == 200  # public data needs no login
 
 
 def test_the_session_key_is_made_once_and_kept_private(tmp_path):
@@ -240,11 +273,17 @@ def test_the_session_key_is_made_once_and_kept_private(tmp_path):
 
 # ---- the permission matrix -----------------------------------------------------------------------------------
 
-ROLES = [None, *users.ROLES]            # None: anonymous
+ROLES = [None, *users.ROLES]  # None: anonymous
 # protected by CSRF, open to anyone: logging in and out; starting a siting run (bounded by the size budget, the run
 # slots and the rate limits; it changes no stored data) and cancelling one by its unguessable job URL
-PUBLIC_WRITES = {"auth.login", "auth.logout", "api.job_start", "api.job_cancel",
-                 "cases.report", "open311.post_request"}     # public problem reports: rate-limited (test_cases)
+PUBLIC_WRITES = {
+    "auth.login",
+    "auth.logout",
+    "api.job_start",
+    "api.job_cancel",
+    "cases.report",
+    "open311.post_request",
+}  # public problem reports: rate-limited (test_cases)
 
 
 def _write_endpoints(app) -> set[str]:
@@ -273,9 +312,17 @@ def _delete_others(client, store):
 
 def _accept_case(client, store):
     from geo_app.cases import service
+
     grid = store.read("grids", limit=1).iloc[0].geometry.representative_point()
-    case = service.report(store, client.application.extensions["geo_app"]["project"], service_code="E0101",
-                          lon=grid.x, lat=grid.y, source="patrol", reporter="fixture")
+    case = service.report(
+        store,
+        client.application.extensions["geo_app"]["project"],
+        service_code="E0101",
+        lon=grid.x,
+        lat=grid.y,
+        source="patrol",
+        reporter="fixture",
+    )
     return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "1"})
 
 
@@ -283,8 +330,10 @@ def _accept_case(client, store):
 MATRIX = {
     "cases.case_action": [(_accept_case, {"admin": 200, "dispatcher": 200})],
     "api.scenario_save": [(_save, {"admin": 201, "planner": 201})],
-    "api.scenario_delete": [(_delete_own, {"admin": 200, "planner": 200}),
-                            (_delete_others, {"admin": 200, "planner": 403})],
+    "api.scenario_delete": [
+        (_delete_own, {"admin": 200, "planner": 200}),
+        (_delete_others, {"admin": 200, "planner": 403}),
+    ],
 }
 
 
@@ -300,7 +349,7 @@ def test_permission_matrix(app, store, endpoint):
             assert response.status_code == expected, (endpoint, make_request.__name__, role, response.get_json())
             if expected >= 400:
                 assert response.get_json()["error"]["status"] == expected
-                assert store.count("scenarios") >= before     # a refused delete deleted nothing
+                assert store.count("scenarios") >= before  # a refused delete deleted nothing
 
 
 def test_a_refusal_names_the_role_needed(client):
@@ -320,6 +369,7 @@ def test_scenarios_saved_before_owners_existed_are_admin_only(store_path, tmp_pa
     from geo_app.data.migrations import migrate
     from geo_app.project import Project
     from geo_app.store import open_store
+
     store = open_store(store_path)
     old = scenarios.save(store, "from before", STUB_RESULT, owner="x")
     with store.transaction() as tx:
@@ -337,6 +387,7 @@ def test_scenarios_saved_before_owners_existed_are_admin_only(store_path, tmp_pa
 
 # ---- CSRF ----------------------------------------------------------------------------------------------------
 
+
 def test_a_session_write_needs_the_csrf_token(client, store):
     csrf = logged_in(client, "planner")
     missing = client.post("/api/plan/scenarios", data=SAVE)
@@ -351,12 +402,16 @@ def test_cross_site_posts_and_deletes_are_refused(client, store):
     csrf = logged_in(client, "admin")
     evil = {"Origin": "https://evil.example", "X-CSRFToken": csrf}
     # a form on another site that posts itself (the browser sends the victim's cookie and the foreign Origin)
-    form = client.post("/api/plan/scenarios", data={**SAVE, "csrf_token": csrf}, headers={"Origin": "https://evil.example"})
+    form = client.post(
+        "/api/plan/scenarios", data={**SAVE, "csrf_token": csrf}, headers={"Origin": "https://evil.example"}
+    )
     assert form.status_code == 403 and "https://evil.example" in form.get_json()["error"]["message"]
     assert client.post("/api/plan/scenarios", data=SAVE, headers={**evil, "Origin": "null"}).status_code == 403
     kept = scenarios.save(store, "keep", STUB_RESULT, owner="session-admin")
     assert client.delete(f"/api/plan/scenarios/{kept}", headers=evil).status_code == 403
-    assert client.post("/logout", data={"csrf_token": csrf}, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert (
+        client.post("/logout", data={"csrf_token": csrf}, headers={"Origin": "https://evil.example"}).status_code == 403
+    )
     assert store.count("scenarios") == 1
     assert client.delete(f"/api/plan/scenarios/{kept}", headers={"X-CSRFToken": csrf}).status_code == 200
 
@@ -383,6 +438,7 @@ def test_token_requests_need_no_csrf_token_but_a_role(client):
 
 # ---- rate limits ---------------------------------------------------------------------------------------------
 
+
 def test_writes_are_limited_per_user(store_path, tmp_path):
     app = _app(store_path, tmp_path, RATE_LIMIT_WRITES="2 per minute")
     one, other = app.test_client(), app.test_client()
@@ -393,8 +449,8 @@ def test_writes_are_limited_per_user(store_path, tmp_path):
     assert statuses == [403, 403, 429]
     limited = one.delete(f"/api/plan/scenarios/{kept}")
     assert int(limited.headers["Retry-After"]) > 0 and limited.get_json()["error"]["status"] == 429
-    assert other.delete(f"/api/plan/scenarios/{kept}").status_code == 403     # counted per user
-    assert one.get("/api/layers").status_code == 200                          # reads are not writes
+    assert other.delete(f"/api/plan/scenarios/{kept}").status_code == 403  # counted per user
+    assert one.get("/api/layers").status_code == 200  # reads are not writes
 
 
 def test_anonymous_requests_are_limited_per_client(store_path, tmp_path):
@@ -402,7 +458,7 @@ def test_anonymous_requests_are_limited_per_client(store_path, tmp_path):
     anonymous, signed_in = app.test_client(), app.test_client()
     use_token(signed_in, "planner")
     assert [anonymous.get("/api/layers").status_code for _ in range(4)] == [200, 200, 200, 429]
-    assert anonymous.get("/static/site.css").status_code == 200        # static files are not counted
+    assert anonymous.get("/static/site.css").status_code == 200  # static files are not counted
     assert anonymous.get("/api/layers", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
     assert [signed_in.get("/api/layers").status_code for _ in range(5)] == [200] * 5
 
@@ -412,7 +468,7 @@ def test_login_attempts_are_limited(store_path, tmp_path):
     users.add(_store(client), "guo", "planner", TEST_PASSWORD)
     assert login(client, "guo", "wrong password 1").status_code == 401
     assert login(client, "guo", "wrong password 2").status_code == 401
-    assert login(client, "guo").status_code == 429            # even the right password, until the minute is up
+    assert login(client, "guo").status_code == 429  # even the right password, until the minute is up
 
 
 def test_a_mistyped_limit_stops_the_start(store_path, tmp_path):

@@ -2,23 +2,24 @@
 step (409 naming the allowed ones), roles, grids and departments (403), bad input (400/401/404), locations in other
 coordinate systems, concurrency (two processes dispatch one case: exactly one wins), photos judged by content with
 their EXIF GPS gone, hostile text kept as text, rate limits."""
+
 from __future__ import annotations
 
 import io
 import multiprocessing
+from datetime import UTC
 
 import pytest
 from PIL import Image
 
 from geo_app import create_app
-from geo_app.cases import lifecycle, service
-from geo_app.errors import Conflict
-from geo_app.web.api import cases as routes
-from geo_app.cases.tables import EVENTS
 from geo_app.auth import users
+from geo_app.cases import lifecycle, service
+from geo_app.cases.tables import EVENTS
+from geo_app.errors import Conflict
 from geo_app.store import open_store
-
-from tests.cases_support import (anonymous_csrf, bearer, grid_place, jpeg_with_gps, outside_grids, person, png)
+from geo_app.web.api import cases as routes
+from tests.cases_support import anonymous_csrf, bearer, grid_place, jpeg_with_gps, outside_grids, person, png
 from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
@@ -33,9 +34,12 @@ class People(dict):
         self.roles = {
             "supervisor": ("sup", "supervisor", {"grids": (self.place.grid,)}),
             "other_supervisor": ("sup2", "supervisor", {"grids": (grid_place(store, 1).grid,)}),
-            "dispatcher": ("disp", "dispatcher", {}), "handler": ("hand", "handler", {"department": "utilities"}),
-            "other_handler": ("hand2", "handler", {"department": "sanitation"}), "planner": ("plan", "planner", {}),
-            "admin": ("adm", "admin", {}), "partner": ("hotline", "partner", {"department": "12345"}),
+            "dispatcher": ("disp", "dispatcher", {}),
+            "handler": ("hand", "handler", {"department": "utilities"}),
+            "other_handler": ("hand2", "handler", {"department": "sanitation"}),
+            "planner": ("plan", "planner", {}),
+            "admin": ("adm", "admin", {}),
+            "partner": ("hotline", "partner", {"department": "12345"}),
         }
 
     def __missing__(self, key):
@@ -68,8 +72,7 @@ def report(client, token=None, expect=201, **fields):
 
 def act(client, token, case, action, expect=200, **fields):
     fields.setdefault("version", str(case["version"]))
-    response = client.post(f"/api/cases/{case['id']}/actions", data={"action": action, **fields},
-                           headers=bearer(token))
+    response = client.post(f"/api/cases/{case['id']}/actions", data={"action": action, **fields}, headers=bearer(token))
     assert response.status_code == expect, (action, response.get_json())
     return response.get_json()
 
@@ -77,8 +80,12 @@ def act(client, token, case, action, expect=200, **fields):
 def test_a_case_goes_from_report_to_closure_each_step_by_its_role(client, people, store):
     place = people["place"]
     case = report(client, people["supervisor"], place=place, photo=(io.BytesIO(jpeg_with_gps()), "well.jpg"))
-    assert (case["status"], case["source"], case["grid_code"], case["adcode"]) == \
-        ("reported", "patrol", place.grid, place.adcode)
+    assert (case["status"], case["source"], case["grid_code"], case["adcode"]) == (
+        "reported",
+        "patrol",
+        place.grid,
+        place.adcode,
+    )
     assert case["reporter"] == "sup" and case["version"] == 1 and case["due_at"] > case["reported_at"]
     assert case["allowed_actions"] == ["accept"] and len(case["photos"]) == 1
     case = act(client, people["dispatcher"], case, "accept", version=str(case["version"]))
@@ -89,12 +96,14 @@ def test_a_case_goes_from_report_to_closure_each_step_by_its_role(client, people
     case = act(client, people["supervisor"], case, "verify")
     assert case["status"] == "closed" and case["due_at"] is None and case["version"] == 6
     steps = [(e["action"], e["from_status"], e["to_status"], e["actor"], e["role"]) for e in case["history"]]
-    assert steps == [("report", None, "reported", "sup", "supervisor"),
-                     ("accept", "reported", "accepted", "disp", "dispatcher"),
-                     ("register", "accepted", "registered", "disp", "dispatcher"),
-                     ("dispatch", "registered", "dispatched", "disp", "dispatcher"),
-                     ("handle", "dispatched", "handled", "hand", "handler"),
-                     ("verify", "handled", "closed", "sup", "supervisor")]
+    assert steps == [
+        ("report", None, "reported", "sup", "supervisor"),
+        ("accept", "reported", "accepted", "disp", "dispatcher"),
+        ("register", "accepted", "registered", "disp", "dispatcher"),
+        ("dispatch", "registered", "dispatched", "disp", "dispatcher"),
+        ("handle", "dispatched", "handled", "hand", "handler"),
+        ("verify", "handled", "closed", "sup", "supervisor"),
+    ]
     assert [e["seq"] for e in case["history"]] == [1, 2, 3, 4, 5, 6]
     assert case["history"][4]["note"] == "已补装井盖"
     assert store.count(EVENTS, where={"case_id": case["id"]}) == 6
@@ -125,13 +134,19 @@ def test_a_rejected_case_is_final(client, people):
 
 def _walk_to(store, project, status, admin):
     """A case in `status`, walked there by an admin."""
-    path = {"reported": [], "accepted": ["accept"], "rejected": ["accept", "reject"],
-            "registered": ["accept", "register"], "dispatched": ["accept", "register", "dispatch"],
-            "handled": ["accept", "register", "dispatch", "handle"],
-            "closed": ["accept", "register", "dispatch", "handle", "verify"]}[status]
+    path = {
+        "reported": [],
+        "accepted": ["accept"],
+        "rejected": ["accept", "reject"],
+        "registered": ["accept", "register"],
+        "dispatched": ["accept", "register", "dispatch"],
+        "handled": ["accept", "register", "dispatch", "handle"],
+        "closed": ["accept", "register", "dispatch", "handle", "verify"],
+    }[status]
     place = grid_place(store)
-    case = service.report(store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol",
-                          reporter="fixture")
+    case = service.report(
+        store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol", reporter="fixture"
+    )
     for action in path:
         case = service.act(store, project, case["id"], action, user=admin)
     assert case["status"] == status
@@ -147,7 +162,7 @@ def test_every_step_a_status_does_not_allow_is_refused_naming_the_allowed_ones(s
             with pytest.raises(Conflict) as refused:
                 service.act(store, project, case["id"], action, user=admin)
             assert refused.value.allowed == allowed, (status, action)
-            assert service.get(store, case["id"])["version"] == case["version"]     # nothing changed
+            assert service.get(store, case["id"])["version"] == case["version"]  # nothing changed
 
 
 def test_each_role_may_take_only_its_steps_on_its_grid_or_department(client, people, store):
@@ -194,10 +209,14 @@ def test_notes_are_for_logged_in_staff_only(client, people):
     case = report(client, people["supervisor"], place=place)
     secret = "住户张三(13800000000)说井盖被人搬走"
     case = act(client, people["dispatcher"], case, "accept", note=secret)
-    anonymous = [client.get(f"/api/cases/{case['id']}"), client.get("/api/cases"),
-                 client.get(f"/api/grids/{place.grid}/queue"),
-                 client.get(f"/open311/v2/requests/{case['id']}.json"), client.get(f"/open311/v2/requests/{case['id']}.xml"),
-                 client.get("/open311/v2/requests.json")]
+    anonymous = [
+        client.get(f"/api/cases/{case['id']}"),
+        client.get("/api/cases"),
+        client.get(f"/api/grids/{place.grid}/queue"),
+        client.get(f"/open311/v2/requests/{case['id']}.json"),
+        client.get(f"/open311/v2/requests/{case['id']}.xml"),
+        client.get("/open311/v2/requests.json"),
+    ]
     for response in anonymous:
         assert response.status_code == 200 and case["id"] in response.get_data(as_text=True)
         assert "张三" not in response.get_data(as_text=True), response.request.path
@@ -209,6 +228,7 @@ def test_notes_are_for_logged_in_staff_only(client, people):
 
 def test_a_case_gives_its_position_in_a_basemaps_system(client, people):
     from geo_app import crs
+
     place = people["place"]
     case = report(client, people["supervisor"], place=place)
     assert "position" not in client.get(f"/api/cases/{case['id']}").get_json()
@@ -231,8 +251,11 @@ def test_a_step_without_the_version_seen_is_refused(client, people):
     """A client that sends no version could overwrite a step it never saw: it is told to read the case first."""
     case = report(client, people["supervisor"], place=people["place"])
     for missing in ({}, {"version": " "}):
-        response = client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", **missing},
-                               headers=bearer(people["dispatcher"]))
+        response = client.post(
+            f"/api/cases/{case['id']}/actions",
+            data={"action": "accept", **missing},
+            headers=bearer(people["dispatcher"]),
+        )
         error = response.get_json()["error"]
         assert response.status_code == 400 and error["parameter"] == "version", error
         assert f"GET /api/cases/{case['id']}" in error["message"]
@@ -241,6 +264,7 @@ def test_a_step_without_the_version_seen_is_refused(client, people):
 
 def _dispatch_in_process(store_path, case_id, version, barrier, results):
     from geo_app.project import Project
+
     store, project = open_store(store_path), Project(LAYERS)
     dispatcher = users.User("d", "dispatcher", False, "2018-01-01")
     barrier.wait()
@@ -257,9 +281,12 @@ def test_two_dispatchers_in_two_processes_one_wins_the_other_gets_409(store_path
     store.close()
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_dispatch_in_process,
-                               args=(str(store_path), case["id"], case["version"], barrier, results))
-               for _ in range(2)]
+    workers = [
+        context.Process(
+            target=_dispatch_in_process, args=(str(store_path), case["id"], case["version"], barrier, results)
+        )
+        for _ in range(2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -273,6 +300,7 @@ def test_two_dispatchers_in_two_processes_one_wins_the_other_gets_409(store_path
 
 def test_locations_in_other_systems_land_in_the_same_grid(client, people, store):
     from geo_app import crs
+
     place = people["place"]
     lon, lat = (float(v) for v in crs.convert(place.lon, place.lat, crs.WGS84, crs.GCJ02))
     case = report(client, people["supervisor"], lon=str(lon), lat=str(lat), crs="GCJ02")
@@ -286,7 +314,7 @@ def test_outside_every_grid_is_still_a_case_outside_suzhou_is_refused(client, pe
     corner = outside_grids(store)
     case = report(client, people["admin"], lon=str(corner.lon), lat=str(corner.lat), source="public")
     assert case["grid_code"] is None and case["adcode"] == corner.adcode
-    refused = report(client, people["admin"], lon="116.39", lat="39.91", expect=400)      # Beijing
+    refused = report(client, people["admin"], lon="116.39", lat="39.91", expect=400)  # Beijing
     assert refused["error"]["parameter"] == "lon/lat" and "outside every district" in refused["error"]["message"]
     # a case in no grid is verified by a supervisor with a grid in its district, not by one from elsewhere
     grids = store.read("grids", columns=["code", "adcode"])
@@ -334,12 +362,31 @@ def test_bad_requests_are_refused_with_what_where_why(client, people):
         (client.get("/api/cases/SZ-none"), 404, "case"),
         (client.get(f"/api/cases/{case['id']}/photos/none"), 404, "photo"),
         (client.get("/api/grids/999999999999999/queue"), 404, "code"),
-        (client.post(f"/api/cases/{case['id']}/actions", data={"action": "fly", "version": "1"}, headers=bearer(people["admin"])),
-         400, "action"),
-        (client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "-1"},
-                     headers=bearer(people["admin"])), 400, "version"),
-        (client.post("/api/cases/SZ-none/actions", data={"action": "accept", "version": "1"}, headers=bearer(people["admin"])),
-         404, "case"),
+        (
+            client.post(
+                f"/api/cases/{case['id']}/actions",
+                data={"action": "fly", "version": "1"},
+                headers=bearer(people["admin"]),
+            ),
+            400,
+            "action",
+        ),
+        (
+            client.post(
+                f"/api/cases/{case['id']}/actions",
+                data={"action": "accept", "version": "-1"},
+                headers=bearer(people["admin"]),
+            ),
+            400,
+            "version",
+        ),
+        (
+            client.post(
+                "/api/cases/SZ-none/actions", data={"action": "accept", "version": "1"}, headers=bearer(people["admin"])
+            ),
+            404,
+            "case",
+        ),
     ]
     for response, status, parameter in checks:
         body = response.get_json()
@@ -355,19 +402,23 @@ def test_hostile_descriptions_are_kept_and_returned_as_text(client, people):
     assert again.content_type.startswith("application/json")
     assert again.get_json()["description"] == hostile
     assert again.get_json()["address"] == "<img src=x onerror=alert(1)>"
-    assert again.get_json()["history"][0]["actor"] is None        # who acted is for logged-in users
-    listed = client.get("/api/cases", query_string={"grid_code": people["place"].grid,
-                                                     "since": case["reported_at"]}).get_json()["cases"]
+    assert again.get_json()["history"][0]["actor"] is None  # who acted is for logged-in users
+    listed = client.get(
+        "/api/cases", query_string={"grid_code": people["place"].grid, "since": case["reported_at"]}
+    ).get_json()["cases"]
     assert [c["description"] for c in listed] == [hostile]
 
 
 def test_photos_are_judged_by_content_and_lose_their_exif(client, people):
     place = people["place"]
     original = jpeg_with_gps()
-    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)           # the GPS position is there
-    case = report(client, people["supervisor"], place=place, photo=[
-        (io.BytesIO(original), "well.jpg"),
-        (io.BytesIO(png(Comment="taken at home")), "really-a-png.jpg")])
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the GPS position is there
+    case = report(
+        client,
+        people["supervisor"],
+        place=place,
+        photo=[(io.BytesIO(original), "well.jpg"), (io.BytesIO(png(Comment="taken at home")), "really-a-png.jpg")],
+    )
     kinds = [p["content_type"] for p in case["photos"]]
     assert kinds == ["image/jpeg", "image/png"]
     first = client.get(case["photos"][0]["url"])
@@ -381,28 +432,37 @@ def test_photos_are_judged_by_content_and_lose_their_exif(client, people):
     commented, profiled = io.BytesIO(), io.BytesIO()
     Image.new("RGB", (40, 30)).save(commented, "JPEG", comment=b"N31.3 E120.6 <script>")
     Image.new("RGB", (40, 30)).save(profiled, "PNG", icc_profile=b"N31.3 E120.6 planted" * 20)
-    more = report(client, people["supervisor"], place=place, photo=[
-        (io.BytesIO(commented.getvalue()), "c.jpg"), (io.BytesIO(profiled.getvalue()), "p.png")])
+    more = report(
+        client,
+        people["supervisor"],
+        place=place,
+        photo=[(io.BytesIO(commented.getvalue()), "c.jpg"), (io.BytesIO(profiled.getvalue()), "p.png")],
+    )
     for photo in more["photos"]:
         assert b"N31.3 E120.6" not in client.get(photo["url"]).data
 
 
-@pytest.mark.parametrize("payload, message", [
-    (b"<html><script>alert(1)</script></html>", "not a JPEG or PNG image"),
-    (b"GIF89a" + b"\x00" * 40, "not a JPEG or PNG image"),
-    (b"", "is empty"),
-    (b"\xff\xd8\xff\xe0" + b"\x00" * 5 * 1024 * 1024, "more than the 5,242,880"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"<html><script>alert(1)</script></html>", "not a JPEG or PNG image"),
+        (b"GIF89a" + b"\x00" * 40, "not a JPEG or PNG image"),
+        (b"", "is empty"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 5 * 1024 * 1024, "more than the 5,242,880"),
+    ],
+)
 def test_what_is_not_a_photo_is_refused(client, people, payload, message):
-    refused = report(client, people["supervisor"], place=people["place"], expect=400,
-                     photo=(io.BytesIO(payload), "photo.jpg"))
+    refused = report(
+        client, people["supervisor"], place=people["place"], expect=400, photo=(io.BytesIO(payload), "photo.jpg")
+    )
     assert refused["error"]["parameter"] == "photo" and message in refused["error"]["message"]
 
 
 def test_a_photo_with_too_many_pixels_is_refused_before_decoding(client, people):
-    huge = png(size=(7000, 7000))      # 49 megapixels of one colour: a small file
-    refused = report(client, people["supervisor"], place=people["place"], expect=400,
-                     photo=(io.BytesIO(huge), "huge.png"))
+    huge = png(size=(7000, 7000))  # 49 megapixels of one colour: a small file
+    refused = report(
+        client, people["supervisor"], place=people["place"], expect=400, photo=(io.BytesIO(huge), "huge.png")
+    )
     assert "7000 x 7000 pixels" in refused["error"]["message"]
 
 
@@ -415,17 +475,19 @@ def test_search_filters_and_the_queue_puts_overdue_cases_first(client, people, s
         closed = act(client, people["admin"], closed, action)
     with store.transaction() as tx:
         tx.update("cases", {"id": second["id"]}, {"due_at": "2018-03-01T08:15:00Z"})
-    mine = {first["id"], second["id"], closed["id"]}       # the store may hold demo cases too
+    mine = {first["id"], second["id"], closed["id"]}  # the store may hold demo cases too
     queue = client.get(f"/api/grids/{place.grid}/queue").get_json()
     ids = [c["id"] for c in queue["cases"]]
     assert [i for i in ids if i in mine] == [second["id"], first["id"]]
-    assert all(c["overdue"] for c in queue["cases"][:ids.index(second["id"]) + 1])
-    assert not any(c["overdue"] for c in queue["cases"][ids.index(second["id"]) + 1:])
+    assert all(c["overdue"] for c in queue["cases"][: ids.index(second["id"]) + 1])
+    assert not any(c["overdue"] for c in queue["cases"][ids.index(second["id"]) + 1 :])
     # a page of the queue, with the totals of the whole queue (a flood of reports cannot make it unbounded)
     assert queue["count"] == len(queue["cases"]) and queue["overdue"] == sum(c["overdue"] for c in queue["cases"])
     page = client.get(f"/api/grids/{place.grid}/queue?limit=1").get_json()
-    assert [c["id"] for c in page["cases"]] == ids[:1] and (page["count"], page["overdue"]) == \
-        (queue["count"], queue["overdue"])
+    assert [c["id"] for c in page["cases"]] == ids[:1] and (page["count"], page["overdue"]) == (
+        queue["count"],
+        queue["overdue"],
+    )
     assert client.get(f"/api/grids/{place.grid}/queue?limit=1001").status_code == 400
     since = {"since": first["reported_at"]}
     found = client.get("/api/cases", query_string={"service_code": "E0101,E0502", **since}).get_json()["cases"]
@@ -448,50 +510,75 @@ def test_classes_list_the_catalog_with_limits_and_sources(client):
 
 
 def test_anonymous_reports_need_the_pages_csrf_token_and_are_rate_limited(store_path, tmp_path, store):
-    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True,
-                      "SECRET_KEY_FILE": str(tmp_path / "key"), "RATE_LIMIT_REPORTS": "2 per minute"})
+    app = create_app(
+        {
+            "STORE": str(store_path),
+            "LAYERS_DIR": str(LAYERS),
+            "TESTING": True,
+            "SECRET_KEY_FILE": str(tmp_path / "key"),
+            "RATE_LIMIT_REPORTS": "2 per minute",
+        }
+    )
     client = app.test_client()
     place = grid_place(store)
     data = {"service_code": "E0101", "lon": str(place.lon), "lat": str(place.lat)}
     forged = client.post("/api/cases", data=data)
     assert forged.status_code == 403 and "CSRF" in forged.get_json()["error"]["message"]
     token = anonymous_csrf(client)
-    assert [client.post("/api/cases", data={**data, "csrf_token": token}).status_code for _ in range(3)] == \
-        [201, 201, 429]
+    assert [client.post("/api/cases", data={**data, "csrf_token": token}).status_code for _ in range(3)] == [
+        201,
+        201,
+        429,
+    ]
 
 
 def test_the_report_limit_is_one_budget_for_the_api_and_open311(store_path, tmp_path, store):
-    app = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True,
-                      "SECRET_KEY_FILE": str(tmp_path / "key"), "RATE_LIMIT_REPORTS": "2 per minute"})
+    app = create_app(
+        {
+            "STORE": str(store_path),
+            "LAYERS_DIR": str(LAYERS),
+            "TESTING": True,
+            "SECRET_KEY_FILE": str(tmp_path / "key"),
+            "RATE_LIMIT_REPORTS": "2 per minute",
+        }
+    )
     client = app.test_client()
     place = grid_place(store)
     api = {"service_code": "E0101", "lon": str(place.lon), "lat": str(place.lat), "csrf_token": anonymous_csrf(client)}
     open311 = {"service_code": "E0101", "long": str(place.lon), "lat": str(place.lat)}
-    answers = [client.post("/api/cases", data=api).status_code,
-               client.post("/open311/v2/requests.json", data=open311).status_code,
-               client.post("/api/cases", data=api).status_code,
-               client.post("/open311/v2/requests.json", data=open311).status_code]
+    answers = [
+        client.post("/api/cases", data=api).status_code,
+        client.post("/open311/v2/requests.json", data=open311).status_code,
+        client.post("/api/cases", data=api).status_code,
+        client.post("/open311/v2/requests.json", data=open311).status_code,
+    ]
     assert answers == [201, 201, 429, 429]
 
 
 def test_working_hours_skip_nights_and_weekends():
-    from datetime import datetime, timezone
-    friday_4pm_beijing = datetime(2018, 3, 2, 8, 0, tzinfo=timezone.utc)
+    from datetime import datetime
+
+    friday_4pm_beijing = datetime(2018, 3, 2, 8, 0, tzinfo=UTC)
     assert lifecycle.stamp(lifecycle.add_working_hours(friday_4pm_beijing, 2)) == "2018-03-05T02:00:00Z"
-    saturday = datetime(2018, 3, 3, 2, 0, tzinfo=timezone.utc)
+    saturday = datetime(2018, 3, 3, 2, 0, tzinfo=UTC)
     assert lifecycle.stamp(lifecycle.add_working_hours(saturday, 0.5)) == "2018-03-05T01:30:00Z"
 
 
 def test_no_request_body_beyond_the_largest_report_even_chunked(app):
     """The body cap holds for a chunked body (no Content-Length), and for Open311 posts, before any parsing."""
     import werkzeug.test
+
     big = b"x" * (routes.MAX_REPORT_BYTES + 1024)
     for path in ("/api/cases", "/open311/v2/requests.json"):
-        environ = werkzeug.test.EnvironBuilder(path=path, method="POST", input_stream=io.BytesIO(big),
-                                               content_type="multipart/form-data; boundary=b",
-                                               headers={"Transfer-Encoding": "chunked"}).get_environ()
+        environ = werkzeug.test.EnvironBuilder(
+            path=path,
+            method="POST",
+            input_stream=io.BytesIO(big),
+            content_type="multipart/form-data; boundary=b",
+            headers={"Transfer-Encoding": "chunked"},
+        ).get_environ()
         environ.pop("CONTENT_LENGTH", None)
         environ["wsgi.input_terminated"] = True
         status = []
-        app.wsgi_app(environ, lambda s, h, *_: status.append(s))
+        app.wsgi_app(environ, lambda s, h, *_, seen=status: seen.append(s))
         assert status[0].startswith("413"), (path, status)

@@ -1,8 +1,9 @@
 """Demo cases: deterministic, calibrated to the report (受理, 办结, 办结率 of the 市区 platforms and the city
 platform), inside the grids, and their history consistent with their rows; on both backends."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -10,10 +11,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo_app.data import demo_cases as demo
 from geo_app.cases import statistics
 from geo_app.cases.tables import CASES, EVENTS
-
+from geo_app.data import demo_cases as demo
 from tests.conftest import BOTH_BACKENDS
 from tests.workclock_reference import add_working_hours
 
@@ -23,6 +23,7 @@ N = 3000
 @pytest.fixture(scope="module")
 def grids(built_store_path):
     from geo_app.store import open_store
+
     store = open_store(built_store_path)
     frame = gpd.GeoDataFrame(store.read("grids", columns=["code", "adcode", "area_km2", "street", "community"]))
     store.close()
@@ -52,11 +53,15 @@ def test_the_same_seed_gives_the_same_cases(grids, project, rows):
 
 @pytest.mark.parametrize("n", [N, 750_852 // 40])
 def test_totals_and_rates_match_the_calibration(grids, project, n):
-    assert demo.calibration(project.report) == {"accepted": 750_852, "concluded": 739_232, "city_accepted": 97_818,
-                                                "city_concluded": 96_293}       # the report's own figures
+    assert demo.calibration(project.report) == {
+        "accepted": 750_852,
+        "concluded": 739_232,
+        "city_accepted": 97_818,
+        "city_concluded": 96_293,
+    }  # the report's own figures
     frame = _frame(grids, project, n)
     concluded = frame["status"].isin(["closed", "rejected"])
-    assert frame["accepted_at"].notna().all()                                  # every case 受理'd
+    assert frame["accepted_at"].notna().all()  # every case 受理'd
     assert concluded.sum() == round(n * 739_232 / 750_852)
     assert round(100 * concluded.mean(), 2) == pytest.approx(98.45, abs=0.02)
     city = frame["source"].isin(statistics.CITY_PLATFORM_SOURCES)
@@ -73,7 +78,7 @@ def test_cases_lie_in_their_grid_in_h1_2018_and_are_demo(rows, grids):
     assert rows["demo"].all() and rows["id"].is_unique
     assert rows["reported_at"].min() >= "2017-12-31T16:00:00Z" and rows["reported_at"].max() < "2018-06-30T16:00:00Z"
     density = rows["adcode"].value_counts() / grids.groupby("adcode")["area_km2"].sum()
-    assert density.idxmax() == "320508"                          # the old town is the busiest per km²
+    assert density.idxmax() == "320508"  # the old town is the busiest per km²
 
 
 def test_steps_are_in_order_and_some_run_late_or_are_reworked_or_rejected(rows, project):
@@ -84,7 +89,7 @@ def test_steps_are_in_order_and_some_run_late_or_are_reworked_or_rejected(rows, 
         assert (times.loc[both, later] >= times.loc[both, earlier]).all(), (earlier, later)
     assert (rows["status"] == "rejected").sum() > 0 and (rows["rework_count"] > 0).sum() > 0
     summary = statistics.figures(statistics.summarise(pd.DataFrame(rows), project.cases))
-    assert 85 < summary["on_time_rate_pct"] < 100                               # some overdue, most not
+    assert 85 < summary["on_time_rate_pct"] < 100  # some overdue, most not
     open_cases = rows[~rows["status"].isin(["closed", "rejected"])]
     assert open_cases["due_at"].notna().all() and rows.loc[rows["status"] == "closed", "due_at"].isna().all()
 
@@ -94,8 +99,12 @@ def test_due_times_follow_the_lifecycle(rows, project):
     lifecycle = pytest.importorskip("geo_app.cases.lifecycle")
     for row in rows[rows["status"].isin(["reported", "accepted", "dispatched", "handled"])].head(40).to_dict("records"):
         case_class = project.cases[row["service_code"]]
-        start = {"reported": "reported_at", "accepted": "reported_at", "dispatched": "dispatched_at",
-                 "handled": "handled_at"}[row["status"]]
+        start = {
+            "reported": "reported_at",
+            "accepted": "reported_at",
+            "dispatched": "dispatched_at",
+            "handled": "handled_at",
+        }[row["status"]]
         expected = lifecycle.due(row["status"], case_class, project.cases, row, lifecycle.parse_stamp(row[start]))
         assert row["due_at"] == expected
 
@@ -106,8 +115,8 @@ def test_demo_step_times_agree_with_a_day_by_day_clock():
     hours = rng.choice([0.5, 1, 2, 4, 7.5, 8, 16, 40], 300)
     ours = demo._after(starts, (hours * 3600).astype(np.int64))
     for start, h, got in zip(starts, hours, ours):
-        expected = add_working_hours(datetime.fromtimestamp(int(start), timezone.utc), float(h))
-        assert datetime.fromtimestamp(int(got), timezone.utc) == expected, (start, h)
+        expected = add_working_hours(datetime.fromtimestamp(int(start), UTC), float(h))
+        assert datetime.fromtimestamp(int(got), UTC) == expected, (start, h)
 
 
 @BOTH_BACKENDS

@@ -5,6 +5,7 @@ logged in as their role in their own browser context; an Open311 POST appears on
 the computed rate beside the report's 98.45 %; the public reports a problem (and a facility's wrong data) from /.
 
 Screenshots go to tests/screenshots/cases-*.png."""
+
 import io
 import json
 import re
@@ -19,9 +20,8 @@ from PIL import Image
 from geo_app import crs
 from geo_app.auth import users
 from geo_app.data import demo_cases as demo
-from geo_app.web.pages import cases as pages
 from geo_app.store import open_store
-
+from geo_app.web.pages import cases as pages
 from tests.cases_support import anonymous_csrf, bearer, grid_place, jpeg_with_gps, person
 from tests.conftest import TEST_PASSWORD, copy_store_file
 from tests.live import LiveServer
@@ -38,14 +38,24 @@ def tile_of(client, lon, lat, z=17, query=""):
 
 
 def reported(client, store, place, **form):
-    answer = client.post("/api/cases", data={"service_code": "C0101", "lon": place.lon, "lat": place.lat,
-                                             "description": HOSTILE, "address": "苏州 某路 1号",
-                                             "csrf_token": anonymous_csrf(client), **form})
+    answer = client.post(
+        "/api/cases",
+        data={
+            "service_code": "C0101",
+            "lon": place.lon,
+            "lat": place.lat,
+            "description": HOSTILE,
+            "address": "苏州 某路 1号",
+            "csrf_token": anonymous_csrf(client),
+            **form,
+        },
+    )
     assert answer.status_code == 201, answer.get_data(as_text=True)
     return answer.get_json()
 
 
 # ---- tiles and page configuration (no browser) ----
+
 
 @pytest.mark.both_backends
 def test_case_tiles_carry_only_public_fields_and_open_cases(client, store, backend):
@@ -56,7 +66,9 @@ def test_case_tiles_carry_only_public_fields_and_open_cases(client, store, backe
     assert set(found[0]) == {"id", "service_code", "kind", "status", "grid_code", "rework_count", "overdue"}
     assert found[0]["status"] == "reported" and found[0]["overdue"] is False and found[0]["grid_code"] == place.grid
     # nothing private or free text: not the description, the address, the reporter or the token
-    raw = client.get(f"/tiles/cases/17/{TMS.tile(place.lon, place.lat, 17).x}/{TMS.tile(place.lon, place.lat, 17).y}.mvt").data
+    raw = client.get(
+        f"/tiles/cases/17/{TMS.tile(place.lon, place.lat, 17).x}/{TMS.tile(place.lon, place.lat, 17).y}.mvt"
+    ).data
     assert "井盖不见了".encode() not in raw and "某路".encode() not in raw
     # filters: closed cases only -> not this one; its class -> it; overdue only -> not (it is new)
     assert case["id"] not in {p.get("id") for p in tile_of(client, place.lon, place.lat, query="?status=closed")}
@@ -64,13 +76,22 @@ def test_case_tiles_carry_only_public_fields_and_open_cases(client, store, backe
     assert case["id"] not in {p.get("id") for p in tile_of(client, place.lon, place.lat, query="?overdue=true")}
     # in GCJ-02 the same case is in the tile of its GCJ-02 position
     from geo_app import crs
+
     gx, gy = (float(v) for v in crs.convert(place.lon, place.lat, crs.WGS84, crs.GCJ02))
     assert case["id"] in {p.get("id") for p in tile_of(client, gx, gy, query="?crs=GCJ02")}
 
 
-@pytest.mark.parametrize("query, parameter", [("?status=lost", "status"), ("?service_code=X9999", "service_code"),
-                                              ("?overdue=yes", "overdue"), ("?grid_code=1;2", "grid_code"),
-                                              ("?reporter=a", "reporter"), ("?crs=EPSG:3857", "crs")])
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("?status=lost", "status"),
+        ("?service_code=X9999", "service_code"),
+        ("?overdue=yes", "overdue"),
+        ("?grid_code=1;2", "grid_code"),
+        ("?reporter=a", "reporter"),
+        ("?crs=EPSG:3857", "crs"),
+    ],
+)
 def test_case_tiles_refuse_bad_filters(client, query, parameter):
     answer = client.get(f"/tiles/cases/12/3419/1672.mvt{query}")
     assert answer.status_code == 400 and answer.get_json()["error"]["parameter"] == parameter
@@ -80,7 +101,7 @@ def test_case_tiles_outside_the_grid_are_404_and_304_when_unchanged(client):
     assert client.get("/tiles/cases/3/9/1.mvt").status_code == 404
     first = client.get("/tiles/cases/12/3419/1672.mvt")
     again = client.get("/tiles/cases/12/3419/1672.mvt", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code in (200, 304)          # 200 only when the minute turned in between
+    assert again.status_code in (200, 304)  # 200 only when the minute turned in between
     assert again.status_code == 304 or again.headers["ETag"] != first.headers["ETag"]
 
 
@@ -88,6 +109,7 @@ def test_a_tile_with_too_many_cases_is_refused_after_reading_that_many(client, s
     """Closed cases pile up without end: a tile stops reading past MAX_TILE_CASES and says how to narrow it."""
     from geo_app.data import demo_cases as demo
     from geo_app.web import case_tiles
+
     demo.load(store, project, 300)
     monkeypatch.setattr(case_tiles, "MAX_TILE_CASES", 50)
     refused = client.get("/tiles/cases/0/0/0.mvt?status=closed")
@@ -111,18 +133,24 @@ def test_pages_carry_classes_in_their_language_and_the_users_role(client, store,
     names = {c["code"]: c["name"] for c in config["classes"]}
     assert names["C0101"] == "Manhole cover missing" and config["statuses"]["closed"] == "Closed"
     assert config["user"] is None and config["actions"]["verify"] == "supervisor"
-    assert config["common"][0] == "E0101" and pages.WRONG_DATA not in config["common"]     # the most reported first
+    assert config["common"][0] == "E0101" and pages.WRONG_DATA not in config["common"]  # the most reported first
     assert page_config(client, "/?lang=zh")["cases"]["classes"][0]["name"] == "井盖缺失"
     place = grid_place(store)
     person(store, "zhao", "supervisor", grids=(place.grid,))
     client.post("/login", data={"name": "zhao", "password": TEST_PASSWORD, "csrf_token": anonymous_csrf(client)})
-    assert page_config(client, "/grid")["cases"]["user"] == {"name": "zhao", "role": "supervisor",
-                                                             "grids": [place.grid], "department": None}
+    assert page_config(client, "/grid")["cases"]["user"] == {
+        "name": "zhao",
+        "role": "supervisor",
+        "grids": [place.grid],
+        "department": None,
+    }
 
 
 def page_config(client, path):
     page = client.get(path).get_data(as_text=True)
-    return json.loads(re.search(r'<script type="application/json" id="page-config">(.*?)</script>', page, re.S).group(1))
+    return json.loads(
+        re.search(r'<script type="application/json" id="page-config">(.*?)</script>', page, re.S).group(1)
+    )
 
 
 # ---- in the browser ----
@@ -152,8 +180,13 @@ def case_server(tmp_path_factory, built_store_path, project):
     tokens = {"sun2": person(store, "sun2", "dispatcher")}
     demo.load(store, project, 2000)
     store.close()
-    server = LiveServer(path, DEFAULT_BASEMAP="none", SECRET_KEY_FILE=path.parent / "secret_key",
-                        RATE_LIMIT_ANONYMOUS="100000 per minute", RATE_LIMIT_REPORTS="1000 per minute")
+    server = LiveServer(
+        path,
+        DEFAULT_BASEMAP="none",
+        SECRET_KEY_FILE=path.parent / "secret_key",
+        RATE_LIMIT_ANONYMOUS="100000 per minute",
+        RATE_LIMIT_REPORTS="1000 per minute",
+    )
     server.place, server.tokens = place, tokens
     yield server
     server.stop()
@@ -166,15 +199,25 @@ class Phone:
         width, height = SIZES[size]
         options = {"viewport": {"width": width, "height": height}, "has_touch": size == "phone"}
         if position is not None:
-            options.update(geolocation={"longitude": position.lon, "latitude": position.lat, "accuracy": 8},
-                           permissions=["geolocation"])
+            options.update(
+                geolocation={"longitude": position.lon, "latitude": position.lat, "accuracy": 8},
+                permissions=["geolocation"],
+            )
         self.context = browser.new_context(**options)
         self.base, self.errors, self.outside = server.url, [], []
-        self.context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(self.base)
-                           else (self.outside.append(r.request.url), r.abort()))
+        self.context.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(self.base)
+                else (self.outside.append(r.request.url), r.abort())
+            ),
+        )
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and "409" not in m.text else None)
+        self.page.on(
+            "console", lambda m: self.errors.append(m.text) if m.type == "error" and "409" not in m.text else None
+        )
         if user:
             self.goto(f"/login?next={urllib.parse.quote('/about')}")
             self.page.fill("input[name=name]", user)
@@ -235,20 +278,25 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
     page = supervisor.page
     page.wait_for_function("() => CityMap.groups && CityMap.groups.cases")
     page.click("#report-open")
-    page.wait_for_selector('#report-where[data-how="gps"]')           # the GPS fix, not the map centre
+    page.wait_for_selector('#report-where[data-how="gps"]')  # the GPS fix, not the map centre
     page.click("#report-cancel")
     case_id = report_from_the_form(page, "C0101", photo=jpeg_with_gps(), description=HOSTILE)
     supervisor.shot("reported-phone")
     page.click("#report-cancel")
     page.wait_for_selector(f'#case-detail[data-case="{case_id}"]')
     case = api(case_server, f"/api/cases/{case_id}")
-    assert (case["service_code"], case["source"], case["status"], case["grid_code"]) == ("C0101", "patrol", "reported", place.grid)
+    assert (case["service_code"], case["source"], case["status"], case["grid_code"]) == (
+        "C0101",
+        "patrol",
+        "reported",
+        place.grid,
+    )
     assert abs(case["lon"] - place.lon) < 1e-6 and abs(case["lat"] - place.lat) < 1e-6 and len(case["photos"]) == 1
     # the description is text on the page, never markup; the photo is shown
     assert page.text_content(".case-description") == HOSTILE and page.locator(".case-description img").count() == 0
     page.wait_for_function("() => document.querySelector('.case-photo').naturalWidth > 0")
     assert page.evaluate("() => document.body.dataset.pwned") is None
-    assert offered(page) == []                 # a supervisor has nothing to do on a reported case
+    assert offered(page) == []  # a supervisor has nothing to do on a reported case
 
     dispatcher = Phone(browser, case_server, "sun")
     dispatcher.goto(f"/grid?case={case_id}")
@@ -257,7 +305,7 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
     take(dispatcher.page, case_id, "accept", "accepted")
     assert offered(dispatcher.page) == ["reject", "register"]
     take(dispatcher.page, case_id, "register", "registered")
-    assert dispatcher.page.input_value("#case-department") == "utilities"      # the class's department
+    assert dispatcher.page.input_value("#case-department") == "utilities"  # the class's department
     take(dispatcher.page, case_id, "dispatch", "dispatched")
     dispatcher.shot("dispatched-phone")
 
@@ -273,11 +321,18 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
     case = api(case_server, f"/api/cases/{case_id}")
     assert case["status"] == "closed" and case["closed_at"]
     assert [(e["action"], e["role"]) for e in case["history"]] == [
-        ("report", "supervisor"), ("accept", "dispatcher"), ("register", "dispatcher"), ("dispatch", "dispatcher"),
-        ("handle", "handler"), ("verify", "supervisor")]
+        ("report", "supervisor"),
+        ("accept", "dispatcher"),
+        ("register", "dispatcher"),
+        ("dispatch", "dispatcher"),
+        ("handle", "handler"),
+        ("verify", "supervisor"),
+    ]
     assert page.locator(".case-history li").count() == 6
     # one line a step, the status only where it says more than the step: never "上报 → 上报"
-    lines = page.eval_on_selector_all(".case-history li", "ls => ls.map(l => l.firstChild.textContent + l.childNodes[1].textContent)")
+    lines = page.eval_on_selector_all(
+        ".case-history li", "ls => ls.map(l => l.firstChild.textContent + l.childNodes[1].textContent)"
+    )
     assert lines == ["上报", "受理", "立案", "派遣", "处置", "核查通过 → 结案"]
     first = page.text_content(".case-history li")
     assert re.fullmatch(r"上报 · \d{4}/\d{2}/\d{2} \d{2}:\d{2} · zhao", first), first
@@ -287,31 +342,44 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
 
 def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
     place = case_server.place
-    answer = urllib.request.urlopen(urllib.request.Request(
-        case_server.url + "/open311/v2/requests.json", method="POST",
-        data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode()))
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            case_server.url + "/open311/v2/requests.json",
+            method="POST",
+            data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode(),
+        )
+    )
     case_id = json.loads(answer.read())[0]["service_request_id"]
     dispatcher = Phone(browser, case_server, "sun")
     dispatcher.goto(f"/grid?case={case_id}")
     dispatcher.page.wait_for_selector('.case-actions button[data-action="accept"]')
     # another dispatcher accepts it through the API while this page still shows version 1
-    request = urllib.request.Request(case_server.url + f"/api/cases/{case_id}/actions", method="POST",
-                                     data=b"action=accept&version=1", headers=bearer(case_server.tokens["sun2"]))
+    request = urllib.request.Request(
+        case_server.url + f"/api/cases/{case_id}/actions",
+        method="POST",
+        data=b"action=accept&version=1",
+        headers=bearer(case_server.tokens["sun2"]),
+    )
     assert json.loads(urllib.request.urlopen(request).read())["status"] == "accepted"
     dispatcher.page.click('.case-actions button[data-action="accept"]')
     dispatcher.page.wait_for_selector('#case-detail[data-status="accepted"] #case-message.error')
     assert dispatcher.page.text_content("#case-message").startswith("别人已先修改了此案件")
-    assert offered(dispatcher.page) == ["reject", "register"]          # reloaded: what the case allows now
+    assert offered(dispatcher.page) == ["reject", "register"]  # reloaded: what the case allows now
     dispatcher.shot("conflict-phone")
     dispatcher.close()
 
 
 def test_an_open311_request_appears_on_the_grid_map(browser, case_server):
     place = case_server.place
-    answer = urllib.request.urlopen(urllib.request.Request(
-        case_server.url + "/open311/v2/requests.json", method="POST",
-        data=urllib.parse.urlencode({"service_code": "E0502", "lat": place.lat, "long": place.lon,
-                                     "description": "违停 <b>x</b>"}).encode()))
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            case_server.url + "/open311/v2/requests.json",
+            method="POST",
+            data=urllib.parse.urlencode(
+                {"service_code": "E0502", "lat": place.lat, "long": place.lon, "description": "违停 <b>x</b>"}
+            ).encode(),
+        )
+    )
     case_id = json.loads(answer.read())[0]["service_request_id"]
     viewer = Phone(browser, case_server)
     viewer.goto(f"/grid?center={place.lon:.5f},{place.lat:.5f}&zoom=17")
@@ -321,9 +389,12 @@ def test_an_open311_request_appears_on_the_grid_map(browser, case_server):
     mine = [d for d in drawn if d.get("id") == case_id]
     assert mine and mine[0]["status"] == "reported" and mine[0]["service_code"] == "E0502"
     # a tap on it opens its detail (anonymous: no actions, a login link; no reporter)
-    point = page.evaluate("""id => { const d = CityMap.tiles.drawn(CityMap.groups.cases).find(x => x.properties.id === id);
+    point = page.evaluate(
+        """id => { const d = CityMap.tiles.drawn(CityMap.groups.cases).find(x => x.properties.id === id);
         const p = CityMap.map.latLngToContainerPoint(d.latlng), r = CityMap.map.getContainer().getBoundingClientRect();
-        return [r.x + p.x, r.y + p.y]; }""", case_id)
+        return [r.x + p.x, r.y + p.y]; }""",
+        case_id,
+    )
     page.mouse.click(*point)
     page.wait_for_selector(f'#case-detail[data-case="{case_id}"]')
     assert page.locator(".case-actions").count() == 0 and page.locator('#case-detail a[href*="/login"]').count() == 1
@@ -339,9 +410,13 @@ def test_a_case_opened_from_the_queue_is_ringed_where_the_basemap_has_it(browser
     """On Amap (GCJ-02) the ring is drawn at the case's GCJ-02 position, converted by the service, about 465 m
     from its raw WGS-84 numbers; on a WGS-84 basemap at those numbers."""
     place = case_server.place
-    answer = urllib.request.urlopen(urllib.request.Request(
-        case_server.url + "/open311/v2/requests.json", method="POST",
-        data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode()))
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            case_server.url + "/open311/v2/requests.json",
+            method="POST",
+            data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode(),
+        )
+    )
     case_id = json.loads(answer.read())[0]["service_request_id"]
     viewer = Phone(browser, case_server)
     viewer.goto(f"/grid?basemap={basemap}&grid={place.grid}")
@@ -354,16 +429,18 @@ def test_a_case_opened_from_the_queue_is_ringed_where_the_basemap_has_it(browser
     expected = crs.wgs84_to_gcj02(place.lon, place.lat) if basemap == "amap" else (place.lon, place.lat)
     assert abs(ring["lng"] - float(expected[0])) < 1e-6 and abs(ring["lat"] - float(expected[1])) < 1e-6
     assert (abs(ring["lng"] - place.lon) > 1e-3) == (basemap == "amap")
-    centre = page.evaluate("() => CityMap.map.getCenter()")            # the map went there
+    centre = page.evaluate("() => CityMap.map.getCenter()")  # the map went there
     assert abs(centre["lng"] - ring["lng"]) < 1e-4 and abs(centre["lat"] - ring["lat"]) < 1e-4
     viewer.shot(f"ringed-{basemap}-phone")
-    assert all("autonavi.com" in url for url in viewer.outside)       # only the basemap's tiles were asked for
+    assert all("autonavi.com" in url for url in viewer.outside)  # only the basemap's tiles were asked for
     assert [e for e in viewer.errors if "Failed to load resource" not in e] == []
     viewer.context.close()
 
 
 def test_districts_show_the_computed_rate_beside_the_reports(browser, case_server):
-    computed = next(f["computed"] for f in api(case_server, "/api/cases/statistics?by=none")["report"] if f["figure"] == "rate")
+    computed = next(
+        f["computed"] for f in api(case_server, "/api/cases/statistics?by=none")["report"] if f["figure"] == "rate"
+    )
     viewer = Phone(browser, case_server)
     viewer.goto("/districts")
     row = viewer.page.text_content("#case-report-rate")
@@ -372,7 +449,7 @@ def test_districts_show_the_computed_rate_beside_the_reports(browser, case_serve
 
 
 def test_the_public_reports_a_problem_from_the_home_page_anonymously(browser, case_server):
-    viewer = Phone(browser, case_server)           # no GPS permission: the map centre (or a tapped point)
+    viewer = Phone(browser, case_server)  # no GPS permission: the map centre (or a tapped point)
     viewer.goto("/")
     page = viewer.page
     page.wait_for_selector("#report-open")
@@ -382,9 +459,13 @@ def test_the_public_reports_a_problem_from_the_home_page_anonymously(browser, ca
     case_id = report_from_the_form(page, "E0101", photo=jpeg(), description="路边 <script>alert(1)</script> 垃圾")
     token = page.text_content("#report-token")
     viewer.shot("public-reported-phone")
-    assert json.loads(urllib.request.urlopen(f"{case_server.url}/open311/v2/tokens/{token}.json").read())[0][
-        "service_request_id"] == case_id
-    with page.expect_popup() as opened:                 # the link opens the case on the grid map, for anyone
+    assert (
+        json.loads(urllib.request.urlopen(f"{case_server.url}/open311/v2/tokens/{token}.json").read())[0][
+            "service_request_id"
+        ]
+        == case_id
+    )
+    with page.expect_popup() as opened:  # the link opens the case on the grid map, for anyone
         page.click("#report-follow")
     followed = opened.value
     followed.wait_for_selector("#case-detail[data-case]")
@@ -409,8 +490,8 @@ def test_a_facility_with_wrong_data_is_reported_from_its_popup(browser, case_ser
     page.click(".leaflet-popup .report-wrong")
     page.wait_for_selector('#report-where[data-how="facility"]')
     assert page.input_value("#report-more") == pages.WRONG_DATA
-    assert page.locator("#report-attr-facility_id").count() == 0        # the popup told which facility
-    page.click("#report-submit")                                          # what is wrong is required: not sent
+    assert page.locator("#report-attr-facility_id").count() == 0  # the popup told which facility
+    page.click("#report-submit")  # what is wrong is required: not sent
     assert page.evaluate("() => document.querySelector('#report-attr-wrong').matches(':invalid')")
     assert not page.is_visible("#report-case-id")
     page.select_option("#report-attr-wrong", "wrong_hours")
@@ -428,10 +509,15 @@ def test_a_facility_with_wrong_data_is_reported_from_its_popup(browser, case_ser
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_case_pages_in_both_languages(browser, case_server, size, lang):
     place = case_server.place
-    answer = urllib.request.urlopen(urllib.request.Request(
-        case_server.url + "/open311/v2/requests.json", method="POST",
-        data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon,
-                                     "description": "树下有垃圾"}).encode()))
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            case_server.url + "/open311/v2/requests.json",
+            method="POST",
+            data=urllib.parse.urlencode(
+                {"service_code": "E0101", "lat": place.lat, "long": place.lon, "description": "树下有垃圾"}
+            ).encode(),
+        )
+    )
     case_id = json.loads(answer.read())[0]["service_request_id"]
     dispatcher = Phone(browser, case_server, "sun", size=size)
     dispatcher.goto(f"/grid?lang={lang}&case={case_id}&grid={place.grid}")

@@ -1,6 +1,7 @@
 """Case statistics: the summary agrees with an independent pandas computation from the cases, stays right when a
 case changes (record) or is rebuilt when a write skipped it (fresh); /api/cases/statistics validates its parameters
 and shows the report's figures only for the report's own scope and period; /districts shows them side by side."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,11 @@ import re
 import pandas as pd
 import pytest
 
-from geo_app.data import demo_cases as demo
 from geo_app.cases import statistics
 from geo_app.cases.tables import CASES
-
-from tests.cases_support import DEMO_CASES as N, H1
+from geo_app.data import demo_cases as demo
+from tests.cases_support import DEMO_CASES as N
+from tests.cases_support import H1
 from tests.conftest import BOTH_BACKENDS
 from tests.workclock_reference import add_working_hours
 
@@ -33,16 +34,23 @@ def _expected(cases: pd.DataFrame, project) -> dict:
         limits = project.cases[row["service_code"]].limits
         handled_by = add_working_hours(lifecycle.parse_stamp(row["dispatched_at"]), limits.handle_h)
         closed_by = add_working_hours(lifecycle.parse_stamp(row["handled_at"]), limits.close_h)
-        on_time += lifecycle.parse_stamp(row["handled_at"]) <= handled_by and \
-            lifecycle.parse_stamp(row["closed_at"]) <= closed_by
+        on_time += (
+            lifecycle.parse_stamp(row["handled_at"]) <= handled_by
+            and lifecycle.parse_stamp(row["closed_at"]) <= closed_by
+        )
     registered, accepted = cases["registered_at"].notna().sum(), cases["accepted_at"].notna().sum()
     concluded = cases["status"].isin(["closed", "rejected"]).sum()
-    return {"reported": len(cases), "registered": registered, "closed": len(closed), "concluded": concluded,
-            "closing_rate_pct": round(100 * len(closed) / registered, 2),
-            "conclusion_rate_pct": round(100 * concluded / accepted, 2),
-            "on_time_rate_pct": round(100 * on_time / len(closed), 2),
-            "rework_rate_pct": round(100 * (cases["rework_count"] > 0).sum() / cases["handled_at"].notna().sum(), 2),
-            "median_hours": {step: _hours(cases, *columns).median() for step, columns in statistics.STEPS.items()}}
+    return {
+        "reported": len(cases),
+        "registered": registered,
+        "closed": len(closed),
+        "concluded": concluded,
+        "closing_rate_pct": round(100 * len(closed) / registered, 2),
+        "conclusion_rate_pct": round(100 * concluded / accepted, 2),
+        "on_time_rate_pct": round(100 * on_time / len(closed), 2),
+        "rework_rate_pct": round(100 * (cases["rework_count"] > 0).sum() / cases["handled_at"].notna().sum(), 2),
+        "median_hours": {step: _hours(cases, *columns).median() for step, columns in statistics.STEPS.items()},
+    }
 
 
 def _assert_agree(figures: dict, expected: dict, rel: float = 0.08) -> None:
@@ -60,14 +68,16 @@ def test_statistics_agree_with_pandas(loaded, project):
     cases = pd.DataFrame(loaded.read(CASES))
     total = statistics.figures(statistics.summary_rows(loaded, statistics.Selection(months=H1), project.cases))
     _assert_agree(total, _expected(cases, project))
-    by_district = statistics.grouped(statistics.summary_rows(loaded, statistics.Selection(months=H1), project.cases),
-                                     "district")
+    by_district = statistics.grouped(
+        statistics.summary_rows(loaded, statistics.Selection(months=H1), project.cases), "district"
+    )
     assert [g["key"] for g in by_district] == sorted(cases["adcode"].unique())
     for group in by_district:
         _assert_agree(group, _expected(cases[cases["adcode"] == group["key"]], project))
     one_class = cases["service_code"].value_counts().index[0]
-    march = statistics.summary_rows(loaded, statistics.Selection(months=("2018-03",), service_code=one_class),
-                                    project.cases)
+    march = statistics.summary_rows(
+        loaded, statistics.Selection(months=("2018-03",), service_code=one_class), project.cases
+    )
     in_march = pd.to_datetime(cases["reported_at"]).dt.tz_convert("Asia/Shanghai").dt.month == 3
     assert statistics.figures(march)["reported"] == (in_march & (cases["service_code"] == one_class)).sum()
 
@@ -85,22 +95,40 @@ def test_record_keeps_the_summary_right_and_fresh_rebuilds_a_skipped_one(loaded,
     with loaded.transaction() as tx:
         tx.update(CASES, {"id": case["id"]}, {"status": "handled", "handled_at": after["handled_at"]})
         statistics.record(tx, project.cases, case, after)
-        new = {**case, "id": "TEST-1", "adcode": "320508", "source": "public", "reported_at": "2018-02-01T01:00:00Z",
-               "status": "reported", "accepted_at": None, "registered_at": None, "dispatched_at": None}
+        new = {
+            **case,
+            "id": "TEST-1",
+            "adcode": "320508",
+            "source": "public",
+            "reported_at": "2018-02-01T01:00:00Z",
+            "status": "reported",
+            "accepted_at": None,
+            "registered_at": None,
+            "dispatched_at": None,
+        }
         statistics.record(tx, project.cases, None, new)
     kept = loaded.read(statistics.SUMMARY).sort_values(list(statistics.KEYS)).reset_index(drop=True)
     with loaded.transaction() as tx:
         statistics.rebuild(tx, project.cases)
     rebuilt = loaded.read(statistics.SUMMARY).sort_values(list(statistics.KEYS)).reset_index(drop=True)
     # the one row recorded for a case not in the table (TEST-1) is the only difference
-    test_row = (kept["month"] == "2018-02") & (kept["adcode"] == "320508") & (kept["source"] == "public") & \
-        (kept["service_code"] == case["service_code"])
+    test_row = (
+        (kept["month"] == "2018-02")
+        & (kept["adcode"] == "320508")
+        & (kept["source"] == "public")
+        & (kept["service_code"] == case["service_code"])
+    )
     merged = kept.merge(rebuilt, on=list(statistics.KEYS), how="outer", suffixes=("", "_r"), indicator=True)
-    differ = merged[(merged["_merge"] != "both") | (merged["reported"] != merged["reported_r"])
-                    | (merged["handled"] != merged["handled_r"]) | (merged["hist_handle"] != merged["hist_handle_r"])]
+    differ = merged[
+        (merged["_merge"] != "both")
+        | (merged["reported"] != merged["reported_r"])
+        | (merged["handled"] != merged["handled_r"])
+        | (merged["hist_handle"] != merged["hist_handle_r"])
+    ]
     assert len(differ) == 1 and test_row.any()
-    assert statistics.figures(rebuilt)["handled"] == loaded.count(CASES, where={"status": ["handled", "closed"]}) \
-        + loaded.count(CASES, where={"status": "dispatched", "rework_count": [1, 2]})
+    assert statistics.figures(rebuilt)["handled"] == loaded.count(
+        CASES, where={"status": ["handled", "closed"]}
+    ) + loaded.count(CASES, where={"status": "dispatched", "rework_count": [1, 2]})
     # a write of the cases that skips record(): the next read rebuilds the summary first
     with loaded.transaction() as tx:
         tx.delete(CASES, {"id": case["id"]})
@@ -115,7 +143,9 @@ def test_api_answers_with_the_report_beside_for_its_scope_and_period(client, pro
     beside = {f["figure"]: f for f in answer["report"]}
     assert beside["rate"]["report_value"] == 98.45 and beside["accepted"]["report_value"] == 750852
     assert beside["rate"]["computed"] == answer["total"]["conclusion_rate_pct"] == pytest.approx(98.45, abs=0.1)
-    assert sum(g["reported"] for g in answer["groups"]) == N and all(g["reported_per_km2"] > 0 for g in answer["groups"])
+    assert sum(g["reported"] for g in answer["groups"]) == N and all(
+        g["reported_per_km2"] > 0 for g in answer["groups"]
+    )
     city = client.get("/api/cases/statistics?scope=city_platform&by=source").get_json()
     assert {g["key"] for g in city["groups"]} == {"12345", "110"}
     assert {f["report_value"] for f in city["report"]} == {97818, 96293, 98.44}
@@ -125,32 +155,44 @@ def test_api_answers_with_the_report_beside_for_its_scope_and_period(client, pro
         assert narrowed["report"] == [] and narrowed["total"]["reported"] < N, query
 
 
-@pytest.mark.parametrize("query, status, parameter", [
-    ("period=2018H3", 400, "period"), ("period=<script>", 400, "period"), ("scope=全市", 400, "scope"),
-    ("district=320581", 400, "district"), ("district=nowhere", 404, "district"), ("grid=12", 400, "grid"),
-    ("grid=999999999999999", 404, "grid"), ("class=X9999", 400, "class"), ("source=email", 400, "source"),
-    ("by=street", 400, "by"), ("limit=5", 400, "limit"),
-])
+@pytest.mark.parametrize(
+    "query, status, parameter",
+    [
+        ("period=2018H3", 400, "period"),
+        ("period=<script>", 400, "period"),
+        ("scope=全市", 400, "scope"),
+        ("district=320581", 400, "district"),
+        ("district=nowhere", 404, "district"),
+        ("grid=12", 400, "grid"),
+        ("grid=999999999999999", 404, "grid"),
+        ("class=X9999", 400, "class"),
+        ("source=email", 400, "source"),
+        ("by=street", 400, "by"),
+        ("limit=5", 400, "limit"),
+    ],
+)
 def test_api_refuses_bad_parameters(client, query, status, parameter):
     response = client.get(f"/api/cases/statistics?{query}")
     assert response.status_code == status
     assert response.get_json()["error"]["parameter"] == parameter
 
 
-@pytest.mark.parametrize("lang, words", [("zh", ["办结率", "98.45", "示例"]), ("en", ["Conclusion rate", "98.45", "Demo"])])
+@pytest.mark.parametrize(
+    "lang, words", [("zh", ["办结率", "98.45", "示例"]), ("en", ["Conclusion rate", "98.45", "Demo"])]
+)
 def test_districts_page_shows_the_computed_rate_beside_the_report(client, project, lang, words):
     demo.load(client.application.extensions["geo_app"]["store"], project, N)
     computed = client.get("/api/cases/statistics").get_json()["total"]["conclusion_rate_pct"]
     page = client.get(f"/districts?lang={lang}").get_data(as_text=True)
-    section = page[page.index('id="case-statistics"'):]
+    section = page[page.index('id="case-statistics"') :]
     for word in words:
         assert word in section
     row = re.search(r'<tr id="case-report-rate">(.*?)</tr>', section, re.S).group(1)
     assert "98.45" in row and f"{computed:.2f}" in row
     district = client.get(f"/districts/320508?lang={lang}").get_data(as_text=True)
-    own = district[district.index('id="case-statistics"'):]
-    own = own[:own.index("</section>")]
-    assert 'id="case-figures"' in own and "98.45" not in own          # a district's figures are computed only
+    own = district[district.index('id="case-statistics"') :]
+    own = own[: own.index("</section>")]
+    assert 'id="case-figures"' in own and "98.45" not in own  # a district's figures are computed only
 
 
 def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
@@ -158,11 +200,20 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
     from geo_app.auth import users
     from geo_app.cases import service
     from tests.cases_support import grid_place
+
     users.add(loaded, "stats-admin", "admin", "a long test password")
     admin = users.get(loaded, "stats-admin")
     place = grid_place(loaded)
-    case = service.report(loaded, project, service_code="C0101", lon=place.lon, lat=place.lat, source="public",
-                          description="井盖缺失 <b>", reporter=None)
+    case = service.report(
+        loaded,
+        project,
+        service_code="C0101",
+        lon=place.lon,
+        lat=place.lat,
+        source="public",
+        description="井盖缺失 <b>",
+        reporter=None,
+    )
     for action in ("accept", "register", "dispatch", "handle", "rework", "handle", "verify"):
         case = service.act(loaded, project, case["id"], action, user=admin)
     assert loaded.table_version(statistics.SUMMARY) >= loaded.table_version(CASES)
@@ -171,11 +222,17 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
         statistics.rebuild(tx, project.cases)
     rebuilt = loaded.read(statistics.SUMMARY)
     key = list(statistics.KEYS)
-    pd.testing.assert_frame_equal(kept[kept["reported"] > 0].sort_values(key).reset_index(drop=True),
-                                  rebuilt.sort_values(key).reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        kept[kept["reported"] > 0].sort_values(key).reset_index(drop=True),
+        rebuilt.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
     total = statistics.figures(rebuilt)
-    assert total["reported"] == N + 1 and total["reworked"] == statistics.figures(
-        statistics.summarise(pd.DataFrame(loaded.read(CASES)), project.cases))["reworked"]
+    assert (
+        total["reported"] == N + 1
+        and total["reworked"]
+        == statistics.figures(statistics.summarise(pd.DataFrame(loaded.read(CASES)), project.cases))["reworked"]
+    )
 
 
 def test_a_store_without_cases_takes_its_first_case(store, project):
@@ -184,11 +241,20 @@ def test_a_store_without_cases_takes_its_first_case(store, project):
     from geo_app.auth import users
     from geo_app.cases import service
     from tests.cases_support import grid_place
+
     assert store.count(CASES) == 0 and store.count(statistics.SUMMARY) == 0
     users.add(store, "first-admin", "admin", "a long test password")
     place = grid_place(store)
-    case = service.report(store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="public",
-                          description="first", reporter=None)
+    case = service.report(
+        store,
+        project,
+        service_code="E0101",
+        lon=place.lon,
+        lat=place.lat,
+        source="public",
+        description="first",
+        reporter=None,
+    )
     service.act(store, project, case["id"], "accept", user=users.get(store, "first-admin"))
     total = statistics.figures(store.read(statistics.SUMMARY))
     assert total["reported"] == total["accepted"] == 1 and total["median_hours"]["accept"] is not None

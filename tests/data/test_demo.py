@@ -1,4 +1,5 @@
 """The demo dataset: deterministic, regenerable, marked, plausible."""
+
 import json
 
 import geopandas as gpd
@@ -7,7 +8,6 @@ import shapely
 
 from geo_app import crs
 from geo_app.data import demo
-
 from tests.conftest import LAYERS
 
 
@@ -25,7 +25,9 @@ def test_the_committed_files_are_what_the_generator_makes(generated, tmp_path):
     paths = demo.write(generated, tmp_path)
     for path in paths:
         committed = LAYERS / "data" / "demo" / path.name
-        assert json.loads(path.read_text(encoding="utf-8")) == json.loads(committed.read_text(encoding="utf-8")), path.name
+        assert json.loads(path.read_text(encoding="utf-8")) == json.loads(committed.read_text(encoding="utf-8")), (
+            path.name
+        )
 
 
 def test_another_seed_gives_other_data(districts, generated):
@@ -56,7 +58,7 @@ def test_old_town_is_denser_than_rural_wujiang(generated, districts):
     toilets = generated["toilets"]
     per_km2 = {code: toilets["id"].str.contains(f"-{code}-").sum() / area_km2[code] for code in ("320508", "320509")}
     assert per_km2["320508"] > 10 * per_km2["320509"]
-    assert 2.5 < per_km2["320508"] < 6                 # within the 3-5 per km² of residential land, give or take
+    assert 2.5 < per_km2["320508"] < 6  # within the 3-5 per km² of residential land, give or take
 
 
 def test_calibrated_to_the_report(generated):
@@ -68,7 +70,9 @@ def test_calibrated_to_the_report(generated):
     assert sorted(centres["name"].str[:3]) == ["双桥(", "杏秀桥", "白洋湾"]
     assert centres["position_approximate"].all() and (centres["size_class"] == "large").all()
     street = generated["street_parking"].set_index("id")
-    assert street.loc["SP-320508-XSJN", "capacity"] == 41 and street.loc["SP-320508-XSJN", "charging"] == "级差式计时收费"
+    assert (
+        street.loc["SP-320508-XSJN", "capacity"] == 41 and street.loc["SP-320508-XSJN", "charging"] == "级差式计时收费"
+    )
     assert generated["parking_lots"]["park_ride"].eq("yes").sum() == len(demo.PARK_AND_RIDE)
 
 

@@ -1,4 +1,5 @@
 """The city-scale demo set (`flask demo --scale city`), built small (scale factor 0.01) so the tests stay fast."""
+
 import geopandas as gpd
 import numpy as np
 import pyogrio
@@ -9,7 +10,6 @@ from geo_app import crs
 from geo_app.data import demo, demo_city
 from geo_app.data.ingest import read_layer_file
 from geo_app.data.pipeline import city_extent
-
 from tests.conftest import BOTH_BACKENDS, LAYERS, MAX_BYTES, digest
 
 FACTOR = 0.01
@@ -42,7 +42,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(city, dis
         assert frame.geometry.geom_equals_exact(other.geometry, 0).all(), name
     reseeded = demo_city.build(districts, water, seed=7, factor=FACTOR)
     assert not reseeded["toilets"].geometry.geom_equals(city["toilets"].geometry).all()
-    assert reseeded["grids"]["code"].equals(city["grids"]["code"])       # the grids depend on the area only
+    assert reseeded["grids"]["code"].equals(city["grids"]["code"])  # the grids depend on the area only
 
 
 def test_counts_follow_the_scale_factor(city, districts, water):
@@ -51,13 +51,15 @@ def test_counts_follow_the_scale_factor(city, districts, water):
         assert city[name]["id"].is_unique, name
     # cells of 100 m / sqrt(factor) tile the built-up land (slivers under a fifth of a cell dropped), so at
     # factor 1 the one-hectare cells number at least 60,000 (万米单元网格)
-    land_m2 = sum(crs.transform_geometry(demo.built_up(districts, code, water), crs.WGS84, demo_city.METRIC).area
-                  for code in demo_city.DISTRICTS)
+    land_m2 = sum(
+        crs.transform_geometry(demo.built_up(districts, code, water), crs.WGS84, demo_city.METRIC).area
+        for code in demo_city.DISTRICTS
+    )
     cells_m2 = crs.metric(city["grids"]).area
     cell_m2 = (demo_city.GRID_CELL_M / np.sqrt(FACTOR)) ** 2
     assert 0.95 * land_m2 < cells_m2.sum() < 1.0001 * land_m2
     assert cells_m2.median() == pytest.approx(cell_m2, rel=0.01) and cells_m2.min() > demo_city.MIN_CELL_SHARE * cell_m2
-    assert land_m2 / demo_city.GRID_CELL_M ** 2 > 1.03 * 60_000
+    assert land_m2 / demo_city.GRID_CELL_M**2 > 1.03 * 60_000
 
 
 def test_shares_are_whole_and_add_up():
@@ -96,12 +98,12 @@ def test_denser_in_the_old_town_than_in_wujiang(city, districts):
 def test_grid_codes_are_county_street_community_sequence(city):
     grids = city["grids"]
     assert grids["code"].str.fullmatch(r"\d{15}").all() and grids["code"].is_unique
-    assert (grids["code"].str[12:].astype(int) <= demo_city.COMMUNITY_CELLS ** 2).all()
+    assert (grids["code"].str[12:].astype(int) <= demo_city.COMMUNITY_CELLS**2).all()
     # the sequence runs west to east, north to south within each community: a whole cell's corner gives its
     # (row, column) on the lattice
     size = demo_city.GRID_CELL_M / np.sqrt(FACTOR)
     metric = crs.metric(grids)
-    whole = grids[metric.area > 0.999 * size ** 2]
+    whole = grids[metric.area > 0.999 * size**2]
     corners = metric.loc[whole.index].bounds
     whole = whole.assign(row=-np.round(corners["maxy"] / size), col=np.round(corners["minx"] / size))
     assert len(whole) > 0.4 * len(grids)
@@ -113,9 +115,10 @@ def test_grid_codes_are_county_street_community_sequence(city):
 def test_every_file_imports_cleanly_against_the_catalog(city, project, districts, tmp_path):
     paths = demo_city.write(city, tmp_path)
     for name, path in paths.items():
-        imported = read_layer_file(project.catalog[name], path, max_bytes=MAX_BYTES, districts=districts,
-                                   extent=city_extent(districts))
-        assert imported.warnings == [], name                 # every column is a catalog field; nothing repaired
+        imported = read_layer_file(
+            project.catalog[name], path, max_bytes=MAX_BYTES, districts=districts, extent=city_extent(districts)
+        )
+        assert imported.warnings == [], name  # every column is a catalog field; nothing repaired
         assert len(imported.frame) == len(city[name])
         if name != "grids":
             assert (imported.frame["adcode"] == city[name]["id"].str.split("-").str[1]).all(), name
@@ -132,15 +135,19 @@ def test_the_command_generates_and_imports_grids_first(runner, store, tmp_path):
         assert len(store.read(name)) == round(total * FACTOR), name
     assert len(store.read("grids")) == pyogrio.read_info(tmp_path / "grids.gpkg")["features"] > 500
     sources = store.read("layer_sources").set_index("layer")
-    assert (sources.loc[list(demo_city.IMPORT_ORDER), "demo_features"] == sources.loc[list(demo_city.IMPORT_ORDER), "features"]).all()
+    assert (
+        sources.loc[list(demo_city.IMPORT_ORDER), "demo_features"]
+        == sources.loc[list(demo_city.IMPORT_ORDER), "features"]
+    ).all()
     assert sources.loc["toilets", "source"] == demo_city.PROVENANCE
 
 
 def test_no_import_writes_the_files_and_leaves_the_store_alone(runner, store_path, tmp_path):
     before = digest(store_path)
     out = tmp_path / "city"
-    result = runner.invoke(args=["demo", "--scale", "city", "--scale-factor", str(FACTOR), "--out", str(out),
-                                 "--no-import"])
+    result = runner.invoke(
+        args=["demo", "--scale", "city", "--scale-factor", str(FACTOR), "--out", str(out), "--no-import"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(f"{name}.gpkg" for name in demo_city.IMPORT_ORDER)
     assert pyogrio.read_info(out / "toilets.gpkg")["features"] == round(20_000 * FACTOR)

@@ -1,4 +1,5 @@
 """Imports: every format, coordinate systems, and every kind of bad input (which must change nothing)."""
+
 import json
 import zipfile
 
@@ -11,10 +12,9 @@ from shapely.geometry import Point, Polygon
 from geo_app import crs
 from geo_app.data.ingest import ImportFailed
 from geo_app.data.pipeline import import_file
-
 from tests.conftest import BOTH_BACKENDS, MAX_BYTES, digest
 
-pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
+pytestmark = BOTH_BACKENDS  # every test here runs on GeoPackage and on PostGIS
 
 HEADER = "id,name,lon,lat,category,wheelchair,fee,opening_hours,family_room"
 
@@ -32,7 +32,9 @@ def csv_file(tmp_path, lines, name="toilets.csv", encoding="utf-8"):
 
 def geojson_file(tmp_path, features, name="layer.geojson"):
     path = tmp_path / name
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8"
+    )
     return path
 
 
@@ -41,8 +43,10 @@ def feature(geometry, **props):
 
 
 def toilet(i, lon, lat, **extra):
-    return feature({"type": "Point", "coordinates": [lon, lat]},
-                   **{"id": f"T{i}", "name": f"测试公厕{i}", "source": "test", **extra})
+    return feature(
+        {"type": "Point", "coordinates": [lon, lat]},
+        **{"id": f"T{i}", "name": f"测试公厕{i}", "source": "test", **extra},
+    )
 
 
 def point_crossing_a_border(districts, code="320508"):
@@ -62,13 +66,20 @@ def point_crossing_a_border(districts, code="320508"):
 
 # ---- formats and coordinate systems --------------------------------------------------------------------------
 
+
 def test_csv_in_gcj02_lands_in_the_right_districts(project, store, tmp_path):
     districts = store.read("districts")
     (lon, lat), (glon, glat), wrong_district = point_crossing_a_border(districts)
-    centre_lon, centre_lat = 120.62, 31.31               # well inside 姑苏区
+    centre_lon, centre_lat = 120.62, 31.31  # well inside 姑苏区
     c_glon, c_glat = crs.wgs84_to_gcj02(centre_lon, centre_lat)
-    path = csv_file(tmp_path, [HEADER, f"G1,边界公厕,{glon:.9f},{glat:.9f},二类,yes,no,24/7,否",
-                               f"G2,中心公厕,{float(c_glon):.9f},{float(c_glat):.9f},一类,limited,no,06:00-22:00,是"])
+    path = csv_file(
+        tmp_path,
+        [
+            HEADER,
+            f"G1,边界公厕,{glon:.9f},{glat:.9f},二类,yes,no,24/7,否",
+            f"G2,中心公厕,{float(c_glon):.9f},{float(c_glat):.9f},一类,limited,no,06:00-22:00,是",
+        ],
+    )
     run_import(project, store, "toilets", path, crs="GCJ02")
     toilets = store.read("toilets").set_index("id")
     assert list(toilets["adcode"]) == ["320508", "320508"]
@@ -87,7 +98,10 @@ def test_import_recomputes_the_statistics(project, store, tmp_path):
     after = store.read("district_stats").set_index("code")
     assert after.loc["320508", "toilets_count"] == 2
     assert after.loc["320505", "toilets_count"] == 0
-    assert after.loc["320508", "toilets_district_area_coverage_pct"] < before.loc["320508", "toilets_district_area_coverage_pct"]
+    assert (
+        after.loc["320508", "toilets_district_area_coverage_pct"]
+        < before.loc["320508", "toilets_district_area_coverage_pct"]
+    )
     sources = store.read("layer_sources").set_index("layer")
     assert sources.loc["toilets", "kind"] == "imported" and sources.loc["toilets", "files"] == "layer.geojson"
     assert sources.loc["toilets", "demo_features"] == 0
@@ -126,9 +140,17 @@ def test_csv_in_bd09(project, store, tmp_path):
 
 
 def test_geopackage_and_zipped_shapefile(project, store, tmp_path):
-    frame = gpd.GeoDataFrame({"id": ["S1", "S2"], "name": ["甲", "乙"], "parking": ["surface", "underground"],
-                              "capacity": [50, 300], "source": ["t", "t"]},
-                             geometry=[Point(120.62, 31.31), Point(120.54, 31.30)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ["S1", "S2"],
+            "name": ["甲", "乙"],
+            "parking": ["surface", "underground"],
+            "capacity": [50, 300],
+            "source": ["t", "t"],
+        },
+        geometry=[Point(120.62, 31.31), Point(120.54, 31.30)],
+        crs=4326,
+    )
     gpkg = tmp_path / "lots.gpkg"
     frame.to_file(gpkg, driver="GPKG")
     run_import(project, store, "parking_lots", gpkg)
@@ -147,10 +169,30 @@ def test_geopackage_and_zipped_shapefile(project, store, tmp_path):
 
 
 def test_gbfs_station_information(project, store, tmp_path):
-    doc = {"last_updated": 1530000000, "ttl": 60, "version": "2.3", "data": {"stations": [
-        {"station_id": "g1", "name": "观前站", "lat": 31.312, "lon": 120.625, "capacity": 24, "address": "观前街"},
-        {"station_id": "g2", "name": [{"text": "石路站", "language": "zh"}], "lat": 31.316, "lon": 120.598, "capacity": 30},
-    ]}}
+    doc = {
+        "last_updated": 1530000000,
+        "ttl": 60,
+        "version": "2.3",
+        "data": {
+            "stations": [
+                {
+                    "station_id": "g1",
+                    "name": "观前站",
+                    "lat": 31.312,
+                    "lon": 120.625,
+                    "capacity": 24,
+                    "address": "观前街",
+                },
+                {
+                    "station_id": "g2",
+                    "name": [{"text": "石路站", "language": "zh"}],
+                    "lat": 31.316,
+                    "lon": 120.598,
+                    "capacity": 30,
+                },
+            ]
+        },
+    }
     path = tmp_path / "station_information.json"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     run_import(project, store, "bike_stations", path, source="GBFS feed")
@@ -175,8 +217,10 @@ def test_a_field_filled_from_the_catalogs_default_is_said(project, store, tmp_pa
 
 
 def test_invalid_polygon_is_repaired_and_said_so(project, store, tmp_path):
-    bow_tie = {"type": "Polygon", "coordinates": [[[120.60, 31.30], [120.61, 31.31], [120.61, 31.30],
-                                                   [120.60, 31.31], [120.60, 31.30]]]}
+    bow_tie = {
+        "type": "Polygon",
+        "coordinates": [[[120.60, 31.30], [120.61, 31.31], [120.61, 31.30], [120.60, 31.31], [120.60, 31.30]]],
+    }
     path = geojson_file(tmp_path, [feature(bow_tie, code="320508001001001", name="网格", source="t")])
     outcome = run_import(project, store, "grids", path)
     assert any("repaired 1 invalid geometries" in w and "Self-intersection" in w for w in outcome.warnings)
@@ -193,8 +237,11 @@ def import_sip_boundary(project, store, tmp_path, cut_from_wuzhong: bool):
     if cut_from_wuzhong:
         wuzhong = districts["adcode"] == "320506"
         districts.loc[wuzhong, "geometry"] = districts.loc[wuzhong, "geometry"].difference(SIP)
-    extra = gpd.GeoDataFrame({"adcode": ["320571"], "name_zh": ["苏州工业园区"], "kind": ["功能区"],
-                              "source": ["test boundary"]}, geometry=[SIP], crs=4326)
+    extra = gpd.GeoDataFrame(
+        {"adcode": ["320571"], "name_zh": ["苏州工业园区"], "kind": ["功能区"], "source": ["test boundary"]},
+        geometry=[SIP],
+        crs=4326,
+    )
     path = tmp_path / "districts.geojson"
     gpd.GeoDataFrame(pd.concat([districts[extra.columns], extra], ignore_index=True), crs=4326).to_file(path)
     run_import(project, store, "districts", path)
@@ -221,57 +268,192 @@ def test_an_overlapping_zone_takes_the_features_inside_it(project, store, tmp_pa
 # ---- bad input: a clear error naming file, place, field and reason; the store byte-for-byte unchanged ------------
 
 BAD_INPUTS = {
-    "malformed_json": ("toilets", "bad.geojson", b'{"type": "FeatureCollection", "features": [', {},
-                       ["bad.geojson", "malformed JSON at line 1"]),
-    "malformed_csv": ("toilets", "bad.csv", f"{HEADER}\nA1,甲,120.62,31.31,二类,yes,no,24/7,是,extra".encode(), {},
-                      ["bad.csv", "row 2", "has 10 cells, the header has 9"]),
-    "missing_required_field": ("toilets", "noname.csv", b"id,lon,lat\nA1,120.62,31.31", {},
-                               ["noname.csv", "field 'name'", "required field is missing"]),
-    "empty_required_value": ("toilets", "emptyname.csv", b"id,name,lon,lat\nA1,,120.62,31.31", {},
-                             ["row 2", "field 'name'", "required value is empty"]),
-    "wrong_type": ("bike_stations", "bikes.csv", "id,name,lon,lat,capacity\nB1,甲,120.62,31.31,很多".encode(), {},
-                   ["bikes.csv", "row 2", "field 'capacity'", "wrong type (integer)", "'很多' is not a number"]),
-    "not_allowed": ("toilets", "fee.csv", b"id,name,lon,lat,fee\nA1,x,120.62,31.31,maybe", {},
-                    ["row 2", "field 'fee'", "'maybe' is not one of yes, no"]),
-    "below_minimum": ("bike_stations", "neg.csv", b"id,name,lon,lat,capacity\nB1,x,120.62,31.31,-3", {},
-                      ["row 2", "field 'capacity'", "below the minimum 0"]),
-    "empty_geometry_geojson": ("toilets", "nogeom.geojson",
-                               json.dumps({"type": "FeatureCollection", "features": [
-                                   {"type": "Feature", "geometry": None, "properties": {"id": "A", "name": "x", "source": "t"}}]}).encode(),
-                               {}, ["nogeom.geojson", "feature 1", "field 'geometry'", "empty geometry"]),
-    "empty_geometry_csv": ("toilets", "nocoord.csv", b"id,name,lon,lat\nA1,x,,", {},
-                           ["row 2", "empty geometry: no coordinates"]),
-    "wrong_geometry_type": ("toilets", "poly.geojson",
-                            json.dumps({"type": "FeatureCollection", "features": [feature(
-                                {"type": "Polygon", "coordinates": [[[120.6, 31.3], [120.61, 31.3], [120.61, 31.31], [120.6, 31.3]]]},
-                                id="A", name="x", source="t")]}).encode(),
-                            {}, ["feature 1", "wrong geometry type Polygon: layer toilets takes Point"]),
-    "outside_suzhou": ("toilets", "beijing.csv", b"id,name,lon,lat\nA1,x,116.40,39.90", {},
-                       ["row 2", "field 'geometry'", "lie outside the city"]),
-    "lat_lon_swapped": ("toilets", "swapped.csv", b"id,name,lon,lat\nA1,x,31.31,120.62", {},
-                        ["row 2", "look like lat/lon swapped"]),
-    "duplicate_ids": ("toilets", "dup.csv", b"id,name,lon,lat\nA1,x,120.62,31.31\nA1,y,120.63,31.30", {},
-                      ["row 3", "field 'id'", "duplicate id 'A1' (first at row 2)"]),
+    "malformed_json": (
+        "toilets",
+        "bad.geojson",
+        b'{"type": "FeatureCollection", "features": [',
+        {},
+        ["bad.geojson", "malformed JSON at line 1"],
+    ),
+    "malformed_csv": (
+        "toilets",
+        "bad.csv",
+        f"{HEADER}\nA1,甲,120.62,31.31,二类,yes,no,24/7,是,extra".encode(),
+        {},
+        ["bad.csv", "row 2", "has 10 cells, the header has 9"],
+    ),
+    "missing_required_field": (
+        "toilets",
+        "noname.csv",
+        b"id,lon,lat\nA1,120.62,31.31",
+        {},
+        ["noname.csv", "field 'name'", "required field is missing"],
+    ),
+    "empty_required_value": (
+        "toilets",
+        "emptyname.csv",
+        b"id,name,lon,lat\nA1,,120.62,31.31",
+        {},
+        ["row 2", "field 'name'", "required value is empty"],
+    ),
+    "wrong_type": (
+        "bike_stations",
+        "bikes.csv",
+        "id,name,lon,lat,capacity\nB1,甲,120.62,31.31,很多".encode(),
+        {},
+        ["bikes.csv", "row 2", "field 'capacity'", "wrong type (integer)", "'很多' is not a number"],
+    ),
+    "not_allowed": (
+        "toilets",
+        "fee.csv",
+        b"id,name,lon,lat,fee\nA1,x,120.62,31.31,maybe",
+        {},
+        ["row 2", "field 'fee'", "'maybe' is not one of yes, no"],
+    ),
+    "below_minimum": (
+        "bike_stations",
+        "neg.csv",
+        b"id,name,lon,lat,capacity\nB1,x,120.62,31.31,-3",
+        {},
+        ["row 2", "field 'capacity'", "below the minimum 0"],
+    ),
+    "empty_geometry_geojson": (
+        "toilets",
+        "nogeom.geojson",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "geometry": None, "properties": {"id": "A", "name": "x", "source": "t"}}
+                ],
+            }
+        ).encode(),
+        {},
+        ["nogeom.geojson", "feature 1", "field 'geometry'", "empty geometry"],
+    ),
+    "empty_geometry_csv": (
+        "toilets",
+        "nocoord.csv",
+        b"id,name,lon,lat\nA1,x,,",
+        {},
+        ["row 2", "empty geometry: no coordinates"],
+    ),
+    "wrong_geometry_type": (
+        "toilets",
+        "poly.geojson",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    feature(
+                        {
+                            "type": "Polygon",
+                            "coordinates": [[[120.6, 31.3], [120.61, 31.3], [120.61, 31.31], [120.6, 31.3]]],
+                        },
+                        id="A",
+                        name="x",
+                        source="t",
+                    )
+                ],
+            }
+        ).encode(),
+        {},
+        ["feature 1", "wrong geometry type Polygon: layer toilets takes Point"],
+    ),
+    "outside_suzhou": (
+        "toilets",
+        "beijing.csv",
+        b"id,name,lon,lat\nA1,x,116.40,39.90",
+        {},
+        ["row 2", "field 'geometry'", "lie outside the city"],
+    ),
+    "lat_lon_swapped": (
+        "toilets",
+        "swapped.csv",
+        b"id,name,lon,lat\nA1,x,31.31,120.62",
+        {},
+        ["row 2", "look like lat/lon swapped"],
+    ),
+    "duplicate_ids": (
+        "toilets",
+        "dup.csv",
+        b"id,name,lon,lat\nA1,x,120.62,31.31\nA1,y,120.63,31.30",
+        {},
+        ["row 3", "field 'id'", "duplicate id 'A1' (first at row 2)"],
+    ),
     "empty_file": ("toilets", "empty.csv", b"", {}, ["empty.csv", "the file is empty"]),
     "header_only": ("toilets", "header.csv", b"id,name,lon,lat\n", {}, ["header.csv", "holds no features"]),
-    "too_big": ("toilets", "big.csv", b"id,name,lon,lat\n" + b"A1,x,120.62,31.31\n" * 100, {"max_bytes": 1000},
-                ["big.csv", "over the import limit of 0.0 MB", "MAX_IMPORT_BYTES"]),
-    "unknown_crs": ("toilets", "ok.csv", b"id,name,lon,lat\nA1,x,120.62,31.31", {"crs": "mars"},
-                    ["ok.csv", "field 'crs'", "unknown coordinate system 'mars'"]),
-    "unknown_layer": ("lampposts", "ok.csv", b"id,name,lon,lat\nA1,x,120.62,31.31", {},
-                      ["ok.csv", "unknown layer 'lampposts'"]),
-    "no_coordinate_columns": ("toilets", "nocols.csv", "id,name,地址\nA1,x,观前街".encode(), {},
-                              ["nocols.csv", "no coordinate columns"]),
-    "not_a_featurecollection": ("toilets", "list.geojson", b"[1, 2, 3]", {}, ["list.geojson", "not a GeoJSON FeatureCollection"]),
-    "not_a_zip": ("parking_lots", "broken.zip", b"PK\x03\x04 this is not really a zip", {},
-                  ["broken.zip", "not a readable GeoPackage or Shapefile"]),
-    "undecodable_text": ("toilets", "binary.csv", b"id,name,lon,lat\nA1,\xff\xfe\xfa\x80\x81,120.62,31.31", {},
-                         ["binary.csv", "cannot decode the text as UTF-8 or GBK/GB18030"]),
-    "bad_pattern": ("grids", "grid.geojson",
-                    json.dumps({"type": "FeatureCollection", "features": [feature(
-                        {"type": "Polygon", "coordinates": [[[120.6, 31.3], [120.61, 31.3], [120.61, 31.31], [120.6, 31.3]]]},
-                        code="12345", name="网格", source="t")]}).encode(),
-                    {}, ["feature 1", "field 'code'", "does not match the pattern"]),
+    "too_big": (
+        "toilets",
+        "big.csv",
+        b"id,name,lon,lat\n" + b"A1,x,120.62,31.31\n" * 100,
+        {"max_bytes": 1000},
+        ["big.csv", "over the import limit of 0.0 MB", "MAX_IMPORT_BYTES"],
+    ),
+    "unknown_crs": (
+        "toilets",
+        "ok.csv",
+        b"id,name,lon,lat\nA1,x,120.62,31.31",
+        {"crs": "mars"},
+        ["ok.csv", "field 'crs'", "unknown coordinate system 'mars'"],
+    ),
+    "unknown_layer": (
+        "lampposts",
+        "ok.csv",
+        b"id,name,lon,lat\nA1,x,120.62,31.31",
+        {},
+        ["ok.csv", "unknown layer 'lampposts'"],
+    ),
+    "no_coordinate_columns": (
+        "toilets",
+        "nocols.csv",
+        "id,name,地址\nA1,x,观前街".encode(),
+        {},
+        ["nocols.csv", "no coordinate columns"],
+    ),
+    "not_a_featurecollection": (
+        "toilets",
+        "list.geojson",
+        b"[1, 2, 3]",
+        {},
+        ["list.geojson", "not a GeoJSON FeatureCollection"],
+    ),
+    "not_a_zip": (
+        "parking_lots",
+        "broken.zip",
+        b"PK\x03\x04 this is not really a zip",
+        {},
+        ["broken.zip", "not a readable GeoPackage or Shapefile"],
+    ),
+    "undecodable_text": (
+        "toilets",
+        "binary.csv",
+        b"id,name,lon,lat\nA1,\xff\xfe\xfa\x80\x81,120.62,31.31",
+        {},
+        ["binary.csv", "cannot decode the text as UTF-8 or GBK/GB18030"],
+    ),
+    "bad_pattern": (
+        "grids",
+        "grid.geojson",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    feature(
+                        {
+                            "type": "Polygon",
+                            "coordinates": [[[120.6, 31.3], [120.61, 31.3], [120.61, 31.31], [120.6, 31.3]]],
+                        },
+                        code="12345",
+                        name="网格",
+                        source="t",
+                    )
+                ],
+            }
+        ).encode(),
+        {},
+        ["feature 1", "field 'code'", "does not match the pattern"],
+    ),
 }
 
 
@@ -321,7 +503,7 @@ def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tm
         raise StoreError("disk full (simulated)")
 
     for backend in (geopackage.GeoPackageTransaction, postgis.PostGISTransaction):
-        monkeypatch.setattr(backend, "finish", failing)          # after every table was written
+        monkeypatch.setattr(backend, "finish", failing)  # after every table was written
     before = digest(store_path)
     with pytest.raises(StoreError, match="disk full"):
         run_import(project, store, "toilets", geojson_file(tmp_path, [toilet(1, 120.62, 31.31)]))
@@ -329,19 +511,27 @@ def test_a_failed_store_write_leaves_the_old_file(project, store, store_path, tm
     assert digest(store_path) == before
 
 
-
 @pytest.mark.parametrize("layer", ["toilets", "parking_lots"])
 def test_statistics_after_an_import_equal_a_full_recomputation(project, store, tmp_path, layer):
     """An import computes only its own layer's statistics again and keeps the others' columns."""
     from geo_app.features import statistics as stats
+
     lots = {"parking_lots": {"capacity": 120, "parking": "surface"}}.get(layer, {})
     features = [toilet(i, 120.60 + i / 200, 31.30, **lots) for i in range(6)]
     run_import(project, store, layer, geojson_file(tmp_path, features))
     layers = {lid: store.read(lid) for lid in project.catalog.layers}
     full = stats.compute(layers, project.catalog, project.units, project.standards, project.report)
     stored = store.read("district_stats")
-    pd.testing.assert_frame_equal(stored[full.columns].set_index("code").sort_index(),
-                                  full.set_index("code").sort_index(), check_dtype=False, check_index_type=False)
+    pd.testing.assert_frame_equal(
+        stored[full.columns].set_index("code").sort_index(),
+        full.set_index("code").sort_index(),
+        check_dtype=False,
+        check_index_type=False,
+    )
     grid = stats.grid_counts(layers, project.catalog)
-    pd.testing.assert_frame_equal(store.read("grid_stats")[grid.columns].set_index("code").sort_index(),
-                                  grid.set_index("code").sort_index(), check_dtype=False, check_index_type=False)
+    pd.testing.assert_frame_equal(
+        store.read("grid_stats")[grid.columns].set_index("code").sort_index(),
+        grid.set_index("code").sort_index(),
+        check_dtype=False,
+        check_index_type=False,
+    )

@@ -1,4 +1,5 @@
 """/api/facilities, /api/nearest, /api/grids and /api/coverage, checked against independent computations."""
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -7,10 +8,9 @@ from shapely.geometry import Point, shape
 
 from geo_app import crs
 from geo_app.project import hours
-
 from tests.conftest import BOTH_BACKENDS
 
-pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
+pytestmark = BOTH_BACKENDS  # every test here runs on GeoPackage and on PostGIS
 
 GEOD = Geod(ellps="WGS84")
 
@@ -32,8 +32,9 @@ def test_open_now_at_a_given_time(client, toilets):
     late = client.get("/api/facilities/toilets?open_now=true&at=2026-11-28T23:30").get_json()
     noon = client.get("/api/facilities/toilets?open_now=true&at=2026-11-28T12:00").get_json()
     assert {f["properties"]["opening_hours"] for f in late["features"]} == {"24/7"}
-    assert noon["numberMatched"] == len(toilets)                 # every demo toilet is open at noon
+    assert noon["numberMatched"] == len(toilets)  # every demo toilet is open at noon
     from datetime import datetime
+
     at = datetime(2026, 11, 28, 22, 30, tzinfo=hours.CITY_TZ)
     assert late["numberMatched"] < sum(hours.is_open(v, at) for v in toilets["opening_hours"]) <= noon["numberMatched"]
 
@@ -53,16 +54,23 @@ def test_filters_in_the_store_agree_with_the_rows_filtered_in_python(client, sto
     """Field filters run in the store and open_now/q on what they let through: the same features as the one
     filter rule (features.filter_mask) applied to the whole layer, bounds inclusive, a page at a time."""
     from geo_app.features.query import filter_mask
+
     spec = project.catalog.layers["parking_lots"]
     lots = store.read("parking_lots")
     capacity = int(lots["capacity"].median())
-    for args in ({"max_capacity": str(capacity)}, {"min_capacity": str(capacity), "max_capacity": str(capacity)},
-                 {"park_ride": "no", "min_capacity": "100.5"}, {"q": "P+R", "max_capacity": str(capacity)},
-                 {"open_now": "true", "at": "2026-11-28T23:30", "park_ride": "yes,no"}):
+    for args in (
+        {"max_capacity": str(capacity)},
+        {"min_capacity": str(capacity), "max_capacity": str(capacity)},
+        {"park_ride": "no", "min_capacity": "100.5"},
+        {"q": "P+R", "max_capacity": str(capacity)},
+        {"open_now": "true", "at": "2026-11-28T23:30", "park_ride": "yes,no"},
+    ):
         expected = list(lots["id"][filter_mask(spec, lots, args)])
         pages, offset = [], 0
         while True:
-            body = client.get("/api/facilities/parking_lots", query_string={**args, "limit": 7, "offset": offset}).get_json()
+            body = client.get(
+                "/api/facilities/parking_lots", query_string={**args, "limit": 7, "offset": offset}
+            ).get_json()
             assert body["numberMatched"] == len(expected), args
             pages += [f["id"] for f in body["features"]]
             offset += 7
@@ -90,26 +98,29 @@ def test_output_in_gcj02_for_an_amap_basemap(client):
     assert np.allclose(gcj["geometry"]["coordinates"], [float(v) for v in expected], atol=1e-9)
 
 
-@pytest.mark.parametrize("url, parameter", [
-    ("/api/facilities/toilets?fee=maybe", "fee"),
-    ("/api/facilities/toilets?family_room=perhaps", "family_room"),
-    ("/api/facilities/bike_stations?min_capacity=many", "min_capacity"),
-    ("/api/facilities/toilets?bbox=1,2,3", "bbox"),
-    ("/api/facilities/toilets?bbox=121,31,120,32", "bbox"),
-    ("/api/facilities/toilets?crs=EPSG:4549", "crs"),
-    ("/api/facilities/toilets?open_now=true&at=yesterday", "at"),
-    ("/api/facilities/toilets?colour=red", "colour"),
-    ("/api/facilities/bike_stations?open_now=true", "open_now"),
-    ("/api/nearest?lon=120.6&lat=31.3", "type"),
-    ("/api/nearest?lon=abc&lat=31.3&type=toilets", "lon"),
-    ("/api/nearest?lon=120.6&lat=95&type=toilets", "lat"),
-    ("/api/nearest?lat=31.3&type=toilets", "lon"),
-    ("/api/nearest?lon=120.6&lat=31.3&type=toilets&n=0", "n"),
-    ("/api/nearest?lon=120.6&lat=31.3&type=toilets&n=five", "n"),
-    ("/api/nearest?lon=120.6&lat=31.3&type=toilets&crs=mars", "crs"),
-    ("/api/grids/at?lon=120.6", "lat"),
-    ("/api/coverage/grids", "layer"),
-])
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/api/facilities/toilets?fee=maybe", "fee"),
+        ("/api/facilities/toilets?family_room=perhaps", "family_room"),
+        ("/api/facilities/bike_stations?min_capacity=many", "min_capacity"),
+        ("/api/facilities/toilets?bbox=1,2,3", "bbox"),
+        ("/api/facilities/toilets?bbox=121,31,120,32", "bbox"),
+        ("/api/facilities/toilets?crs=EPSG:4549", "crs"),
+        ("/api/facilities/toilets?open_now=true&at=yesterday", "at"),
+        ("/api/facilities/toilets?colour=red", "colour"),
+        ("/api/facilities/bike_stations?open_now=true", "open_now"),
+        ("/api/nearest?lon=120.6&lat=31.3", "type"),
+        ("/api/nearest?lon=abc&lat=31.3&type=toilets", "lon"),
+        ("/api/nearest?lon=120.6&lat=95&type=toilets", "lat"),
+        ("/api/nearest?lat=31.3&type=toilets", "lon"),
+        ("/api/nearest?lon=120.6&lat=31.3&type=toilets&n=0", "n"),
+        ("/api/nearest?lon=120.6&lat=31.3&type=toilets&n=five", "n"),
+        ("/api/nearest?lon=120.6&lat=31.3&type=toilets&crs=mars", "crs"),
+        ("/api/grids/at?lon=120.6", "lat"),
+        ("/api/coverage/grids", "layer"),
+    ],
+)
 def test_bad_parameters(client, url, parameter):
     response = client.get(url)
     assert response.status_code in (400, 404)
@@ -156,7 +167,7 @@ def test_nearest_with_filters_and_coordinate_systems(client, toilets):
 
 def test_nearest_on_street_parking_measures_to_the_line(client, store):
     street = crs.metric(store.read("street_parking"))
-    lon, lat = 120.6313, 31.3072                         # on 凤凰街北段
+    lon, lat = 120.6313, 31.3072  # on 凤凰街北段
     body = client.get(f"/api/nearest?lon={lon}&lat={lat}&type=street_parking&n=2").get_json()
     x, y = crs.convert(lon, lat, "WGS84", "EPSG:4549")
     exact = street.geometry.distance(Point(float(x), float(y)))
@@ -180,7 +191,7 @@ def test_grid_at_a_point_and_its_contents(client, store):
 
 
 def test_no_grid_and_unknown_grid(client):
-    assert client.get("/api/grids/at?lon=120.20&lat=31.20").status_code == 404     # 太湖
+    assert client.get("/api/grids/at?lon=120.20&lat=31.20").status_code == 404  # 太湖
     assert client.get("/api/grids/999").status_code == 404
 
 
@@ -189,7 +200,9 @@ def test_coverage_matches_the_statistics(client, store):
     stats = store.read("district_stats").set_index("code")
     for feature in body["features"]:
         code = feature["id"]
-        assert feature["properties"]["district_area_coverage_pct"] == pytest.approx(stats.loc[code, "toilets_district_area_coverage_pct"], abs=0.011)
+        assert feature["properties"]["district_area_coverage_pct"] == pytest.approx(
+            stats.loc[code, "toilets_district_area_coverage_pct"], abs=0.011
+        )
     gusu = next(f for f in body["features"] if f["id"] == "320508")
     assert gusu["properties"]["radius_m"] == 300
     drawn = crs.metric(gpd.GeoDataFrame(geometry=[shape(gusu["geometry"])], crs=4326)).area.iloc[0] / 1e6

@@ -1,4 +1,5 @@
 """Per-unit statistics checked against independent computations."""
+
 import math
 
 import geopandas as gpd
@@ -16,12 +17,14 @@ from geo_app.planning.coverage import covered_part
 @pytest.fixture(scope="module")
 def table(built_store_path):
     from geo_app.store import open_store
+
     return open_store(built_store_path).read("district_stats").set_index("code")
 
 
 @pytest.fixture(scope="module")
 def layers(built_store_path, project):
     from geo_app.store import open_store
+
     store = open_store(built_store_path)
     return {lid: store.read(lid) for lid in project.catalog.layers}
 
@@ -32,7 +35,7 @@ def test_all_ten_units_are_listed(table, project):
     sip = table.loc["320571"]
     assert not sip["has_boundary"] and "no boundary loaded" in sip["boundary_note"]
     assert pd.isna(sip["toilets_count"]) and pd.isna(sip["area_km2"])
-    assert sip["report_group_figures"] > 0           # its report figures are still there
+    assert sip["report_group_figures"] > 0  # its report figures are still there
 
 
 def test_counts_agree_with_a_spatial_join(table, layers):
@@ -85,7 +88,7 @@ def test_radius_overrides_by_unit_come_from_the_standards(table, project):
 def test_covered_part_of_a_single_circle():
     square = box(0, 0, 1000, 1000)
     share = covered_part(gpd.GeoSeries([Point(500, 500)]), square, 100).area / square.area
-    assert abs(share - math.pi * 100 ** 2 / 1e6) < 1e-4
+    assert abs(share - math.pi * 100**2 / 1e6) < 1e-4
     assert covered_part(gpd.GeoSeries([], dtype="geometry"), square, 100).area == 0
     # a facility outside the area still covers the part of the area within its radius
     edge = covered_part(gpd.GeoSeries([Point(-50, 500)]), square, 100).area / square.area

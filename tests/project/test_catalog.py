@@ -1,4 +1,5 @@
 """The layer catalog: what it describes, how it refuses mistakes, and that a new layer needs no code."""
+
 import json
 import re
 import shutil
@@ -7,18 +8,24 @@ import pyogrio
 import pytest
 
 from geo_app import create_app
-from geo_app.project.catalog import CatalogError, load_catalog
 from geo_app.data.pipeline import build_store
 from geo_app.project import Project
+from geo_app.project.catalog import CatalogError, load_catalog
 from geo_app.store import open_store
-
 from tests.conftest import LAYERS, MAX_BYTES, copy_store_file, gdal_view
 
 
 def test_the_six_kinds_of_layer_are_described(project):
     catalog = project.catalog
-    assert list(catalog.layers) == ["districts", "grids", "refuse_stations", "toilets", "bike_stations",
-                                    "parking_lots", "street_parking"]
+    assert list(catalog.layers) == [
+        "districts",
+        "grids",
+        "refuse_stations",
+        "toilets",
+        "bike_stations",
+        "parking_lots",
+        "street_parking",
+    ]
     assert catalog.units_layer.id == "districts"
     toilets = catalog["toilets"]
     assert toilets.fields["source"].required and toilets.fields["adcode"].derived == "adcode"
@@ -39,12 +46,15 @@ def _copy(tmp_path):
 CATEGORY = '[fields.category]\ntype = "string"'
 
 
-@pytest.mark.parametrize("replacement, message", [
-    ('[fields.category]\ntype = "text"', "type must be one of"),
-    (CATEGORY + '\nderived = "colour"', "derived must be one of"),
-    (CATEGORY + '\npattern = "[unclosed"', "pattern is not a regular expression"),
-    (CATEGORY + '\ncolour = "red"', "unknown keys ['colour']"),
-])
+@pytest.mark.parametrize(
+    "replacement, message",
+    [
+        ('[fields.category]\ntype = "text"', "type must be one of"),
+        (CATEGORY + '\nderived = "colour"', "derived must be one of"),
+        (CATEGORY + '\npattern = "[unclosed"', "pattern is not a regular expression"),
+        (CATEGORY + '\ncolour = "red"', "unknown keys ['colour']"),
+    ],
+)
 def test_field_mistakes_name_the_file_and_field(tmp_path, replacement, message):
     root = _copy(tmp_path)
     path = root / "catalog" / "toilets.toml"
@@ -61,7 +71,9 @@ def test_layer_mistakes(tmp_path):
         load_catalog(root)
     (root / "catalog" / "lamps.toml").write_text(
         'id = "lamp"\ntitle_zh = "路灯"\ntitle_en = "Lamps"\ngeometry_type = "Point"\nid_field = "id"\n'
-        '[provenance]\nkind = "demo"\n', encoding="utf-8")
+        '[provenance]\nkind = "demo"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(CatalogError, match="id 'lamp' must equal the file name 'lamps'"):
         load_catalog(root)
 
@@ -101,7 +113,8 @@ def test_a_seventh_layer_needs_only_a_catalog_entry_and_a_file(tmp_path):
     (root / "catalog" / "waste_sorting_points.toml").write_text(SEVENTH, encoding="utf-8")
     (root / "data" / "waste_sorting_points.csv").write_text(
         "编号,名称,经度,纬度,桶数,来源\nW1,平江路投放点,120.6349,31.3127,4,demo\nW2,狮山投放点,120.5530,31.2980,2,demo\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     project = Project(root)
     store_path = tmp_path / "store.gpkg"
     build_store(project, open_store(store_path), max_bytes=MAX_BYTES)
@@ -129,15 +142,21 @@ def test_a_broken_source_file_keeps_the_old_store(tmp_path, built_store_path):
     copy_store_file(built_store_path, store_path)
     before = store_path.read_bytes()
     from geo_app.data.ingest import ImportFailed
-    with pytest.raises(ImportFailed, match="toilets.geojson, feature 6, field 'fee': 'sometimes' is not one of yes, no"):
+
+    with pytest.raises(
+        ImportFailed, match="toilets.geojson, feature 6, field 'fee': 'sometimes' is not one of yes, no"
+    ):
         build_store(Project(root), open_store(store_path), max_bytes=MAX_BYTES)
     assert store_path.read_bytes() == before
 
 
-@pytest.mark.parametrize("labels, message", [
-    ('[fields.fee.labels]\nmaybe = ["也许", "Maybe"]', "label for 'maybe', which is not one of yes, no"),
-    ('[fields.fee.labels]\nyes = ["收费"]', "the label of 'yes' must be"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        ('[fields.fee.labels]\nmaybe = ["也许", "Maybe"]', "label for 'maybe', which is not one of yes, no"),
+        ('[fields.fee.labels]\nyes = ["收费"]', "the label of 'yes' must be"),
+    ],
+)
 def test_value_labels_must_fit_the_field(tmp_path, labels, message):
     root = _copy(tmp_path)
     toilets = root / "catalog" / "toilets.toml"

@@ -1,17 +1,16 @@
 """The report table: integrity, normalisation, scopes, and the join to units (groups never divided)."""
+
 import csv
 import shutil
 
 import pytest
 
-from geo_app.project import report
-from geo_app.project import REPORT_FILE
-
+from geo_app.project import REPORT_FILE, report
 from tests.conftest import LAYERS
 
 
 def test_the_table_is_complete_and_consistent(project):
-    frame = project.report                          # load_report checks ids, values, units, scopes, kinds
+    frame = project.report  # load_report checks ids, values, units, scopes, kinds
     assert len(frame) > 150
     assert frame["id"].is_unique
     assert set(frame["kind"]) == {"actual", "target", "plan"}
@@ -20,26 +19,34 @@ def test_the_table_is_complete_and_consistent(project):
     assert (frame["indicator_en"] != "").all()
 
 
-@pytest.mark.parametrize("value_text, unit_text, expected", [
-    ("90万余", "张(处)", (900000, "张(处)", True)),
-    ("近90万余", "张(处)", (900000, "张(处)", True)),
-    ("108.33", "万吨", (1083300, "t", False)),
-    ("约1.5亿", "元", (150000000, "元", True)),
-    ("691.75", "万元", (6917500, "元", False)),
-    ("1", "万个", (10000, "个", False)),
-    ("约120", "公里", (120000, "m", True)),
-    ("5984.85", "吨/日", (5984.85, "t/d", False)),
-    ("1000左右", "座", (1000, "座", True)),
-    ("304.79", "万平方米", (3047900, "m²", False)),
-])
+@pytest.mark.parametrize(
+    "value_text, unit_text, expected",
+    [
+        ("90万余", "张(处)", (900000, "张(处)", True)),
+        ("近90万余", "张(处)", (900000, "张(处)", True)),
+        ("108.33", "万吨", (1083300, "t", False)),
+        ("约1.5亿", "元", (150000000, "元", True)),
+        ("691.75", "万元", (6917500, "元", False)),
+        ("1", "万个", (10000, "个", False)),
+        ("约120", "公里", (120000, "m", True)),
+        ("5984.85", "吨/日", (5984.85, "t/d", False)),
+        ("1000左右", "座", (1000, "座", True)),
+        ("304.79", "万平方米", (3047900, "m²", False)),
+    ],
+)
 def test_normalise(value_text, unit_text, expected):
     value, base, approximate = report.normalise(value_text, unit_text)
     assert (round(value, 6), base, approximate) == expected
 
 
-@pytest.mark.parametrize("value_text, unit_text, error", [
-    ("很多", "件", ValueError), ("12", "斤", KeyError), ("1.2.3", "件", ValueError),
-])
+@pytest.mark.parametrize(
+    "value_text, unit_text, error",
+    [
+        ("很多", "件", ValueError),
+        ("12", "斤", KeyError),
+        ("1.2.3", "件", ValueError),
+    ],
+)
 def test_normalise_refuses(value_text, unit_text, error):
     with pytest.raises(error):
         report.normalise(value_text, unit_text)
@@ -48,8 +55,13 @@ def test_normalise_refuses(value_text, unit_text, error):
 def test_known_figures_are_where_the_report_puts_them(project):
     frame = project.report.set_index("indicator_zh")
     planned = frame.loc["市容市政局承担市政环卫公厕新改建"]
-    assert (planned["value"], planned["kind"], planned["period"], planned["scope"], planned["section"]) == \
-        (510, "target", "2018", "全市", "一(三)四")
+    assert (planned["value"], planned["kind"], planned["period"], planned["scope"], planned["section"]) == (
+        510,
+        "target",
+        "2018",
+        "全市",
+        "一(三)四",
+    )
     done = frame.loc["市政环卫公厕竣工"]
     assert (done["value"], done["kind"], done["period"]) == (37, "actual", "2018H1")
     bikes = project.report[(project.report["topic"] == "bikes")]
@@ -74,14 +86,17 @@ def _rewrite(path, change):
         writer.writerows(rows)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda rows: rows[1].update(id=rows[0]["id"]), "duplicate id R001"),
-    (lambda rows: rows[0].update(scope="苏州湾"), "scope '苏州湾' names an unknown unit or group"),
-    (lambda rows: rows[0].update(unit_text="斤"), "unknown unit '斤'"),
-    (lambda rows: rows[0].update(value="5"), "do not follow from '4' '份'"),
-    (lambda rows: rows[0].update(kind="guess"), "kind 'guess' is not one of"),
-    (lambda rows: rows[0].update(section="第一章"), "section '第一章' is not a reference"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda rows: rows[1].update(id=rows[0]["id"]), "duplicate id R001"),
+        (lambda rows: rows[0].update(scope="苏州湾"), "scope '苏州湾' names an unknown unit or group"),
+        (lambda rows: rows[0].update(unit_text="斤"), "unknown unit '斤'"),
+        (lambda rows: rows[0].update(value="5"), "do not follow from '4' '份'"),
+        (lambda rows: rows[0].update(kind="guess"), "kind 'guess' is not one of"),
+        (lambda rows: rows[0].update(section="第一章"), "section '第一章' is not a reference"),
+    ],
+)
 def test_integrity_errors_name_the_line(tmp_path, project, change, message):
     root = _copy_layers(tmp_path)
     _rewrite(root / REPORT_FILE, change)

@@ -1,5 +1,6 @@
 """The store under several processes at once, on both backends: no acknowledged write is lost, a reader never
 sees half a write, a writer killed mid-write leaves the old state, and a deployment keeps what users made."""
+
 from __future__ import annotations
 
 import csv
@@ -18,19 +19,27 @@ from shapely.geometry import Point
 from geo_app.planning import scenarios
 from geo_app.settings import ROOT
 from geo_app.store import open_store
-
 from tests.conftest import BOTH_BACKENDS, LAYERS
 from tests.live import wait_until
 
 SAVERS, SAVES_EACH = 8, 12
-SPAWN = multiprocessing.get_context("spawn")     # a clean interpreter per process, as separate workers are
+SPAWN = multiprocessing.get_context("spawn")  # a clean interpreter per process, as separate workers are
 
 
 def _result(tag: str) -> dict:
-    sites = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.6 + i / 100, 31.3]},
-              "properties": {"number": i + 1, "adcode": "320508", "adds_pct": 0.5}} for i in range(2)]
-    return {"request": {"type": "toilets", "tag": tag}, "coverage": {"before_pct": 1.0, "after_pct": 2.0},
-            "sites": {"type": "FeatureCollection", "features": sites}}
+    sites = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [120.6 + i / 100, 31.3]},
+            "properties": {"number": i + 1, "adcode": "320508", "adds_pct": 0.5},
+        }
+        for i in range(2)
+    ]
+    return {
+        "request": {"type": "toilets", "tag": tag},
+        "coverage": {"before_pct": 1.0, "after_pct": 2.0},
+        "sites": {"type": "FeatureCollection", "features": sites},
+    }
 
 
 def _save_many(location: str, worker: int, acknowledged) -> None:
@@ -41,15 +50,23 @@ def _save_many(location: str, worker: int, acknowledged) -> None:
 
 def _csv(path: Path, prefix: str, count: int, **extra) -> Path:
     with path.open("w", encoding="utf-8", newline="") as out:
-        rows = [[f"{prefix}{i}", f"站点{i}", f"{120.55 + i / 1000:.4f}", "31.3000", *extra.values()] for i in range(count)]
+        rows = [
+            [f"{prefix}{i}", f"站点{i}", f"{120.55 + i / 1000:.4f}", "31.3000", *extra.values()] for i in range(count)
+        ]
         csv.writer(out).writerows([["id", "name", "lon", "lat", *extra]] + rows)
     return path
 
 
 def _flask(location, *args) -> subprocess.Popen:
     env = dict(os.environ, GEO_APP_STORE=str(location), GEO_APP_LAYERS_DIR=str(LAYERS))
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "geo_app", *args], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "geo_app", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @BOTH_BACKENDS
@@ -59,8 +76,10 @@ def test_concurrent_saves_and_imports_all_land(store_path, tmp_path):
     savers = [SPAWN.Process(target=_save_many, args=(location, w, acknowledged)) for w in range(SAVERS)]
     for process in savers:
         process.start()
-    imports = [_flask(location, "import-layer", "toilets", str(_csv(tmp_path / "t.csv", "T", 40))),
-               _flask(location, "import-layer", "bike_stations", str(_csv(tmp_path / "b.csv", "B", 30, capacity=20)))]
+    imports = [
+        _flask(location, "import-layer", "toilets", str(_csv(tmp_path / "t.csv", "T", 40))),
+        _flask(location, "import-layer", "bike_stations", str(_csv(tmp_path / "b.csv", "B", 30, capacity=20))),
+    ]
     outputs = [p.communicate(timeout=300)[0] for p in imports]
     for process in savers:
         process.join(timeout=300)
@@ -69,7 +88,7 @@ def test_concurrent_saves_and_imports_all_land(store_path, tmp_path):
     saved = {acknowledged.get(timeout=5) for _ in range(SAVERS * SAVES_EACH)}
     store = open_store(location)
     listed = {s["id"] for s in scenarios.listing(store)}
-    assert saved <= listed and len(saved) == SAVERS * SAVES_EACH           # every acknowledged save is there
+    assert saved <= listed and len(saved) == SAVERS * SAVES_EACH  # every acknowledged save is there
     assert store.count("scenario_sites") == 2 * len(saved)
     assert sorted(store.read("toilets")["id"]) == sorted(f"T{i}" for i in range(40))
     assert sorted(store.read("bike_stations")["id"]) == sorted(f"B{i}" for i in range(30))
@@ -80,8 +99,11 @@ def test_concurrent_saves_and_imports_all_land(store_path, tmp_path):
 def _rewrite_generations(location: str, rows: int, generations: int) -> None:
     store = open_store(location)
     for generation in range(generations):
-        frame = gpd.GeoDataFrame({"id": [f"g{generation}-{i}" for i in range(rows)], "name": [f"gen{generation}"] * rows},
-                                 geometry=[Point(120.5 + i / 1000, 31.3) for i in range(rows)], crs=4326)
+        frame = gpd.GeoDataFrame(
+            {"id": [f"g{generation}-{i}" for i in range(rows)], "name": [f"gen{generation}"] * rows},
+            geometry=[Point(120.5 + i / 1000, 31.3) for i in range(rows)],
+            crs=4326,
+        )
         with store.transaction() as tx:
             tx.replace("toilets", frame)
             tx.replace("generation", frame.drop(columns="geometry").head(1))
@@ -101,7 +123,7 @@ def test_a_reader_never_sees_half_a_write(store_path):
         everywhere = store.read("toilets", bbox=(120.4, 31.2, 120.9, 31.4))
         assert len(everywhere) == rows and everywhere["name"].nunique() == 1
     writer.join()
-    assert writer.exitcode == 0 and len(seen) > 1          # it read while the writes went on
+    assert writer.exitcode == 0 and len(seen) > 1  # it read while the writes went on
     assert store.read("toilets")["name"].unique().tolist() == ["gen39"]
 
 
@@ -129,7 +151,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_state(store_path, tmp_path):
     reopened = open_store(location)
     assert sorted(reopened.read("toilets")["id"]) == toilets and reopened.version() == version
     assert reopened.count("district_stats", where={"code": "320508"}) == 1
-    with reopened.transaction() as tx:                  # and the next writer is not locked out
+    with reopened.transaction() as tx:  # and the next writer is not locked out
         tx.delete("toilets", {"id": toilets[0]})
     assert reopened.count("toilets") == len(toilets) - 1
 

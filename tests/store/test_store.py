@@ -1,4 +1,5 @@
 """The store on both backends: what it holds, reads through the index, transactions all or nothing."""
+
 import os
 import sqlite3
 import stat
@@ -10,12 +11,23 @@ import pytest
 from shapely.geometry import Point, box
 
 from geo_app.store import StoreError, open_store
-
 from tests.conftest import BOTH_BACKENDS, digest, gdal_view
 
-EXPECTED_TABLES = {"districts", "grids", "refuse_stations", "toilets", "bike_stations", "parking_lots",
-                   "street_parking", "report_indicators", "district_stats", "grid_stats", "layer_sources",
-                   "scenarios", "scenario_sites"}
+EXPECTED_TABLES = {
+    "districts",
+    "grids",
+    "refuse_stations",
+    "toilets",
+    "bike_stations",
+    "parking_lots",
+    "street_parking",
+    "report_indicators",
+    "district_stats",
+    "grid_stats",
+    "layer_sources",
+    "scenarios",
+    "scenario_sites",
+}
 
 
 def _toilet(ident: str, lon=120.6, lat=31.3) -> gpd.GeoDataFrame:
@@ -43,7 +55,7 @@ def test_the_geopackage_is_standard_and_gdal_reads_it(built_store_path, project,
         assert through_gdal.geometry.equals(ours.read(layer_id).geometry)
     assert listed["report_indicators"] is None
     with sqlite3.connect(view) as db:
-        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47            # "GPKG"
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
         contents = dict(db.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert contents["toilets"] == "features" and contents["district_stats"] == "attributes"
@@ -84,9 +96,17 @@ def test_where_columns_order_and_paging(store):
 
 @BOTH_BACKENDS
 def test_types_survive_a_round_trip(store):
-    frame = gpd.GeoDataFrame({"t": ["甲", None], "i": [1, 2], "n": pd.array([3, None], dtype="Int64"),
-                              "r": [0.5, float("nan")], "b": [True, False]},
-                             geometry=[Point(120.6, 31.3), None], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {
+            "t": ["甲", None],
+            "i": [1, 2],
+            "n": pd.array([3, None], dtype="Int64"),
+            "r": [0.5, float("nan")],
+            "b": [True, False],
+        },
+        geometry=[Point(120.6, 31.3), None],
+        crs=4326,
+    )
     with store.transaction() as tx:
         tx.replace("kinds", frame)
     back = store.read("kinds")
@@ -97,7 +117,9 @@ def test_types_survive_a_round_trip(store):
     # records (the small-read path) type the same values as read()
     records = store.records("kinds")
     assert [{k: v for k, v in r.items() if k not in ("geometry", "r")} for r in records] == [
-        {"t": "甲", "i": 1, "n": 3, "b": True}, {"t": None, "i": 2, "n": None, "b": False}]
+        {"t": "甲", "i": 1, "n": 3, "b": True},
+        {"t": None, "i": 2, "n": None, "b": False},
+    ]
     assert records[0]["r"] == 0.5 and records[1]["r"] is None and records[1]["geometry"] is None
     assert records[0]["geometry"].equals(Point(120.6, 31.3)) and type(records[0]["b"]) is bool
 
@@ -108,7 +130,7 @@ def test_a_transaction_lands_whole_and_bumps_the_version(store):
     with store.transaction() as tx:
         tx.replace("toilets", _toilet("x"))
         tx.insert("toilets", _toilet("y"))
-        assert sorted(tx.read("toilets")["id"]) == ["x", "y"]       # a transaction reads its own writes
+        assert sorted(tx.read("toilets")["id"]) == ["x", "y"]  # a transaction reads its own writes
     assert sorted(store.read("toilets")["id"]) == ["x", "y"]
     assert store.version() == version + 1 and store.table_version("toilets") == version + 1
     assert store.read("toilets", bbox=(120.59, 31.29, 120.61, 31.31))["id"].tolist() == ["x", "y"]
@@ -116,7 +138,7 @@ def test_a_transaction_lands_whole_and_bumps_the_version(store):
         assert tx.delete("toilets", {"id": "x"}) == 1
         assert tx.update("toilets", {"id": "y"}, {"geometry": Point(120.7, 31.4)}) == 1
     assert store.read("toilets", bbox=(120.69, 31.39, 120.71, 31.41))["id"].tolist() == ["y"]
-    assert store.read("toilets", bbox=(120.59, 31.29, 120.61, 31.31)).empty        # the index moved too
+    assert store.read("toilets", bbox=(120.59, 31.29, 120.61, 31.31)).empty  # the index moved too
     assert store.extent("toilets") == pytest.approx((120.7, 31.4, 120.7, 31.4))
 
 
@@ -126,11 +148,11 @@ def test_a_failing_transaction_changes_nothing(store, store_path):
     with pytest.raises(StoreError, match="complex"):
         with store.transaction() as tx:
             tx.replace("toilets", _toilet("y"))
-            tx.replace("broken", pd.DataFrame({"a": [1 + 2j]}))          # no column type for complex numbers
+            tx.replace("broken", pd.DataFrame({"a": [1 + 2j]}))  # no column type for complex numbers
     with pytest.raises(ZeroDivisionError):
         with store.transaction() as tx:
             tx.delete("toilets", {"adcode": "320508"})
-            1 / 0
+            raise ZeroDivisionError  # anything failing inside the transaction
     assert digest(store_path) == before and store.version() == version
 
 
@@ -146,6 +168,7 @@ def test_another_handle_sees_committed_writes(store_path):
 @BOTH_BACKENDS
 def test_copy_between_backends_keeps_every_row(store, tmp_path):
     from geo_app.store.copy import copy_store
+
     target = open_store(tmp_path / "copy.gpkg")
     copied = copy_store(store, target)
     assert copied["toilets"] == store.count("toilets") and set(target.tables()) == set(store.tables())
@@ -163,7 +186,7 @@ def test_a_reader_survives_a_table_recreated_with_other_columns(store, store_pat
         assert len(store.read("toilets", bbox=(120.5, 31.2, 120.7, 31.4))) > 0
     other = open_store(store_path)
     changed = other.read("toilets")
-    changed["family_room"] = changed["family_room"].map({True: "yes", False: "no"})     # same name, other type
+    changed["family_room"] = changed["family_room"].map({True: "yes", False: "no"})  # same name, other type
     with other.transaction() as tx:
         tx.replace("toilets", changed)
     for _ in range(3):
@@ -195,21 +218,45 @@ def test_records_append_as_records_read_them(store):
     """Rows appended as dicts come back as records() reads them, typed by their values (all-missing columns by the
     table's types); a missing table or rows with different keys are refused and change nothing."""
     with store.transaction() as tx:
-        tx.create("notes", {"title": "text", "count": "integer", "share": "real", "open": "boolean",
-                            "data": "blob"}, geometry=True)
-        tx.insert_records("notes", [
-            {"title": "甲 <b>", "count": 3, "share": None, "open": True, "data": b"\x00\xff", "geometry": Point(120.6, 31.3)},
-            {"title": None, "count": None, "share": None, "open": False, "data": None, "geometry": Point(120.7, 31.4)}])
+        tx.create(
+            "notes",
+            {"title": "text", "count": "integer", "share": "real", "open": "boolean", "data": "blob"},
+            geometry=True,
+        )
+        tx.insert_records(
+            "notes",
+            [
+                {
+                    "title": "甲 <b>",
+                    "count": 3,
+                    "share": None,
+                    "open": True,
+                    "data": b"\x00\xff",
+                    "geometry": Point(120.6, 31.3),
+                },
+                {
+                    "title": None,
+                    "count": None,
+                    "share": None,
+                    "open": False,
+                    "data": None,
+                    "geometry": Point(120.7, 31.4),
+                },
+            ],
+        )
     back = store.records("notes")
     assert [{k: v for k, v in r.items() if k != "geometry"} for r in back] == [
         {"title": "甲 <b>", "count": 3, "share": None, "open": True, "data": b"\x00\xff"},
-        {"title": None, "count": None, "share": None, "open": False, "data": None}]
+        {"title": None, "count": None, "share": None, "open": False, "data": None},
+    ]
     assert [(g.x, g.y) for g in (r["geometry"] for r in back)] == [(120.6, 31.3), (120.7, 31.4)]
-    assert store.extent("notes") == pytest.approx((120.6, 31.3, 120.7, 31.4), abs=1e-4)   # R-tree: float32
+    assert store.extent("notes") == pytest.approx((120.6, 31.3, 120.7, 31.4), abs=1e-4)  # R-tree: float32
     with pytest.raises(StoreError, match="no table 'absent'"), store.transaction() as tx:
         tx.insert_records("absent", [{"a": 1}])
     with pytest.raises(StoreError, match="same keys"), store.transaction() as tx:
-        tx.insert_records("notes", [{"title": "a", "geometry": Point(120, 31)}, {"geometry": Point(120, 31), "title": "b"}])
+        tx.insert_records(
+            "notes", [{"title": "a", "geometry": Point(120, 31)}, {"geometry": Point(120, 31), "title": "b"}]
+        )
     with pytest.raises(StoreError, match="no column 'colour'"), store.transaction() as tx:
         tx.insert_records("notes", [{"colour": "red", "geometry": Point(120, 31)}])
     assert store.count("notes") == 2
@@ -222,8 +269,9 @@ def test_records_without_geometries(store):
     full = store.records("toilets", bbox=box, columns=["id"])
     bare = store.records("toilets", bbox=box, columns=["id"], geometry=False, limit=3, offset=1)
     assert bare == [{"id": r["id"]} for r in full[1:4]]
-    assert store.records("toilets", columns=["id", "name"], geometry=False) == \
-        [{k: r[k] for k in ("id", "name")} for r in store.records("toilets")]
+    assert store.records("toilets", columns=["id", "name"], geometry=False) == [
+        {k: r[k] for k in ("id", "name")} for r in store.records("toilets")
+    ]
 
 
 @BOTH_BACKENDS
@@ -235,11 +283,13 @@ def test_a_column_is_added_without_rewriting_the_rows(store, store_path):
     with store.transaction() as tx:
         tx.add_column("toilets", "note", "text")
         tx.add_column("toilets", "note", "text")
-        assert tx.records("toilets", columns=["id", "note"], geometry=False, limit=2) == \
-            [{"id": r["id"], "note": None} for r in before[:2]]
+        assert tx.records("toilets", columns=["id", "note"], geometry=False, limit=2) == [
+            {"id": r["id"], "note": None} for r in before[:2]
+        ]
         tx.update("toilets", {"id": before[0]["id"]}, {"note": "<b>新</b>"})
-    assert open_store(store_path).records("toilets", where={"id": before[0]["id"]}, columns=["note"],
-                                          geometry=False) == [{"note": "<b>新</b>"}]
+    assert open_store(store_path).records(
+        "toilets", where={"id": before[0]["id"]}, columns=["note"], geometry=False
+    ) == [{"note": "<b>新</b>"}]
     assert [r["id"] for r in store.records("toilets", columns=["id", "note"])] == [r["id"] for r in before]
     with pytest.raises(StoreError), store.transaction() as tx:
         tx.add_column("toilets", "bad name", "text")
@@ -249,13 +299,15 @@ def test_a_page_of_a_big_box_reads_a_chunk_at_a_time(store, monkeypatch):
     """GeoPackage bbox pages read the R-tree's candidates a chunk at a time until the page is full: the same rows
     as filtering every candidate, also where envelopes meet but shapes do not (grids are polygons)."""
     from geo_app.store.geopackage import GeoPackageStore
+
     box = (120.55, 31.25, 120.65, 31.35)
     everything = store.records("grids", bbox=box, columns=["code"], order_by="code", descending=True)
     monkeypatch.setattr(GeoPackageStore, "_EXACT_CHUNK", 3)
     for limit, offset in ((1, 0), (4, 2), (7, len(everything) - 3), (5, len(everything) + 10)):
-        page = store.records("grids", bbox=box, columns=["code"], order_by="code", descending=True, limit=limit,
-                             offset=offset)
-        assert [r["code"] for r in page] == [r["code"] for r in everything[offset:offset + limit]]
+        page = store.records(
+            "grids", bbox=box, columns=["code"], order_by="code", descending=True, limit=limit, offset=offset
+        )
+        assert [r["code"] for r in page] == [r["code"] for r in everything[offset : offset + limit]]
     assert store.count("grids", bbox=box) == len(everything) > 10
 
 

@@ -1,4 +1,5 @@
 """The store is the record: `layers/` only seeds it. Creating, migrating, refusing rebuilds, backup and restore."""
+
 import csv
 from pathlib import Path
 
@@ -6,7 +7,6 @@ import pytest
 
 from geo_app.data import migrations
 from geo_app.store import open_store
-
 from tests.conftest import digest
 
 
@@ -24,7 +24,7 @@ def test_store_init_creates_and_seeds_only_when_there_is_none(runner, store_path
     assert result.exit_code == 0, result.output
     assert "created" in result.output and len(open_store(store_path).read("toilets")) > 1000
     _import_toilet(runner, tmp_path)
-    result = runner.invoke(args=["store-init"])            # what `make run` does on every start
+    result = runner.invoke(args=["store-init"])  # what `make run` does on every start
     assert result.exit_code == 0 and "kept as it is" in result.output
     assert open_store(store_path).read("toilets")["id"].tolist() == ["C1"]
 
@@ -43,10 +43,14 @@ def test_rebuild_refuses_over_imported_data_and_forcing_backs_up_first(runner, a
 
 
 def test_rebuild_keeps_saved_scenarios(store, project):
-    from geo_app.planning import scenarios
     from geo_app.data.pipeline import build_store
-    result = {"request": {"type": "toilets"}, "coverage": {"before_pct": 1, "after_pct": 2},
-              "sites": {"type": "FeatureCollection", "features": []}}
+    from geo_app.planning import scenarios
+
+    result = {
+        "request": {"type": "toilets"},
+        "coverage": {"before_pct": 1, "after_pct": 2},
+        "sites": {"type": "FeatureCollection", "features": []},
+    }
     kept = scenarios.save(store, "keep me", result)
     with pytest.raises(Exception, match="rows of scenarios"):
         build_store(project, store, max_bytes=10**8)
@@ -66,8 +70,8 @@ def test_backup_and_restore(runner, store_path, tmp_path):
     assert result.exit_code == 0, result.output
     restored = open_store(store_path)
     assert len(restored.read("toilets")) > 1000
-    assert restored.version() > version + 1       # moves forward: no cache can take it for an older state
-    assert digest(store_path) != saved            # the same content, at a later version
+    assert restored.version() > version + 1  # moves forward: no cache can take it for an older state
+    assert digest(store_path) != saved  # the same content, at a later version
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(runner, tmp_path, store_path):
@@ -88,6 +92,7 @@ def test_migrations_run_once_and_record_the_schema_version(store, project):
 def test_a_store_of_an_earlier_schema_is_migrated_at_start_up(store_path, store, project):
     """A store made before grid comparisons were precomputed gets them from the migration, keeping its data."""
     from geo_app import create_app
+
     with store.transaction() as tx:
         old = tx.read("grid_stats")
         tx.replace("grid_stats", old[[c for c in old.columns if "rank" not in c and "district_per" not in c]])

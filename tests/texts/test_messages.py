@@ -1,5 +1,6 @@
 """Service messages in both languages (the catalogue's message.<code>): Chinese text in Chinese, and every code a
 service uses has a template."""
+
 import re
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """The text catalogue (geo_app/texts/catalogue.toml): complete in both languages, every key used and every used key
 there, and the pages in each language show their texts, never a key nor the other language's text."""
+
 import re
 import string
 from html.parser import HTMLParser
@@ -14,13 +15,17 @@ from tests.conftest import use_token
 
 AREAS = sorted({key.split(".")[0] for key in CATALOGUE})
 # a key (or, ending in ".", the start of keys completed at run time) quoted in Python, Jinja or JavaScript
-QUOTED_KEY = re.compile(r"""[\"'`]((?:%s)\.[a-z0-9_.]*)(?=[\"'`{$])""" % "|".join(AREAS))
-FILES = re.compile(r"\.(html|js|css|toml|json|csv|py|svg|png)$")     # file names that look like keys
-KEY = re.compile(r"\b(?:%s)(?:\.[a-z0-9_]+)+\b" % "|".join(AREAS))
+QUOTED_KEY = re.compile(r"""[\"'`]((?:{areas})\.[a-z0-9_.]*)(?=[\"'`{{$])""".format(areas="|".join(AREAS)))
+FILES = re.compile(r"\.(html|js|css|toml|json|csv|py|svg|png)$")  # file names that look like keys
+KEY = re.compile(r"\b(?:{areas})(?:\.[a-z0-9_]+)+\b".format(areas="|".join(AREAS)))
 
 
 def sources() -> dict[Path, str]:
-    paths = [*(ROOT / "geo_app").rglob("*.py"), *(ROOT / "templates").glob("*.html"), *(ROOT / "static/js").glob("*.js")]
+    paths = [
+        *(ROOT / "geo_app").rglob("*.py"),
+        *(ROOT / "templates").glob("*.html"),
+        *(ROOT / "static/js").glob("*.js"),
+    ]
     return {path: path.read_text(encoding="utf-8") for path in paths}
 
 
@@ -37,14 +42,14 @@ def test_every_key_has_both_languages_with_the_same_values(key):
 
 
 def test_every_key_used_is_in_the_catalogue_and_every_key_is_used(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}        # url_for("auth.login") is no text
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}  # url_for("auth.login") is no text
     used, prefixes = set(), set()
     for path, text in sources().items():
         for found in QUOTED_KEY.findall(text):
             if FILES.search(found) or found in endpoints and found not in CATALOGUE:
                 continue
             if found == texts.MESSAGE:
-                continue                # messages are used by their code (below)
+                continue  # messages are used by their code (below)
             if found.endswith("."):
                 prefixes.add(found)
             else:
@@ -61,9 +66,11 @@ def test_every_key_used_is_in_the_catalogue_and_every_key_is_used(app):
 
 
 def test_values_are_filled_in_as_text():
-    assert texts.text("period.months", "en", from_year=2018, from_month=6, to_year=2019, to_month=6) \
+    assert (
+        texts.text("period.months", "en", from_year=2018, from_month=6, to_year=2019, to_month=6)
         == "2018-06 to 2019-06"
-    assert texts.text("page.plan.busy", "zh") == CATALOGUE["page.plan.busy"]["zh"]      # no values: as written
+    )
+    assert texts.text("page.plan.busy", "zh") == CATALOGUE["page.plan.busy"]["zh"]  # no values: as written
     with pytest.raises(KeyError):
         texts.text("page.nowhere", "en")
 
@@ -71,6 +78,7 @@ def test_values_are_filled_in_as_text():
 class Visible(HTMLParser):
     """The text a reader sees (not scripts' code or data) and the attributes read out, without what is marked as
     another language or not to translate (the language switch, codes, the report's title)."""
+
     SKIP = {"script", "style"}
     ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 
@@ -80,8 +88,11 @@ class Visible(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        other = tag in self.SKIP or attrs.get("translate") == "no" or \
-            (attrs.get("lang") or self.lang).split("-")[0] != self.lang
+        other = (
+            tag in self.SKIP
+            or attrs.get("translate") == "no"
+            or (attrs.get("lang") or self.lang).split("-")[0] != self.lang
+        )
         if tag not in ("meta", "link", "input", "br", "img", "hr"):
             self.stack.append(other or (bool(self.stack) and self.stack[-1]))
         if not other and not (self.stack and self.stack[-1]):
@@ -106,21 +117,37 @@ def visible(html: str, lang: str) -> list[str]:
 def pages(client):
     """Every page route, and the states that show more text: a logged-in user's role, a failed login, an error page,
     a unit without a boundary, the case statistics with the heat map."""
+
     def get(path, lang, **extra):
         response = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}", **extra)
         return response.get_data(as_text=True)
 
     def all_of(lang):
-        out = {path: get(path, lang) for path in
-               ("/", "/grid", "/districts", "/districts?stat=cases_per_km2", "/districts/320508",
-                "/districts/320571", "/plan", "/login", "/about", "/districts/nowhere", "/districts?stat=x")}
+        out = {
+            path: get(path, lang)
+            for path in (
+                "/",
+                "/grid",
+                "/districts",
+                "/districts?stat=cases_per_km2",
+                "/districts/320508",
+                "/districts/320571",
+                "/plan",
+                "/login",
+                "/about",
+                "/districts/nowhere",
+                "/districts?stat=x",
+            )
+        }
         token = re.search(r'name="csrf_token" value="([^"]+)"', out["/login"])[1]
-        out["failed login"] = client.post(f"/login?lang={lang}", data={"name": "nobody", "password": "not it",
-                                                                        "csrf_token": token}).get_data(as_text=True)
+        out["failed login"] = client.post(
+            f"/login?lang={lang}", data={"name": "nobody", "password": "not it", "csrf_token": token}
+        ).get_data(as_text=True)
         use_token(client, "supervisor")
         out["/grid as supervisor"] = get("/grid", lang)
         client.environ_base.pop("HTTP_AUTHORIZATION")
         return out
+
     return all_of
 
 

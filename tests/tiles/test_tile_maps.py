@@ -1,5 +1,6 @@
 """The map pages draw their dense layers from vector tiles with Leaflet.VectorGrid, an npm package the app serves
 itself; and the map benchmarks' requests are ones the server answers (their numbers are not checked)."""
+
 import gzip
 import json
 import re
@@ -8,7 +9,6 @@ import pytest
 
 from benchmarks import first_view, map_traffic, measure
 from geo_app.settings import ROOT
-
 from tests.web.test_pages import ASSET, config_of
 
 VECTORGRID = "/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"

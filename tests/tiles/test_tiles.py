@@ -1,5 +1,6 @@
 """Vector tiles on both backends: the same features as the API, filters, server clusters, Amap alignment, ETags,
 and the OGC API - Tiles documents."""
+
 import mapbox_vector_tile
 import pyproj
 import pytest
@@ -8,7 +9,6 @@ import shapely
 from geo_app import crs, tiles
 from geo_app.store import open_store
 from geo_app.tiles import CLUSTER_ABOVE, TMS, build
-
 from tests.conftest import BOTH_BACKENDS
 
 pytestmark = BOTH_BACKENDS
@@ -62,13 +62,15 @@ def test_amap_tiles_carry_gcj02_positions(client, store):
     gcj_lon, gcj_lat = crs.convert(lon, lat, crs.WGS84, crs.GCJ02)
     z = 17
     tile = TMS.tile(float(gcj_lon), float(gcj_lat), z)
-    found = [f for f in _tile(client, "toilets", z, tile.x, tile.y, "?crs=GCJ02") if f["properties"]["id"] == toilet["id"]]
+    found = [
+        f for f in _tile(client, "toilets", z, tile.x, tile.y, "?crs=GCJ02") if f["properties"]["id"] == toilet["id"]
+    ]
     assert found, "the toilet is in the GCJ-02 tile of its GCJ-02 position"
     left, bottom, right, top = TMS.xy_bounds(tile.x, tile.y, z)
     gx, gy = found[0]["geometry"]["coordinates"]
     x, y = TO_LONLAT.transform(left + gx / 4096 * (right - left), bottom + gy / 4096 * (top - bottom))
-    assert abs(x - gcj_lon) < 1e-5 and abs(y - gcj_lat) < 1e-5              # about a metre
-    assert abs(x - lon) > 1e-3                                               # and not the WGS-84 position
+    assert abs(x - gcj_lon) < 1e-5 and abs(y - gcj_lat) < 1e-5  # about a metre
+    assert abs(x - lon) > 1e-3  # and not the WGS-84 position
 
 
 def test_polygon_layers_start_at_their_min_zoom(client):
@@ -94,7 +96,7 @@ def test_bad_tiles_are_refused(client):
     assert client.get("/tiles/toilets/23/0/0.mvt").status_code == 404
     assert client.get("/tiles/toilets/3/8/0.mvt").status_code == 404
     assert client.get("/tiles/nope/3/0/0.mvt").status_code == 404
-    assert client.get("/tiles/toilets/%D9%A3/0/0.mvt").status_code == 404        # Arabic-Indic 3: ASCII digits only
+    assert client.get("/tiles/toilets/%D9%A3/0/0.mvt").status_code == 404  # Arabic-Indic 3: ASCII digits only
     response = client.get("/tiles/toilets/3/0/0.mvt?colour=red")
     assert response.status_code == 400 and "colour" in response.get_json()["error"]["message"]
 
@@ -111,7 +113,10 @@ def test_ogc_tiles_documents_lead_to_the_tiles(client):
     tile = TMS.tile(*GUSU, 16)
     url = template.replace("http://localhost", "").format(tileMatrix=16, tileRow=tile.y, tileCol=tile.x)
     assert client.get(url).data == client.get(f"/tiles/toilets/16/{tile.x}/{tile.y}.mvt").data
-    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt" in client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert (
+        "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt"
+        in client.get("/ogc/conformance").get_json()["conformsTo"]
+    )
 
 
 def test_json_is_compressed_and_revalidated(client):
@@ -129,8 +134,10 @@ def test_both_backends_make_the_same_tiles(store, built_store_path, project):
         tile = TMS.tile(*GUSU, z)
         ours = mapbox_vector_tile.decode(build(store, project.catalog[layer], z, tile.x, tile.y))
         theirs = mapbox_vector_tile.decode(build(other, project.catalog[layer], z, tile.x, tile.y))
-        ours, theirs = (sorted(d.get(layer, {}).get("features", []), key=lambda f: sorted(f["properties"].items()))
-                        for d in (ours, theirs))
+        ours, theirs = (
+            sorted(d.get(layer, {}).get("features", []), key=lambda f: sorted(f["properties"].items()))
+            for d in (ours, theirs)
+        )
         assert ours and [f["properties"] for f in ours] == [f["properties"] for f in theirs], layer
         for a, b in zip(ours, theirs):
             assert a["geometry"]["type"] == b["geometry"]["type"]
@@ -143,18 +150,26 @@ def test_encoding_in_bulk_gives_the_encoders_own_bytes():
     bytes must be those the encoder makes itself feature by feature (holes, a sliver that rounding folds, a line
     that rounding shrinks to a point, multipolygons and points included)."""
     import mapbox_vector_tile
+
     bounds = (0.0, 0.0, 1000.0, 1000.0)
     shapes = [
-        shapely.Polygon([(100, 100), (400, 100), (400, 400), (100, 400)], holes=[[(150, 150), (150, 200), (200, 200), (200, 150)]]),
-        shapely.Polygon([(500, 500), (500, 800), (800, 800)]),                       # counter-clockwise exterior
-        shapely.Polygon([(10, 10), (600, 10.05), (10, 10.1)]),                       # a sliver: folds on the grid
-        shapely.LineString([(700, 700), (700.01, 700.01)]),                          # shrinks to a point
+        shapely.Polygon(
+            [(100, 100), (400, 100), (400, 400), (100, 400)], holes=[[(150, 150), (150, 200), (200, 200), (200, 150)]]
+        ),
+        shapely.Polygon([(500, 500), (500, 800), (800, 800)]),  # counter-clockwise exterior
+        shapely.Polygon([(10, 10), (600, 10.05), (10, 10.1)]),  # a sliver: folds on the grid
+        shapely.LineString([(700, 700), (700.01, 700.01)]),  # shrinks to a point
         shapely.LineString([(0, 0), (990, 300), (20, 900)]),
         shapely.MultiPolygon([shapely.box(850, 850, 900, 900), shapely.box(920, 920, 990, 990)]),
         shapely.Point(333.3, 666.6),
     ]
     features = [{"geometry": g, "properties": {"n": i}} for i, g in enumerate(shapes)]
-    own = mapbox_vector_tile.encode([{"name": "l", "features": features}], default_options={
-        "quantize_bounds": bounds, "extents": tiles.EXTENT,
-        "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid})
+    own = mapbox_vector_tile.encode(
+        [{"name": "l", "features": features}],
+        default_options={
+            "quantize_bounds": bounds,
+            "extents": tiles.EXTENT,
+            "on_invalid_geometry": mapbox_vector_tile.encoder.on_invalid_geometry_make_valid,
+        },
+    )
     assert tiles.encode("l", features, bounds) == own

@@ -1,14 +1,14 @@
 """Client tests for every route, including errors."""
+
 import csv
 import io
 
 import pytest
 
 from geo_app import create_app
-
 from tests.conftest import BOTH_BACKENDS, LAYERS
 
-pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
+pytestmark = BOTH_BACKENDS  # every test here runs on GeoPackage and on PostGIS
 
 
 def test_district_statistics_json(client):
@@ -80,16 +80,19 @@ def test_report_csv(client):
     assert rows and {r["kind"] for r in rows} == {"plan"}
 
 
-@pytest.mark.parametrize("url, parameter, fragment", [
-    ("/api/report?kind=maybe", "kind", "'maybe' is not one of actual, target, plan"),
-    ("/api/report?period=2030", "period", "is not one of"),
-    ("/api/report?topic=space", "topic", "is not one of"),
-    ("/api/report?scope=火星", "scope", "is not a unit, alias or group"),
-    ("/api/report?unit=火星", "unit", "is not a unit code, name or alias"),
-    ("/api/report?colour=red", "colour", "unknown parameter"),
-    ("/api/districts?x=1", "x", "unknown parameter"),
-    ("/api/layers?x=1", "x", "unknown parameter"),
-])
+@pytest.mark.parametrize(
+    "url, parameter, fragment",
+    [
+        ("/api/report?kind=maybe", "kind", "'maybe' is not one of actual, target, plan"),
+        ("/api/report?period=2030", "period", "is not one of"),
+        ("/api/report?topic=space", "topic", "is not one of"),
+        ("/api/report?scope=火星", "scope", "is not a unit, alias or group"),
+        ("/api/report?unit=火星", "unit", "is not a unit code, name or alias"),
+        ("/api/report?colour=red", "colour", "unknown parameter"),
+        ("/api/districts?x=1", "x", "unknown parameter"),
+        ("/api/layers?x=1", "x", "unknown parameter"),
+    ],
+)
 def test_bad_parameters_are_400(client, url, parameter, fragment):
     response = client.get(url)
     assert response.status_code == 400

@@ -2,6 +2,7 @@
 
 Screenshots go to tests/screenshots/. Locally the tests are skipped when Chromium is missing; in CI (CI=true)
 a missing browser is a failure (.ci/run installs it)."""
+
 import re
 import subprocess
 from urllib.parse import quote
@@ -10,10 +11,10 @@ import pytest
 
 from geo_app import crs
 from geo_app.data.pipeline import import_file
-
 from tests.browser_kit import SIZES, Visit, english_words
 from tests.conftest import MAX_BYTES, TEST_PASSWORD, copy_store_file
 from tests.live import LiveServer
+
 
 def test_public_map(browser, live_server, store):
     visit = Visit(browser, live_server.url, "/")
@@ -34,12 +35,14 @@ def test_public_map(browser, live_server, store):
     # a filter: accessible toilets only; the count follows the API, the tiles are asked again with the filter,
     # and the URL keeps it
     page.check('.filters[data-layer="toilets"] input[data-param="wheelchair"]')
-    page.wait_for_function("() => document.querySelector('[data-count=toilets]').dataset.loaded !== '%d'" % loaded["toilets"])
+    page.wait_for_function(
+        f"() => document.querySelector('[data-count=toilets]').dataset.loaded !== '{loaded['toilets']}'"
+    )
     accessible = int(page.get_attribute('[data-count="toilets"]', "data-loaded"))
     assert accessible == int((store.read("toilets")["wheelchair"] == "yes").sum())
     assert "toilets.wheelchair=yes" in page.url
     visit.tiles_ready("toilets")
-    assert any("wheelchair=yes" in u for u in visit.tile_requests("toilets"))     # (what they hold: the next test)
+    assert any("wheelchair=yes" in u for u in visit.tile_requests("toilets"))  # (what they hold: the next test)
     again = Visit(browser, live_server.url, page.url.replace(live_server.url, ""))
     again.page.wait_for_selector('[data-count="toilets"][data-loaded]')
     assert again.page.is_checked('.filters[data-layer="toilets"] input[data-param="wheelchair"]')
@@ -66,17 +69,24 @@ def test_public_map(browser, live_server, store):
 def test_filtered_tiles_show_what_the_api_finds(browser, live_server, client, size):
     """At zoom 17 (single facilities, no server clusters) the tiles drawn with filters hold exactly the features
     the API finds with the same filters in those tiles' boxes; changing a filter redraws the layer to match."""
-    visit = Visit(browser, live_server.url, "/?layers=toilets,bike_stations&toilets.fee=no&center=120.6231,31.3052&zoom=17",
-                  size=size)
+    visit = Visit(
+        browser,
+        live_server.url,
+        "/?layers=toilets,bike_stations&toilets.fee=no&center=120.6231,31.3052&zoom=17",
+        size=size,
+    )
     page = visit.page
 
     def drawn_and_found(layer: str, query: str) -> tuple[set, set]:
         visit.tiles_ready(layer)
-        boxes = page.evaluate("""id => { const g = CityMap.groups[id], z = g._tileZoom;
+        boxes = page.evaluate(
+            """id => { const g = CityMap.groups[id], z = g._tileZoom;
             return Object.keys(g._vectorTiles).map(k => g._keyToTileCoords(k)).filter(c => c.z === z).map(c => {
                 const size = g.getTileSize(), nw = CityMap.map.unproject(c.scaleBy(size), z),
                       se = CityMap.map.unproject(c.add([1, 1]).scaleBy(size), z);
-                return [nw.lng, se.lat, se.lng, nw.lat].map(v => v.toFixed(7)).join(','); }); }""", layer)
+                return [nw.lng, se.lat, se.lng, nw.lat].map(v => v.toFixed(7)).join(','); }); }""",
+            layer,
+        )
         found = set()
         for box in boxes:
             answer = client.get(f"/api/facilities/{layer}?bbox={box}&{query}").get_json()
@@ -137,7 +147,9 @@ def test_plan_map(browser, live_server, store):
     page.wait_for_function("() => Number(document.body.dataset.circlesDrawn) > 0")
     visit.tiles_ready("toilets")
     # the operational toilets from tiles (filtered on the server), each single one with its service circle
-    assert visit.geojson_requests("toilets") == [] and all("status=operational" in u for u in visit.tile_requests("toilets"))
+    assert visit.geojson_requests("toilets") == [] and all(
+        "status=operational" in u for u in visit.tile_requests("toilets")
+    )
     singles = [f for f in visit.drawn("toilets") if not f.get("cluster")]
     assert singles and {f["status"] for f in singles} == {"operational"}
     circles = int(page.evaluate("document.body.dataset.circlesDrawn"))
@@ -163,8 +175,10 @@ def test_a_page_on_another_site_cannot_save(browser, live_server):
     """A logged-in planner opens a hostile page that posts a form to the service: refused, nothing saved."""
     visit = Visit(browser, live_server.url, "/login?next=/about")
     log_in(visit)
-    visit.page.route("http://evil.example/**", lambda r: r.fulfill(content_type="text/html",
-                                                                   body=EVIL_PAGE.format(url=live_server.url)))
+    visit.page.route(
+        "http://evil.example/**",
+        lambda r: r.fulfill(content_type="text/html", body=EVIL_PAGE.format(url=live_server.url)),
+    )
     with visit.page.expect_response(lambda r: r.url.endswith("/api/plan/scenarios")) as posted:
         visit.page.goto("http://evil.example/")
     assert posted.value.status == 403 and posted.value.request.method == "POST"
@@ -175,7 +189,7 @@ def test_a_page_on_another_site_cannot_save(browser, live_server):
 
 def test_planner_sites_saves_and_reopens(browser, live_server):
     anonymous = Visit(browser, live_server.url, "/plan?type=toilets&districts=320508&k=10", width=1280, height=900)
-    assert anonymous.page.locator("#save-form").count() == 0          # no saving without a login: a link to it
+    assert anonymous.page.locator("#save-form").count() == 0  # no saving without a login: a link to it
     anonymous.page.wait_for_function("() => document.body.dataset.circlesDrawn !== undefined")
     anonymous.page.click("#login-to-save a")
     anonymous.page.wait_for_selector(".login-form")
@@ -191,7 +205,7 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
     assert "→" in summary and page.locator("#siting-table tbody tr").count() == 1
     exports = [page.get_attribute(f"#siting-result a:nth-of-type({i})", "href") for i in (1, 2, 3)]
     assert [e.rsplit("format=", 1)[1] for e in exports] == ["geojson", "csv", "gpkg"]
-    visit.map_still()                   # the zoom to the proposal has ended before the picture
+    visit.map_still()  # the zoom to the proposal has ended before the picture
     visit.shot("plan-siting")
     page.fill("#save-form input[name=name]", "10 new toilets for 姑苏区")
     page.click("#save-form button")
@@ -200,8 +214,13 @@ def test_planner_sites_saves_and_reopens(browser, live_server):
     scenario_url = page.url
     assert "scenario=" in scenario_url
     # reopened from its link in a new page: the same ten sites, named
-    again = Visit(browser, live_server.url, "/login?next=" + quote(scenario_url.replace(live_server.url, "")),
-                  width=1280, height=900)
+    again = Visit(
+        browser,
+        live_server.url,
+        "/login?next=" + quote(scenario_url.replace(live_server.url, "")),
+        width=1280,
+        height=900,
+    )
     log_in(again)
     again.page.wait_for_function("() => Number(document.body.dataset.sitesDrawn) === 10", timeout=30_000)
     assert "10 new toilets for 姑苏区" in again.page.inner_text("#siting-result h3")
@@ -216,9 +235,12 @@ def test_popups_show_hostile_names_literally(browser, project, built_store_path,
     store_path = tmp_path / "store.gpkg"
     copy_store_file(built_store_path, store_path)
     source = tmp_path / "toilets.csv"
-    source.write_text('id,name,lon,lat\nX1,<script>alert(1)</script>,120.6255,31.3115\nX2,"O\'Brien ""x""",120.6265,31.3118\n',
-                      encoding="utf-8")
+    source.write_text(
+        'id,name,lon,lat\nX1,<script>alert(1)</script>,120.6255,31.3115\nX2,"O\'Brien ""x""",120.6265,31.3118\n',
+        encoding="utf-8",
+    )
     from geo_app.store import open_store
+
     import_file(project, open_store(store_path), "toilets", source, max_bytes=MAX_BYTES)
     server = LiveServer(store_path, DEFAULT_BASEMAP="none")
     try:
@@ -230,10 +252,10 @@ def test_popups_show_hostile_names_literally(browser, project, built_store_path,
         for key in ("X1", "X2"):
             page.evaluate("() => { CityMap.map.closePopup(); }")
             page.wait_for_selector(".leaflet-popup", state="detached")
-            visit.click_feature("toilets", key)          # the popup fetches the feature by its id
+            visit.click_feature("toilets", key)  # the popup fetches the feature by its id
             page.wait_for_selector(".leaflet-popup-content strong")
             texts.append(page.inner_text(".leaflet-popup-content strong"))
-        assert texts == ["<script>alert(1)</script>", "O'Brien \"x\""]
+        assert texts == ["<script>alert(1)</script>", 'O\'Brien "x"']
         assert visit.dialogs == []
         visit.shot("popup-escaped")
         visit.clean()
@@ -253,8 +275,9 @@ def test_amap_basemap_aligns_markers(browser, live_server, store):
     assert abs(lng - glon) < 1e-6 and abs(lat - glat) < 1e-6
     # drawn about 465 m from the raw WGS-84 numbers, as the Amap tiles need
     from pyproj import Geod
+
     assert 400 < Geod(ellps="WGS84").inv(lng, lat, toilet.geometry.x, toilet.geometry.y)[2] < 550
-    assert all("autonavi.com" in url for url in visit.outside) and visit.outside      # only Amap's tiles went out
+    assert all("autonavi.com" in url for url in visit.outside) and visit.outside  # only Amap's tiles went out
 
 
 def test_save_form_appears_only_after_a_run(browser, live_server):
@@ -265,6 +288,7 @@ def test_save_form_appears_only_after_a_run(browser, live_server):
 
 
 # What the public, supervisors and everyone tripped over (issue 9), at phone and desktop size.
+
 
 def wait_for_layers(page, layers=("toilets", "bike_stations", "parking_lots")):
     for layer in layers:
@@ -313,10 +337,10 @@ def test_collapsing_the_phone_panel_gives_the_map_the_screen(browser, live_serve
     assert page.evaluate("CityMap.map.getSize().y") > open_height + 200
     assert map_share(page) >= 0.70
     topbar = page.locator(".topbar").bounding_box()
-    assert topbar["height"] <= 48                                   # one row on a phone
-    assert page.locator(".topbar .lang-switch").is_visible()        # the language switch stays in view
+    assert topbar["height"] <= 48  # one row on a phone
+    assert page.locator(".topbar .lang-switch").is_visible()  # the language switch stays in view
     visit.shot("public-phone-collapsed")
-    page.click(".panel > summary")                                  # and back: the map shrinks with its box
+    page.click(".panel > summary")  # and back: the map shrinks with its box
     page.wait_for_function("() => CityMap.map.getSize().y === CityMap.map.getContainer().clientHeight")
     visit.clean()
 
@@ -325,7 +349,7 @@ SYMBOL_BODY = re.compile(r'<(circle|rect|polygon)\b[^>]*?fill="(#[0-9a-fA-F]{6})
 
 
 def rgb(hex_colour: str) -> str:
-    return "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+    return "rgb({}, {}, {})".format(*(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -337,7 +361,8 @@ def test_each_layer_has_its_own_symbol_and_cluster_colour(browser, live_server, 
         visit.tiles_ready(layer)
     # every symbol drawn from the tiles (single or server cluster with its count), as the canvas draws it: the
     # image of its style, and for clusters the pixel of the canvas beside the count
-    drawn = page.evaluate("""ids => Object.fromEntries(ids.map(id => { const g = CityMap.groups[id], z = g._tileZoom;
+    drawn = page.evaluate(
+        """ids => Object.fromEntries(ids.map(id => { const g = CityMap.groups[id], z = g._tileZoom;
         return [id, CityMap.tiles.drawn(g).map(d => {
             const icon = g.options.vectorTileLayerStyles[id](d.properties, z).icon.options;
             const px = CityMap.map.project(d.latlng, z), c = px.unscaleBy(g.getTileSize()).floor(); c.z = z;
@@ -345,24 +370,26 @@ def test_each_layer_has_its_own_symbol_and_cluster_colour(browser, live_server, 
             const canvas = g._tiles[g._tileCoordsToKey(c)].el;
             const pixel = canvas.getContext('2d').getImageData(Math.round(local.x - icon.iconSize[0] * 0.25), Math.round(local.y), 1, 1).data;
             return {cluster: Boolean(d.properties.cluster) && d.properties.count > 1, count: d.properties.count,
-                    svg: decodeURIComponent(icon.iconUrl.split(',')[1]), pixel: Array.from(pixel).slice(0, 3)}; })]; }))""", layers)
+                    svg: decodeURIComponent(icon.iconUrl.split(',')[1]), pixel: Array.from(pixel).slice(0, 3)}; })]; }))""",
+        layers,
+    )
     legend = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('#legend [data-symbol] .symbol')].map(
         n => [n.dataset.layer, getComputedStyle(n).backgroundColor]))""")
     looks = {}
     for layer, symbols in drawn.items():
         bodies = {SYMBOL_BODY.search(s["svg"]).groups() for s in symbols}
-        assert len(bodies) == 1, (layer, bodies)                 # one shape and colour per layer, single or cluster
+        assert len(bodies) == 1, (layer, bodies)  # one shape and colour per layer, single or cluster
         looks[layer] = bodies.pop()
-        assert rgb(looks[layer][1]) == legend[layer]               # the colour of its legend symbol
+        assert rgb(looks[layer][1]) == legend[layer]  # the colour of its legend symbol
         for s in symbols:
             if s["cluster"]:
-                assert f">{s['count']}</text>" in s["svg"]         # a cluster shows its count
-    assert len(set(looks.values())) == len(layers)                   # no two layers look alike
+                assert f">{s['count']}</text>" in s["svg"]  # a cluster shows its count
+    assert len(set(looks.values())) == len(layers)  # no two layers look alike
     clustered = [layer for layer, symbols in drawn.items() if any(s["cluster"] for s in symbols)]
-    assert len(clustered) >= 2, clustered                            # server clusters of several layers on screen
-    for layer in clustered:            # on the canvas, most clusters show their layer's colour (others may overlap)
+    assert len(clustered) >= 2, clustered  # server clusters of several layers on screen
+    for layer in clustered:  # on the canvas, most clusters show their layer's colour (others may overlap)
         pixels = [s["pixel"] for s in drawn[layer] if s["cluster"]]
-        target = [int(looks[layer][1][i:i + 2], 16) for i in (1, 3, 5)]
+        target = [int(looks[layer][1][i : i + 2], 16) for i in (1, 3, 5)]
         matching = [p for p in pixels if all(abs(a - b) <= 12 for a, b in zip(p, target))]
         assert len(matching) >= len(pixels) / 2, (layer, target, pixels[:5])
     visit.shot(f"public-symbols-{size}")
@@ -376,7 +403,7 @@ def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
     wait_for_layers(page, ["toilets", "bike_stations"])
     visit.click_beside_symbols(31.3052, 120.6231)
     page.wait_for_selector("#nearest-results li")
-    visit.map_still()                   # the fit to the results has ended
+    visit.map_still()  # the fit to the results has ended
     found = page.evaluate("""() => [...document.querySelectorAll('.nearest-icon')].map(icon => {
         const box = icon.getBoundingClientRect(), map = CityMap.map.getContainer().getBoundingClientRect();
         const hit = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
@@ -395,7 +422,7 @@ def test_nearest_results_are_visible_where_they_are(browser, live_server, size):
 
 
 def test_a_refused_position_is_said_in_the_page_language(browser, live_server):
-    visit = Visit(browser, live_server.url, "/?layers=toilets", size="phone")     # no permission to locate
+    visit = Visit(browser, live_server.url, "/?layers=toilets", size="phone")  # no permission to locate
     page = visit.page
     wait_for_layers(page, ["toilets"])
     page.click("#locate-me")
@@ -406,7 +433,9 @@ def test_a_refused_position_is_said_in_the_page_language(browser, live_server):
 
 def test_popups_show_labels_in_the_page_language(browser, live_server, store):
     toilets = store.read("toilets")
-    toilet = toilets[(toilets["status"] == "operational") & (toilets["fee"] == "no") & (toilets["wheelchair"] == "yes")].iloc[0]
+    toilet = toilets[
+        (toilets["status"] == "operational") & (toilets["fee"] == "no") & (toilets["wheelchair"] == "yes")
+    ].iloc[0]
     texts = {}
     for lang in ("zh", "en"):
         centre = f"{toilet.geometry.x:.6f},{toilet.geometry.y:.6f}"
@@ -431,9 +460,14 @@ def test_grid_is_chosen_by_lon_lat_and_highlighted(browser, live_server, client,
     assert {g["adcode"] for g in visit.drawn("grids")} >= {"320508"}
     # a tap or click at a lon/lat picks the grid containing that lon/lat, the same at every size
     lon, lat = 120.6255, 31.3115
-    page.evaluate("([lon, lat]) => { CityMap.map.setView([lat, lon], CityMap.map.getZoom(), {animate: false}); }", [lon, lat])
-    point = page.evaluate("([lon, lat]) => { const p = CityMap.map.latLngToContainerPoint([lat, lon]);"
-                          " const r = CityMap.map.getContainer().getBoundingClientRect(); return [r.x + p.x, r.y + p.y]; }", [lon, lat])
+    page.evaluate(
+        "([lon, lat]) => { CityMap.map.setView([lat, lon], CityMap.map.getZoom(), {animate: false}); }", [lon, lat]
+    )
+    point = page.evaluate(
+        "([lon, lat]) => { const p = CityMap.map.latLngToContainerPoint([lat, lon]);"
+        " const r = CityMap.map.getContainer().getBoundingClientRect(); return [r.x + p.x, r.y + p.y]; }",
+        [lon, lat],
+    )
     page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 0")
     page.mouse.click(*point)
     expected = client.get(f"/api/grids/at?lon={lon}&lat={lat}").get_json()["code"]
@@ -470,7 +504,7 @@ def test_grid_lists_say_status_and_what_the_counts_include(browser, live_server,
     page.evaluate("() => { CityMap.map.fire('click', {latlng: L.latLng(31.20, 120.25)}); }")
     page.wait_for_function("() => document.getElementById('status').textContent !== ''")
     assert page.inner_text("#status") == "此处不在任何巡查网格内"
-    visit.errors = [e for e in visit.errors if "404" not in e]        # the API's answer to that tap
+    visit.errors = [e for e in visit.errors if "404" not in e]  # the API's answer to that tap
     visit.clean()
 
 
@@ -491,11 +525,15 @@ def test_district_page_has_a_map_and_short_lists(browser, live_server, client, s
     singles = [f for f in visit.drawn("toilets") if not f.get("cluster")]
     assert singles and {f["adcode"] for f in singles} == {"320508"}
     visit.tiles_ready("grids")
-    assert {g["adcode"] for g in visit.drawn("grids")} == {"320508"} and f"({grids})" in page.inner_text("#district-legend")
+    assert {g["adcode"] for g in visit.drawn("grids")} == {"320508"} and f"({grids})" in page.inner_text(
+        "#district-legend"
+    )
     map_box = page.locator(".district-map .folium-map").bounding_box()
     assert map_box["height"] >= 300 and page.evaluate("CityMap.map.getSize().y") == round(map_box["height"])
-    assert page.locator("details.group-figures").count() > 0 and page.locator("details.group-figures[open]").count() == 0
-    if size == "desktop":      # beside the figures
+    assert (
+        page.locator("details.group-figures").count() > 0 and page.locator("details.group-figures[open]").count() == 0
+    )
+    if size == "desktop":  # beside the figures
         assert map_box["x"] < page.locator("h1").bounding_box()["x"]
     assert page.evaluate("document.documentElement.scrollHeight") < 6000
     visit.shot(f"district-{size}")
@@ -517,17 +555,34 @@ def test_districts_table_is_readable(browser, live_server, size):
     page = visit.page
     page.wait_for_selector("#district-table")
     line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#district-table td')).lineHeight)")
-    names = page.evaluate("[...document.querySelectorAll('#district-table td:first-child a')].map(a => a.getBoundingClientRect().height)")
-    assert len(names) == 10 and max(names) < 1.6 * line                # every name on one line
-    cells = page.evaluate("[...document.querySelectorAll('#district-table tbody td.num')].map(td => td.getBoundingClientRect().height)")
+    names = page.evaluate(
+        "[...document.querySelectorAll('#district-table td:first-child a')].map(a => a.getBoundingClientRect().height)"
+    )
+    assert len(names) == 10 and max(names) < 1.6 * line  # every name on one line
+    cells = page.evaluate(
+        "[...document.querySelectorAll('#district-table tbody td.num')].map(td => td.getBoundingClientRect().height)"
+    )
     assert max(cells) < 3 * line
-    headers = page.evaluate("[...document.querySelectorAll('#district-table thead th')].map(th => th.getBoundingClientRect().height)")
-    assert max(headers) < 5 * line                                     # at most four lines of text
+    headers = page.evaluate(
+        "[...document.querySelectorAll('#district-table thead th')].map(th => th.getBoundingClientRect().height)"
+    )
+    assert max(headers) < 5 * line  # at most four lines of text
     visit.clean()
 
 
 # Every page in both languages at both sizes: a screenshot each, and no English words on the Chinese pages.
-EVERY_PAGE = ["/", "/grid?district=320508", "/plan?type=toilets", "/districts", "/districts/320508", "/districts/320571", "/about", "/nowhere"]
+EVERY_PAGE = [
+    "/",
+    "/grid?district=320508",
+    "/plan?type=toilets",
+    "/districts",
+    "/districts/320508",
+    "/districts/320571",
+    "/about",
+    "/nowhere",
+]
+
+
 # Names that stay as they are in Chinese text: the switch to English, basemaps, coordinate systems (WGS84,
 # GCJ02), formats and standards, and the map library.
 @pytest.mark.parametrize("size", SIZES)

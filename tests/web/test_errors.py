@@ -1,5 +1,6 @@
 """Errors of the domain (geo_app/errors.py) say their cause by class, never an HTTP status; web/errors.py's STATUS
 answers each cause with its status in every format: the API's JSON, the pages, OGC API and Open311's error list."""
+
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,19 @@ import pytest
 
 import geo_app
 from geo_app import errors
-from geo_app.errors import (BadParameter, Conflict, DomainError, Failed, Forbidden, NotFound, NotSignedIn, TooExpensive,
-                            Unavailable, Unsolvable)
+from geo_app.cases import service
+from geo_app.errors import (
+    BadParameter,
+    Conflict,
+    DomainError,
+    Failed,
+    Forbidden,
+    NotFound,
+    NotSignedIn,
+    TooExpensive,
+    Unavailable,
+    Unsolvable,
+)
 from geo_app.planning.jobs import Busy
 from geo_app.planning.siting import RunTooLarge, SitingError
 from geo_app.settings import ROOT
@@ -21,7 +33,6 @@ from geo_app.web import ogc
 from geo_app.web.api.plan import failure
 from geo_app.web.errors import STATUS
 from geo_app.web.pages import views
-from geo_app.cases import service
 
 # cause -> (an error of it, its status, Open311's code: the specification's 400, 403 and 404, the server's own 5xx)
 CAUSES = {
@@ -47,6 +58,7 @@ CAUSES = {
 def _raising(error: DomainError):
     def raise_it(*_args, **_kwargs):
         raise error
+
     return raise_it
 
 
@@ -80,7 +92,7 @@ def test_each_cause_is_answered_with_its_status_in_every_format(client, monkeypa
 
 
 def test_a_failed_job_is_answered_with_the_status_of_its_recorded_cause():
-    for cause, status in STATUS.items():
+    for cause in STATUS:
         error = failure({"error": {"cause": cause.cause, "message": "why", "code": "c", "values": {}}})
         assert type(error) is cause and error.reason == "why" and error.detail == {"code": "c", "values": {}}
     assert type(failure({"error": {"message": "an older record"}})) is Failed
@@ -106,11 +118,14 @@ def test_no_error_outside_the_web_carries_an_http_status():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
                 call = node.exc
-                if any(_http_status(value) for value in [*call.args, *(k.value for k in call.keywords)]) or \
-                        any(k.arg == "status" and isinstance(k.value, ast.Constant) for k in call.keywords):
+                if any(_http_status(value) for value in [*call.args, *(k.value for k in call.keywords)]) or any(
+                    k.arg == "status" and isinstance(k.value, ast.Constant) for k in call.keywords
+                ):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(call)[:80]}")
-            if isinstance(node, ast.Dict) and any(isinstance(key, ast.Constant) and key.value == "status" and
-                                                  _http_status(value) for key, value in zip(node.keys, node.values)):
+            if isinstance(node, ast.Dict) and any(
+                isinstance(key, ast.Constant) and key.value == "status" and _http_status(value)
+                for key, value in zip(node.keys, node.values)
+            ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:80]}")
     assert not found, found
     for module in _modules_outside_the_web():

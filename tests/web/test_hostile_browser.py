@@ -1,14 +1,15 @@
 """In Chromium: no page breaks its Content-Security-Policy, and hostile text in every text field of every layer
 shows as text wherever it appears (popups, tooltips, lists, tables, legends), opening no dialog."""
+
 import pytest
 
 from geo_app.data.tables import SOURCES_TABLE
 from geo_app.store import open_store
 
-from tests.conftest import copy_store_file
-from tests.live import LiveServer
 # the browser fixture, and the autouse fixture that closes every page a test opened; skips without Chromium
 from tests.browser_kit import Visit
+from tests.conftest import copy_store_file
+from tests.live import LiveServer
 
 HOSTILE = ["<img src=x onerror=alert(5)>", "</script><script>alert(1)</script>"]
 PAGES = ["/", "/grid?district=320508", "/districts", "/districts/320508", "/plan?type=toilets", "/about"]
@@ -24,8 +25,13 @@ class Watched(Visit):
     def check(self) -> None:
         assert self.violations() == [], self.violations()
         assert self.dialogs == []
-        assert self.page.evaluate("() => document.querySelectorAll('img[src=\"x\"], body script:not([src])"
-                                  ":not([type=\"application/json\"]):not([nonce])').length") == 0
+        assert (
+            self.page.evaluate(
+                '() => document.querySelectorAll(\'img[src="x"], body script:not([src])'
+                ':not([type="application/json"]):not([nonce])\').length'
+            )
+            == 0
+        )
 
 
 def test_the_policy_blocks_injected_markup_and_the_watch_sees_it(browser, live_server):  # noqa: F811
@@ -60,8 +66,11 @@ def hostile_store(project, built_store_path, tmp_path):
     for spec in project.catalog.layers.values():
         frame = store.read(spec.id)
         for f in spec.fields.values():
-            free = f.type == "string" and not (f.allowed or f.pattern or f.derived or f.format) \
+            free = (
+                f.type == "string"
+                and not (f.allowed or f.pattern or f.derived or f.format)
                 and f.name not in (spec.id_field, "source")
+            )
             if free and f.name in frame:
                 frame[f.name] = [HOSTILE[i % 2] + f" {f.name} {i}" for i in range(len(frame))]
         tables[spec.id] = frame
@@ -77,22 +86,35 @@ def hostile_store(project, built_store_path, tmp_path):
 
 def test_hostile_text_in_every_field_stays_text(browser, project, built_store_path, tmp_path):  # noqa: F811
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    server = LiveServer(hostile_store(project, built_store_path, tmp_path), DEFAULT_BASEMAP="none",
-                        SECRET_KEY_FILE=tmp_path / "secret_key", RATE_LIMIT_ANONYMOUS="100000 per minute")
+
+    server = LiveServer(
+        hostile_store(project, built_store_path, tmp_path),
+        DEFAULT_BASEMAP="none",
+        SECRET_KEY_FILE=tmp_path / "secret_key",
+        RATE_LIMIT_ANONYMOUS="100000 per minute",
+    )
     try:
-        visit = Watched(browser, server.url, "/?layers=toilets,bike_stations,parking_lots,street_parking,refuse_stations"
-                                    "&center=120.62,31.31&zoom=13")
+        visit = Watched(
+            browser,
+            server.url,
+            "/?layers=toilets,bike_stations,parking_lots,street_parking,refuse_stations&center=120.62,31.31&zoom=13",
+        )
         page = visit.page
         for layer in ("toilets", "bike_stations", "parking_lots", "street_parking", "refuse_stations"):
             page.wait_for_selector(f'[data-count="{layer}"][data-loaded]')
             visit.tiles_ready(layer)
-            page.evaluate("() => { CityMap.map.closePopup(); CityMap.map.setView([31.31, 120.62], 15, {animate: false}); }")
+            page.evaluate(
+                "() => { CityMap.map.closePopup(); CityMap.map.setView([31.31, 120.62], 15, {animate: false}); }"
+            )
             visit.tiles_ready(layer)
-            key = page.evaluate("layer => { const g = CityMap.groups[layer];"
-                                " const f = CityMap.tiles.drawn(g).find(d => !d.properties.cluster);"
-                                " CityMap.map.setView(f.latlng, 18, {animate: false}); return f.properties[g.info.idField]; }", layer)
+            key = page.evaluate(
+                "layer => { const g = CityMap.groups[layer];"
+                " const f = CityMap.tiles.drawn(g).find(d => !d.properties.cluster);"
+                " CityMap.map.setView(f.latlng, 18, {animate: false}); return f.properties[g.info.idField]; }",
+                layer,
+            )
             visit.tiles_ready(layer)
-            visit.click_feature(layer, key)            # its popup, with the feature fetched by id
+            visit.click_feature(layer, key)  # its popup, with the feature fetched by id
             page.wait_for_selector(".leaflet-popup-content strong")
             assert page.inner_text(".leaflet-popup-content strong").startswith(tuple(HOSTILE)), layer
         visit.click_beside_symbols(31.3052, 120.6231)
@@ -110,12 +132,12 @@ def test_hostile_text_in_every_field_stays_text(browser, project, built_store_pa
         page.wait_for_function("() => Number(document.body.dataset.gridsDrawn) > 0")
         box = page.locator(".folium-map").bounding_box()
         visit.tiles_ready("grids")
-        for step in range(60):          # a grid's name as its tooltip (a pointer that moves, as a hand does)
+        for step in range(60):  # a grid's name as its tooltip (a pointer that moves, as a hand does)
             page.mouse.move(box["x"] + box["width"] / 2 + step % 3, box["y"] + box["height"] / 2)
             try:
                 page.wait_for_selector(".leaflet-tooltip", timeout=500)
                 break
-            except PlaywrightTimeout:   # not yet: move again
+            except PlaywrightTimeout:  # not yet: move again
                 pass
         assert page.inner_text(".leaflet-tooltip").startswith(tuple(HOSTILE))
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -1,12 +1,12 @@
 """OGC API - Features: the documents, paging and filters, and a real client (GDAL's OAPIF driver)."""
+
 import pyogrio
 import pytest
 
 from geo_app.store import open_store
-
 from tests.conftest import BOTH_BACKENDS
 
-pytestmark = BOTH_BACKENDS      # every test here runs on GeoPackage and on PostGIS
+pytestmark = BOTH_BACKENDS  # every test here runs on GeoPackage and on PostGIS
 
 GEOJSON = "application/geo+json"
 
@@ -16,7 +16,9 @@ def test_landing_page_links(client):
     rels = {link["rel"]: link for link in body["links"]}
     assert {"self", "service-desc", "conformance", "data"} <= set(rels)
     assert rels["data"]["href"].endswith("/ogc/collections")
-    assert client.get(rels["service-desc"]["href"].replace("http://localhost", "")).get_json()["openapi"].startswith("3.0")
+    assert (
+        client.get(rels["service-desc"]["href"].replace("http://localhost", "")).get_json()["openapi"].startswith("3.0")
+    )
 
 
 def test_conformance(client):
@@ -75,22 +77,27 @@ def test_one_item(client, store):
     response = client.get(f"/ogc/collections/bike_stations/items/{some['id']}")
     assert response.mimetype == GEOJSON
     feature = response.get_json()
-    assert feature["id"] == some["id"] and feature["geometry"]["coordinates"] == pytest.approx([some.geometry.x, some.geometry.y])
+    assert feature["id"] == some["id"] and feature["geometry"]["coordinates"] == pytest.approx(
+        [some.geometry.x, some.geometry.y]
+    )
 
 
-@pytest.mark.parametrize("url, status", [
-    ("/ogc/collections/lampposts", 404),
-    ("/ogc/collections/lampposts/items", 404),
-    ("/ogc/collections/toilets/items/nope", 404),
-    ("/ogc/collections/toilets/items?limit=0", 400),
-    ("/ogc/collections/toilets/items?limit=ten", 400),
-    ("/ogc/collections/toilets/items?offset=-1", 400),
-    ("/ogc/collections/toilets/items?bbox=a,b,c,d", 400),
-    ("/ogc/collections/toilets/items?bbox=120,31", 400),
-    ("/ogc/collections/toilets/items?datetime=2018", 400),
-    ("/ogc/collections/toilets/items?f=html", 400),
-    ("/ogc?colour=red", 400),
-])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/ogc/collections/lampposts", 404),
+        ("/ogc/collections/lampposts/items", 404),
+        ("/ogc/collections/toilets/items/nope", 404),
+        ("/ogc/collections/toilets/items?limit=0", 400),
+        ("/ogc/collections/toilets/items?limit=ten", 400),
+        ("/ogc/collections/toilets/items?offset=-1", 400),
+        ("/ogc/collections/toilets/items?bbox=a,b,c,d", 400),
+        ("/ogc/collections/toilets/items?bbox=120,31", 400),
+        ("/ogc/collections/toilets/items?datetime=2018", 400),
+        ("/ogc/collections/toilets/items?f=html", 400),
+        ("/ogc?colour=red", 400),
+    ],
+)
 def test_errors(client, url, status):
     response = client.get(url)
     assert response.status_code == status and response.get_json()["error"]["message"]

@@ -1,4 +1,5 @@
 """The map pages through the test client: status, language, basemaps, state in the URL, no public CDN."""
+
 import json
 import re
 
@@ -31,7 +32,7 @@ def test_english_switch_is_remembered(client):
     html = client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and ">Facilities<" in html and "Demo data" in html
     assert config_of(html)["strings"]["page.public.nearest"] == "Nearest"
-    again = client.get("/grid").get_data(as_text=True)            # the cookie keeps English
+    again = client.get("/grid").get_data(as_text=True)  # the cookie keeps English
     assert ">Grid patrol<" in again
     assert ">网格巡查<" in client.get("/grid?lang=zh").get_data(as_text=True)
 
@@ -43,8 +44,11 @@ def test_amap_basemap_sends_gcj02(client, store):
     gusu = store.read("districts").set_index("adcode").geometry["320508"]
     lon, lat = gusu.geoms[0].exterior.coords[0]
     glon, glat = (round(float(v), 5) for v in crs.wgs84_to_gcj02(lon, lat))
-    coordinates = [(round(x, 5), round(y, 5)) for x, y in
-                   re.findall(r"\[(1\d\d\.\d+), (3\d\.\d+)\]", html) for x, y in [(float(x), float(y))]]
+    coordinates = [
+        (round(x, 5), round(y, 5))
+        for x, y in re.findall(r"\[(1\d\d\.\d+), (3\d\.\d+)\]", html)
+        for x, y in [(float(x), float(y))]
+    ]
     assert any(abs(x - glon) < 2e-5 and abs(y - glat) < 2e-5 for x, y in coordinates)
     assert not any(abs(x - round(lon, 5)) < 2e-5 and abs(y - round(lat, 5)) < 2e-5 for x, y in coordinates)
 
@@ -64,19 +68,22 @@ def test_tianditu_needs_a_key(app, client):
     assert "tianditu.gov.cn" in html and "tk=abc123" in html
 
 
-@pytest.mark.parametrize("url, status, fragment", [
-    ("/?basemap=google", 400, "'google' is not one of osm, amap, tianditu, none"),
-    ("/?layers=toilets,lampposts", 400, "'lampposts' is not one of"),
-    ("/?toilets.wheelchair=maybe", 400, "the only value is yes"),
-    ("/?parking_lots.min_capacity=lots", 400, "is not a whole number"),
-    ("/?nearest=airports", 400, "'airports' is not one of"),
-    ("/grid?district=999999", 404, "is not a district code"),
-    ("/districts?stat=happiness", 400, "'happiness' is not one of"),
-    ("/districts/999999", 404, "unknown district"),
-    ("/plan?type=grids", 400, "'grids' is not one of"),
-    ("/nowhere", 404, "404 · 找不到该页面"),           # the page's language, not Werkzeug's English text
-    ("/nowhere?lang=en", 404, "404 · Not found"),
-])
+@pytest.mark.parametrize(
+    "url, status, fragment",
+    [
+        ("/?basemap=google", 400, "'google' is not one of osm, amap, tianditu, none"),
+        ("/?layers=toilets,lampposts", 400, "'lampposts' is not one of"),
+        ("/?toilets.wheelchair=maybe", 400, "the only value is yes"),
+        ("/?parking_lots.min_capacity=lots", 400, "is not a whole number"),
+        ("/?nearest=airports", 400, "'airports' is not one of"),
+        ("/grid?district=999999", 404, "is not a district code"),
+        ("/districts?stat=happiness", 400, "'happiness' is not one of"),
+        ("/districts/999999", 404, "unknown district"),
+        ("/plan?type=grids", 400, "'grids' is not one of"),
+        ("/nowhere", 404, "404 · 找不到该页面"),  # the page's language, not Werkzeug's English text
+        ("/nowhere?lang=en", 404, "404 · Not found"),
+    ],
+)
 def test_bad_page_parameters_get_a_page_saying_why(client, url, status, fragment):
     response = client.get(url)
     assert response.status_code == status and response.mimetype == "text/html"
@@ -84,7 +91,9 @@ def test_bad_page_parameters_get_a_page_saying_why(client, url, status, fragment
 
 
 def test_public_state_comes_from_the_url(client):
-    html = client.get("/?layers=toilets&toilets.wheelchair=yes&parking_lots.min_capacity=200&nearest=bike_stations").get_data(as_text=True)
+    html = client.get(
+        "/?layers=toilets&toilets.wheelchair=yes&parking_lots.min_capacity=200&nearest=bike_stations"
+    ).get_data(as_text=True)
     state = config_of(html)["state"]
     assert state["layers"] == ["toilets"]
     assert state["filters"] == {"toilets.wheelchair": "yes", "parking_lots.min_capacity": "200"}
@@ -95,12 +104,12 @@ def test_public_state_comes_from_the_url(client):
 def test_districts_page_classes_and_table(client, store):
     html = client.get("/districts?stat=toilets_district_area_coverage_pct").get_data(as_text=True)
     legend = re.search(r'<div class="legend-box" id="legend">(.*?)</div>\s*</section>', html, re.S).group(1)
-    assert legend.count("<i style") == 5 and legend.count(" %<") == 5       # five classes, with their unit
+    assert legend.count("<i style") == 5 and legend.count(" %<") == 5  # five classes, with their unit
     stats = store.read("district_stats")
     for name in stats["name_zh"]:
         assert name in html
     assert "无边界数据" in html
-    assert "37" in html and "510" in html and "7.3%" in html             # toilets: 37 completed of 510 planned
+    assert "37" in html and "510" in html and "7.3%" in html  # toilets: 37 completed of 510 planned
 
 
 def test_district_page_lists_figures_with_sections(client, project):
@@ -122,7 +131,7 @@ def test_district_page_shows_values_in_the_page_language(client):
     en = client.get("/districts/320508?lang=en").get_data(as_text=True)
     assert "per km²" in en and "2018 H1" in en and "berths" in en
     # the group figures start collapsed: the page is short on a phone
-    assert '<details class="group-figures">' in zh and "<details class=\"group-figures\" open" not in zh
+    assert '<details class="group-figures">' in zh and '<details class="group-figures" open' not in zh
 
 
 def test_every_allowed_value_has_a_label_in_both_languages(project):
@@ -137,20 +146,33 @@ def test_every_allowed_value_has_a_label_in_both_languages(project):
 
 
 def test_page_scripts_get_value_labels_in_the_page_language(client):
-    toilets = next(layer for layer in config_of(client.get("/").get_data(as_text=True))["layers"] if layer["id"] == "toilets")
+    toilets = next(
+        layer for layer in config_of(client.get("/").get_data(as_text=True))["layers"] if layer["id"] == "toilets"
+    )
     assert toilets["values"]["status"]["operational"] == "运营中" and toilets["values"]["fee"]["no"] == "免费"
     assert toilets["icon"] == "restroom"
-    english = next(layer for layer in config_of(client.get("/?lang=en").get_data(as_text=True))["layers"] if layer["id"] == "toilets")
+    english = next(
+        layer
+        for layer in config_of(client.get("/?lang=en").get_data(as_text=True))["layers"]
+        if layer["id"] == "toilets"
+    )
     assert english["values"]["status"]["under_construction"] == "Under construction"
 
 
-@pytest.mark.parametrize("text, zh, en", [
-    ("2018H1", "2018年上半年", "2018 H1"), ("2018", "2018年", "2018"), ("2018H2", "2018年下半年", "2018 H2"),
-    ("2018-2020/yr", "2018—2020年(每年)", "2018–2020, per year"),
-    ("2018-06/2019-06", "2018年6月至2019年6月", "2018-06 to 2019-06"), ("某时", "某时", "某时"),
-])
+@pytest.mark.parametrize(
+    "text, zh, en",
+    [
+        ("2018H1", "2018年上半年", "2018 H1"),
+        ("2018", "2018年", "2018"),
+        ("2018H2", "2018年下半年", "2018 H2"),
+        ("2018-2020/yr", "2018—2020年(每年)", "2018–2020, per year"),
+        ("2018-06/2019-06", "2018年6月至2019年6月", "2018-06 to 2019-06"),
+        ("某时", "某时", "某时"),
+    ],
+)
 def test_report_periods_in_both_languages(app, text, zh, en):
     from geo_app.web import i18n
+
     with app.test_request_context("/"):
         assert i18n.period(text) == zh
     with app.test_request_context("/?lang=en"):

@@ -1,5 +1,6 @@
 """One tile endpoint for a layer and for the cases (web/tiles.py: tile_response): the same checks of z/x/y and
 of the query, the same ETag, 304 and headers; and what the engine (geo_app/tiles) shares between them."""
+
 import re
 
 import numpy as np
@@ -11,7 +12,6 @@ from geo_app.store import open_store
 from geo_app.tiles import TMS
 from geo_app.tiles.matrix import bounds
 from geo_app.tiles.points import point_features
-
 from tests.conftest import BOTH_BACKENDS
 
 GUSU = (120.62, 31.31)
@@ -20,7 +20,7 @@ SOURCES = ("/tiles/toilets", "/tiles/cases")
 
 @BOTH_BACKENDS
 def test_a_layer_and_the_cases_are_served_alike(client, monkeypatch):
-    monkeypatch.setattr(lifecycle, "stamp", lambda moment: "2026-01-05T09:30:00Z")     # the case tiles' minute
+    monkeypatch.setattr(lifecycle, "stamp", lambda moment: "2026-01-05T09:30:00Z")  # the case tiles' minute
     tile = TMS.tile(*GUSU, 15)
     headers = {}
     for source in SOURCES:
@@ -31,8 +31,9 @@ def test_a_layer_and_the_cases_are_served_alike(client, monkeypatch):
         again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
         assert client.get(url, headers={"If-None-Match": 'W/"0-0000000000000000"'}).data == first.data
-        headers[source] = [(r.headers["Cache-Control"], r.headers.get("Vary"), sorted(r.headers.keys()))
-                           for r in (first, again)]
+        headers[source] = [
+            (r.headers["Cache-Control"], r.headers.get("Vary"), sorted(r.headers.keys())) for r in (first, again)
+        ]
     assert headers[SOURCES[0]] == headers[SOURCES[1]] and headers[SOURCES[0]][0][0] == "no-cache"
 
 
@@ -55,12 +56,11 @@ def test_a_point_on_the_edge_of_two_tiles_is_in_one():
     left, bottom, right, top = bounds(15, tile.x, tile.y)
     on_edges = np.array([shapely.Point(left, (bottom + top) / 2), shapely.Point((left + right) / 2, bottom)])
     assert len(point_features(on_edges, [{"n": 1}, {"n": 2}], (left, bottom, right, top), 15)) == 2
-    for neighbour in ((tile.x - 1, tile.y), (tile.x, tile.y + 1)):      # west, south
+    for neighbour in ((tile.x - 1, tile.y), (tile.x, tile.y + 1)):  # west, south
         assert point_features(on_edges, [{"n": 1}, {"n": 2}], bounds(15, *neighbour), 15) == []
 
 
 def test_a_geopackage_store_makes_no_tile_itself(built_store_path):
     """Store.mvt is optional: None sends the engine to encode the tile itself."""
     tile = TMS.tile(*GUSU, 15)
-    assert open_store(built_store_path).mvt("toilets", 15, tile.x, tile.y, columns=["id"], edge=0,
-                                             tolerance=1) is None
+    assert open_store(built_store_path).mvt("toilets", 15, tile.x, tile.y, columns=["id"], edge=0, tolerance=1) is None

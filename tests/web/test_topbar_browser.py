@@ -1,6 +1,7 @@
 """The top bar on phones (360-430 px) in both languages: one row, the language switch wholly in view, the page links
 scrolling beside it (never under it), the ones cut off faded at the edge, each link readable once scrolled to, and
 the current page's link in view."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,7 @@ def test_the_top_bar_reads_well_on_phones(browser, live_server, width, lang):
     page = browser.new_page(viewport={"width": width, "height": 800})
     page.goto(f"{live_server.url}/about?lang={lang}")
     found = page.evaluate(GEOMETRY)
-    assert found["bar"] < 60, found                                    # one row
+    assert found["bar"] < 60, found  # one row
     assert found["navRight"] <= found["langLeft"] and found["langRight"] <= found["width"], found
     assert "gradient" in found["fade"], found
     assert found["current"] and found["lastSeenAtEnd"] and found["hidden"] == 0, found

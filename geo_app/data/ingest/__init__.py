@@ -3,6 +3,7 @@
 `read_layer_file` either returns a whole, valid layer or raises ImportFailed listing what is wrong (file, row or
 feature, field, reason). It never touches the store: writing is the store's job, all or nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,11 +13,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_app import crs as crs_mod
-from geo_app.project.catalog import LayerSpec
 from geo_app.data.ingest.land import Water, refuse_points_on_water
 from geo_app.data.ingest.problems import Collector, ImportFailed, Problem
 from geo_app.data.ingest.readers import FORMATS, check_encoding, detect_format, read_source
 from geo_app.data.ingest.validate import check_unique_ids, checked_geometries, to_frame, typed_properties
+from geo_app.project.catalog import LayerSpec
 
 __all__ = ["ImportFailed", "Problem", "Imported", "read_layer_file", "derive_fields", "FORMATS"]
 
@@ -36,10 +37,19 @@ class Imported:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_layer_file(spec: LayerSpec, path: Path | str, *, crs: str | None = None, fmt: str | None = None,
-                    max_bytes: int, extent=None, districts: gpd.GeoDataFrame | None = None,
-                    source_label: str | None = None, encoding: str | None = None,
-                    water: Water | None = None) -> Imported:
+def read_layer_file(
+    spec: LayerSpec,
+    path: Path | str,
+    *,
+    crs: str | None = None,
+    fmt: str | None = None,
+    max_bytes: int,
+    extent=None,
+    districts: gpd.GeoDataFrame | None = None,
+    source_label: str | None = None,
+    encoding: str | None = None,
+    water: Water | None = None,
+) -> Imported:
     """Read, validate and convert one source file for `spec`. `extent` (WGS-84 minx, miny, maxx, maxy) bounds
     where features may lie; `districts` (the units layer) gives the derived `adcode`; `source_label` fills the
     `source` field of features whose file has no such column; `encoding` names the text encoding (otherwise
@@ -64,8 +74,10 @@ def read_layer_file(spec: LayerSpec, path: Path | str, *, crs: str | None = None
     if size == 0:
         log.fail("the file is empty")
     if size > max_bytes:
-        log.fail(f"the file is {size / 1e6:.1f} MB, over the import limit of {max_bytes / 1e6:.1f} MB"
-                 " (setting MAX_IMPORT_BYTES)")
+        log.fail(
+            f"the file is {size / 1e6:.1f} MB, over the import limit of {max_bytes / 1e6:.1f} MB"
+            " (setting MAX_IMPORT_BYTES)"
+        )
     raw = read_source(path, fmt, declared, log, max_bytes=max_bytes, encoding=encoding)
     if not raw.records:
         log.fail("the file holds no features")
@@ -81,8 +93,9 @@ def read_layer_file(spec: LayerSpec, path: Path | str, *, crs: str | None = None
     return Imported(spec.id, frame, path.name, fmt, raw.crs, raw.encoding, log.warnings)
 
 
-def derive_fields(spec: LayerSpec, frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None,
-                  log: Collector, where: list[str]) -> gpd.GeoDataFrame:
+def derive_fields(
+    spec: LayerSpec, frame: gpd.GeoDataFrame, districts: gpd.GeoDataFrame | None, log: Collector, where: list[str]
+) -> gpd.GeoDataFrame:
     frame = frame.copy()
     for f in spec.fields.values():
         if f.derived == "area_km2":
@@ -103,11 +116,18 @@ def _district_codes(frame: gpd.GeoDataFrame, districts, log: Collector, where: l
     codes = codes[~codes.index.duplicated()]["adcode"].sort_index()
     missing = codes.isna()
     if missing.any():
-        near = gpd.sjoin_nearest(crs_mod.metric(anchors[missing]), crs_mod.metric(districts[["adcode", "geometry"]]),
-                                 how="left", max_distance=BORDER_TOLERANCE_M)
+        near = gpd.sjoin_nearest(
+            crs_mod.metric(anchors[missing]),
+            crs_mod.metric(districts[["adcode", "geometry"]]),
+            how="left",
+            max_distance=BORDER_TOLERANCE_M,
+        )
         near = near[~near.index.duplicated()]["adcode"]
         codes.loc[near.index] = near
         for i in codes.index[codes.isna()]:
-            log.add(f"lies outside every district of the city (more than {BORDER_TOLERANCE_M} m beyond the boundary)",
-                    where[i], "geometry")
+            log.add(
+                f"lies outside every district of the city (more than {BORDER_TOLERANCE_M} m beyond the boundary)",
+                where[i],
+                "geometry",
+            )
     return codes.astype(object)

@@ -1,5 +1,6 @@
 """The land mask: large open water over Suzhou (GSHHG, see layers/data/reference/README.md). Imported points on
 it are refused unless the layer's catalog file says `allow_water = true` (a ferry pier, a floating toilet)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ WATER_FILE = "data/reference/water_gshhg.geojson"
 @dataclass(frozen=True)
 class Water:
     names: tuple[str, ...]
-    polygons: tuple           # Shapely polygons, one per name, prepared for fast tests
+    polygons: tuple  # Shapely polygons, one per name, prepared for fast tests
 
 
 @lru_cache(maxsize=4)
@@ -40,5 +41,9 @@ def refuse_points_on_water(geometries, water: Water, log: Collector, where: list
             found.setdefault(int(i), name)
     for i, name in sorted(found.items()):
         point = values[i]
-        log.add(f"({point.x:.5f}, {point.y:.5f}) lies on open water ({name}); a layer whose features may stand on"
-                " water says allow_water = true in its catalog file", where[i], "geometry")
+        log.add(
+            f"({point.x:.5f}, {point.y:.5f}) lies on open water ({name}); a layer whose features may stand on"
+            " water says allow_water = true in its catalog file",
+            where[i],
+            "geometry",
+        )

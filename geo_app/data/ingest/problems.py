@@ -1,4 +1,5 @@
 """Errors of an import: each names the file, the row or feature, the field and the reason."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ MAX_REPORTED = 50
 class Problem:
     file: str
     reason: str
-    where: str | None = None      # "row 5", "feature 3"
+    where: str | None = None  # "row 5", "feature 3"
     field: str | None = None
 
     def __str__(self) -> str:

@@ -5,6 +5,7 @@ Formats: GeoJSON; CSV with lon/lat (or x/y, or WKT) columns; GeoPackage; zipped 
 GBK, which Chinese office software often writes), unless the import names the encoding. Nothing here validates
 fields: see validate.py.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -32,13 +33,13 @@ FORMATS = ("geojson", "csv", "gpkg", "shapefile", "gbfs")
 class Record:
     where: str
     props: dict
-    geometry: object | None     # a Shapely geometry, or None where it could not be read (a problem is logged)
+    geometry: object | None  # a Shapely geometry, or None where it could not be read (a problem is logged)
 
 
 @dataclass
 class RawLayer:
     records: list[Record]
-    crs: str                    # the coordinate system the geometries are in (normalised name)
+    crs: str  # the coordinate system the geometries are in (normalised name)
     encoding: str | None = None
 
 
@@ -58,13 +59,16 @@ def check_encoding(name: str, log: Collector) -> str:
 
 
 def decode(data: bytes, log: Collector, encoding: str | None = None) -> tuple[str, str]:
-    for candidate in ([encoding] if encoding else ["utf-8-sig", "gb18030"]):
+    for candidate in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
         try:
             return data.decode(candidate), candidate
         except UnicodeDecodeError as exc:
             if encoding:
-                log.fail(f"cannot decode the text as {encoding} at byte {exc.start}: give the file's encoding"
-                         " with --encoding", field="encoding")
+                log.fail(
+                    f"cannot decode the text as {encoding} at byte {exc.start}: give the file's encoding"
+                    " with --encoding",
+                    field="encoding",
+                )
     log.fail("cannot decode the text as UTF-8 or GBK/GB18030: give the file's encoding with --encoding")
 
 
@@ -83,7 +87,7 @@ def read_geojson(data: bytes, declared_crs: str, log: Collector, text_encoding: 
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        log.fail("not a GeoJSON FeatureCollection (expected {\"type\": \"FeatureCollection\", \"features\": [...]})")
+        log.fail('not a GeoJSON FeatureCollection (expected {"type": "FeatureCollection", "features": [...]})')
     records = []
     for i, feature in enumerate(doc["features"], start=1):
         where = f"feature {i}"
@@ -102,8 +106,15 @@ def read_geojson(data: bytes, declared_crs: str, log: Collector, text_encoding: 
         else:
             try:
                 geometry = shape(feature["geometry"])
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
-                    shapely.errors.GEOSException) as exc:
+            except (
+                KeyError,
+                TypeError,
+                ValueError,
+                AttributeError,
+                IndexError,
+                RecursionError,
+                shapely.errors.GEOSException,
+            ) as exc:
                 log.add(f"unreadable geometry: {exc or type(exc).__name__}", where, "geometry")
         records.append(Record(where, props, geometry))
     return RawLayer(records, declared_crs, encoding)
@@ -111,7 +122,8 @@ def read_geojson(data: bytes, declared_crs: str, log: Collector, text_encoding: 
 
 def _json_kind(value) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def _pick(header: list[str], names: tuple) -> str | None:
@@ -131,8 +143,10 @@ def read_csv(data: bytes, declared_crs: str, log: Collector, text_encoding: str 
     header = [h.strip() for h in rows[0]]
     lon_col, lat_col, wkt_col = _pick(header, LON_COLUMNS), _pick(header, LAT_COLUMNS), _pick(header, WKT_COLUMNS)
     if not wkt_col and not (lon_col and lat_col):
-        log.fail(f"no coordinate columns: expected lon/lat ({', '.join(LON_COLUMNS)} / {', '.join(LAT_COLUMNS)})"
-                 f" or a WKT column ({', '.join(WKT_COLUMNS)}); the header is {header}")
+        log.fail(
+            f"no coordinate columns: expected lon/lat ({', '.join(LON_COLUMNS)} / {', '.join(LAT_COLUMNS)})"
+            f" or a WKT column ({', '.join(WKT_COLUMNS)}); the header is {header}"
+        )
     records = []
     for line_no, row in enumerate(rows[1:], start=2):
         where = f"row {line_no}"
@@ -171,8 +185,10 @@ def check_zip(path: Path, max_bytes: int, log: Collector) -> None:
     except (zipfile.BadZipFile, OSError) as exc:
         log.fail(f"not a readable zip file: {exc}")
     if unpacked > max_bytes:
-        log.fail(f"the zip unpacks to {unpacked / 1e6:.1f} MB, over the import limit of {max_bytes / 1e6:.1f} MB"
-                 " (setting MAX_IMPORT_BYTES)")
+        log.fail(
+            f"the zip unpacks to {unpacked / 1e6:.1f} MB, over the import limit of {max_bytes / 1e6:.1f} MB"
+            " (setting MAX_IMPORT_BYTES)"
+        )
 
 
 def read_ogr(path: Path, declared_crs: str, log: Collector) -> RawLayer:
@@ -204,8 +220,9 @@ def read_ogr(path: Path, declared_crs: str, log: Collector) -> RawLayer:
     return RawLayer(records, source_crs)
 
 
-def read_gbfs_station_information(data: bytes, declared_crs: str, log: Collector,
-                                  text_encoding: str | None = None) -> RawLayer:
+def read_gbfs_station_information(
+    data: bytes, declared_crs: str, log: Collector, text_encoding: str | None = None
+) -> RawLayer:
     """GBFS station_information.json (v1-v3): data.stations[] with station_id, name, lat, lon, capacity."""
     doc, encoding = _load_json(data, log, text_encoding)
     body = doc.get("data") if isinstance(doc, dict) else None
@@ -219,10 +236,14 @@ def read_gbfs_station_information(data: bytes, declared_crs: str, log: Collector
             log.add(f"is {_json_kind(station)}, not a station object", where)
             continue
         name = station.get("name")
-        if isinstance(name, list):   # GBFS v3 localised strings: [{"text": ..., "language": ...}]
+        if isinstance(name, list):  # GBFS v3 localised strings: [{"text": ..., "language": ...}]
             name = next((n.get("text") for n in name if isinstance(n, dict)), None)
-        props = {"id": station.get("station_id"), "name": name, "capacity": station.get("capacity"),
-                 "address": station.get("address")}
+        props = {
+            "id": station.get("station_id"),
+            "name": name,
+            "capacity": station.get("capacity"),
+            "address": station.get("address"),
+        }
         geometry = None
         try:
             geometry = Point(float(station["lon"]), float(station["lat"]))
@@ -232,8 +253,9 @@ def read_gbfs_station_information(data: bytes, declared_crs: str, log: Collector
     return RawLayer(records, declared_crs, encoding)
 
 
-def read_source(path: Path, fmt: str, declared_crs: str, log: Collector, *, max_bytes: int,
-                encoding: str | None = None) -> RawLayer:
+def read_source(
+    path: Path, fmt: str, declared_crs: str, log: Collector, *, max_bytes: int, encoding: str | None = None
+) -> RawLayer:
     if fmt in ("gpkg", "shapefile"):
         if zipfile.is_zipfile(path):
             check_zip(path, max_bytes, log)

@@ -1,4 +1,5 @@
 """Validation of raw records against a layer's catalog schema, and conversion to lon/lat WGS-84."""
+
 from __future__ import annotations
 
 import math
@@ -10,11 +11,11 @@ import numpy as np
 import shapely
 
 from geo_app import crs as crs_mod
-from geo_app.project import hours
-from geo_app.project.catalog import FieldSpec, LayerSpec
 from geo_app.checks import text_problem
 from geo_app.data.ingest.problems import Collector
 from geo_app.data.ingest.readers import RawLayer
+from geo_app.project import hours
+from geo_app.project.catalog import FieldSpec, LayerSpec
 
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "有", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "无", "f"}
@@ -33,17 +34,20 @@ def _mis_decoded(text: str, encoding: str | None) -> str | None:
     for char in text:
         if char == "\ufffd" or unicodedata.category(char) == "Co":
             kind = "the replacement character" if char == "\ufffd" else "a private-use character"
-            return (f"holds {kind} U+{ord(char):04X}: the text looks decoded with the wrong encoding"
-                    f"{f' ({encoding})' if encoding else ''}; give the file's encoding with --encoding"
-                    " (for example --encoding big5 for traditional-Chinese files)")
+            return (
+                f"holds {kind} U+{ord(char):04X}: the text looks decoded with the wrong encoding"
+                f"{f' ({encoding})' if encoding else ''}; give the file's encoding with --encoding"
+                " (for example --encoding big5 for traditional-Chinese files)"
+            )
     return None
 
 
 def coerce(spec: FieldSpec, value):
     """The value as the field's type; ValueError with a reason a person can act on."""
     if isinstance(value, (dict, list, tuple)):
-        raise ValueError(f"a nested value ({'an object' if isinstance(value, dict) else 'a list'}) where a single"
-                         " value belongs")
+        raise ValueError(
+            f"a nested value ({'an object' if isinstance(value, dict) else 'a list'}) where a single value belongs"
+        )
     if spec.type == "string":
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -171,8 +175,9 @@ def checked_geometries(spec: LayerSpec, raw: RawLayer, extent, log: Collector) -
     repaired, flattened = [], []
     extent_in_source = None
     if extent is not None:
-        x, y = crs_mod.convert(np.array([extent[0], extent[2]]), np.array([extent[1], extent[3]]),
-                               crs_mod.WGS84, raw.crs)
+        x, y = crs_mod.convert(
+            np.array([extent[0], extent[2]]), np.array([extent[1], extent[3]]), crs_mod.WGS84, raw.crs
+        )
         extent_in_source = (x[0], y[0], x[1], y[1])
     for record in raw.records:
         geom = record.geometry
@@ -191,8 +196,11 @@ def checked_geometries(spec: LayerSpec, raw: RawLayer, extent, log: Collector) -
             geom = shapely.force_2d(geom)
             flattened.append(record.where)
         if not spec.accepts(geom.geom_type):
-            log.add(f"wrong geometry type {geom.geom_type}: layer {spec.id} takes {spec.geometry_type}",
-                    record.where, "geometry")
+            log.add(
+                f"wrong geometry type {geom.geom_type}: layer {spec.id} takes {spec.geometry_type}",
+                record.where,
+                "geometry",
+            )
             out.append(None)
             continue
         if not geom.is_valid:
@@ -210,22 +218,30 @@ def checked_geometries(spec: LayerSpec, raw: RawLayer, extent, log: Collector) -
             swapped = shapely.transform(geom, lambda c: c[:, ::-1])
             if crs_mod.is_geographic(raw.crs) and _inside(swapped.bounds, extent_in_source):
                 x, y = shapely.get_coordinates(geom)[0]
-                log.add(f"coordinates ({x:g}, {y:g}) look like lat/lon swapped: give longitude first",
-                        record.where, "geometry")
+                log.add(
+                    f"coordinates ({x:g}, {y:g}) look like lat/lon swapped: give longitude first",
+                    record.where,
+                    "geometry",
+                )
             else:
                 minx, miny, maxx, maxy = geom.bounds
-                log.add(f"coordinates ({minx:g}, {miny:g}) lie outside the city (in {raw.crs}; "
-                        f"expected within {', '.join(f'{v:g}' for v in extent_in_source)})", record.where, "geometry")
+                log.add(
+                    f"coordinates ({minx:g}, {miny:g}) lie outside the city (in {raw.crs}; "
+                    f"expected within {', '.join(f'{v:g}' for v in extent_in_source)})",
+                    record.where,
+                    "geometry",
+                )
             out.append(None)
             continue
         out.append(geom)
     if flattened:
-        log.warn(f"3-D coordinates: the height (z) was dropped from {len(flattened)} features "
-                 f"({', '.join(flattened[:10])}{', ...' if len(flattened) > 10 else ''})")
+        log.warn(
+            f"3-D coordinates: the height (z) was dropped from {len(flattened)} features "
+            f"({', '.join(flattened[:10])}{', ...' if len(flattened) > 10 else ''})"
+        )
     if repaired:
         log.warn(f"repaired {len(repaired)} invalid geometries with make_valid: {'; '.join(repaired[:10])}")
     return out
-
 
 
 def to_frame(spec: LayerSpec, rows: list[dict], geometries: list, source_crs: str) -> gpd.GeoDataFrame:

@@ -6,6 +6,7 @@ SITING_MAX_RUNNING runs at once across all processes; beyond that `start` raises
 says when to try again). A supervising thread in the process that started a run reaps it, stops it if cancelled and it
 does not stop by itself within CANCEL_GRACE_S, and records a crash that left no final state.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,12 +15,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from geo_app.errors import Failed, Unavailable
-from geo_app.settings import ROOT
 from geo_app.planning.jobs import files
+from geo_app.settings import ROOT
 
 CANCEL_GRACE_S = 2.0
 POLL_S = 0.2
@@ -43,13 +44,25 @@ class Jobs:
         job_id = files.new_id()
         life = files.hold_life(self.folder, job_id)
         try:
-            files.write(self.folder, {"id": job_id, "state": "running", "stage": "starting", **public,
-                                      "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                      "task": task})
+            files.write(
+                self.folder,
+                {
+                    "id": job_id,
+                    "state": "running",
+                    "stage": "starting",
+                    **public,
+                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "task": task,
+                },
+            )
             process = subprocess.Popen(
-                [sys.executable, "-m", "geo_app.planning.jobs.runner", str(self.folder), job_id], cwd=ROOT,
+                [sys.executable, "-m", "geo_app.planning.jobs.runner", str(self.folder), job_id],
+                cwd=ROOT,
                 env=dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"),
-                pass_fds=(slot, life), start_new_session=True, stdin=subprocess.DEVNULL)
+                pass_fds=(slot, life),
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
         except BaseException:
             os.close(slot)
             os.close(life)
@@ -65,16 +78,22 @@ class Jobs:
                 if asked is None and files.cancel_requested(self.folder, job_id):
                     asked = time.monotonic()
                 if asked is not None and time.monotonic() - asked > CANCEL_GRACE_S:
-                    os.killpg(process.pid, signal.SIGKILL)        # the run and the solver it started
+                    os.killpg(process.pid, signal.SIGKILL)  # the run and the solver it started
                     process.wait()
             job = files.read(self.folder, job_id)
             if job["state"] not in files.FINAL:
                 if files.cancel_requested(self.folder, job_id):
                     files.update(self.folder, job_id, state="cancelled")
                 else:
-                    files.update(self.folder, job_id, state="failed", error={
-                        "cause": Failed.cause,
-                        "message": f"the run stopped unexpectedly (exit status {process.returncode})"})
+                    files.update(
+                        self.folder,
+                        job_id,
+                        state="failed",
+                        error={
+                            "cause": Failed.cause,
+                            "message": f"the run stopped unexpectedly (exit status {process.returncode})",
+                        },
+                    )
         finally:
             for fd in held:
                 os.close(fd)
@@ -87,8 +106,9 @@ class Jobs:
         if job is None:
             return None
         if job["state"] not in files.FINAL and not files.alive(self.folder, job_id):
-            job = dict(job, state="failed",
-                       error={"cause": Failed.cause, "message": "the run stopped: its worker ended"})
+            job = dict(
+                job, state="failed", error={"cause": Failed.cause, "message": "the run stopped: its worker ended"}
+            )
         job.pop("task", None)
         return job
 

@@ -7,6 +7,7 @@
               is not final has died (its worker was killed), and is reported as failed
 slot-<n>.lock one per allowed concurrent run, flock-ed by the run holding it (the limit holds across processes)
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -120,5 +121,5 @@ def remove_old(folder: Path, max_age_s: float) -> None:
             if path.stat().st_mtime < limit and not alive(folder, job_id):
                 for suffix in (".json", ".cancel", ".lock"):
                     _path(folder, job_id, suffix).unlink(missing_ok=True)
-        except FileNotFoundError:       # another process removed it first
+        except FileNotFoundError:  # another process removed it first
             continue

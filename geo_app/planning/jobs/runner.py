@@ -3,6 +3,7 @@
 The process caps its own memory once its code is loaded (address space, also for the CBC solver it starts), reads the layers from the
 store, reports each stage in the job's file, checks for cancellation between stages and writes the result or
 the reason it failed. A separate process keeps the service's pages fast while it works."""
+
 from __future__ import annotations
 
 import resource
@@ -13,18 +14,19 @@ from pathlib import Path
 from shapely.errors import GEOSException
 
 from geo_app.errors import DomainError, Failed
-from geo_app.texts import Message, message
-from geo_app.project import Project
-from geo_app.planning.siting import Cancelled, Limits, RunTooLarge, SitingError, SitingRequest, needed_layers, solve
-from geo_app.store import open_store
 from geo_app.planning.jobs import files
+from geo_app.planning.siting import Cancelled, Limits, RunTooLarge, SitingError, SitingRequest, needed_layers, solve
+from geo_app.project import Project
+from geo_app.store import open_store
+from geo_app.texts import Message, message
 
 
 def _fail(folder: Path, job_id: str, cause: type[DomainError], reason: Message) -> None:
     """The job ends failed with its cause (geo_app.errors), the reason in English, and its code and values for
     pages in either language."""
-    files.update(folder, job_id, state="failed",
-                 error={"cause": cause.cause, "message": reason.text(), **reason.detail()})
+    files.update(
+        folder, job_id, state="failed", error={"cause": cause.cause, "message": reason.text(), **reason.detail()}
+    )
 
 
 def run(folder: Path, job_id: str) -> None:
@@ -40,8 +42,9 @@ def run(folder: Path, job_id: str) -> None:
     try:
         project = Project(Path(task["layers_dir"]))
         request = SitingRequest(**{**task["request"], "districts": tuple(task["request"]["districts"])})
-        layers = {lid: store.read(lid) for lid in needed_layers(request, project.catalog.units_layer.id)
-                  if lid in available}
+        layers = {
+            lid: store.read(lid) for lid in needed_layers(request, project.catalog.units_layer.id) if lid in available
+        }
 
         def progress(stage: str) -> None:
             if files.cancel_requested(folder, job_id):
@@ -54,8 +57,8 @@ def run(folder: Path, job_id: str) -> None:
         files.update(folder, job_id, state="cancelled")
     except SitingError as exc:
         _fail(folder, job_id, type(exc), exc.message)
-    except Exception as exc:                                    # noqa: BLE001  (logged, and the job says it failed)
-        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))     # room to say so
+    except Exception as exc:  # noqa: BLE001  (logged, and the job says it failed)
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))  # room to say so
         if _out_of_memory(exc):
             _fail(folder, job_id, RunTooLarge, message("memory_limit", mb=task["memory_mb"]))
         else:

@@ -1,4 +1,5 @@
 """JSON (and CSV) endpoints under /api."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")

@@ -1,10 +1,9 @@
 """Request values shared by /api/cases and Open311: times, lists of known codes, a reporter's location."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from geo_app.errors import BadParameter
 from geo_app.checks import parse_number, shown
+from geo_app.errors import BadParameter
 
 MAX_LIST = 50
 

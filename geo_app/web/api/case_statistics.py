@@ -1,6 +1,7 @@
 """/api/cases/statistics: case indicators per district, class, source or month, for a scope and a period, with the
 report's own figures beside them when (and only when) the scope and the period are the report's; /api/cases/heat:
 cases per 1 km cell for a heat layer (heat.py)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,28 +9,35 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 
-from geo_app.web import context
 from geo_app import crs, texts
+from geo_app.cases import heat, statistics
+from geo_app.cases.statistics import GROUPINGS, REPORT_FIGURES, REPORT_PERIOD, STEPS, Selection
 from geo_app.errors import BadParameter, NotFound
-from geo_app.web.errors import check_params
 from geo_app.features.query import parse_bbox, parse_crs
 from geo_app.features.statistics import STATS_TABLE
-from geo_app.cases import heat, statistics
 from geo_app.project.case_classes import SOURCES
-from geo_app.cases.statistics import GROUPINGS, REPORT_FIGURES, REPORT_PERIOD, STEPS, Selection
+from geo_app.web import context
+from geo_app.web.errors import check_params
 
 bp = Blueprint("cases_statistics", __name__)
 
 URBAN_GROUP = "市区"
-SCOPES = ("urban", "city_platform")        # named in the catalogue: case.scope.<scope>, case.scope_note.<scope>
+SCOPES = ("urban", "city_platform")  # named in the catalogue: case.scope.<scope>, case.scope_note.<scope>
 PARAMS = {"scope", "period", "district", "grid", "class", "source", "by"}
 _PERIOD = re.compile(r"^(20\d\d)(?:(H[12])|(Q[1-4])|-(0[1-9]|1[0-2]))?$")
 _GRID = re.compile(r"^[0-9]{15}$")
-DEMO_NOTICE = "示例数据 Demo data: the cases are generated for demonstration (calibrated to the report's totals), not official."
+DEMO_NOTICE = (
+    "示例数据 Demo data: the cases are generated for demonstration (calibrated to the report's totals), not official."
+)
 DEFINITIONS = {
-    "reported": "上报: cases reported", "accepted": "受理: cases accepted", "registered": "立案: cases registered",
-    "rejected": "不予立案: cases rejected", "closed": "结案: cases closed", "concluded": "办结: closed or rejected",
-    "closing_rate_pct": "结案率 = 结案 / 立案", "conclusion_rate_pct": "办结率 = 办结 / 受理 (the report's rate)",
+    "reported": "上报: cases reported",
+    "accepted": "受理: cases accepted",
+    "registered": "立案: cases registered",
+    "rejected": "不予立案: cases rejected",
+    "closed": "结案: cases closed",
+    "concluded": "办结: closed or rejected",
+    "closing_rate_pct": "结案率 = 结案 / 立案",
+    "conclusion_rate_pct": "办结率 = 办结 / 受理 (the report's rate)",
     "on_time_rate_pct": "按期结案率 = closed with the last 处置 and the 核查 within the class's limits / 结案",
     "rework_rate_pct": "返工率 = cases sent back (返工) at least once / cases handled",
     "median_hours": "median hours of each step, from the histograms of the summary (within a few per cent)",
@@ -75,8 +83,10 @@ def parse(args) -> tuple[str, str, Selection, str]:
         except KeyError:
             raise NotFound("district", f"unknown district {args['district']!r}") from None
         if code not in members:
-            raise BadParameter("district", f"{code} is not one of the {URBAN_GROUP} districts the platforms cover "
-                                           f"({', '.join(members)})")
+            raise BadParameter(
+                "district",
+                f"{code} is not one of the {URBAN_GROUP} districts the platforms cover ({', '.join(members)})",
+            )
         adcodes = (code,)
     grid = args.get("grid")
     if grid is not None:
@@ -86,14 +96,22 @@ def parse(args) -> tuple[str, str, Selection, str]:
             raise NotFound("grid", f"no grid {grid!r}")
     service = args.get("class")
     if service is not None and service not in project.cases:
-        raise BadParameter("class", f"{service!r} is not a case class (see /api/cases/classes), e.g. "
-                                    f"{', '.join(list(project.cases.classes)[:5])}")
+        raise BadParameter(
+            "class",
+            f"{service!r} is not a case class (see /api/cases/classes), e.g. "
+            f"{', '.join(list(project.cases.classes)[:5])}",
+        )
     source = args.get("source")
     if source is not None and source not in SOURCES:
         raise BadParameter("source", f"{source!r} is not one of {', '.join(SOURCES)}")
-    selection = Selection(months=months_of(period), adcodes=adcodes, service_code=service, source=source,
-                          sources=statistics.CITY_PLATFORM_SOURCES if scope == "city_platform" else None,
-                          grid_code=grid)
+    selection = Selection(
+        months=months_of(period),
+        adcodes=adcodes,
+        service_code=service,
+        source=source,
+        sources=statistics.CITY_PLATFORM_SOURCES if scope == "city_platform" else None,
+        grid_code=grid,
+    )
     return scope, period, selection, by
 
 
@@ -108,12 +126,15 @@ def answer(args) -> dict:
     if by == "district":
         _add_density(groups, store)
     _add_names(groups, by, project)
-    whole_scope = not any((args.get(k) for k in ("district", "grid", "class", "source")))
+    whole_scope = not any(args.get(k) for k in ("district", "grid", "class", "source"))
     return {
         "scope": {"code": scope, **texts.both(f"case.scope.{scope}"), **texts.both(f"case.scope_note.{scope}", "note")},
-        "period": period, "months": list(selection.months), "by": by,
+        "period": period,
+        "months": list(selection.months),
+        "by": by,
         "filters": {k: args.get(k) for k in ("district", "grid", "class", "source") if args.get(k)},
-        "total": total, "groups": groups,
+        "total": total,
+        "groups": groups,
         "report": report_beside(total, scope) if whole_scope and period == REPORT_PERIOD else [],
         "steps": {step: texts.both(f"case.step.{step}") for step in STEPS},
         "definitions": DEFINITIONS,
@@ -128,10 +149,20 @@ def report_beside(total: dict, scope: str) -> list[dict]:
     out = []
     for name, figure_id in REPORT_FIGURES[scope].items():
         row = report.loc[figure_id]
-        out.append({"id": figure_id, "figure": name, "indicator_zh": row["indicator_zh"],
-                    "indicator_en": row["indicator_en"], "report_value": float(row["value"]), "unit": row["base_unit"],
-                    "computed": computed[name], "scope": row["scope"], "period": row["period"],
-                    "section": row["section"]})
+        out.append(
+            {
+                "id": figure_id,
+                "figure": name,
+                "indicator_zh": row["indicator_zh"],
+                "indicator_en": row["indicator_en"],
+                "report_value": float(row["value"]),
+                "unit": row["base_unit"],
+                "computed": computed[name],
+                "scope": row["scope"],
+                "period": row["period"],
+                "section": row["section"],
+            }
+        )
     return out
 
 
@@ -152,8 +183,10 @@ def _add_names(groups: list[dict], by: str, project) -> None:
         elif by == "class" and key in project.cases:
             group["name_zh"], group["name_en"] = project.cases[key].name_zh, project.cases[key].name_en
         elif by == "source" and key in project.cases.sources:
-            group["name_zh"], group["name_en"] = (project.cases.sources[key]["name_zh"],
-                                                  project.cases.sources[key]["name_en"])
+            group["name_zh"], group["name_en"] = (
+                project.cases.sources[key]["name_zh"],
+                project.cases.sources[key]["name_en"],
+            )
         else:
             group["name_zh"] = group["name_en"] = key
 
@@ -187,11 +220,19 @@ def case_heat():
         response = Response(status=304)
     else:
         answer = heat.heat(store, months, service, bbox, output_crs)
-        response = jsonify({**answer, "period": period, "months": list(months), "class": service,
-                            "crs": output_crs, "cell_size_m": heat.CELL_M,
-                            "definition": f"cases reported per {heat.CELL_M // 1000} km × {heat.CELL_M // 1000} km "
-                                          f"cell of EPSG:{crs.METRIC_EPSG} (cases per km²), at the cell's centre",
-                            "data_notice": DEMO_NOTICE if answer["demo"] else None})
+        response = jsonify(
+            {
+                **answer,
+                "period": period,
+                "months": list(months),
+                "class": service,
+                "crs": output_crs,
+                "cell_size_m": heat.CELL_M,
+                "definition": f"cases reported per {heat.CELL_M // 1000} km × {heat.CELL_M // 1000} km "
+                f"cell of EPSG:{crs.METRIC_EPSG} (cases per km²), at the cell's centre",
+                "data_notice": DEMO_NOTICE if answer["demo"] else None,
+            }
+        )
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "no-cache"
     return response

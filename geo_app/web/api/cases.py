@@ -1,22 +1,23 @@
 """The cases API (/api/cases): classes, search, report (anonymous public reports allowed, rate-limited), one case,
 its steps, its photos, and a grid's queue. Reading is public, but who reported, who acted and the steps' notes are
 shown to logged-in users only."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user
 
-from geo_app.web import context
 from geo_app import crs, texts
-from geo_app.web.auth import requires
 from geo_app.auth import users
-from geo_app.errors import BadParameter, Forbidden, NotFound
-from geo_app.web.errors import check_params, error_body, refuse_repeats
-from geo_app.checks import parse_whole
-from geo_app.features.query import parse_bbox, parse_crs
 from geo_app.cases import attributes, lifecycle, photos, service, workclock
-from geo_app.web.api.case_params import parse_codes, parse_coordinate
 from geo_app.cases.lifecycle import parse_time
+from geo_app.checks import parse_whole
+from geo_app.errors import BadParameter, Forbidden, NotFound
+from geo_app.features.query import parse_bbox, parse_crs
+from geo_app.web import context
+from geo_app.web.api.case_params import parse_codes, parse_coordinate
+from geo_app.web.auth import requires
+from geo_app.web.errors import check_params, error_body, refuse_repeats
 
 bp = Blueprint("cases", __name__, url_prefix="/api")
 SEARCH_PARAMS = {"bbox", "status", "service_code", "grid_code", "adcode", "since", "until", "limit", "offset"}
@@ -65,16 +66,23 @@ def shown(case: dict) -> dict:
 def classes():
     check_params(request.args, set())
     catalog = context.project().cases
-    return jsonify({
-        "classes": [c.as_dict() for c in catalog.classes.values()],
-        "departments": catalog.departments, "sources": catalog.sources,
-        "statuses": [{"code": s, **texts.both(f"case.status.{s}"), "final": s in lifecycle.FINAL}
-                     for s in lifecycle.STATUSES],
-        "actions": [{"action": a.name, "from": a.source, "to": a.target, "role": a.role}
-                    for a in lifecycle.ACTIONS.values()],
-        "dispatch_h": catalog.dispatch_h, "dispatch_source": catalog.dispatch_source, "about": catalog.about,
-        "working_calendar": workclock.WORKING_CALENDAR,
-    })
+    return jsonify(
+        {
+            "classes": [c.as_dict() for c in catalog.classes.values()],
+            "departments": catalog.departments,
+            "sources": catalog.sources,
+            "statuses": [
+                {"code": s, **texts.both(f"case.status.{s}"), "final": s in lifecycle.FINAL} for s in lifecycle.STATUSES
+            ],
+            "actions": [
+                {"action": a.name, "from": a.source, "to": a.target, "role": a.role} for a in lifecycle.ACTIONS.values()
+            ],
+            "dispatch_h": catalog.dispatch_h,
+            "dispatch_source": catalog.dispatch_source,
+            "about": catalog.about,
+            "working_calendar": workclock.WORKING_CALENDAR,
+        }
+    )
 
 
 def search_filters(args) -> dict:
@@ -106,8 +114,14 @@ def search():
     check_params(request.args, SEARCH_PARAMS)
     filters = search_filters(request.args)
     found = service.search(context.store(), project=context.project(), **filters)
-    return jsonify({"cases": [shown(c) for c in found], "count": len(found), "limit": filters["limit"],
-                    "offset": filters["offset"]})
+    return jsonify(
+        {
+            "cases": [shown(c) for c in found],
+            "count": len(found),
+            "limit": filters["limit"],
+            "offset": filters["offset"],
+        }
+    )
 
 
 def default_source(user) -> str:
@@ -119,21 +133,34 @@ def default_source(user) -> str:
 @bp.post("/cases")
 def report():
     if (request.content_length or 0) > MAX_REPORT_BYTES:
-        return error_body(413, f"the report has {request.content_length:,} bytes, more than the {MAX_REPORT_BYTES:,}"
-                               f" a report with {photos.MAX_PER_CASE} photos may have")
+        return error_body(
+            413,
+            f"the report has {request.content_length:,} bytes, more than the {MAX_REPORT_BYTES:,}"
+            f" a report with {photos.MAX_PER_CASE} photos may have",
+        )
     check_params([k for k in request.form if not k.startswith("attribute[")], REPORT_FIELDS)
     refuse_repeats(request.form)
     unknown_files = sorted(set(request.files) - {"photo"})
     if unknown_files:
         raise BadParameter(unknown_files[0], "unknown file field; photos are sent as `photo`")
-    pictures = [(repr(f.filename or "photo")[:80], f.read(photos.MAX_BYTES + 1)) for f in request.files.getlist("photo")]
+    pictures = [
+        (repr(f.filename or "photo")[:80], f.read(photos.MAX_BYTES + 1)) for f in request.files.getlist("photo")
+    ]
     form = request.form
     case = service.report(
-        context.store(), context.project(), service_code=(form.get("service_code") or "").strip(),
-        lon=parse_coordinate("lon", form.get("lon")), lat=parse_coordinate("lat", form.get("lat")),
-        crs=form.get("crs") or "WGS84", description=form.get("description", ""), address=form.get("address"),
-        source=form.get("source") or default_source(_user()), reporter=_user(), photos=pictures,
-        attributes=attributes.from_form(form))
+        context.store(),
+        context.project(),
+        service_code=(form.get("service_code") or "").strip(),
+        lon=parse_coordinate("lon", form.get("lon")),
+        lat=parse_coordinate("lat", form.get("lat")),
+        crs=form.get("crs") or "WGS84",
+        description=form.get("description", ""),
+        address=form.get("address"),
+        source=form.get("source") or default_source(_user()),
+        reporter=_user(),
+        photos=pictures,
+        attributes=attributes.from_form(form),
+    )
     token = service.token_of(context.store(), case["id"])
     response = jsonify({**shown(case), "token": token})
     response.status_code = 201
@@ -159,13 +186,23 @@ def case_action(case_id: str):
     check_params(request.form, ACTION_FIELDS)
     form = request.form
     if not (form.get("version") or "").strip():
-        raise BadParameter("version", f"is required: send the case's `version` as you last read it "
-                                      f"(GET {url_for('cases.one_case', case_id=case_id)}); a step on a version "
-                                      f"you did not see is refused with 409")
+        raise BadParameter(
+            "version",
+            f"is required: send the case's `version` as you last read it "
+            f"(GET {url_for('cases.one_case', case_id=case_id)}); a step on a version "
+            f"you did not see is refused with 409",
+        )
     version = parse_whole("version", form["version"].strip(), 1, 10**9)
-    case = service.act(context.store(), context.project(), case_id, (form.get("action") or "").strip(),
-                       user=current_user, note=form.get("note", ""), version=version,
-                       department=form.get("department") or None)
+    case = service.act(
+        context.store(),
+        context.project(),
+        case_id,
+        (form.get("action") or "").strip(),
+        user=current_user,
+        note=form.get("note", ""),
+        version=version,
+        department=form.get("department") or None,
+    )
     return jsonify(shown(case))
 
 
@@ -177,8 +214,11 @@ def case_photo(case_id: str, photo_id: str):
     code = store.records(service.CASES, where={"id": case_id}, columns=["service_code"], geometry=False)
     if not is_case_staff() and code and _photos_private(code[0]["service_code"]):
         raise Forbidden("photo", "this class's photos may show a plate number: the bureau's case staff only")
-    return Response(picture["data"], content_type=picture["content_type"],
-                    headers={"Cache-Control": "private, max-age=86400", "Content-Disposition": "inline"})
+    return Response(
+        picture["data"],
+        content_type=picture["content_type"],
+        headers={"Cache-Control": "private, max-age=86400", "Content-Disposition": "inline"},
+    )
 
 
 @bp.get("/grids/<code>/queue")
@@ -189,8 +229,9 @@ def grid_queue(code: str):
     if not store.count(service.GRIDS_LAYER, where={"code": code}):
         raise NotFound("code", f"no grid with code {code[:40]!r}")
     cases, count, overdue = service.queue(store, code, context.project(), limit=limit)
-    return jsonify({"grid": code, "count": count, "overdue": overdue, "returned": len(cases),
-                    "cases": [shown(c) for c in cases]})
+    return jsonify(
+        {"grid": code, "count": count, "overdue": overdue, "returned": len(cases), "cases": [shown(c) for c in cases]}
+    )
 
 
 def limit_partner_writes(app, endpoint: str) -> None:
@@ -201,9 +242,14 @@ def limit_partner_writes(app, endpoint: str) -> None:
     def key() -> str:
         user = users.by_token(context.store(), request.form.get("api_key", ""))
         return f"user:{user.name}" if user is not None else "api_key:unknown"
+
     app.view_functions[endpoint] = limiter.shared_limit(
-        lambda: str(current_app.config["RATE_LIMIT_WRITES"]), scope="writes", key_func=key, methods=["POST"],
-        exempt_when=lambda: not request.form.get("api_key"))(app.view_functions[endpoint])
+        lambda: str(current_app.config["RATE_LIMIT_WRITES"]),
+        scope="writes",
+        key_func=key,
+        methods=["POST"],
+        exempt_when=lambda: not request.form.get("api_key"),
+    )(app.view_functions[endpoint])
 
 
 def limit_reports(app, endpoint: str, exempt_when) -> None:
@@ -212,5 +258,8 @@ def limit_reports(app, endpoint: str, exempt_when) -> None:
     (a shared limit): a client cannot double it by posting half to /api/cases and half to Open311."""
     limiter = next(iter(app.extensions["limiter"]))
     app.view_functions[endpoint] = limiter.shared_limit(
-        lambda: str(current_app.config["RATE_LIMIT_REPORTS"]), scope="reports", methods=["POST"],
-        exempt_when=exempt_when)(app.view_functions[endpoint])
+        lambda: str(current_app.config["RATE_LIMIT_REPORTS"]),
+        scope="reports",
+        methods=["POST"],
+        exempt_when=exempt_when,
+    )(app.view_functions[endpoint])

@@ -1,4 +1,5 @@
 """Helpers shared by the API endpoints: data notices, CSV responses, JSON-safe records."""
+
 from __future__ import annotations
 
 import io
@@ -7,8 +8,8 @@ import math
 import pandas as pd
 from flask import Response
 
-from geo_app.web import context
 from geo_app.data.tables import SOURCES_TABLE
+from geo_app.web import context
 
 DEMO_NOTICE = "示例数据 Demo data: the facility and grid layers are generated for demonstration, not official."
 
@@ -37,8 +38,9 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = [f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-                             for v in frame[column]]
+            frame[column] = [
+                f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in frame[column]
+            ]
     return frame
 
 
@@ -46,5 +48,8 @@ def csv_response(frame: pd.DataFrame, filename: str) -> Response:
     buffer = io.StringIO()
     spreadsheet_safe(frame).to_csv(buffer, index=False)
     # A BOM so that spreadsheet programs (Excel, WPS) read the Chinese text as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )

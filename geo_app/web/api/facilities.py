@@ -1,22 +1,23 @@
 """Features of any layer with filters (/api/facilities/<layer>) and the nearest ones (/api/nearest)."""
+
 from __future__ import annotations
 
 import numpy as np
 from flask import current_app, jsonify, request
 
-from geo_app.web import context
 from geo_app import crs
-from geo_app.errors import BadParameter, NotFound
-from geo_app.web.errors import check_params
 from geo_app.checks import parse_number, parse_whole
-from geo_app.features.query import filter_mask, filter_parameters, parse_bbox, parse_crs, query, record_features
-from geo_app.features.nearest import nearest as find_nearest
 from geo_app.data.pipeline import city_extent
+from geo_app.errors import BadParameter, NotFound
+from geo_app.features.nearest import nearest as find_nearest
+from geo_app.features.query import filter_mask, filter_parameters, parse_bbox, parse_crs, query, record_features
+from geo_app.web import context
 from geo_app.web.api import bp
 from geo_app.web.api.common import provenance
+from geo_app.web.errors import check_params
 
 MAX_NEAREST = 50
-DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000     # features a request answers (the OGC items' maximum)
+DEFAULT_LIMIT, MAX_LIMIT = 1000, 10_000  # features a request answers (the OGC items' maximum)
 
 
 def layer_spec(layer: str, parameter: str = "type"):
@@ -54,8 +55,11 @@ def service_point(given_crs: str) -> tuple[float, float, float, float]:
     x, y = (float(v) for v in crs.convert(lon, lat, given_crs, crs.WGS84))
     minx, miny, maxx, maxy = service_extent()
     if not (minx <= x <= maxx and miny <= y <= maxy):
-        raise BadParameter("lon/lat", f"({lon:g}, {lat:g}) lies outside the service area (WGS-84 lon "
-                                      f"{minx:.2f}..{maxx:.2f}, lat {miny:.2f}..{maxy:.2f})")
+        raise BadParameter(
+            "lon/lat",
+            f"({lon:g}, {lat:g}) lies outside the service area (WGS-84 lon "
+            f"{minx:.2f}..{maxx:.2f}, lat {miny:.2f}..{maxy:.2f})",
+        )
     return lon, lat, x, y
 
 
@@ -79,12 +83,21 @@ def facilities(layer: str):
     filters = {k: v for k, v in request.args.items() if k not in own}
     matched, records = query(context.store(), spec, filters, bbox=bbox, limit=limit, offset=offset)
     prov = provenance()
-    return jsonify({
-        "type": "FeatureCollection", "layer": layer, "title_zh": spec.title_zh, "title_en": spec.title_en,
-        "crs": output_crs, "numberMatched": matched, "numberReturned": len(records), "limit": limit,
-        "offset": offset, "data_notice": prov["data_notice"] if spec.id in prov["demo_layers"] else None,
-        "features": record_features(spec, records, output_crs),
-    })
+    return jsonify(
+        {
+            "type": "FeatureCollection",
+            "layer": layer,
+            "title_zh": spec.title_zh,
+            "title_en": spec.title_en,
+            "crs": output_crs,
+            "numberMatched": matched,
+            "numberReturned": len(records),
+            "limit": limit,
+            "offset": offset,
+            "data_notice": prov["data_notice"] if spec.id in prov["demo_layers"] else None,
+            "features": record_features(spec, records, output_crs),
+        }
+    )
 
 
 @bp.get("/nearest")
@@ -100,8 +113,22 @@ def nearest():
     filters = {k: v for k, v in request.args.items() if k not in own}
     keep = (lambda frame: filter_mask(spec, frame, filters)) if filters else None
     found = find_nearest(context.store(), spec.id, wgs_lon, wgs_lat, n, keep)
-    results = [{"distance_m": round(d, 1), "feature": f}
-               for (_, d), f in zip(found, record_features(spec, [r for r, _ in found], output_crs))]
-    return jsonify({"type": spec.id, "from": {"lon": lon, "lat": lat, "crs": given_crs, "out_lon": float(out_lon),
-                                              "out_lat": float(out_lat), "out_crs": output_crs},
-                    "measured_in": f"EPSG:{crs.METRIC_EPSG}", "results": results})
+    results = [
+        {"distance_m": round(d, 1), "feature": f}
+        for (_, d), f in zip(found, record_features(spec, [r for r, _ in found], output_crs))
+    ]
+    return jsonify(
+        {
+            "type": spec.id,
+            "from": {
+                "lon": lon,
+                "lat": lat,
+                "crs": given_crs,
+                "out_lon": float(out_lon),
+                "out_lat": float(out_lat),
+                "out_crs": output_crs,
+            },
+            "measured_in": f"EPSG:{crs.METRIC_EPSG}",
+            "results": results,
+        }
+    )

@@ -1,16 +1,17 @@
 """Grid-patrol areas for supervisors: the grid at a point, and one grid with what lies in it."""
+
 from __future__ import annotations
 
 import shapely
 from flask import jsonify, request
 
-from geo_app.web import context
 from geo_app.errors import NotFound
-from geo_app.web.errors import check_params
 from geo_app.features.query import parse_crs, record_features
 from geo_app.features.statistics import GRID_STATS_TABLE
+from geo_app.web import context
 from geo_app.web.api import bp
 from geo_app.web.api.facilities import service_point
+from geo_app.web.errors import check_params
 
 
 def _grid_spec():
@@ -52,9 +53,14 @@ def _grid_detail(code: str, output_crs: str, row: dict | None = None) -> dict:
         wanted = [c for c in dict.fromkeys((facility.id_field, "name", "status")) if c in facility.fields]
         nearby = store.records(facility.id, bbox=polygon.bounds, columns=wanted)
         inside = [r for r in nearby if polygon.contains(shapely.point_on_surface(r["geometry"]))]
-        contents[facility.id] = {"title_zh": facility.title_zh, "title_en": facility.title_en, "count": len(inside),
-                                 "features": [{"id": r[facility.id_field], "name": r.get("name"), "status": r.get("status")}
-                                              for r in inside]}
+        contents[facility.id] = {
+            "title_zh": facility.title_zh,
+            "title_en": facility.title_en,
+            "count": len(inside),
+            "features": [
+                {"id": r[facility.id_field], "name": r.get("name"), "status": r.get("status")} for r in inside
+            ],
+        }
     mine = store.records(GRID_STATS_TABLE, where={"code": code}, limit=1)[0]
     grids_in_district = store.count(GRID_STATS_TABLE, where={"adcode": mine["adcode"]})
     comparison = {}
@@ -69,6 +75,8 @@ def _grid_detail(code: str, output_crs: str, row: dict | None = None) -> dict:
         }
     return {
         "feature": record_features(spec, [row], output_crs)[0],
-        "area_km2": float(mine["area_km2"]), "adcode": mine["adcode"],
-        "contents": contents, "comparison": comparison,
+        "area_km2": float(mine["area_km2"]),
+        "adcode": mine["adcode"],
+        "contents": contents,
+        "comparison": comparison,
     }

@@ -1,5 +1,6 @@
 """Siting for planners: runs as jobs (/api/plan/jobs), the synchronous /api/plan/sites for scripts, exports
 (format=geojson|csv|gpkg) of a run or a saved scenario, and saved scenarios."""
+
 from __future__ import annotations
 
 import io
@@ -13,21 +14,20 @@ from flask import Response, abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 from shapely.geometry import shape
 
-from geo_app.web import context
-from geo_app.planning import scenarios
-from geo_app.web.auth import requires
+from geo_app.checks import clean_name, parse_number, parse_whole
 from geo_app.errors import BadParameter, Conflict, DomainError, Failed, NotFound
-from geo_app.web.errors import CAUSES, check_params, domain_error, refuse_repeats, status_of
-from geo_app.checks import parse_number, parse_whole
+from geo_app.planning import scenarios
 from geo_app.planning.jobs import Busy, Jobs
 from geo_app.planning.jobs.files import FINAL
-from geo_app.checks import clean_name
-from geo_app.settings import ROOT
 from geo_app.planning.siting import STAGES, Limits, SitingRequest, coverage, estimate, needed_layers
+from geo_app.settings import ROOT
+from geo_app.web import context
 from geo_app.web.api import bp
 from geo_app.web.api.facilities import integer
+from geo_app.web.auth import requires
+from geo_app.web.errors import CAUSES, check_params, domain_error, refuse_repeats, status_of
 
-MAX_SCENARIOS_LISTED = 200      # one page of the saved scenarios
+MAX_SCENARIOS_LISTED = 200  # one page of the saved scenarios
 
 PARAMS = {"type", "districts", "k", "target", "radius", "spacing", "demand", "candidates"}
 FORMATS = ("json", "geojson", "csv", "gpkg")
@@ -75,16 +75,27 @@ def parse_request(need_size: bool = True) -> SitingRequest:
     candidates = request.values.get("candidates") or "lattice"
     if candidates != "lattice" and candidates not in project.catalog:
         raise BadParameter("candidates", f"{candidates!r}: give lattice or a layer id")
-    return SitingRequest(layer=layer, districts=tuple(codes), k=k, target_pct=target,
-                         radius_m=_number("radius", 10, 5000), spacing_m=_number("spacing", 25, 2000) or 100.0,
-                         demand=demand, candidates=candidates)
+    return SitingRequest(
+        layer=layer,
+        districts=tuple(codes),
+        k=k,
+        target_pct=target,
+        radius_m=_number("radius", 10, 5000),
+        spacing_m=_number("spacing", 25, 2000) or 100.0,
+        demand=demand,
+        candidates=candidates,
+    )
 
 
 def limits() -> Limits:
     config = current_app.config
-    return Limits(max_demand=int(config["SITING_MAX_DEMAND"]), max_candidates=int(config["SITING_MAX_CANDIDATES"]),
-                  time_limit_s=float(config["SOLVER_TIME_LIMIT_S"]), demand_spacing_m=float(config["SITING_DEMAND_SPACING_M"]),
-                  max_lattice=int(config["SITING_MAX_LATTICE"]))
+    return Limits(
+        max_demand=int(config["SITING_MAX_DEMAND"]),
+        max_candidates=int(config["SITING_MAX_CANDIDATES"]),
+        time_limit_s=float(config["SOLVER_TIME_LIMIT_S"]),
+        demand_spacing_m=float(config["SITING_DEMAND_SPACING_M"]),
+        max_lattice=int(config["SITING_MAX_LATTICE"]),
+    )
 
 
 def _layers(siting: SitingRequest) -> dict:
@@ -104,8 +115,13 @@ def start(siting: SitingRequest) -> str:
     """Size the run (RunTooLarge beyond the budget), then start it as a job (Busy when every run slot is taken)."""
     size = estimate(siting, _layers(siting), limits())
     config = current_app.config
-    task = {"store": str(config["STORE"]), "layers_dir": str(config["LAYERS_DIR"]), "limits": asdict(limits()),
-            "memory_mb": int(config["SITING_MAX_MEMORY_MB"]), "request": asdict(siting)}
+    task = {
+        "store": str(config["STORE"]),
+        "layers_dir": str(config["LAYERS_DIR"]),
+        "limits": asdict(limits()),
+        "memory_mb": int(config["SITING_MAX_MEMORY_MB"]),
+        "request": asdict(siting),
+    }
     return jobs().start(task, {"kind": "siting", "stages": list(STAGES), "estimate": size})
 
 
@@ -135,24 +151,36 @@ def finished(job: dict) -> dict:
 
 def _export(result: dict, fmt: str, name: str):
     features = result["sites"]["features"]
-    frame = gpd.GeoDataFrame([dict(f["properties"], geometry=shape(f["geometry"])) for f in features],
-                             columns=["number", "adcode", "adds_km2_or_weight", "adds_pct", "geometry"],
-                             geometry="geometry", crs=4326)
+    frame = gpd.GeoDataFrame(
+        [dict(f["properties"], geometry=shape(f["geometry"])) for f in features],
+        columns=["number", "adcode", "adds_km2_or_weight", "adds_pct", "geometry"],
+        geometry="geometry",
+        crs=4326,
+    )
     if fmt == "geojson":
-        return Response(frame.to_json(drop_id=True, ensure_ascii=False), mimetype="application/geo+json",
-                        headers={"Content-Disposition": f"attachment; filename={name}.geojson"})
+        return Response(
+            frame.to_json(drop_id=True, ensure_ascii=False),
+            mimetype="application/geo+json",
+            headers={"Content-Disposition": f"attachment; filename={name}.geojson"},
+        )
     if fmt == "csv":
         table = frame.assign(lon=frame.geometry.x.round(7), lat=frame.geometry.y.round(7)).drop(columns="geometry")
         buffer = io.StringIO()
         table.to_csv(buffer, index=False)
-        return Response("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+        return Response(
+            "\ufeff" + buffer.getvalue(),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f"attachment; filename={name}.csv"},
+        )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{name}.gpkg"
         pyogrio.write_dataframe(frame, path, layer="proposed_sites", driver="GPKG")
         data = path.read_bytes()
-    return Response(data, mimetype="application/geopackage+sqlite3",
-                    headers={"Content-Disposition": f"attachment; filename={name}.gpkg"})
+    return Response(
+        data,
+        mimetype="application/geopackage+sqlite3",
+        headers={"Content-Disposition": f"attachment; filename={name}.gpkg"},
+    )
 
 
 def _format() -> str:
@@ -190,7 +218,7 @@ def _job(job_id: str) -> dict:
     job = jobs().get(job_id)
     if job is None:
         raise NotFound("id", f"no siting job {job_id!r} (finished jobs are kept for a day)")
-    if job["state"] == "failed":        # the file records the cause; the answer also names its status
+    if job["state"] == "failed":  # the file records the cause; the answer also names its status
         job["error"]["status"] = status_of(failure(job))
     return job
 
@@ -230,7 +258,9 @@ def scenario_list():
     limit, offset = integer("limit", 50, 1, MAX_SCENARIOS_LISTED), integer("offset", 0, 0, 10**9)
     store = context.store()
     listed = scenarios.listing(store, limit=limit, offset=offset, with_owners=current_user.is_authenticated)
-    return jsonify({"scenarios": listed, "numberMatched": store.count(scenarios.TABLE), "limit": limit, "offset": offset})
+    return jsonify(
+        {"scenarios": listed, "numberMatched": store.count(scenarios.TABLE), "limit": limit, "offset": offset}
+    )
 
 
 @bp.post("/plan/scenarios")
@@ -239,8 +269,9 @@ def scenario_save():
     check_params(request.args, set())
     unknown = sorted(set(request.form) - PARAMS - {"name", "job"})
     if unknown:
-        raise BadParameter(unknown[0], f"unknown field; give name and job (a finished run), or name and "
-                                       f"{', '.join(sorted(PARAMS))}")
+        raise BadParameter(
+            unknown[0], f"unknown field; give name and job (a finished run), or name and {', '.join(sorted(PARAMS))}"
+        )
     refuse_repeats(request.form)
     name = clean_name("name", request.form.get("name"))
     if request.form.get("job"):

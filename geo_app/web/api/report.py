@@ -1,19 +1,21 @@
 """The report indicators: /api/report (JSON) and /api/report.csv, with filters."""
+
 from __future__ import annotations
 
 from flask import jsonify, request
 
-from geo_app.web import context
 from geo_app.errors import BadParameter
-from geo_app.web.errors import check_params
 from geo_app.project.report import KINDS, PERIODS
+from geo_app.web import context
 from geo_app.web.api import bp
 from geo_app.web.api.common import csv_response, records
+from geo_app.web.errors import check_params
 
 FILTERS = {"kind", "topic", "period", "section", "scope", "unit"}
 SOURCE = {
     "title": "苏州市市容市政管理局2018年上半年工作总结和下半年工作计划",
-    "publisher": "苏州市市容市政管理局", "published": "2018-07-20",
+    "publisher": "苏州市市容市政管理局",
+    "published": "2018-07-20",
     "note": "Figures as published; value_text and unit_text as written, value in base_unit normalised.",
 }
 

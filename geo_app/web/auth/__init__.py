@@ -2,6 +2,7 @@
 
 Every request that changes data needs a role (`@requires`), comes from this service's origin with the session's
 CSRF token (or an API token), and counts against the rate limits. Every write is logged with the user's name."""
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,8 @@ from flask import Flask, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from geo_app.web.auth import csrf, identity, limits, login as views
+from geo_app.web.auth import csrf, identity, limits
+from geo_app.web.auth import login as views
 from geo_app.web.auth.identity import SAFE_METHODS, requires
 
 __all__ = ["init_app", "requires"]
@@ -30,7 +32,7 @@ def secret_key(path: Path) -> str:
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32))
         try:
-            os.link(draft, path)            # atomic, and never over a key another process made first
+            os.link(draft, path)  # atomic, and never over a key another process made first
         except FileExistsError:
             pass
         finally:
@@ -43,9 +45,12 @@ def init_app(app: Flask) -> None:
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = secret_key(Path(config["SECRET_KEY_FILE"]))
     config["SECRET_KEY"] = str(config["SECRET_KEY"])
-    config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                  SESSION_COOKIE_SECURE=bool(config["SESSION_COOKIE_SECURE"]),
-                  PERMANENT_SESSION_LIFETIME=timedelta(hours=float(config["LOGIN_HOURS"])))
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(config["SESSION_COOKIE_SECURE"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(config["LOGIN_HOURS"])),
+    )
     proxies = int(config["TRUSTED_PROXIES"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -70,6 +75,12 @@ def _log_to_stderr() -> None:
 def _log_write(response):
     if request.method not in SAFE_METHODS:
         who = current_user.name if current_user.is_authenticated else "anonymous"
-        log.info("write: %s %r by %s from %s -> %s", request.method, request.path, who, request.remote_addr,
-                 response.status_code)
+        log.info(
+            "write: %s %r by %s from %s -> %s",
+            request.method,
+            request.path,
+            who,
+            request.remote_addr,
+            response.status_code,
+        )
     return response

@@ -2,6 +2,7 @@
 origin (the Origin header, when the browser sends one) and carry the session's CSRF token (Flask-WTF), as the
 form field `csrf_token` or the header `X-CSRFToken`. Requests authenticated by an API token are exempt from the
 token (a browser never adds that header on its own) but not from roles. Refusals are 403 with the reason."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -10,23 +11,26 @@ from flask import Flask, abort, current_app, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from geo_app.web.errors import error_body
 from geo_app.web.auth.identity import SAFE_METHODS, required_roles, via_token
+from geo_app.web.errors import error_body
 
 csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
-    app.config.update(WTF_CSRF_CHECK_DEFAULT=False,     # checked below, after the origin and the login
-                      WTF_CSRF_TIME_LIMIT=None,         # a token lasts as long as its session
-                      WTF_CSRF_SSL_STRICT=False)        # the Origin check below does this, proxy-aware
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked below, after the origin and the login
+        WTF_CSRF_TIME_LIMIT=None,  # a token lasts as long as its session
+        WTF_CSRF_SSL_STRICT=False,
+    )  # the Origin check below does this, proxy-aware
     csrf.init_app(app)
     app.before_request(_protect)
 
     @app.errorhandler(CSRFError)
     def refused(exc: CSRFError):
-        return error_body(403, f"request refused as possibly cross-site: {exc.description} "
-                               "(reload the page and try again)")
+        return error_body(
+            403, f"request refused as possibly cross-site: {exc.description} (reload the page and try again)"
+        )
 
 
 def _origin(url: str) -> str:
@@ -57,5 +61,5 @@ def _protect():
         abort(403, f"cross-site request refused: it comes from {origin!r}, not from {own_origin()}")
     view = current_app.view_functions.get(request.endpoint)
     if required_roles(view) is not None and not current_user.is_authenticated:
-        return          # the view answers 401: there is no session to forge a request with
+        return  # the view answers 401: there is no session to forge a request with
     csrf.protect()

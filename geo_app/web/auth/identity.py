@@ -1,5 +1,6 @@
 """Who is asking: a session cookie (Flask-Login, after the login page) or an API token (`Authorization: Bearer`),
 and `@requires(*roles)` for the views that change data: anonymous -> 401, the wrong role -> 403."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -7,9 +8,9 @@ from functools import wraps
 from flask import Flask, abort, g, request
 from flask_login import LoginManager, current_user
 
-from geo_app.web import context
-from geo_app.store import StoreError
 from geo_app.auth import users
+from geo_app.store import StoreError
+from geo_app.web import context
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOG_IN_FIRST = "log in first (the login page, or an API token: Authorization: Bearer <token>)"
@@ -20,7 +21,7 @@ def init_app(app: Flask) -> None:
 
     @manager.user_loader
     def from_session(session_id: str):
-        if "Authorization" in request.headers:      # a request that presents a token is judged by it alone
+        if "Authorization" in request.headers:  # a request that presents a token is judged by it alone
             return None
         name, _, stamp = session_id.partition("/")
         user = _stored(users.get, name)
@@ -53,8 +54,11 @@ def _stored(find, key: str):
 def _refuse_bad_tokens():
     """A request that presents credentials that do not work is refused, even for public data (RFC 6750)."""
     if "Authorization" in request.headers and not via_token():
-        abort(401, "the Authorization header does not hold a valid API token of an active user "
-                   "(send Authorization: Bearer <token>; `flask users token NAME` makes one)")
+        abort(
+            401,
+            "the Authorization header does not hold a valid API token of an active user "
+            "(send Authorization: Bearer <token>; `flask users token NAME` makes one)",
+        )
 
 
 def _challenge(response):
@@ -85,9 +89,14 @@ def requires(*roles: str):
             if not current_user.is_authenticated:
                 abort(401, LOG_IN_FIRST)
             if current_user.role != "admin" and current_user.role not in roles:
-                abort(403, f"this needs the role {' or '.join(roles + ('admin',))}; "
-                           f"{current_user.name} is {current_user.role}")
+                abort(
+                    403,
+                    f"this needs the role {' or '.join(roles + ('admin',))}; "
+                    f"{current_user.name} is {current_user.role}",
+                )
             return view(*args, **kwargs)
+
         checked.required_roles = roles
         return checked
+
     return decorate

@@ -1,5 +1,6 @@
 """The login page (/login) and logout (POST /logout). Logins, failed logins and logouts are logged with the
 name and the client address; never a password."""
+
 from __future__ import annotations
 
 import logging
@@ -8,9 +9,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from geo_app.auth import users
 from geo_app.web import context
 from geo_app.web.errors import refuse_repeats
-from geo_app.auth import users
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("geo_app.auth")
@@ -35,13 +36,15 @@ def login():
     user = users.authenticate(context.store(), name, password)
     if user is None:
         log.warning("failed login: name=%r from %s", name[:64], request.remote_addr)
-        return render_template("login.html", next=_next_page(), page="login", name=name,
-                               problem="auth.login_failed"), 401
+        return render_template(
+            "login.html", next=_next_page(), page="login", name=name, problem="auth.login_failed"
+        ), 401
     if not user.is_active:
         log.warning("refused login of disabled user %s from %s", user.name, request.remote_addr)
-        return render_template("login.html", next=_next_page(), page="login", name=name,
-                               problem="auth.login_disabled"), 403
-    session.clear()                  # a new session for the new login (no fixation)
+        return render_template(
+            "login.html", next=_next_page(), page="login", name=name, problem="auth.login_disabled"
+        ), 403
+    session.clear()  # a new session for the new login (no fixation)
     session.permanent = True
     login_user(user)
     log.info("login: %s (%s) from %s", user.name, user.role, request.remote_addr)

@@ -7,6 +7,7 @@ folium names each element's assets in class attributes (`default_js`, `default_c
 for the whole process: that is the point (no page may fall back to a CDN). folium's Bootstrap, jQuery and
 Font Awesome are dropped: the pages draw with Leaflet's own vector markers and plain HTML controls.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,11 +19,13 @@ from flask import Blueprint, abort, send_from_directory
 from geo_app.settings import ROOT
 
 NPM_MODULES = ROOT / "node_modules"
-PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR),
-            "leaflet.vectorgrid": NPM_MODULES / "leaflet.vectorgrid" / "dist",
-            "leaflet.heat": NPM_MODULES / "leaflet.heat" / "dist"}
-VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"      # with its MVT decoder (pbf, vector-tile)
-HEAT_JS = "leaflet-heat.js"                               # with simpleheat (the canvas drawing)
+PACKAGES = {
+    "leaflet": Path(xs_leaflet.BASE_DIR),
+    "leaflet.vectorgrid": NPM_MODULES / "leaflet.vectorgrid" / "dist",
+    "leaflet.heat": NPM_MODULES / "leaflet.heat" / "dist",
+}
+VECTORGRID_JS = "Leaflet.VectorGrid.bundled.min.js"  # with its MVT decoder (pbf, vector-tile)
+HEAT_JS = "leaflet-heat.js"  # with simpleheat (the canvas drawing)
 VERSIONS = {"leaflet": xs_leaflet.VERSION}
 PREFIX = "/vendor"
 
@@ -39,8 +42,10 @@ def vendor_file(package: str, filename: str):
 def npm_url(package: str, filename: str) -> str:
     """An npm package's script; a clear error when `make setup` (npm ci) has not installed it."""
     if not (PACKAGES[package] / filename).is_file():
-        raise RuntimeError(f"{PACKAGES[package] / filename} is missing: run `make setup` "
-                           "(npm ci installs the map pages' npm packages into node_modules/)")
+        raise RuntimeError(
+            f"{PACKAGES[package] / filename} is missing: run `make setup` "
+            "(npm ci installs the map pages' npm packages into node_modules/)"
+        )
     return _url(package, filename)
 
 

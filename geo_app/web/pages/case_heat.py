@@ -1,13 +1,15 @@
 """The case heat layer on /districts: a toggle beside the case choropleth that draws /api/cases/heat with
 leaflet.heat (static/js/heat.js) for the page's class and period, and a legend saying what it shows
 (its text: page.districts.heat in the catalogue)."""
+
 from __future__ import annotations
 
 from flask import url_for
 
+from geo_app.cases.statistics import REPORT_PERIOD
 from geo_app.web import context, i18n
 from geo_app.web.pages.assets import heat_url
-from geo_app.cases.statistics import REPORT_PERIOD
+
 
 def page_values(case_class: str | None, output_crs: str) -> dict:
     """What the page needs for the toggle, its legend and its script (the class is already checked)."""
@@ -18,10 +20,12 @@ def page_values(case_class: str | None, output_crs: str) -> dict:
     else:
         class_label = i18n.t("page.districts.heat.all_classes")
     return {
-        "heat_js": heat_url(), "heat_class": class_label,
+        "heat_js": heat_url(),
+        "heat_class": class_label,
         "heat_period": i18n.period(REPORT_PERIOD),
-        "heat_config": {"api": url_for("cases_statistics.case_heat"),
-                        "params": {"period": REPORT_PERIOD, "crs": output_crs,
-                                   **({"class": case_class} if case_class else {})},
-                        "empty": i18n.t("page.districts.heat.empty")},
+        "heat_config": {
+            "api": url_for("cases_statistics.case_heat"),
+            "params": {"period": REPORT_PERIOD, "crs": output_crs, **({"class": case_class} if case_class else {})},
+            "empty": i18n.t("page.districts.heat.empty"),
+        },
     }

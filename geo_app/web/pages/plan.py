@@ -1,15 +1,16 @@
 """The planner map (/plan): facilities of a type with their service-radius circles, and the parts of each
 district they leave uncovered, with coverage per district; and the form that sites new facilities (a job, with
 its progress by stage) and lists the saved scenarios."""
+
 from __future__ import annotations
 
 from flask import request, url_for
 
-from geo_app.web import context, i18n
 from geo_app import texts
-from geo_app.web.api.coverage import coverage_frame
 from geo_app.errors import BadParameter
 from geo_app.planning.siting import STAGES
+from geo_app.web import context, i18n
+from geo_app.web.api.coverage import coverage_frame
 from geo_app.web.pages.grid import district_outlines
 from geo_app.web.pages.page import chosen_basemap, layer_summary, new_map, render_map_page
 
@@ -24,25 +25,50 @@ def plan_page() -> str:
     spec, coverage = coverage_frame(layer)
     stats = context.store().read("district_stats").set_index("code")
     name = "name_en" if i18n.lang() == "en" else "name_zh"
-    rows = [{"code": r["adcode"], "name": stats.loc[r["adcode"], name], "radius_m": r["radius_m"],
-             "coverage_pct": r["district_area_coverage_pct"], "uncovered_km2": r["uncovered_km2"],
-             "source": project.standards.radius(layer, r["adcode"]).source_in(i18n.lang())}
-            for _, r in coverage.iterrows()]
+    rows = [
+        {
+            "code": r["adcode"],
+            "name": stats.loc[r["adcode"], name],
+            "radius_m": r["radius_m"],
+            "coverage_pct": r["district_area_coverage_pct"],
+            "uncovered_km2": r["uncovered_km2"],
+            "source": project.standards.radius(layer, r["adcode"]).source_in(i18n.lang()),
+        }
+        for _, r in coverage.iterrows()
+    ]
     fmap = new_map(basemap, zoom=12, tiles=True)
     district_outlines(basemap, None).add_to(fmap)
     config = {
-        "layer": layer_summary(spec), "radii": {r["code"]: r["radius_m"] for r in rows},
+        "layer": layer_summary(spec),
+        "radii": {r["code"]: r["radius_m"] for r in rows},
         "default_radius": project.standards.radius(layer).metres,
         "districtNames": {r["code"]: r["name"] for r in rows},
-        "api": {"coverage": url_for("api.coverage", layer=layer),
-                "jobs": url_for("api.job_start"), "scenarios": url_for("api.scenario_list")},
-        "stages": list(STAGES), "messages": texts.templates(i18n.lang()),
+        "api": {
+            "coverage": url_for("api.coverage", layer=layer),
+            "jobs": url_for("api.job_start"),
+            "scenarios": url_for("api.scenario_list"),
+        },
+        "stages": list(STAGES),
+        "messages": texts.templates(i18n.lang()),
     }
     chosen = (request.args.get("districts") or "320508").split(",")
     demands, candidates = siting_choices(layer)
-    return render_map_page("plan.html", fmap, config, basemap=basemap, types=types, layer=layer, spec=spec,
-                           rows=rows, page="plan", chosen=chosen, args=request.args, demands=demands,
-                           candidates=candidates, stages=STAGES)
+    return render_map_page(
+        "plan.html",
+        fmap,
+        config,
+        basemap=basemap,
+        types=types,
+        layer=layer,
+        spec=spec,
+        rows=rows,
+        page="plan",
+        chosen=chosen,
+        args=request.args,
+        demands=demands,
+        candidates=candidates,
+        stages=STAGES,
+    )
 
 
 def siting_choices(layer: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -50,8 +76,11 @@ def siting_choices(layer: str) -> tuple[list[tuple[str, str]], list[tuple[str, s
     as candidate sites (the lattice or a point layer), as (value, label) pairs in the page's language."""
     project, loaded = context.project(), set(context.store().tables())
     english = i18n.lang() == "en"
-    points = [spec for spec in project.catalog.layers.values()
-              if spec.id in loaded and spec.geometry_type == "Point" and spec.id != layer]
+    points = [
+        spec
+        for spec in project.catalog.layers.values()
+        if spec.id in loaded and spec.geometry_type == "Point" and spec.id != layer
+    ]
     demands = [("grids", i18n.t("page.plan.demand_grids")), ("area", i18n.t("page.plan.demand_area"))]
     for spec in points:
         for name, field in spec.fields.items():

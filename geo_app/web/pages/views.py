@@ -1,4 +1,5 @@
 """Routes of the map pages."""
+
 from __future__ import annotations
 
 from geo_app.web.pages import bp
