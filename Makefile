@@ -1,6 +1,6 @@
 # make run      : set up a fresh machine (venv, dependencies, store) and serve on http://127.0.0.1:$(PORT)
 # make test     : set up, lint and run the whole test suite (GeoPackage and PostGIS, browser tests in Chromium)
-# make test-fast: the quick loop while working: only the venv, and no browser, PostGIS or slow tests (~3 min)
+# make test-fast: the quick loop while working: the venv and the npm packages, no browser, PostGIS or slow tests (~3 min)
 # make lint     : ruff check, ruff format --check (settings in pyproject.toml) and lint-imports (.importlinter)
 # make postgis  : install and start a local PostgreSQL + PostGIS, create the database and load it; then
 #                 GEO_APP_STORE=$(PG_URL) make run
@@ -54,7 +54,7 @@ test: $(VENV)/.dev lint vendor browser postgis-server
 
 # The markers are set in tests/conftest.py: browser (Chromium), postgis (a PostgreSQL server), slow (over ~5 s).
 FAST := not browser and not postgis and not slow
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev vendor
 	$(BIN)/python -m pytest -q -m "$(FAST)" $(ARGS)
 
 lint: $(VENV)/.dev
