@@ -98,11 +98,14 @@ def _check_reporter(source: str, reporter, grid_code: str | None) -> None:
 
 
 def _next_id(tx, now: datetime) -> str:
-    """SZ + the report's date + a sequence number the store keeps (writers are serialised, so it is unique)."""
+    """SZ + the report's date in Beijing time + a sequence number the store keeps. Writers are serialised, and
+    `case_seq` is a high-water mark (a `_seq` meta key) that a restore or a copy never lowers, so a number once
+    handed out is never handed out again on this store, not even after a restore of an older backup."""
     number = int(tx.get_meta("case_seq") or 0)
+    day = now.astimezone(workclock.BEIJING)
     while True:
         number += 1
-        case_id = f"SZ{now:%Y%m%d}{number:07d}"
+        case_id = f"SZ{day:%Y%m%d}{number:07d}"
         if not tx.count(CASES, where={"id": case_id}):
             tx.set_meta("case_seq", str(number))
             return case_id

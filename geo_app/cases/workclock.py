@@ -11,13 +11,15 @@ seconds and back with array lookups; instants outside the table count as its fir
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from importlib.metadata import version
 
 import chinese_calendar
 import numpy as np
 
 BEIJING_S = 8 * 3600
+# Beijing time (Asia/Shanghai: UTC+8 all year, no daylight saving since 1991): the clock's and the case numbers' zone
+BEIJING = timezone(timedelta(seconds=BEIJING_S), "Asia/Shanghai")
 _DAY_START_S, _WORK_DAY_S = 9 * 3600, 8 * 3600
 _EPOCH = date(1970, 1, 1)
 _FIRST_YEAR, _LAST_YEAR = min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year
