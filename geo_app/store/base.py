@@ -31,6 +31,25 @@ class StoreBusy(StoreError):
     """Another writer held the store longer than the busy timeout."""
 
 
+def is_high_water(key: str) -> bool:
+    """Bookkeeping values a restore or a copy never lowers: the version (every cache's key) and every `*_seq`
+    sequence (numbers once handed out, such as case numbers, must never be handed out again on this store)."""
+    return key == "version" or key.endswith("_seq")
+
+
+def keep_high_water(tx: Transaction, before: dict[str, int]) -> None:
+    """After a restore or a copy: each high-water mark at the larger of `before` and what the store now holds."""
+    for key, value in before.items():
+        tx.set_meta(key, str(max(value, _int(tx.get_meta(key)))))
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
 class Reader(ABC):
     """What both a store and a transaction read with."""
 
@@ -171,6 +190,14 @@ class Store(Reader):
         """A bookkeeping value, outside any transaction."""
 
     @abstractmethod
+    def meta_items(self) -> dict[str, str]:
+        """Every bookkeeping value, outside any transaction."""
+
+    def high_water_marks(self) -> dict[str, int]:
+        """The values a restore or a copy never lowers (is_high_water), as numbers."""
+        return {k: _int(v) for k, v in self.meta_items().items() if is_high_water(k)}
+
+    @abstractmethod
     def extent(self, name: str) -> tuple | None:
         """(minx, miny, maxx, maxy) of a layer's features, None when empty or not spatial."""
 
@@ -184,7 +211,8 @@ class Store(Reader):
 
     @abstractmethod
     def restore(self, path: Path) -> None:
-        """Replace the whole content with a backup made by backup(); the version moves forward."""
+        """Replace the whole content with a backup made by backup(); the version moves forward and no high-water
+        mark (is_high_water: the version, the `*_seq` sequences) goes below the value it had before."""
 
     def __str__(self) -> str:
         return self.location

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geo_app.store import Store, StoreError
+from geo_app.store.base import keep_high_water
 
 
 def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str, int]:
@@ -21,6 +22,7 @@ def copy_store(source: Store, target: Store, *, force: bool = False) -> dict[str
             tx.replace(name, frame, indexes=tuple(source.indexes(name)))
             copied[name] = len(frame)
         tx.set_meta("schema_version", source.meta("schema_version") or "0")
-        # the target's caches must not mistake the copy for an older state of its own
-        tx.set_meta("version", str(max(int(tx.get_meta("version") or 0), source.version())))
+        # the target's caches must not mistake the copy for an older state of its own, and no number either store
+        # has handed out (the `*_seq` sequences: case numbers) may come again
+        keep_high_water(tx, source.high_water_marks())
     return copied

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 
 from geo_app.store import gpkg_geometry as gg
-from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
+from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction, keep_high_water
 from geo_app.store.frames import (
     STORED_GEOMETRY,
     Appending,
@@ -320,6 +320,9 @@ class GeoPackageStore(_Reading, Store):
             con.close()
         self._local = threading.local()
 
+    def meta_items(self) -> dict[str, str]:
+        return dict(self.con.execute("SELECT key, value FROM store_meta").fetchall())
+
     def meta(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -380,14 +383,15 @@ class GeoPackageStore(_Reading, Store):
         if marked is None:
             source.close()
             raise StoreError(f"{path} is not a store backup: it has no version")
-        before = self.version()
+        before = self.high_water_marks()
         try:
             source.backup(self.con)
         finally:
             source.close()
-        # caches are keyed by the version: it must move past every value it had before
+        # caches are keyed by the version: it must move past every value it had before; numbers handed out
+        # after the backup was made (case numbers) must not come again
         with self.transaction() as tx:
-            tx.set_meta("version", str(max(before, int(marked[0]))))
+            keep_high_water(tx, before)
 
 
 class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):

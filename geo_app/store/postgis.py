@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import shapely
 
-from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction
+from geo_app.store.base import Store, StoreBusy, StoreError, StoreMissing, Transaction, keep_high_water
 from geo_app.store.frames import (
     STORED_GEOMETRY,
     Appending,
@@ -290,6 +291,9 @@ class PostGISStore(_Reading, Store):
             for statement in _BOOKKEEPING:
                 con.execute(statement)
 
+    def meta_items(self) -> dict[str, str]:
+        return dict(self._run("SELECT key, value FROM store_meta"))
+
     def meta(self, key: str) -> str | None:
         rows = self._run("SELECT value FROM store_meta WHERE key = %s", (key,))
         return rows[0][0] if rows else None
@@ -353,26 +357,42 @@ class PostGISStore(_Reading, Store):
             raise StoreError(
                 f"{path} is not a store backup (pg_restore --list: {listed.stderr.strip() or 'no store_meta'})"
             )
-        before = self.version()
+        before = self.high_water_marks()
+        # the PostGIS extension, when the database has it, stays as it is with its spatial_ref_sys: the store's
+        # role seldom owns them, and --clean would try to drop the extension (and everything built on it)
+        has_postgis = bool(self._run("SELECT 1 FROM pg_extension WHERE extname = 'postgis'"))
+        entries = [line for line in listed.stdout.splitlines() if not (has_postgis and _of_postgis(line))]
         self.close()
-        done = subprocess.run(
-            [
-                self._tool("pg_restore"),
-                "--clean",
-                "--if-exists",
-                "--no-owner",
-                "--single-transaction",
-                "-d",
-                self.url,
-                str(path),
-            ],
-            capture_output=True,
-            text=True,
-        )
+        with tempfile.NamedTemporaryFile("w", suffix=".list", encoding="utf-8") as listing:
+            listing.write("\n".join(entries) + "\n")
+            listing.flush()
+            done = subprocess.run(
+                [
+                    self._tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    "--use-list",
+                    listing.name,
+                    "-d",
+                    self.url,
+                    str(path),
+                ],
+                capture_output=True,
+                text=True,
+            )
         if done.returncode:
             raise StoreError(f"pg_restore failed: {done.stderr.strip()}")
+        # caches are keyed by the version; numbers handed out after the backup (case numbers) must not come again
         with self.transaction() as tx:
-            tx.set_meta("version", str(max(before, int(tx.get_meta("version") or 0))))
+            keep_high_water(tx, before)
+
+
+def _of_postgis(entry: str) -> bool:
+    """A `pg_restore --list` entry of the PostGIS extension itself: the extension, its comment, spatial_ref_sys."""
+    words = entry.split()
+    return "EXTENSION" in words or "spatial_ref_sys" in words
 
 
 class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):

@@ -124,3 +124,64 @@ def test_the_extent_grows_with_appended_rows_and_is_measured_again_after_a_delet
     with store.transaction() as tx:
         tx.delete(CASES, {"id": ["b", "c"]})
     assert store.extent(CASES) == pytest.approx((120.5, 31.2, 120.5, 31.2))
+
+
+def test_a_case_is_numbered_by_its_beijing_date(store, project, monkeypatch):
+    from datetime import UTC, datetime
+
+    from geo_app.cases import service
+    from tests.cases_support import grid_place
+
+    place = grid_place(store)
+    # 07:11 on 12-08 in Beijing is still 12-07 in UTC
+    monkeypatch.setattr(service, "_now", lambda: datetime(2026, 12, 7, 23, 11, tzinfo=UTC))
+    case = service.report(
+        store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol", reporter="fixture"
+    )
+    assert case["id"].startswith("SZ20261208") and len(case["id"]) == len("SZ20261208") + 7
+    assert case["reported_at"] == "2026-12-07T23:11:00Z"
+
+
+def test_a_restore_never_lets_a_case_number_come_again(runner, store_path, project, tmp_path):
+    """Back up, report A, restore the backup (A is gone), report B: B does not get A's number, and A's number and
+    its reporter's token (the follow link, Open311 tokens/{token}) show no case at all, not a stranger's."""
+    from geo_app.cases import service
+    from geo_app.errors import NotFound
+    from tests.cases_support import grid_place
+
+    store = open_store(store_path)
+    backup = tmp_path / f"backup.{store.backup_suffix}"
+    result = runner.invoke(args=["store-backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    place = grid_place(store)
+    first = service.report(
+        store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol", reporter="fixture"
+    )
+    token = service.token_of(store, first["id"])
+    store.close()
+    result = runner.invoke(args=["store-restore", str(backup)])
+    assert result.exit_code == 0, result.output
+    store = open_store(store_path)
+    with pytest.raises(NotFound):
+        service.get(store, first["id"])
+    assert service.by_token(store, token) is None
+    second = service.report(
+        store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol", reporter="fixture"
+    )
+    assert second["id"] != first["id"] and second["id"][-7:] > first["id"][-7:]
+    with pytest.raises(NotFound):
+        service.get(store, first["id"])
+    assert service.by_token(store, token) is None
+    store.close()
+
+
+def test_a_copy_carries_the_case_sequence_and_never_lowers_it(store, tmp_path):
+    with store.transaction() as tx:
+        tx.set_meta("case_seq", "41")
+    target = open_store(tmp_path / "copy.gpkg")
+    copy_store(store, target)
+    assert target.meta("case_seq") == "41"
+    with target.transaction() as tx:
+        tx.set_meta("case_seq", "99")
+    copy_store(store, target, force=True)
+    assert target.meta("case_seq") == "99"
