@@ -132,7 +132,8 @@ def _city_demo(project, districts, seed: int, factor: float, out: Path, no_impor
         demo_city.import_all(project, store, paths, max_bytes=max_bytes(), progress=report)
     except (ImportFailed, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
-    load_demo_cases(store, max(1, round(case_demo.calibration(project.report)["accepted"] * factor)), seed)
+    count = max(1, round(case_demo.calibration(project.report)["accepted"] * factor))
+    load_demo_cases(store, count, seed, case_demo.today())
 
 
 @click.command("demo-cases")
@@ -148,13 +149,21 @@ def _city_demo(project, districts, seed: int, factor: float, out: Path, no_impor
 @click.option(
     "--seed", default=case_demo.SEED, show_default=True, help="Random seed (the same seed gives the same cases)."
 )
-def demo_cases_command(count, seed):
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the fresh open cases wait on (default: today, Beijing time).",
+)
+def demo_cases_command(count, seed, as_of):
     """Replace the store's demo cases (示例数据) by COUNT generated ones, calibrated to the report's H1 2018
-    figures (受理, 办结, 办结率 of the 市区 platforms and of the city platform), with their history."""
+    figures (受理, 办结, 办结率 of the 市区 platforms and of the city platform), with their history; beside them
+    a few open cases waiting on the as-of day: on time, due soon (即将超期) and overdue, in every open status."""
     store = context.store()
     if not store.exists():
         raise click.ClickException(f"the store {store} has not been built: run `make store` first")
-    load_demo_cases(store, count, seed)
+    load_demo_cases(store, count, seed, as_of.date() if as_of else case_demo.today())
 
 
 @click.command("build-districts")

@@ -53,7 +53,7 @@ def store_init_command():
         raise click.ClickException(str(exc)) from None
     report(outcome)
     click.echo(f"created {store} from layers/ in {outcome.seconds:.1f} s")
-    load_demo_cases(store, case_demo.DEMO_CASES, case_demo.SEED)
+    load_demo_cases(store, case_demo.DEMO_CASES, case_demo.SEED, case_demo.today())
 
 
 @click.command("build-store")
@@ -158,9 +158,13 @@ def store_info_command():
         )
 
 
-def load_demo_cases(store, count: int, seed: int) -> None:
+def load_demo_cases(store, count: int, seed: int, as_of) -> None:
+    """`count` calibrated demo cases (H1 2018) and the fresh open ones waiting on the day `as_of`."""
     try:
-        done = case_demo.load(store, context.project(), count, seed=seed, progress=click.echo)
+        done = case_demo.load(store, context.project(), count, seed=seed, as_of=as_of, progress=click.echo)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"loaded {done['cases']:,} demo cases and {done['events']:,} history rows in {done['total_s']} s")
+    click.echo(
+        f"loaded {done['cases']:,} demo cases, {done['fresh']:,} open ones as of {as_of} and "
+        f"{done['events']:,} history rows in {done['total_s']} s"
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +69,12 @@ REGISTER_H, DISPATCH_SHARE, HANDLE_SHARE, VERIFY_SHARE = (0.1, 0.8), (0.2, 0.7),
 REHANDLE_SHARE = (0.25, 0.6)
 REJECT_SHARE, REWORK_SHARE, SECOND_REWORK_SHARE = 0.02, 0.03, 0.1
 CHUNK = 100_000
+# Fresh open cases beside the calibrated H1 2018 set, dated around the store's creation (the `as_of` day): per
+# open status an even mix of on time, due soon (即将超期: in the last SOON_SHARE of the step's limit) and overdue.
+FRESH_SHARE, FRESH_MIN = 0.015, 45  # 300 beside the demo store's 20,000; 11,263 beside the city's 750,852
+SOON_SHARE = 0.2
+AS_OF_HOUR = 9  # the as-of moment: 09:00 Beijing time on the as-of day (the start of its working day)
+TIMELINESS = {"on_time": (0.05, 0.7), "soon": (0.82, 0.98), "overdue": (1.1, 3.0)}  # elapsed, in shares of the limit
 
 
 @dataclass
@@ -220,6 +227,100 @@ def generate(grids: gpd.GeoDataFrame, catalog: CaseCatalog, target: dict, n: int
         lat=lat[order],
         times={k: v[order] for k, v in t.items()},
         due=due[order],
+    )
+
+
+def fresh_count(n: int) -> int:
+    """How many fresh open cases go beside n calibrated ones."""
+    return max(FRESH_MIN, round(n * FRESH_SHARE))
+
+
+def today() -> date:
+    """Today in Beijing time (the default as-of day)."""
+    return datetime.now(workclock.BEIJING).date()
+
+
+def as_of_seconds(as_of: date) -> int:
+    """The as-of moment in UTC seconds: AS_OF_HOUR o'clock Beijing time on the as-of day."""
+    midnight = np.datetime64(as_of.isoformat(), "s").astype(np.int64)
+    return int(midnight + AS_OF_HOUR * 3600 - workclock.BEIJING_S)
+
+
+def fresh_ids(as_of: date, n: int) -> np.ndarray:
+    return np.array([f"DEMO{as_of:%Y%m%d}-{i:07d}" for i in range(1, n + 1)], dtype=object)
+
+
+def generate_fresh(
+    grids: gpd.GeoDataFrame, catalog: CaseCatalog, target: dict, n: int, as_of: date, seed: int = SEED
+) -> Generated:
+    """n open cases waiting at the as-of moment (as_of_seconds), in every open status, each on time, due soon or
+    overdue by the working clock (TIMELINESS: the working time elapsed since its step began, as a share of the
+    step's limit); the same seed, n and as-of give the same cases. Sources, classes and grids as generate()."""
+    if n < 1:
+        raise ValueError(f"the number of fresh cases must be at least 1, not {n}")
+    rng = np.random.default_rng([seed, as_of.toordinal()])
+    codes = np.array(list(catalog.classes), dtype=object)
+    weights = np.array([CLASS_WEIGHTS.get(c, 1) for c in codes], float)
+    service = codes[rng.choice(len(codes), size=n, p=weights / weights.sum())]
+    index = pd.Index(codes).get_indexer(service)
+    hours = {
+        k: np.array([getattr(catalog[c].limits, k) for c in codes])[index]
+        for k in ("register_h", "handle_h", "close_h")
+    }
+    source = _sources(rng, n, target)
+    grid, lon, lat = _positions(rng, grids, n)
+    # an even mix of (status, timeliness), shuffled
+    combos = [(s, k) for s in lifecycle.OPEN for k in TIMELINESS]
+    picked = rng.permutation(np.arange(n) % len(combos))
+    status = np.array([combos[i][0] for i in picked], dtype=object)
+    timeliness = np.array([combos[i][1] for i in picked], dtype=object)
+    limit_h = np.select(
+        [np.isin(status, ["reported", "accepted"]), status == "registered", status == "dispatched"],
+        [hours["register_h"], np.full(n, catalog.dispatch_h), hours["handle_h"]],
+        hours["close_h"],
+    )
+    low = np.array([TIMELINESS[k][0] for k in timeliness])
+    high = np.array([TIMELINESS[k][1] for k in timeliness])
+    elapsed = np.round(limit_h * 3600 * (low + rng.random(n) * (high - low))).astype(np.int64)
+    now = workclock.working_seconds(as_of_seconds(as_of))
+    waiting_since = now - elapsed  # working seconds: the step each case waits on began then
+    # the steps before it, backwards, with the durations generate() uses
+    accept = _lognormal(rng, np.array([ACCEPT_H[s][0] for s in source]), 0.8, n)
+    register = _lognormal(rng, *REGISTER_H, n)
+    dispatch = _lognormal(rng, catalog.dispatch_h * DISPATCH_SHARE[0], DISPATCH_SHARE[1], n)
+    handle = _lognormal(rng, hours["handle_h"] * HANDLE_SHARE[0], HANDLE_SHARE[1], n)
+    rank = pd.Index(["reported", "accepted", "registered", "dispatched", "handled"]).get_indexer(status)
+    w = {"h1": np.where(rank == 4, waiting_since, -1)}
+    w["dis"] = np.where(rank == 3, waiting_since, np.where(rank > 3, w["h1"] - handle, -1))
+    w["reg"] = np.where(rank == 2, waiting_since, np.where(rank > 2, w["dis"] - dispatch, -1))
+    w["acc"] = np.where(rank >= 2, w["reg"] - register, -1)
+    w["rep"] = np.where(rank >= 2, w["acc"] - accept, waiting_since)  # reported, accepted: the limit runs from 上报
+    w["acc"] = np.where(rank == 1, w["rep"] + np.minimum(accept, elapsed // 2), w["acc"])
+    t = {name: np.full(n, -1, dtype=np.int64) for name, *_ in ORDER}
+    for name, values in w.items():
+        t[name] = np.where(values >= 0, workclock.from_working_seconds(np.maximum(values, 0)), -1)
+    due = _due(t, hours["register_h"], catalog.dispatch_h, hours["handle_h"], hours["close_h"])
+    order = np.argsort(t["rep"], kind="stable")
+    return Generated(
+        ids=fresh_ids(as_of, n),
+        service_code=service[order],
+        source=source[order],
+        grid=grid[order],
+        lon=lon[order],
+        lat=lat[order],
+        times={k: v[order] for k, v in t.items()},
+        due=due[order],
+    )
+
+
+def combined(first: Generated, second: Generated) -> Generated:
+    """Both sets, one after the other."""
+    return Generated(
+        **{
+            name: np.concatenate([getattr(first, name), getattr(second, name)])
+            for name in ("ids", "service_code", "source", "grid", "lon", "lat", "due")
+        },
+        times={k: np.concatenate([first.times[k], second.times[k]]) for k in first.times},
     )
 
 
@@ -382,15 +483,29 @@ def event_frame(cases: Generated, cases_rows: pd.DataFrame, rows: slice) -> pd.D
 # ---- loading -----------------------------------------------------------------------------------------------------
 
 
-def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=lambda text: None) -> dict:
+def load(
+    store: Store, project: Project, n: int, *, seed: int = SEED, as_of: date | None = None, progress=lambda text: None
+) -> dict:
     """Replace the store's demo cases by n generated ones (and their history), with the statistics summary, in
-    one transaction; returns counts and seconds."""
+    one transaction; with `as_of`, fresh_count(n) fresh open cases waiting on that day go beside them. Returns
+    counts (`cases` the calibrated ones, `fresh` the fresh ones) and seconds."""
     started = time.perf_counter()
     catalog = project.cases
     grids = gpd.GeoDataFrame(store.read("grids", columns=["code", "adcode", "area_km2", "street", "community"]))
-    cases = generate(grids.reset_index(drop=True), catalog, calibration(project.report), n, seed)
+    grids = grids.reset_index(drop=True)
+    target = calibration(project.report)
+    cases = generate(grids, catalog, target, n, seed)
+    fresh = 0
+    if as_of is not None:
+        fresh = fresh_count(n)
+        cases = combined(cases, generate_fresh(grids, catalog, target, fresh, as_of, seed))
     generated = time.perf_counter() - started
-    progress(f"generated {n:,} cases in {generated:.1f} s")
+    progress(
+        f"generated {n:,} cases"
+        + (f" and {fresh:,} open ones as of {as_of}" if fresh else "")
+        + f" in {generated:.1f} s"
+    )
+    n = len(cases)
     events_written = 0
     with store.transaction() as tx:
         create_tables(tx)
@@ -411,7 +526,8 @@ def load(store: Store, project: Project, n: int, *, seed: int = SEED, progress=l
             progress(f"inserted {rows.stop:,} cases")
         statistics.rebuild(tx, catalog)
     return {
-        "cases": n,
+        "cases": n - fresh,
+        "fresh": fresh,
         "events": events_written,
         "generate_s": round(generated, 1),
         "total_s": round(time.perf_counter() - started, 1),

@@ -3,7 +3,7 @@ platform), inside the grids, and their history consistent with their rows; on bo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo_app.cases import statistics
+from geo_app.cases import lifecycle, statistics, workclock
 from geo_app.cases.tables import CASES, EVENTS
 from geo_app.data import demo_cases as demo
 from tests.conftest import BOTH_BACKENDS
@@ -141,9 +141,80 @@ def test_history_is_consistent_with_the_rows(store, project):
 
 
 def test_cli_loads_demo_cases_and_refuses_a_bad_count(runner, app):
-    done = runner.invoke(args=["demo-cases", "--cases", "250", "--seed", "3"])
+    done = runner.invoke(args=["demo-cases", "--cases", "250", "--seed", "3", "--as-of", "2026-12-08"])
     assert done.exit_code == 0, done.output
-    assert "loaded 250 demo cases" in done.output
-    assert app.extensions["geo_app"]["store"].count(CASES, where={"demo": True}) == 250
+    assert "loaded 250 demo cases, 45 open ones as of 2026-12-08" in done.output
+    store = app.extensions["geo_app"]["store"]
+    assert store.count(CASES, where={"demo": True}) == 250 + 45
+    assert store.count(CASES, between={"reported_at": (None, "2018-07-01T00:00:00Z")}) == 250
     refused = runner.invoke(args=["demo-cases", "--cases", "0"])
     assert refused.exit_code == 2 and "--cases" in refused.output
+
+
+AS_OF = date(2026, 12, 8)
+
+
+@pytest.fixture(scope="module")
+def fresh(grids, project):
+    n = demo.fresh_count(demo.DEMO_CASES)
+    cases = demo.generate_fresh(grids, project.cases, demo.calibration(project.report), n, AS_OF)
+    return demo.case_frame(cases, grids, project.cases, slice(0, n))
+
+
+def _state(fresh: pd.DataFrame) -> pd.Series:
+    """on_time, soon (the last SOON_SHARE of the step's limit) or overdue at the as-of moment, by the work clock."""
+    start = np.select(
+        [
+            fresh["status"].isin(["reported", "accepted"]),
+            fresh["status"] == "registered",
+            fresh["status"] == "dispatched",
+        ],
+        [fresh["reported_at"], fresh["registered_at"], fresh["dispatched_at"]],
+        fresh["handled_at"],
+    )
+    began, due = (workclock.working_seconds(statistics.to_seconds(v)) for v in (start, fresh["due_at"]))
+    left = due - workclock.working_seconds(demo.as_of_seconds(AS_OF))
+    return pd.Series(
+        np.where(left < 0, "overdue", np.where(left <= demo.SOON_SHARE * (due - began), "soon", "on_time")),
+        index=fresh.index,
+    )
+
+
+def test_fresh_cases_wait_in_every_open_status_on_time_due_soon_or_overdue(fresh, grids, project):
+    assert len(fresh) == demo.fresh_count(demo.DEMO_CASES) == 300 and fresh["demo"].all()
+    assert fresh["id"].str.startswith("DEMO20261208-").all() and fresh["token"].isna().all()
+    mix = pd.crosstab(fresh["status"], _state(fresh))
+    assert set(mix.index) == set(lifecycle.OPEN) and set(mix.columns) == {"on_time", "soon", "overdue"}
+    assert (mix >= 15).all().all()  # an even mix: 20 of each
+    moment = demo.as_of_seconds(AS_OF)
+    assert (statistics.to_seconds(fresh["reported_at"]) <= moment).all()
+    assert (statistics.to_seconds(fresh["reported_at"]) > moment - 60 * 86400).all()  # around the as-of day
+    for before, after in [
+        ("reported_at", "accepted_at"),
+        ("accepted_at", "registered_at"),
+        ("registered_at", "dispatched_at"),
+        ("dispatched_at", "handled_at"),
+    ]:
+        both = fresh[after].notna()
+        assert (fresh.loc[both, before] <= fresh.loc[both, after]).all(), after
+    assert (
+        fresh["closed_at"].isna().all() and (fresh["status"] != "reported").sum() == fresh["accepted_at"].notna().sum()
+    )
+    # deterministic for a seed and an as-of day
+    again = demo.generate_fresh(grids, project.cases, demo.calibration(project.report), 300, AS_OF)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(fresh), pd.DataFrame(demo.case_frame(again, grids, project.cases, slice(0, 300)))
+    )
+    other = demo.generate_fresh(grids, project.cases, demo.calibration(project.report), 300, date(2026, 12, 9))
+    assert list(other.times["rep"]) != list(again.times["rep"])
+
+
+def test_loading_as_of_a_day_keeps_the_calibrated_set_and_adds_the_fresh_one(store, project):
+    done = demo.load(store, project, 400, as_of=AS_OF)
+    assert done["cases"] == 400 and done["fresh"] == demo.fresh_count(400) == demo.FRESH_MIN
+    cases = store.read(CASES).set_index("id")
+    assert len(cases) == 400 + demo.FRESH_MIN and cases["demo"].all()
+    first_half = cases["reported_at"].between("2017-12-31T16:00:00Z", "2018-06-30T16:00:00Z")
+    assert first_half.sum() == 400 and (cases.index[first_half].str.startswith(demo.ID_PREFIX)).all()
+    events = store.read(EVENTS)
+    assert (events.groupby("case_id").size().loc[cases.index] == cases["version"]).all()

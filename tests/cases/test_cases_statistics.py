@@ -155,6 +155,21 @@ def test_api_answers_with_the_report_beside_for_its_scope_and_period(client, pro
         assert narrowed["report"] == [] and narrowed["total"]["reported"] < N, query
 
 
+def test_fresh_open_cases_leave_the_first_half_of_2018_as_it_was(client, project):
+    """The fresh demo cases (as of a day in 2026) count in their own months: H1 2018's figures stay the same."""
+    from datetime import date
+
+    store = client.application.extensions["geo_app"]["store"]
+    demo.load(store, project, N)
+    before = client.get("/api/cases/statistics").get_json()
+    demo.load(store, project, N, as_of=date(2026, 12, 8))
+    after = client.get("/api/cases/statistics").get_json()
+    assert after["total"] == before["total"] and after["report"] == before["report"]
+    assert after["total"]["reported"] == N
+    fresh = client.get("/api/cases/statistics?period=2026-12").get_json()
+    assert 0 < fresh["total"]["reported"] <= demo.fresh_count(N)
+
+
 @pytest.mark.parametrize(
     "query, status, parameter",
     [
