@@ -38,6 +38,7 @@ COLUMNS = [
     "due_at",
     "rework_count",
     "version",
+    "demo",
 ]
 CASE_NUMBER = re.compile(r"[A-Za-z0-9-]{6,40}")  # what a case number may look like (SZ…, DEMO…)
 

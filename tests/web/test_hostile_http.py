@@ -364,6 +364,7 @@ ROUTES = {
         {},
     ),
     "cases.grid_queue": ("/api/grids/{code}/queue", {"code": "320508001001001"}, {}),
+    "maps.work": ("/work", {}, {"status": "reported", "overdue": "false", "q": "井盖", "limit": "5"}),
     # anonymous here (401); fuzzed as a dispatcher below (test_no_bad_value_breaks_the_work_list)
     "work.work_list": (
         "/api/work",
@@ -507,7 +508,7 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
             "open311.get_token",
         )
         else 401
-        if endpoint == "work.work_list"
+        if endpoint in ("work.work_list", "maps.work")
         else 200
     )
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
@@ -562,8 +563,9 @@ def dispatcher_client(fuzz_client):
     return client
 
 
-def test_no_bad_value_breaks_the_work_list(dispatcher_client):
-    template, _, query = ROUTES["work.work_list"]
+@pytest.mark.parametrize("endpoint", ["work.work_list", "maps.work"])
+def test_no_bad_value_breaks_the_work_list(dispatcher_client, endpoint):
+    template, _, query = ROUTES[endpoint]
     assert dispatcher_client.get(template, query_string=query).status_code == 200
     for value in HOSTILE_VALUES:
         for name in list(query) + ["unknown"]:
