@@ -539,3 +539,34 @@ def test_case_pages_in_both_languages(browser, case_server, size, lang):
         assert not english_words(public.page, "#report-dialog")
     dispatcher.close()
     public.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_dispatcher_accepts_a_fresh_case_from_the_work_list(browser, case_server, size):
+    place = case_server.place
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            case_server.url + "/open311/v2/requests.json",
+            method="POST",
+            data=urllib.parse.urlencode(
+                {"service_code": "E0101", "lat": place.lat, "long": place.lon, "description": "工作台测试"}
+            ).encode(),
+        )
+    )
+    case_id = json.loads(answer.read())[0]["service_request_id"]
+    dispatcher = Phone(browser, case_server, "sun", size=size)
+    dispatcher.goto(f"/work?status=reported&q={case_id}")
+    page = dispatcher.page
+    line = f'.work-line[data-case="{case_id}"]'
+    page.wait_for_selector(line)
+    assert page.get_attribute(".work-tabs a[aria-current=page]", "data-status") == "reported"
+    assert "待受理" in page.text_content(".work-tabs a[aria-current=page]")
+    assert page.get_attribute(f"{line} a.work-case", "href").endswith(f"/grid?case={case_id}")
+    dispatcher.shot(f"work-{size}")
+    with page.expect_navigation():
+        page.click(f'{line} button[data-action="accept"]')
+    assert page.locator(line).count() == 0  # gone from 待受理
+    page.click('.work-tabs a[data-status="accepted"]')
+    page.wait_for_selector(f'{line}[data-status="accepted"]')
+    assert "待立案" in page.text_content(line) and page.locator(f'{line} button[data-action="register"]').count() == 1
+    dispatcher.close()

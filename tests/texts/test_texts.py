@@ -135,6 +135,7 @@ def pages(client):
                 "/plan",
                 "/login",
                 "/about",
+                "/work",
                 "/districts/nowhere",
                 "/districts?stat=x",
             )
@@ -145,6 +146,10 @@ def pages(client):
         ).get_data(as_text=True)
         use_token(client, "supervisor")
         out["/grid as supervisor"] = get("/grid", lang)
+        out["/work as supervisor"] = get("/work", lang)
+        use_token(client, "dispatcher")
+        out["/work as dispatcher"] = get("/work", lang)
+        out["/work as dispatcher, filtered"] = get("/work?status=accepted&overdue=true&q=x&class=C0101", lang)
         client.environ_base.pop("HTTP_AUTHORIZATION")
         return out
 

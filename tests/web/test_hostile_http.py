@@ -364,6 +364,24 @@ ROUTES = {
         {},
     ),
     "cases.grid_queue": ("/api/grids/{code}/queue", {"code": "320508001001001"}, {}),
+    "maps.work": ("/work", {}, {"status": "reported", "overdue": "false", "q": "井盖", "limit": "5"}),
+    # anonymous here (401); fuzzed as a dispatcher below (test_no_bad_value_breaks_the_work_list)
+    "work.work_list": (
+        "/api/work",
+        {},
+        {
+            "district": "320508",
+            "grid": "320508001001001",
+            "class": "E0101",
+            "source": "public",
+            "status": "reported",
+            "overdue": "false",
+            "due_within_h": "16",
+            "q": "井盖",
+            "limit": "5",
+            "offset": "0",
+        },
+    ),
     "open311.services": (
         "/open311/v2/services.{fmt}",
         {"fmt": "xml"},
@@ -489,6 +507,8 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
             "open311.get_request",
             "open311.get_token",
         )
+        else 401
+        if endpoint in ("work.work_list", "maps.work")
         else 200
     )
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
@@ -534,6 +554,23 @@ def test_no_bad_value_breaks_a_route(fuzz_client, endpoint):
             assert_handled(
                 fuzz_client.get(url, query_string=dict(query, **{name: value})), f"{url} ?{name}={value[:20]!r}"
             )
+
+
+@pytest.fixture(scope="module")
+def dispatcher_client(fuzz_client):
+    client = fuzz_client.application.test_client()
+    use_token(client, "dispatcher", "fuzz-dispatcher")
+    return client
+
+
+@pytest.mark.parametrize("endpoint", ["work.work_list", "maps.work"])
+def test_no_bad_value_breaks_the_work_list(dispatcher_client, endpoint):
+    template, _, query = ROUTES[endpoint]
+    assert dispatcher_client.get(template, query_string=query).status_code == 200
+    for value in HOSTILE_VALUES:
+        for name in list(query) + ["unknown"]:
+            response = dispatcher_client.get(template, query_string=dict(query, **{name: value}))
+            assert_handled(response, f"{template} ?{name}={value[:20]!r}")
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from geo_app.web.auth import requires
 from geo_app.web.pages import bp
 from geo_app.web.pages.districts import district_page, districts_page
 from geo_app.web.pages.grid import grid_page
 from geo_app.web.pages.plan import plan_page
 from geo_app.web.pages.public import public_page
+from geo_app.web.pages.work import work_page
 
 
 @bp.get("/")
@@ -32,3 +34,9 @@ def district(code: str):
 @bp.get("/plan")
 def plan():
     return plan_page()
+
+
+@bp.get("/work")
+@requires("dispatcher", "handler", "supervisor")
+def work():
+    return work_page()

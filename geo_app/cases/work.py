@@ -1,0 +1,232 @@
+"""The work list (工作台): the open cases waiting for a user's step, by role, soonest deadline first.
+
+The buckets are statuses, each with the cases of it the user's role acts on (or follows):
+dispatcher: reported (待受理), accepted (待立案), registered (待派遣); handler: dispatched (待处置, a 返工 comes back
+here) of their department; supervisor: handled (待核查) on their grids, and their own patrol reports while still
+open; admin: every open status. Reads go through the store's where/between/order/limit (the status, grid,
+district and class indexes; due_at orders), never whole tables; only a text search (`q`) reads the candidates' ids
+and descriptions, bounded by MAX_SCAN."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from geo_app.cases import lifecycle, workclock
+from geo_app.cases.tables import CASES
+from geo_app.errors import BadParameter, Forbidden, NotSignedIn, TooExpensive
+from geo_app.store import Reader
+
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+MAX_SCAN = 20_000  # cases a text search (q) may read the descriptions of
+ROLES = ("admin", "dispatcher", "handler", "supervisor")
+COLUMNS = [
+    "id",
+    "service_code",
+    "source",
+    "status",
+    "description",
+    "address",
+    "adcode",
+    "grid_code",
+    "department",
+    "reporter",
+    "reported_at",
+    "due_at",
+    "rework_count",
+    "version",
+    "demo",
+]
+CASE_NUMBER = re.compile(r"[A-Za-z0-9-]{6,40}")  # what a case number may look like (SZ…, DEMO…)
+
+
+@dataclass
+class Filters:
+    district: list[str] | None = None
+    grid: list[str] | None = None
+    service_code: list[str] | None = None
+    source: list[str] | None = None
+    status: list[str] | None = None
+    overdue: bool = False
+    due_within_h: float | None = None
+    q: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def _groups(user) -> list[tuple[tuple[str, ...], dict]]:
+    """(statuses, where) per group of buckets of the user's role: the groups are disjoint (by status)."""
+    role = getattr(user, "role", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotSignedIn(None, "the work list is the case staff's: log in first")
+    if role not in ROLES:
+        raise Forbidden(
+            None, f"the work list is the case staff's (admin, dispatcher, handler, supervisor); {user.name} is {role}"
+        )
+    if role == "dispatcher":
+        return [(("reported", "accepted", "registered"), {})]
+    if role == "handler":
+        return [(("dispatched",), {"department": user.department or ""})]
+    if role == "supervisor":
+        mine = ("reported", "accepted", "registered", "dispatched")
+        return [(("handled",), {"grid_code": list(user.grids)}), (mine, {"reporter": user.name, "source": "patrol"})]
+    return [(lifecycle.OPEN, {})]
+
+
+def buckets(user) -> list[str]:
+    """The user's buckets (statuses), in the lifecycle's order."""
+    found = {s for statuses, _ in _groups(user) for s in statuses}
+    return [s for s in lifecycle.STATUSES if s in found]
+
+
+def may(user, case: dict) -> list[str]:
+    """The steps `user` may take on `case` now (what service.act would allow)."""
+    role = user.role
+    steps = []
+    for name in lifecycle.allowed_actions(case["status"]):
+        step = lifecycle.ACTIONS[name]
+        if role == "admin":
+            steps.append(name)
+        elif role == step.role:
+            if role == "handler" and case["department"] != user.department:
+                continue
+            if role == "supervisor":
+                grid = case["grid_code"]
+                if not (grid in user.grids if grid else any(g.startswith(case["adcode"] or "?") for g in user.grids)):
+                    continue
+            steps.append(name)
+    return steps
+
+
+def hours_left(due_at: str | None, now: datetime) -> float | None:
+    """Working hours from now to the deadline (negative when it has passed), to 0.1 h."""
+    if not due_at:
+        return None
+    left = workclock.working_seconds(int(lifecycle.parse_stamp(due_at).timestamp())) - workclock.working_seconds(
+        int(now.timestamp())
+    )
+    return round(int(left) / 3600, 1)
+
+
+def _where(base: dict, statuses, f: Filters) -> dict:
+    """The role's bound and the filters, all of which hold: a list emptied by both matches nothing (see _live)."""
+    where = {**base, "status": list(statuses)}
+    for column, values in (
+        ("adcode", f.district),
+        ("grid_code", f.grid),
+        ("service_code", f.service_code),
+        ("source", f.source),
+    ):
+        if values is None:
+            continue
+        if column in where:
+            bound = where[column] if isinstance(where[column], list) else [where[column]]
+            where[column] = [v for v in values if v in bound]
+        else:
+            where[column] = list(values)
+    return where
+
+
+def _live(where: dict) -> bool:
+    """False for a where that matches nothing (an empty list, no department): no query for it."""
+    return all(v != [] and v != "" and v is not None for v in where.values())
+
+
+def _between(f: Filters, now: datetime) -> dict | None:
+    high = lifecycle.stamp(now) if f.overdue else None
+    if f.due_within_h is not None:
+        within = lifecycle.stamp(workclock.add_working_hours(now, f.due_within_h))
+        high = within if high is None else min(high, within)
+    return {"due_at": (None, high)} if high is not None else None
+
+
+def _order(row: dict) -> tuple:
+    return (row["due_at"] is None, row["due_at"] or "", row["id"])
+
+
+def work(store: Reader, user, f: Filters, project=None, now: datetime | None = None) -> dict:
+    """The user's work list: {buckets: [{status, count}], total, cases (a page), limit, offset}."""
+    now = now or datetime.now(UTC).replace(microsecond=0)
+    groups = _groups(user)
+    mine = buckets(user)
+    if f.status is not None:
+        outside = [s for s in f.status if s not in mine]
+        if outside:
+            raise BadParameter("status", f"{outside[0]!r} is not one of your buckets: {', '.join(mine)}")
+    between = _between(f, now)
+    # every bucket with the other filters (for the tabs' counts); the page with the status filter too
+    all_wheres = [_where(base, statuses, f) for statuses, base in groups]
+    chosen = set(f.status or mine)
+    wheres = []
+    for statuses, base in groups:
+        kept = [s for s in statuses if s in chosen]
+        if kept:
+            wheres.append(_where(base, kept, f))
+    q = (f.q or "").strip()
+    by_number = bool(q) and CASE_NUMBER.fullmatch(q) is not None and store.count(CASES, where={"id": q}) > 0
+    if by_number:  # a case number: that case, if it is in the list
+        all_wheres = [{**w, "id": q} for w in all_wheres]
+        wheres = [{**w, "id": q} for w in wheres]
+    counts = dict.fromkeys(mine, 0)
+    if q and not by_number:  # text in the description: read the candidates, bounded
+        live = [w for w in all_wheres if _live(w)]
+        scanned = sum(store.count(CASES, where=w, between=between) for w in live)
+        if scanned > MAX_SCAN:
+            raise TooExpensive(
+                "q",
+                f"a text search reads the descriptions of {scanned:,} cases, more than {MAX_SCAN:,}: narrow it "
+                "with district, grid, class, status or overdue",
+            )
+        needle = q.casefold()
+        found = [
+            row
+            for w in live
+            for row in store.records(CASES, where=w, between=between, columns=COLUMNS, geometry=False)
+            if needle in (row["description"] or "").casefold()
+        ]
+        for row in found:
+            counts[row["status"]] += 1
+        rows = sorted((r for r in found if r["status"] in chosen), key=_order)
+    else:
+        for where in all_wheres:
+            if _live(where):
+                for status in where["status"]:
+                    counts[status] = store.count(CASES, where={**where, "status": status}, between=between)
+        rows = []
+        for where in wheres:
+            if _live(where):
+                rows += store.records(
+                    CASES,
+                    where=where,
+                    between=between,
+                    columns=COLUMNS,
+                    order_by="due_at",
+                    limit=f.offset + f.limit,
+                    geometry=False,
+                )
+        rows.sort(key=_order)
+    total = sum(counts[s] for s in mine if s in chosen)
+    page = rows[f.offset : f.offset + f.limit]
+    catalog = project.cases if project is not None else None
+    cases = []
+    for row in page:
+        line = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+        left = hours_left(row["due_at"], now)
+        line["hours_left"] = left
+        line["overdue"] = bool(row["due_at"]) and lifecycle.parse_stamp(row["due_at"]) < now
+        line["actions"] = may(user, row)
+        if catalog is not None and row["service_code"] in catalog:
+            case_class = catalog[row["service_code"]]
+            line["service_name_zh"], line["service_name_en"] = case_class.name_zh, case_class.name_en
+        cases.append(line)
+    return {
+        "buckets": [{"status": s, "count": counts[s]} for s in mine],
+        "total": total,
+        "returned": len(cases),
+        "limit": f.limit,
+        "offset": f.offset,
+        "cases": cases,
+    }

@@ -1,0 +1,133 @@
+"""The work list (/api/work): what each role sees, who may not (401/403), filters, deadline order (overdue first),
+bucket counts, paging bounds and bad parameters (400)."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo_app.cases import lifecycle
+from geo_app.cases.tables import CASES
+from tests.cases.test_cases import People, act, report
+from tests.cases_support import bearer
+from tests.conftest import BOTH_BACKENDS
+
+
+@pytest.fixture
+def people(store):
+    return People(store)
+
+
+def work(client, token, expect=200, **params):
+    response = client.get("/api/work", query_string=params, headers=bearer(token) if token else {})
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def ids(found) -> list[str]:
+    return [c["id"] for c in found["cases"]]
+
+
+@BOTH_BACKENDS
+def test_each_role_sees_the_cases_waiting_for_its_step(client, people):
+    new = report(client, people["supervisor"], place=people["place"])
+    seen = work(client, people["dispatcher"])
+    assert [b["status"] for b in seen["buckets"]] == ["reported", "accepted", "registered"]
+    line = next(c for c in seen["cases"] if c["id"] == new["id"])
+    assert line["status"] == "reported" and line["actions"] == ["accept"] and line["overdue"] is False
+    assert line["hours_left"] > 0 and line["grid_code"] == people["place"].grid and line["service_name_zh"]
+    # the supervisor follows their own patrol report, but has no step on it yet
+    mine = work(client, people["supervisor"])
+    assert next(c for c in mine["cases"] if c["id"] == new["id"])["actions"] == []
+    assert new["id"] not in ids(work(client, people["handler"]))
+    case = new
+    for action in ("accept", "register", "dispatch"):
+        case = act(client, people["dispatcher"], case, action)
+    assert new["id"] not in ids(work(client, people["dispatcher"]))
+    handler = work(client, people["handler"])
+    assert [b["status"] for b in handler["buckets"]] == ["dispatched"]
+    assert next(c for c in handler["cases"] if c["id"] == new["id"])["actions"] == ["handle"]
+    assert new["id"] not in ids(work(client, people["other_handler"]))
+    case = act(client, people["handler"], case, "handle")
+    line = next(c for c in work(client, people["supervisor"])["cases"] if c["id"] == new["id"])
+    assert line["status"] == "handled" and line["actions"] == ["verify", "rework"]
+    assert new["id"] not in ids(work(client, people["other_supervisor"]))
+    admin = work(client, people["admin"], q=new["id"])
+    assert ids(admin) == [new["id"]] and admin["cases"][0]["actions"] == ["verify", "rework"]
+    assert [b["status"] for b in admin["buckets"]] == list(lifecycle.OPEN)
+    case = act(client, people["supervisor"], case, "rework")
+    assert new["id"] in ids(work(client, people["handler"]))  # 返工 comes back to the handler
+
+
+def test_anonymous_planners_and_partners_have_no_work_list(client, people):
+    assert work(client, None, expect=401)
+    assert work(client, people["planner"], expect=403)
+    assert work(client, people["partner"], expect=403)
+
+
+def test_the_list_is_sorted_by_deadline_overdue_first_and_counted_per_bucket(client, people, loaded):
+    found = work(client, people["admin"], limit="200")
+    dues = [c["due_at"] for c in found["cases"]]
+    assert dues == sorted(dues) and found["returned"] == len(found["cases"]) <= 200
+    flags = [c["overdue"] for c in found["cases"]]
+    assert flags == sorted(flags, reverse=True)  # the overdue ones first
+    assert all((c["hours_left"] < 0) == c["overdue"] for c in found["cases"] if c["hours_left"] != 0)
+    opened = loaded.count(CASES, where={"status": list(lifecycle.OPEN)})
+    assert found["total"] == sum(b["count"] for b in found["buckets"]) == opened
+    for bucket in found["buckets"]:
+        assert bucket["count"] == loaded.count(CASES, where={"status": bucket["status"]})
+    overdue = work(client, people["admin"], overdue="true", limit="200")
+    assert all(c["overdue"] for c in overdue["cases"])
+    assert overdue["total"] == sum(flags) or overdue["total"] > 200
+    soon = work(client, people["admin"], due_within_h="8", limit="200")
+    assert all(c["hours_left"] <= 8 for c in soon["cases"])
+
+
+def test_filters_and_paging(client, people, loaded):
+    everything = work(client, people["dispatcher"], limit="200")
+    assert everything["total"] > 3
+    first, second = (work(client, people["dispatcher"], limit="2", offset=str(o)) for o in (0, 2))
+    assert ids(first) + ids(second) == ids(everything)[:4] and first["total"] == everything["total"]
+    line = everything["cases"][0]
+    for name, column in (
+        ("district", "adcode"),
+        ("grid", "grid_code"),
+        ("class", "service_code"),
+        ("source", "source"),
+    ):
+        if line[column] is None:
+            continue
+        found = work(client, people["dispatcher"], limit="200", **{name: line[column]})
+        assert line["id"] in ids(found) and all(c[column] == line[column] for c in found["cases"])
+    accepted = work(client, people["dispatcher"], status="accepted", limit="200")
+    assert {c["status"] for c in accepted["cases"]} <= {"accepted"}
+    assert accepted["total"] == next(b["count"] for b in accepted["buckets"] if b["status"] == "accepted")
+    assert accepted["buckets"] == everything["buckets"]  # the tabs keep every bucket's count
+    word = line["description"][:2]
+    text = work(client, people["dispatcher"], q=word, limit="200")
+    assert line["id"] in ids(text) and all(word.casefold() in c["description"].casefold() for c in text["cases"])
+    assert ids(work(client, people["dispatcher"], q=line["id"])) == [line["id"]]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "1000"},
+        {"offset": "-1"},
+        {"offset": "99999999"},
+        {"colour": "red"},
+        {"status": "closed"},
+        {"status": "handled"},  # not a dispatcher's bucket
+        {"class": "X9999"},
+        {"source": "fax"},
+        {"district": "suzhou"},
+        {"grid": "1;drop"},
+        {"overdue": "yes"},
+        {"due_within_h": "-1"},
+        {"due_within_h": "NaN"},
+        {"q": "x" * 500},
+    ],
+)
+def test_bad_parameters_are_refused_naming_them(client, people, params):
+    refused = work(client, people["dispatcher"], expect=400, **params)
+    assert refused["error"]["parameter"] == next(iter(params))
