@@ -200,7 +200,9 @@ def report(
     return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
 
 
-def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str) -> dict:
+def _append_event(
+    tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str, reason: str | None = None
+) -> dict:
     event = {
         "case_id": case_id,
         "seq": seq,
@@ -211,6 +213,7 @@ def _append_event(tx, case_id: str, seq: int, action: str, source, target: str, 
         "role": _role(user) or ("public" if user is None else "system"),
         "at": at,
         "note": note,
+        "reason": reason,
     }
     tx.insert_records(EVENTS, [event])
     return event
@@ -246,15 +249,18 @@ def act(
     note: str = "",
     version=None,
     department: str | None = None,
+    reason: str | None = None,
 ) -> dict:
     """Take one step of the lifecycle as `user` (a User). `version`: the case version the user saw (a stale one
-    is a Conflict); `department`: where dispatch sends the case (default: the class's department)."""
+    is a Conflict); `department`: where dispatch sends the case (default: the class's department); `reason`: the
+    reason code reject, rework and reopen need (lifecycle.REASONS; `other` needs a note), kept in the history."""
     if action not in lifecycle.ACTIONS:
         raise BadParameter("action", f"{action!r} is not one of {', '.join(lifecycle.ACTIONS)}")
     step = lifecycle.ACTIONS[action]
     if user is None or not getattr(user, "is_authenticated", False):
         raise NotSignedIn("action", "log in first (the login page, or an API token)")
     note = check_text("note", note, MAX_NOTE, lines=True)
+    reason = lifecycle.check_reason(action, reason, note)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
         raise BadParameter("version", f"{version!r} is not a case version (a whole number from 1)")
     catalog = project.cases
@@ -277,29 +283,33 @@ def act(
                 f"{case['version']}, status {case['status']}): reload it and try again",
                 allowed,
             )
-        if step.source != case["status"]:
+        if case["status"] not in step.moves:
             raise Conflict(
                 "action",
                 f"a {case['status']} case cannot be {action}ed; allowed: {', '.join(allowed) or 'nothing (final)'}",
                 allowed,
             )
         _check_actor(step, case, user)
-        values = {"status": step.target, "version": case["version"] + 1}
+        target = step.moves[case["status"]]
+        values = {"status": target, "version": case["version"] + 1}
+        if action in ("rework", "reopen"):  # a step back: the times of the steps after its target go
+            values.update(dict.fromkeys(lifecycle.later_stamps(target)))
         if step.stamp:
             values[step.stamp] = lifecycle.stamp(now)
+        if action == "reopen" and target == "dispatched":  # handled again: 处置 counts from now, as after a 返工
+            values["dispatched_at"] = lifecycle.stamp(now)
         if action == "dispatch":
             values["department"] = department or catalog[case["service_code"]].department
         if action == "rework":
             values["rework_count"] = case["rework_count"] + 1
-            values["handled_at"] = None
-        values["due_at"] = lifecycle.due(step.target, catalog[case["service_code"]], catalog, case, now)
+        values["due_at"] = lifecycle.due(target, catalog[case["service_code"]], catalog, case, now)
         if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):
             raise Conflict(
                 "action", f"case {case_id} changed while this step was taken: reload it and try again", allowed
             )
         statistics.record(tx, catalog, case, {**case, **values})
         seq = tx.count(EVENTS, where={"case_id": case_id}) + 1
-        _append_event(tx, case_id, seq, action, case["status"], step.target, user, lifecycle.stamp(now), note)
+        _append_event(tx, case_id, seq, action, case["status"], target, user, lifecycle.stamp(now), note, reason)
     return get(store, case_id, project)
 
 

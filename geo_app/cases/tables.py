@@ -42,6 +42,7 @@ EVENT_COLUMNS = {
     "role": "text",
     "at": "text",
     "note": "text",
+    "reason": "text",  # the reason code of reject, rework and reopen (lifecycle.REASONS), None for the others
 }
 PHOTO_COLUMNS = {
     "case_id": "text",

@@ -437,6 +437,13 @@ ROLES = {
 REPORT_ROLES = {"patrol": "supervisor", "public": "public", "12345": "partner", "110": "partner"}
 
 
+def _demo_reasons(action: str, where: np.ndarray):
+    """The reason codes of a step that needs one (lifecycle.REASONS, never `other`, which needs a note), taken in
+    turn; None for the other steps."""
+    codes = [c for c in lifecycle.REASONS.get(action, ()) if c != lifecycle.OTHER]
+    return np.array(codes, dtype=object)[where % len(codes)] if codes else None
+
+
 def event_frame(cases: Generated, cases_rows: pd.DataFrame, rows: slice) -> pd.DataFrame:
     """The history (case_events) of a slice of the cases, consistent with their rows."""
     t = {k: v[rows] for k, v in cases.times.items()}
@@ -473,6 +480,7 @@ def event_frame(cases: Generated, cases_rows: pd.DataFrame, rows: slice) -> pd.D
                     "role": role,
                     "at": statistics.to_text(t[name][where]),
                     "note": "示例数据 demo",
+                    "reason": _demo_reasons(action, where),
                 }
             )
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo_app.cases import heat, statistics
-from geo_app.cases.tables import CASES, create_tables
+from geo_app.cases.tables import CASES, EVENTS, create_tables
 from geo_app.features import statistics as stats
 from geo_app.features.statistics import GRID_STATS_TABLE, STATS_TABLE
 from geo_app.project import Project
@@ -105,6 +105,12 @@ def _session_epochs(tx: Transaction, project: Project) -> None:
     tx.add_column("users", "session_epoch", "integer")
 
 
+def _case_event_reasons(tx: Transaction, project: Project) -> None:
+    """The history keeps the reason code of 不予立案, 返工 and 重新打开; the steps taken before have none."""
+    if EVENTS in tx.tables():
+        tx.add_column(EVENTS, "reason", "text")
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -116,6 +122,7 @@ MIGRATIONS = [
     (8, "case attributes (Open311 service attributes)", _case_attributes),
     (9, "case heat cells", _case_cells),
     (10, "sessions that end at logout", _session_epochs),
+    (11, "reasons in the case history", _case_event_reasons),
 ]
 
 

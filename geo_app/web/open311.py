@@ -5,7 +5,7 @@ services (the case classes), services/{code} (a definition: the class's attribut
 with the role partner, whose department names its line, 12345 or 110), GET requests (service_request_id,
 service_code, start_date, end_date, status; at most 90 days and 1000 requests), requests/{id}, tokens/{token}
 (the receipt a public report gets from /api/cases), discovery. Errors are the specification's list of
-{code, description}. Statuses: open until 结案 or 不予立案, then closed; status_notes gives the step."""
+{code, description}. Statuses: open until 结案 or 不予立案, then closed; status_notes names the status as staff say it (待核查)."""
 
 from __future__ import annotations
 

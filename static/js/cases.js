@@ -1,7 +1,8 @@
 // Cases on the supervisor map (/grid): the open cases of the view from vector tiles (/tiles/cases, overdue ones
 // red), the chosen grid's queue (/api/grids/<code>/queue, overdue first), a case's detail with its history and
 // photos, and the steps the logged-in user's role allows, sent with the version the page saw: when someone else
-// changed the case first the answer is 409, said plainly, and the case is reloaded. The case shown is in the URL
+// changed the case first the answer is 409, said plainly, and the case is reloaded. 不予立案, 返工 and 重新打开
+// come last, never as the primary button, and ask for a reason and a confirmation before they are sent. The case shown is in the URL
 // (?case=<id>). Every text from a case (description, address, notes) goes in through textContent.
 "use strict";
 (function () {
@@ -78,11 +79,44 @@
         if (code === (c.department || (cases.classes.find((k) => k.code === c.service_code) || {}).department)) option.selected = true;
         return option;
       }));
-    const buttons = mine.map((action) => el("button", { type: "button", class: action === "reject" || action === "rework" ? "" : "primary",
-      "data-action": action, onclick: () => take(c, action, note.value, department.value) }, strings[`case.action.${action}`]));
+    // the usual step first and primary; the steps that need a reason (不予立案, 返工, 重新打开) last, set apart and
+    // never primary: they open a small form asking the reason and a confirmation before anything is sent
+    const ordered = [...mine.filter((a) => !careful(a)), ...mine.filter(careful)];
+    const confirmBox = el("div", { class: "case-confirm", id: "case-confirm", hidden: "" });
+    const row = el("div", { class: "row" });
+    row.append(...ordered.map((action, n) => el("button", { type: "button",
+      class: careful(action) ? `secondary${action === "reopen" ? "" : " danger"}` : n === 0 ? "primary" : "",
+      "data-action": action,
+      onclick: () => (careful(action) ? ask(c, action, row, confirmBox) : take(c, action, note.value, department.value)),
+    }, strings[`case.action.${action}`])));
     return el("div", { class: "case-actions" }, el("h3", {}, strings["case.actions"]),
       mine.includes("dispatch") ? el("label", {}, `${strings["case.department"]} `, department) : null,
-      note, el("div", { class: "row" }, ...buttons));
+      note, row, confirmBox);
+  }
+
+  const careful = (action) => action in cases.reasons;
+
+  // The reason (a code, and a text that "other" needs) and a confirmation of a careful step; cancel sends nothing.
+  function ask(c, action, row, box) {
+    const name = strings[`case.action.${action}`];
+    const choice = el("select", { id: "case-reason", "aria-label": strings["case.why"], required: "" },
+      el("option", { value: "" }, strings["case.reason_choose"]),
+      ...cases.reasons[action].map((r) => el("option", { value: r.code }, r.name)));
+    const text = el("textarea", { id: "case-reason-note", rows: "2", maxlength: "1000", placeholder: strings["case.reason_note"], "aria-label": strings["case.reason_note"] });
+    const ready = () => Boolean(choice.value) && (choice.value !== "other" || Boolean(text.value.trim()));
+    const confirm = el("button", { type: "button", class: `secondary${action === "reopen" ? "" : " danger"}`, id: "case-confirm-send", disabled: "",
+      onclick: () => { if (ready()) take(c, action, text.value, null, choice.value); } }, `${strings["case.confirm"]}: ${name}`);
+    const update = () => { confirm.disabled = !ready(); };
+    choice.addEventListener("change", update);
+    text.addEventListener("input", update);
+    const cancel = el("button", { type: "button", id: "case-confirm-cancel", onclick: () => {
+      box.hidden = true; box.replaceChildren();
+      for (const b of row.querySelectorAll("button")) b.disabled = false;
+    } }, strings["case.cancel"]);
+    for (const b of row.querySelectorAll("button")) b.disabled = true;
+    box.replaceChildren(el("h3", {}, `${name} · ${strings["case.why"]}`), choice, text, el("div", { class: "row" }, confirm, cancel));
+    box.hidden = false;
+    choice.focus();
   }
 
   function render(c, notice, isError) {
@@ -99,6 +133,7 @@
         " · ", el("span", { class: "when" }, time(e.at)),
         e.actor ? " · " : "",
         e.actor === "anonymous" ? strings["case.anonymous"] : e.actor ? el("span", { translate: "no" }, e.actor) : null,
+        e.reason ? el("div", { class: "reason" }, `${strings["case.why"]}: ${strings[`case.reason.${e.action}.${e.reason}`] || e.reason}`) : null,
         e.note ? el("div", { class: "note" }, e.note) : null);
     });
     const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
@@ -145,11 +180,12 @@
   }
 
   // A step, naming the version the page saw; 409 (someone else first) reloads the case and says so.
-  async function take(c, action, note, department) {
+  async function take(c, action, note, department, reason) {
     const form = new FormData();
     form.set("action", action);
     form.set("version", String(c.version));
     if (note.trim()) form.set("note", note.trim());
+    if (reason) form.set("reason", reason);
     if (action === "dispatch") form.set("department", department);
     for (const b of detailBox.querySelectorAll(".case-actions button")) b.disabled = true;
     try {

@@ -116,20 +116,103 @@ def test_a_failed_check_sends_the_case_back_and_counts_the_rework(client, people
     for action in ("accept", "register", "dispatch"):
         case = act(client, people["dispatcher"], case, action)
     case = act(client, people["handler"], case, "handle")
-    case = act(client, people["supervisor"], case, "rework", note="井盖未固定")
+    case = act(client, people["supervisor"], case, "rework", reason="not_done", note="井盖未固定")
     assert (case["status"], case["rework_count"], case["handled_at"]) == ("dispatched", 1, None)
     case = act(client, people["handler"], case, "handle")
     case = act(client, people["supervisor"], case, "verify")
     assert case["status"] == "closed" and case["rework_count"] == 1
 
 
-def test_a_rejected_case_is_final(client, people):
+def test_a_rejected_case_is_final_but_for_an_admins_reopen(client, people):
     case = report(client, people["admin"], place=people["place"], source="patrol")
     case = act(client, people["dispatcher"], case, "accept")
-    case = act(client, people["dispatcher"], case, "reject", note="重复上报")
-    assert case["status"] == "rejected" and case["allowed_actions"] == [] and case["closed_at"] is None
+    case = act(client, people["dispatcher"], case, "reject", reason="duplicate", note="重复上报")
+    assert case["status"] == "rejected" and case["allowed_actions"] == ["reopen"] and case["closed_at"] is None
     refused = act(client, people["admin"], case, "register", expect=409)
-    assert refused["error"]["allowed_actions"] == [] and "nothing (final)" in refused["error"]["message"]
+    assert refused["error"]["allowed_actions"] == ["reopen"] and "allowed: reopen" in refused["error"]["message"]
+
+
+def test_reject_and_rework_need_a_reason_from_their_list_kept_in_the_history(client, people, store):
+    case = report(client, people["admin"], place=people["place"], source="patrol")
+    case = act(client, people["dispatcher"], case, "accept")
+    for fields in ({}, {"reason": ""}, {"reason": "not_done"}, {"reason": "because"}, {"reason": "other"}):
+        refused = act(client, people["dispatcher"], case, "reject", expect=400, **fields)
+        assert refused["error"]["parameter"] == ("note" if fields.get("reason") == "other" else "reason"), fields
+    assert act(client, people["dispatcher"], case, "register", reason="duplicate", expect=400)["error"][
+        "parameter"
+    ] == ("reason")  # a step that takes no reason
+    unchanged = client.get(f"/api/cases/{case['id']}").get_json()
+    assert (unchanged["status"], unchanged["version"], len(unchanged["history"])) == ("accepted", case["version"], 2)
+    case = act(client, people["dispatcher"], case, "reject", reason="other", note="已由供电公司处理")
+    assert case["status"] == "rejected"
+    assert (case["history"][-1]["reason"], case["history"][-1]["note"]) == ("other", "已由供电公司处理")
+    assert [e["reason"] for e in case["history"]] == [None, None, "other"]
+    # the public sees the reason's code (no one's words), not the note
+    public = client.get(f"/api/cases/{case['id']}").get_json()["history"][-1]
+    assert (public["reason"], public["note"]) == ("other", None)
+    # 返工
+    case = report(client, people["admin"], place=people["place"], source="patrol")
+    for action in ("accept", "register", "dispatch"):
+        case = act(client, people["dispatcher"], case, action)
+    case = act(client, people["handler"], case, "handle")
+    for fields in ({}, {"reason": "duplicate"}):
+        assert act(client, people["supervisor"], case, "rework", expect=400, **fields)["error"]["parameter"] == "reason"
+    assert client.get(f"/api/cases/{case['id']}").get_json()["status"] == "handled"
+    case = act(client, people["supervisor"], case, "rework", reason="photo_mismatch")
+    assert (case["status"], case["history"][-1]["reason"]) == ("dispatched", "photo_mismatch")
+    stored = store.records(EVENTS, where={"case_id": case["id"]}, order_by="seq")
+    assert stored[-1]["reason"] == "photo_mismatch"
+    # the reasons' names, in both languages, for other clients
+    reasons = client.get("/api/cases/classes").get_json()["reasons"]
+    assert [r["code"] for r in reasons["reject"]] == list(lifecycle.REASONS["reject"])
+    assert reasons["reject"][0]["name_zh"] == "不属于受理范围"
+
+
+def test_an_admin_reopens_a_final_case_with_a_reason(client, people, store, project):
+    case = report(client, people["admin"], place=people["place"], source="patrol")
+    case = act(client, people["dispatcher"], case, "accept")
+    refused = act(client, people["admin"], case, "reopen", reason="mistaken", expect=409)  # not final
+    assert refused["error"]["allowed_actions"] == ["register", "reject"]
+    case = act(client, people["dispatcher"], case, "reject", reason="not_found")
+    assert case["allowed_actions"] == ["reopen"]
+    for who in ("dispatcher", "supervisor", "handler"):
+        assert act(client, people[who], case, "reopen", reason="mistaken", expect=403)["error"]["parameter"] == "action"
+    assert act(client, people["admin"], case, "reopen", expect=400)["error"]["parameter"] == "reason"
+    stale = act(
+        client, people["admin"], case, "reopen", reason="mistaken", version=str(case["version"] - 1), expect=409
+    )
+    assert "changed since version" in stale["error"]["message"]
+    case = act(client, people["admin"], case, "reopen", reason="mistaken", note="现场复核存在")
+    assert (case["status"], case["history"][-1]["action"], case["history"][-1]["reason"]) == (
+        "accepted",
+        "reopen",
+        "mistaken",
+    )
+    assert case["history"][-1]["from_status"] == "rejected" and case["allowed_actions"] == ["register", "reject"]
+    # a closed case goes back to the department: handled again, its 处置 and 结案 times cleared
+    for action in ("register", "dispatch"):
+        case = act(client, people["dispatcher"], case, action)
+    case = act(client, people["handler"], case, "handle")
+    case = act(client, people["supervisor"], case, "verify")
+    before = store.records("case_stats", columns=["closed", "handled"])
+    closed_total = sum(int(r["closed"]) for r in before)
+    case = act(client, people["admin"], case, "reopen", reason="recurred")
+    assert (case["status"], case["handled_at"], case["closed_at"], case["rework_count"]) == (
+        "dispatched",
+        None,
+        None,
+        0,
+    )
+    assert case["dispatched_at"] is not None and case["due_at"] is not None
+    after = store.records("case_stats", columns=["closed"])
+    assert sum(int(r["closed"]) for r in after) == closed_total - 1  # the statistics follow
+    case = act(client, people["handler"], case, "handle")
+    case = act(client, people["supervisor"], case, "verify")
+    assert case["status"] == "closed" and [e["action"] for e in case["history"]][-3:] == ["reopen", "handle", "verify"]
+
+
+def _a_reason(action: str) -> str | None:
+    return lifecycle.REASONS[action][0] if action in lifecycle.REASONS else None
 
 
 def _walk_to(store, project, status, admin):
@@ -148,7 +231,7 @@ def _walk_to(store, project, status, admin):
         store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol", reporter="fixture"
     )
     for action in path:
-        case = service.act(store, project, case["id"], action, user=admin)
+        case = service.act(store, project, case["id"], action, user=admin, reason=_a_reason(action))
     assert case["status"] == status
     return case
 
@@ -160,7 +243,7 @@ def test_every_step_a_status_does_not_allow_is_refused_naming_the_allowed_ones(s
         allowed = lifecycle.allowed_actions(status)
         for action in set(lifecycle.ACTIONS) - set(allowed):
             with pytest.raises(Conflict) as refused:
-                service.act(store, project, case["id"], action, user=admin)
+                service.act(store, project, case["id"], action, user=admin, reason=_a_reason(action))
             assert refused.value.allowed == allowed, (status, action)
             assert service.get(store, case["id"])["version"] == case["version"]  # nothing changed
 
@@ -221,7 +304,7 @@ def test_notes_are_for_logged_in_staff_only(client, people):
         assert response.status_code == 200 and case["id"] in response.get_data(as_text=True)
         assert "张三" not in response.get_data(as_text=True), response.request.path
     assert [e["note"] for e in anonymous[0].get_json()["history"]] == [None, None]
-    assert client.get(f"/open311/v2/requests/{case['id']}.json").get_json()[0]["status_notes"] == "受理"
+    assert client.get(f"/open311/v2/requests/{case['id']}.json").get_json()[0]["status_notes"] == "待立案"
     staff = client.get(f"/api/cases/{case['id']}", headers=bearer(people["handler"])).get_json()
     assert staff["history"][1]["note"] == secret
 
@@ -243,7 +326,7 @@ def test_a_stale_version_is_refused(client, people):
     act(client, people["dispatcher"], case, "accept", version="1")
     refused = act(client, people["dispatcher"], case, "register", version="1", expect=409)
     assert "changed since version 1" in refused["error"]["message"]
-    assert refused["error"]["allowed_actions"] == ["reject", "register"]
+    assert refused["error"]["allowed_actions"] == ["register", "reject"]
     assert act(client, people["dispatcher"], case, "register", version="2")["version"] == 3
 
 
@@ -472,7 +555,7 @@ def test_search_filters_and_the_queue_puts_overdue_cases_first(client, people, s
     second = report(client, people["supervisor"], place=place, service_code="C0201")
     closed = report(client, people["supervisor"], place=place, service_code="E0502")
     for action in ("accept", "reject"):
-        closed = act(client, people["admin"], closed, action)
+        closed = act(client, people["admin"], closed, action, reason=_a_reason(action))
     with store.transaction() as tx:
         tx.update("cases", {"id": second["id"]}, {"due_at": "2018-03-01T08:15:00Z"})
     mine = {first["id"], second["id"], closed["id"]}  # the store may hold demo cases too
@@ -582,3 +665,17 @@ def test_no_request_body_beyond_the_largest_report_even_chunked(app):
         status = []
         app.wsgi_app(environ, lambda s, h, *_, seen=status: seen.append(s))
         assert status[0].startswith("413"), (path, status)
+
+
+def test_the_migration_gives_an_old_history_an_empty_reason(store_path, store, project, people):
+    from geo_app.data import migrations
+
+    case = _walk_to(store, project, "rejected", users.User("root", "admin", False, "2018-01-01"))
+    with store.transaction() as tx:  # a store from before: no reason column
+        tx.replace(EVENTS, tx.read(EVENTS).drop(columns="reason"), indexes=("case_id",))
+        tx.set_meta("schema_version", "10")
+    assert "reason" not in store.read(EVENTS).columns
+    client = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True}).test_client()
+    assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0]
+    history = client.get(f"/api/cases/{case['id']}").get_json()["history"]
+    assert [e["action"] for e in history] == ["report", "accept", "reject"] and {e["reason"] for e in history} == {None}

@@ -132,6 +132,11 @@ def test_history_is_consistent_with_the_rows(store, project):
     assert (counted.loc[cases.index] == cases["version"]).all()
     reworks = events[events["action"] == "rework"].groupby("case_id").size()
     assert (reworks.reindex(cases.index, fill_value=0) == cases["rework_count"]).all()
+    # 不予立案 and 返工 name a reason from their list (not `other`, which needs words); the other steps none
+    for action, codes in lifecycle.REASONS.items():
+        taken = events[events["action"] == action]
+        assert taken["reason"].isin([c for c in codes if c != lifecycle.OTHER]).all(), action
+    assert events[~events["action"].isin(list(lifecycle.REASONS))]["reason"].isna().all()
     first = events[events["seq"] == 1].set_index("case_id")
     assert (first.loc[cases.index, "at"] == cases["reported_at"]).all()
     assert (first["action"] == "report").all()

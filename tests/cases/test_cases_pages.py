@@ -303,7 +303,7 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
     dispatcher.page.wait_for_selector('.case-actions button[data-action="accept"]')
     assert offered(dispatcher.page) == ["accept"]
     take(dispatcher.page, case_id, "accept", "accepted")
-    assert offered(dispatcher.page) == ["reject", "register"]
+    assert offered(dispatcher.page) == ["register", "reject"]
     take(dispatcher.page, case_id, "register", "registered")
     assert dispatcher.page.input_value("#case-department") == "utilities"  # the class's department
     take(dispatcher.page, case_id, "dispatch", "dispatched")
@@ -329,13 +329,21 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
         ("verify", "supervisor"),
     ]
     assert page.locator(".case-history li").count() == 6
-    # one line a step, the status only where it says more than the step: never "上报 → 上报"
+    # one line a step, the status only where it says more than the step: never "不予立案 → 不予立案"
     lines = page.eval_on_selector_all(
         ".case-history li", "ls => ls.map(l => l.firstChild.textContent + l.childNodes[1].textContent)"
     )
-    assert lines == ["上报", "受理", "立案", "派遣", "处置", "核查通过 → 结案"]
+    # a step by its name, then the status it led to as staff say it (what the case waited for next)
+    assert lines == [
+        "上报 → 待受理",
+        "受理 → 待立案",
+        "立案 → 待派遣",
+        "派遣 → 处置中",
+        "处置 → 待核查",
+        "核查通过 → 已结案",
+    ]
     first = page.text_content(".case-history li")
-    assert re.fullmatch(r"上报 · \d{4}/\d{2}/\d{2} \d{2}:\d{2} · zhao", first), first
+    assert re.fullmatch(r"上报 → 待受理 · \d{4}/\d{2}/\d{2} \d{2}:\d{2} · zhao", first), first
     for person_ in (supervisor, dispatcher, handler):
         person_.close()
 
@@ -364,8 +372,65 @@ def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
     dispatcher.page.click('.case-actions button[data-action="accept"]')
     dispatcher.page.wait_for_selector('#case-detail[data-status="accepted"] #case-message.error')
     assert dispatcher.page.text_content("#case-message").startswith("别人已先修改了此案件")
-    assert offered(dispatcher.page) == ["reject", "register"]  # reloaded: what the case allows now
+    assert offered(dispatcher.page) == ["register", "reject"]  # reloaded: what the case allows now
     dispatcher.shot("conflict-phone")
+    dispatcher.close()
+
+
+def test_after_accepting_register_comes_first_and_rejecting_asks_a_reason_and_a_confirmation(browser, case_server):
+    place = case_server.place
+    answer = urllib.request.urlopen(
+        urllib.request.Request(
+            case_server.url + "/open311/v2/requests.json",
+            method="POST",
+            data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode(),
+        )
+    )
+    case_id = json.loads(answer.read())[0]["service_request_id"]
+    accept = urllib.request.Request(
+        case_server.url + f"/api/cases/{case_id}/actions",
+        method="POST",
+        data=b"action=accept&version=1",
+        headers=bearer(case_server.tokens["sun2"]),
+    )
+    assert json.loads(urllib.request.urlopen(accept).read())["status"] == "accepted"
+    dispatcher = Phone(browser, case_server, "sun")  # 390 x 844
+    page = dispatcher.page
+    dispatcher.goto(f"/grid?case={case_id}")
+    page.wait_for_selector('.case-actions button[data-action="register"]')
+    assert page.text_content("#case-status") == "待立案"
+    # 立案 first and primary; 不予立案 last, secondary and red, never primary
+    assert offered(page) == ["register", "reject"]
+    classes = page.eval_on_selector_all(".case-actions button[data-action]", "bs => bs.map(b => b.className)")
+    assert classes[0] == "primary" and "danger" in classes[1] and "primary" not in classes[1]
+    looks = page.eval_on_selector_all(
+        ".case-actions button[data-action]", "bs => bs.map(b => getComputedStyle(b).backgroundColor)"
+    )
+    assert looks[0] != looks[1]
+    # 不予立案 asks first; cancelling sends nothing
+    page.click('.case-actions button[data-action="reject"]')
+    page.wait_for_selector("#case-confirm:not([hidden]) #case-reason")
+    assert page.is_disabled("#case-confirm-send")
+    assert page.is_disabled('.case-actions .row button[data-action="register"]')  # one thing at a time
+    page.select_option("#case-reason", "duplicate")
+    assert page.is_enabled("#case-confirm-send")
+    page.click("#case-confirm-cancel")
+    assert page.is_hidden("#case-confirm") and page.is_enabled('.case-actions button[data-action="reject"]')
+    case = api(case_server, f"/api/cases/{case_id}")
+    assert (case["status"], case["version"]) == ("accepted", 2)
+    dispatcher.shot("reject-asked-phone")
+    # `other` needs words; then it is sent with its reason, and the history says it
+    page.click('.case-actions button[data-action="reject"]')
+    page.select_option("#case-reason", "other")
+    assert page.is_disabled("#case-confirm-send")
+    page.fill("#case-reason-note", "已由供电公司处理")
+    page.click("#case-confirm-send")
+    page.wait_for_selector('#case-detail[data-status="rejected"]')
+    case = api(case_server, f"/api/cases/{case_id}")
+    assert (case["history"][-1]["action"], case["history"][-1]["reason"]) == ("reject", "other")
+    assert "原因: 其他" in page.text_content(".case-history li:last-child")
+    assert offered(page) == []  # a dispatcher cannot reopen
+    assert not dispatcher.errors, dispatcher.errors
     dispatcher.close()
 
 

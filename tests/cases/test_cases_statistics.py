@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pytest
 
-from geo_app.cases import statistics
+from geo_app.cases import lifecycle, statistics
 from geo_app.cases.tables import CASES
 from geo_app.data import demo_cases as demo
 from tests.cases_support import DEMO_CASES as N
@@ -229,8 +229,11 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
         description="井盖缺失 <b>",
         reporter=None,
     )
-    for action in ("accept", "register", "dispatch", "handle", "rework", "handle", "verify"):
-        case = service.act(loaded, project, case["id"], action, user=admin)
+    # with a 返工 and an admin's reopen of the closed case (which clears its 处置 and 结案 times)
+    steps = ("accept", "register", "dispatch", "handle", "rework", "handle", "verify", "reopen", "handle", "verify")
+    for action in steps:
+        reason = lifecycle.REASONS[action][0] if action in lifecycle.REASONS else None
+        case = service.act(loaded, project, case["id"], action, user=admin, reason=reason)
     assert loaded.table_version(statistics.SUMMARY) >= loaded.table_version(CASES)
     kept = loaded.read(statistics.SUMMARY)
     with loaded.transaction() as tx:

@@ -137,7 +137,7 @@ def test_get_requests_and_one_request_have_the_examples_elements(client, store):
     listed = as_json(client.get(f"{V2}/requests.json"))  # the last 90 days
     mine = {r["service_request_id"]: r for r in listed}
     assert {first, second} <= set(mine) and set(mine[first]) == REQUEST_ELEMENTS
-    assert mine[first]["status"] == "open" and mine[first]["status_notes"] == "上报"
+    assert mine[first]["status"] == "open" and mine[first]["status_notes"] == "待受理"
     assert mine[first]["lat"] == pytest.approx(place.lat) and mine[first]["long"] == pytest.approx(place.lon)
     assert mine[first]["requested_datetime"].endswith("Z") and mine[first]["expected_datetime"]
     only = as_json(client.get(f"{V2}/requests.json", query_string={"service_code": "C0201"}))

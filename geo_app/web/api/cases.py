@@ -22,7 +22,7 @@ from geo_app.web.errors import check_params, error_body, refuse_repeats
 bp = Blueprint("cases", __name__, url_prefix="/api")
 SEARCH_PARAMS = {"bbox", "status", "service_code", "grid_code", "adcode", "since", "until", "limit", "offset"}
 REPORT_FIELDS = {"service_code", "lon", "lat", "crs", "description", "address", "source", "csrf_token"}
-ACTION_FIELDS = {"action", "note", "version", "department", "csrf_token"}
+ACTION_FIELDS = {"action", "note", "reason", "version", "department", "csrf_token"}
 MAX_REPORT_BYTES = photos.MAX_PER_CASE * photos.MAX_BYTES + 64 * 1024
 
 
@@ -75,8 +75,14 @@ def classes():
                 {"code": s, **texts.both(f"case.status.{s}"), "final": s in lifecycle.FINAL} for s in lifecycle.STATUSES
             ],
             "actions": [
-                {"action": a.name, "from": a.source, "to": a.target, "role": a.role} for a in lifecycle.ACTIONS.values()
+                {"action": a.name, "from": source, "to": target, "role": a.role}
+                for a in lifecycle.ACTIONS.values()
+                for source, target in a.moves.items()
             ],
+            "reasons": {
+                action: [{"code": code, **texts.both(f"case.reason.{action}.{code}")} for code in codes]
+                for action, codes in lifecycle.REASONS.items()
+            },
             "dispatch_h": catalog.dispatch_h,
             "dispatch_source": catalog.dispatch_source,
             "about": catalog.about,
@@ -202,6 +208,7 @@ def case_action(case_id: str):
         note=form.get("note", ""),
         version=version,
         department=form.get("department") or None,
+        reason=form.get("reason") or None,
     )
     return jsonify(shown(case))
 

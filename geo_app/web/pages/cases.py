@@ -58,6 +58,11 @@ def page_config() -> dict:
         "departments": {code: pick(d["name_zh"], d["name_en"]) for code, d in catalog.departments.items()},
         "statuses": {code: i18n.t(f"case.status.{code}") for code in lifecycle.STATUSES},
         "actions": {a.name: a.role for a in lifecycle.ACTIONS.values()},
+        # the steps that need a reason and a confirmation: their reason codes, named in the page's language
+        "reasons": {
+            action: [{"code": code, "name": i18n.t(f"case.reason.{action}.{code}")} for code in codes]
+            for action, codes in lifecycle.REASONS.items()
+        },
         "user": None
         if user is None
         else {"name": user.name, "role": user.role, "grids": list(user.grids), "department": user.department},
