@@ -54,7 +54,7 @@ def test_each_role_sees_the_cases_waiting_for_its_step(client, people):
     admin = work(client, people["admin"], q=new["id"])
     assert ids(admin) == [new["id"]] and admin["cases"][0]["actions"] == ["verify", "rework"]
     assert [b["status"] for b in admin["buckets"]] == list(lifecycle.OPEN)
-    case = act(client, people["supervisor"], case, "rework")
+    case = act(client, people["supervisor"], case, "rework", reason="not_done")
     assert new["id"] in ids(work(client, people["handler"]))  # 返工 comes back to the handler
 
 
@@ -131,3 +131,12 @@ def test_filters_and_paging(client, people, loaded):
 def test_bad_parameters_are_refused_naming_them(client, people, params):
     refused = work(client, people["dispatcher"], expect=400, **params)
     assert refused["error"]["parameter"] == next(iter(params))
+
+
+def test_a_step_that_needs_a_reason_is_never_one_click_on_the_page(client, people):
+    case = act(client, people["dispatcher"], report(client, people["supervisor"], place=people["place"]), "accept")
+    page = client.get("/work", query_string={"q": case["id"]}, headers=bearer(people["dispatcher"]))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-action="register"' in html
+    assert 'data-action="reject"' not in html  # 不予立案 opens the case, whose panel asks a reason and a confirmation
+    assert f'href="/grid?case={case["id"]}"' in html and html.index('data-action="register"') < html.index("不予立案")

@@ -1,13 +1,14 @@
 """The work list page (/work, 工作台): the signed-in case worker's open cases (cases/work.py, the same filters as
 /api/work, kept in the URL), bucket tabs with their counts, each line linking to the case on /grid and with the
-steps the user may take done from the list (static/js/work.js posts them to /api/cases/<id>/actions)."""
+steps the user may take done from the list (static/js/work.js posts them to /api/cases/<id>/actions); a step
+that needs a reason opens the case instead."""
 
 from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
 
-from geo_app.cases import work
+from geo_app.cases import lifecycle, work
 from geo_app.web import context
 from geo_app.web.api.work import filters
 
@@ -32,4 +33,6 @@ def work_page() -> str:
         demo=any(c.get("demo") for c in found["cases"]),
         next_offset=f.offset + f.limit if f.offset + f.limit < found["total"] else None,
         prev_offset=max(0, f.offset - f.limit) if f.offset else None,
+        # a step that needs a reason (不予立案, 返工) is never one click: it opens the case, whose panel asks for one
+        with_reason=set(lifecycle.REASONS),
     )
