@@ -140,3 +140,12 @@ def test_a_step_that_needs_a_reason_is_never_one_click_on_the_page(client, peopl
     assert page.status_code == 200 and 'data-action="register"' in html
     assert 'data-action="reject"' not in html  # 不予立案 opens the case, whose panel asks a reason and a confirmation
     assert f'href="/grid?case={case["id"]}"' in html and html.index('data-action="register"') < html.index("不予立案")
+
+
+def test_the_page_speaks_either_language_with_its_filters(client, people):
+    for lang, title in (("zh", "工作台"), ("en", "My work")):
+        page = client.get(
+            "/work", query_string={"lang": lang, "status": "reported"}, headers=bearer(people["dispatcher"])
+        )
+        assert page.status_code == 200 and title in page.get_data(as_text=True), lang
+    assert work(client, people["dispatcher"], expect=400, lang="en")["error"]["parameter"] == "lang"  # the API has none

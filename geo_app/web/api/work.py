@@ -27,9 +27,9 @@ def _digit_codes(name: str, text: str) -> list[str]:
     return values
 
 
-def filters(args) -> work.Filters:
-    """The /api/work filters of a request (the page's URL has the same ones), checked."""
-    check_params(args, PARAMS)
+def filters(args, page: bool = False) -> work.Filters:
+    """The /api/work filters of a request (the page's URL has the same ones, and the page's language), checked."""
+    check_params(args, PARAMS | {"lang"} if page else PARAMS)
     catalog = context.project().cases
     f = work.Filters()
     if "district" in args:

@@ -16,7 +16,7 @@ DEFAULT_LIMIT = 50
 
 
 def work_page() -> str:
-    f = filters(request.args)
+    f = filters(request.args, page=True)
     project = context.project()
     found = work.work(context.store(), current_user, f, project)
     catalog = project.cases
