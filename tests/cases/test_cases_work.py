@@ -149,3 +149,13 @@ def test_the_page_speaks_either_language_with_its_filters(client, people):
         )
         assert page.status_code == 200 and title in page.get_data(as_text=True), lang
     assert work(client, people["dispatcher"], expect=400, lang="en")["error"]["parameter"] == "lang"  # the API has none
+
+
+def test_deadlines_read_in_beijing_time_and_overdue_says_by_how_much(client, people, store):
+    case = report(client, people["supervisor"], place=people["place"])
+    with store.transaction() as tx:  # due at 01:30 UTC on 2026-01-05, a Monday: 09:30 in Beijing, long past
+        tx.update(CASES, {"id": case["id"]}, {"due_at": "2026-01-05T01:30:00Z"})
+    html = client.get("/work", query_string={"q": case["id"]}, headers=bearer(people["dispatcher"])).get_data(
+        as_text=True
+    )
+    assert "2026-01-05 09:30" in html and "已超期" in html and "剩余 -" not in html

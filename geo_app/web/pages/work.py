@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 
-from geo_app.cases import lifecycle, work
+from geo_app.cases import lifecycle, work, workclock
 from geo_app.web import context
 from geo_app.web.api.work import filters
 
@@ -35,4 +35,12 @@ def work_page() -> str:
         prev_offset=max(0, f.offset - f.limit) if f.offset else None,
         # a step that needs a reason (不予立案, 返工) is never one click: it opens the case, whose panel asks for one
         with_reason=set(lifecycle.REASONS),
+        beijing=beijing,
     )
+
+
+def beijing(stamp: str | None) -> str:
+    """A stored UTC time as the staff read it: Beijing time to the minute."""
+    if not stamp:
+        return ""
+    return lifecycle.parse_stamp(stamp).astimezone(workclock.BEIJING).strftime("%Y-%m-%d %H:%M")
