@@ -186,6 +186,7 @@ def case_server(tmp_path_factory, built_store_path, project):
         SECRET_KEY_FILE=path.parent / "secret_key",
         RATE_LIMIT_ANONYMOUS="100000 per minute",
         RATE_LIMIT_REPORTS="1000 per minute",
+        RATE_LIMIT_LOGIN="1000 per minute",  # every person of every test logs in from one address
     )
     server.place, server.tokens = place, tokens
     yield server
@@ -224,6 +225,7 @@ class Phone:
             self.page.fill("input[name=password]", TEST_PASSWORD)
             with self.page.expect_navigation():
                 self.page.click(".login-form button[type=submit]")
+            assert self.page.url.endswith("/about"), f"{user} did not log in: {self.page.url}"
 
     def goto(self, path):
         self.page.goto(self.base + path)
@@ -545,7 +547,10 @@ def test_a_facility_with_wrong_data_is_reported_from_its_popup(browser, case_ser
     viewer = Phone(browser, case_server, size="desktop")
     viewer.goto("/?layers=toilets&center=120.62,31.30&zoom=15")
     page = viewer.page
-    page.wait_for_function("() => CityMap.groups.toilets && CityMap.groups.toilets.ready")
+    page.wait_for_function(
+        "() => CityMap.groups.toilets && CityMap.groups.toilets.ready"
+        " && CityMap.tiles.drawn(CityMap.groups.toilets).some(x => !x.properties.cluster)"
+    )
     item = page.evaluate("""() => { const d = CityMap.tiles.drawn(CityMap.groups.toilets).find(x => !x.properties.cluster);
         const p = CityMap.map.latLngToContainerPoint(d.latlng), r = CityMap.map.getContainer().getBoundingClientRect();
         return {x: r.x + p.x, y: r.y + p.y, lon: d.latlng.lng, lat: d.latlng.lat}; }""")
