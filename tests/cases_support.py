@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from geo_app import create_app
 from geo_app.auth import users
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import LAYERS, TEST_PASSWORD
 
 DEMO_CASES = 600  # what the `loaded` fixture (conftest) loads
 H1 = tuple(f"2018-0{m}" for m in range(1, 7))  # the report's half-year, as summary months
@@ -80,3 +81,18 @@ def png(size=(32, 32), **info) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (10, 120, 30)).save(out, "PNG", pnginfo=meta)
     return out.getvalue()
+
+
+def reports_limited_client(store_path, tmp_path):
+    """A test client of an app on `store_path` that takes two anonymous case reports a minute (its rate limits
+    are kept in the app, so each such client starts with a full budget)."""
+    app = create_app(
+        {
+            "STORE": str(store_path),
+            "LAYERS_DIR": str(LAYERS),
+            "TESTING": True,
+            "SECRET_KEY_FILE": str(tmp_path / "key"),
+            "RATE_LIMIT_REPORTS": "2 per minute",
+        }
+    )
+    return app.test_client()

@@ -19,7 +19,16 @@ from geo_app.cases.tables import EVENTS
 from geo_app.errors import Conflict
 from geo_app.store import open_store
 from geo_app.web.api import cases as routes
-from tests.cases_support import anonymous_csrf, bearer, grid_place, jpeg_with_gps, outside_grids, person, png
+from tests.cases_support import (
+    anonymous_csrf,
+    bearer,
+    grid_place,
+    jpeg_with_gps,
+    outside_grids,
+    person,
+    png,
+    reports_limited_client,
+)
 from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
@@ -593,16 +602,7 @@ def test_classes_list_the_catalog_with_limits_and_sources(client):
 
 
 def test_anonymous_reports_need_the_pages_csrf_token_and_are_rate_limited(store_path, tmp_path, store):
-    app = create_app(
-        {
-            "STORE": str(store_path),
-            "LAYERS_DIR": str(LAYERS),
-            "TESTING": True,
-            "SECRET_KEY_FILE": str(tmp_path / "key"),
-            "RATE_LIMIT_REPORTS": "2 per minute",
-        }
-    )
-    client = app.test_client()
+    client = reports_limited_client(store_path, tmp_path)
     place = grid_place(store)
     data = {"service_code": "E0101", "lon": str(place.lon), "lat": str(place.lat)}
     forged = client.post("/api/cases", data=data)
@@ -616,16 +616,7 @@ def test_anonymous_reports_need_the_pages_csrf_token_and_are_rate_limited(store_
 
 
 def test_the_report_limit_is_one_budget_for_the_api_and_open311(store_path, tmp_path, store):
-    app = create_app(
-        {
-            "STORE": str(store_path),
-            "LAYERS_DIR": str(LAYERS),
-            "TESTING": True,
-            "SECRET_KEY_FILE": str(tmp_path / "key"),
-            "RATE_LIMIT_REPORTS": "2 per minute",
-        }
-    )
-    client = app.test_client()
+    client = reports_limited_client(store_path, tmp_path)
     place = grid_place(store)
     api = {"service_code": "E0101", "lon": str(place.lon), "lat": str(place.lat), "csrf_token": anonymous_csrf(client)}
     open311 = {"service_code": "E0101", "long": str(place.lon), "lat": str(place.lat)}

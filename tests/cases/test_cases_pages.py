@@ -193,6 +193,18 @@ def case_server(tmp_path_factory, built_store_path, project):
     server.stop()
 
 
+def public_report(server, service_code: str, description: str = "") -> str:
+    """A report from the public through Open311 (no login, no session) at the server's grid place; its case id."""
+    fields = {"service_code": service_code, "lat": server.place.lat, "long": server.place.lon}
+    if description:
+        fields["description"] = description
+    request = urllib.request.Request(
+        server.url + "/open311/v2/requests.json", method="POST", data=urllib.parse.urlencode(fields).encode()
+    )
+    with urllib.request.urlopen(request) as answer:
+        return json.loads(answer.read())[0]["service_request_id"]
+
+
 class Phone:
     """One person's own browser context at phone size (own cookies), outside requests blocked, errors kept."""
 
@@ -351,15 +363,7 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
 
 
 def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
-    place = case_server.place
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            case_server.url + "/open311/v2/requests.json",
-            method="POST",
-            data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode(),
-        )
-    )
-    case_id = json.loads(answer.read())[0]["service_request_id"]
+    case_id = public_report(case_server, "E0101")
     dispatcher = Phone(browser, case_server, "sun")
     dispatcher.goto(f"/grid?case={case_id}")
     dispatcher.page.wait_for_selector('.case-actions button[data-action="accept"]')
@@ -380,15 +384,7 @@ def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
 
 
 def test_after_accepting_register_comes_first_and_rejecting_asks_a_reason_and_a_confirmation(browser, case_server):
-    place = case_server.place
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            case_server.url + "/open311/v2/requests.json",
-            method="POST",
-            data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode(),
-        )
-    )
-    case_id = json.loads(answer.read())[0]["service_request_id"]
+    case_id = public_report(case_server, "E0101")
     accept = urllib.request.Request(
         case_server.url + f"/api/cases/{case_id}/actions",
         method="POST",
@@ -438,16 +434,7 @@ def test_after_accepting_register_comes_first_and_rejecting_asks_a_reason_and_a_
 
 def test_an_open311_request_appears_on_the_grid_map(browser, case_server):
     place = case_server.place
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            case_server.url + "/open311/v2/requests.json",
-            method="POST",
-            data=urllib.parse.urlencode(
-                {"service_code": "E0502", "lat": place.lat, "long": place.lon, "description": "违停 <b>x</b>"}
-            ).encode(),
-        )
-    )
-    case_id = json.loads(answer.read())[0]["service_request_id"]
+    case_id = public_report(case_server, "E0502", "违停 <b>x</b>")
     viewer = Phone(browser, case_server)
     viewer.goto(f"/grid?center={place.lon:.5f},{place.lat:.5f}&zoom=17")
     page = viewer.page
@@ -477,14 +464,7 @@ def test_a_case_opened_from_the_queue_is_ringed_where_the_basemap_has_it(browser
     """On Amap (GCJ-02) the ring is drawn at the case's GCJ-02 position, converted by the service, about 465 m
     from its raw WGS-84 numbers; on a WGS-84 basemap at those numbers."""
     place = case_server.place
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            case_server.url + "/open311/v2/requests.json",
-            method="POST",
-            data=urllib.parse.urlencode({"service_code": "E0101", "lat": place.lat, "long": place.lon}).encode(),
-        )
-    )
-    case_id = json.loads(answer.read())[0]["service_request_id"]
+    case_id = public_report(case_server, "E0101")
     viewer = Phone(browser, case_server)
     viewer.goto(f"/grid?basemap={basemap}&grid={place.grid}")
     page = viewer.page
@@ -579,16 +559,7 @@ def test_a_facility_with_wrong_data_is_reported_from_its_popup(browser, case_ser
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_case_pages_in_both_languages(browser, case_server, size, lang):
     place = case_server.place
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            case_server.url + "/open311/v2/requests.json",
-            method="POST",
-            data=urllib.parse.urlencode(
-                {"service_code": "E0101", "lat": place.lat, "long": place.lon, "description": "树下有垃圾"}
-            ).encode(),
-        )
-    )
-    case_id = json.loads(answer.read())[0]["service_request_id"]
+    case_id = public_report(case_server, "E0101", "树下有垃圾")
     dispatcher = Phone(browser, case_server, "sun", size=size)
     dispatcher.goto(f"/grid?lang={lang}&case={case_id}&grid={place.grid}")
     page = dispatcher.page
@@ -613,17 +584,7 @@ def test_case_pages_in_both_languages(browser, case_server, size, lang):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_dispatcher_accepts_a_fresh_case_from_the_work_list(browser, case_server, size):
-    place = case_server.place
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            case_server.url + "/open311/v2/requests.json",
-            method="POST",
-            data=urllib.parse.urlencode(
-                {"service_code": "E0101", "lat": place.lat, "long": place.lon, "description": "工作台测试"}
-            ).encode(),
-        )
-    )
-    case_id = json.loads(answer.read())[0]["service_request_id"]
+    case_id = public_report(case_server, "E0101", "工作台测试")
     dispatcher = Phone(browser, case_server, "sun", size=size)
     dispatcher.goto(f"/work?status=reported&q={case_id}")
     page = dispatcher.page

@@ -11,7 +11,7 @@ import pytest
 
 from geo_app import create_app
 from geo_app.cases.tables import CASES
-from tests.cases_support import anonymous_csrf, bearer, grid_place, person
+from tests.cases_support import anonymous_csrf, bearer, grid_place, person, reports_limited_client
 from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
@@ -253,16 +253,7 @@ def test_errors_are_the_specifications_list(client, store, method, path, data, s
 
 
 def test_anonymous_posts_are_rate_limited_cross_site_allowed_and_never_use_the_session(store_path, tmp_path, store):
-    app = create_app(
-        {
-            "STORE": str(store_path),
-            "LAYERS_DIR": str(LAYERS),
-            "TESTING": True,
-            "SECRET_KEY_FILE": str(tmp_path / "key"),
-            "RATE_LIMIT_REPORTS": "2 per minute",
-        }
-    )
-    client = app.test_client()
+    client = reports_limited_client(store_path, tmp_path)
     place = grid_place(store)
     person(store, "sup", "supervisor", grids=(place.grid,))
     from tests.auth.test_auth import login
