@@ -629,6 +629,7 @@ def test_a_public_report_appears_on_an_open_work_list_and_a_followed_case_moves_
         "() => document.querySelector('#case-status').textContent === '待立案'", timeout=20_000
     )
     assert public.page.evaluate("() => window.sameDocument === true")
+    public.shot("follow-live-phone")
     assert not dispatcher.errors and not public.errors
     dispatcher.close()
     public.close()
