@@ -28,22 +28,27 @@ document.addEventListener("DOMContentLoaded", () => {
       const item = document.createElement("li");
       item.dataset.case = r.id || "";
       item.className = r.ok ? "ok" : "refused";
-      item.textContent = r.ok
-        ? say("page.work.bulk.done_line", { id: r.id, action: outcome.label, status: say(`case.status.${r.status}`) })
+      const number = document.createElement("span");
+      number.translate = false; // a case number is not words to translate
+      number.className = "work-results-case";
+      number.textContent = r.id || `#${r.index + 1}`;
+      const said = r.ok
+        ? say("page.work.bulk.done_line", { action: outcome.label, status: say(`case.status.${r.status}`) })
         : say("page.work.bulk.refused_line", {
-            id: r.id || `#${r.index + 1}`,
             action: outcome.label,
             code: r.error.status,
             reason: refusal(r.error.status),
           });
+      item.append(number, " ", said);
       list.append(item);
       const line = r.id && page.querySelector(`.work-line[data-case="${CSS.escape(r.id)}"] .work-error`);
       if (line && !r.ok) {
-        line.textContent = item.textContent;
+        line.textContent = said;
         line.hidden = false;
       }
     }
     results.hidden = false;
+    results.scrollIntoView({ block: "nearest" });
   }
 
   const kept = sessionStorage.getItem(KEPT);

@@ -24,7 +24,7 @@ from geo_app.web.pages.page import _has_demo as has_demo
 
 DEFAULT_LIMIT = 50
 VIEWS = ("list", "escalation")
-PAGE_PARAMS = {"lang", "view", "basemap"}
+FILTERS = {"q", "district", "grid", "class", "source", "department", "overdue", "due_within_h"}  # the form's
 # what the page's scripts say, in the page's language
 SCRIPT_TEXTS = (
     "page.work.clock.overdue",
@@ -71,6 +71,7 @@ def work_page() -> str:
         kept=kept,
         kept_clock=kept_clock,
         kept_api={k: v for k, v in args.items() if k != "lang"},
+        filtered=bool(set(args) & FILTERS),
         page_view="list",
         args=request.args,
         classes=catalog.classes,
