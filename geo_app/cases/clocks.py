@@ -11,10 +11,11 @@ per class (the soon window's length depends on the limit and the share), so the 
 store reads with where (status, service_code) and between (due_at), never a scan: `slices` gives them.
 
 The escalation table (`escalation`) counts the overdue and due-soon open cases per department and step with such
-count queries only."""
+reads: a count per department and step for the overdue ones, the departments of the cases in each soon window."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 from geo_app.cases import lifecycle, workclock
@@ -131,20 +132,25 @@ def describe(row: dict, catalog: CaseCatalog, now: datetime) -> dict:
 
 def escalation(store: Reader, catalog: CaseCatalog, now: datetime, where: dict | None = None) -> dict:
     """The overdue and due-soon open cases per department (rows) and status (columns: the step each waits for),
-    with `where` (for instance a district) holding too: count queries only, one per department, status and
-    range (overdue: one; soon: one per soon window)."""
+    with `where` (for instance a district) holding too. Overdue: a count query per department and status (a
+    backlog has no bound); due soon: the departments of the cases in each soon window, read per status and window
+    (where + between: at most the cases due within the next share of a limit, a few working hours)."""
     statuses = list(lifecycle.OPEN)
+    soon = Counter()
+    for status in statuses:
+        for part, span in slices({**(where or {}), "status": status}, ("soon",), catalog, now):
+            for row in store.records(CASES, where=part, between=span, columns=["department"], geometry=False):
+                soon[row["department"], status] += 1
     rows = []
     totals = {s: dict.fromkeys(("overdue", "soon"), 0) for s in statuses}
     for department in catalog.departments:
         cells = {}
         for status in statuses:
             base = {**(where or {}), "department": department, "status": status}
-            cell = {}
+            late = sum(store.count(CASES, where=w, between=b) for w, b in slices(base, ("overdue",), catalog, now))
+            cells[status] = {"overdue": late, "soon": soon[department, status]}
             for name in ("overdue", "soon"):
-                cell[name] = sum(store.count(CASES, where=w, between=b) for w, b in slices(base, (name,), catalog, now))
-                totals[status][name] += cell[name]
-            cells[status] = cell
+                totals[status][name] += cells[status][name]
         rows.append(
             {
                 "department": department,

@@ -204,15 +204,19 @@ def work(store: Reader, user, f: Filters, project, now: datetime | None = None) 
                 by_clock[row["clock"]] += 1
         rows = sorted((r for r in found if r["status"] in chosen and r["clock"] in levels), key=_order)
     else:
-        everything = {s: store.count(CASES, where=w, between=between) for s, w in wheres.items()}
         for status, where in wheres.items():
-            counts[status] = everything[status] if f.clock is None else _count(store, _slices(where, f, catalog, now))
+            everything = store.count(CASES, where=where, between=between)
+            counts[status] = everything
+            if f.clock is None and status not in chosen:
+                continue
+            late = _count(store, clocks.slices(where, ("overdue",), catalog, now, due))
+            soon = _count(store, clocks.slices(where, ("soon",), catalog, now, due))
+            lights = {"overdue": late, "soon": soon, "on_time": everything - late - soon}
+            if f.clock is not None:
+                counts[status] = sum(lights[name] for name in f.clock)
             if status in chosen:
-                late = _count(store, clocks.slices(where, ("overdue",), catalog, now, due))
-                soon = _count(store, clocks.slices(where, ("soon",), catalog, now, due))
-                by_clock["overdue"] += late
-                by_clock["soon"] += soon
-                by_clock["on_time"] += everything[status] - late - soon
+                for name, n in lights.items():
+                    by_clock[name] += n
         rows = []
         for status, where in wheres.items():
             if status not in chosen:
