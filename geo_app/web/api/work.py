@@ -65,7 +65,7 @@ def filters(args, page: bool = False) -> work.Filters:
     if "status" in args:
         f.status = parse_codes("status", args["status"], work.lifecycle.OPEN)
     if "clock" in args:
-        f.clock = parse_codes("clock", args["clock"], clocks.LEVELS)
+        f.clock = list(dict.fromkeys(parse_codes("clock", args["clock"], clocks.LEVELS)))  # each light once
     if "overdue" in args:
         if args["overdue"] not in ("true", "false"):
             raise BadParameter("overdue", f"{shown(args['overdue'])} is not true or false")
