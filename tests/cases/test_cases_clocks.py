@@ -462,3 +462,43 @@ def test_a_browser_session_needs_the_pages_csrf_token(client, people, store):
     done = client.post("/api/work/bulk", json=body, headers={"X-CSRFToken": csrf})
     assert done.status_code == 200 and done.get_json()["done"] == 1
     assert stored(store, case["id"])["status"] == "accepted"
+
+
+def test_no_hostile_value_breaks_the_escalation_table_or_a_bulk_request(client, people):
+    from tests.web.test_hostile_http import HOSTILE_VALUES, assert_handled
+
+    client.application.config["RATE_LIMIT_WRITES"] = "1000000 per minute"  # read per request: the fuzz writes a lot
+    admin, dispatcher = bearer(people["admin"]), bearer(people["dispatcher"])
+    for value in HOSTILE_VALUES:
+        for name in ("district", "unknown"):
+            answer = client.get("/api/work/escalation", query_string={name: value}, headers=admin)
+            assert_handled(answer, f"escalation ?{name}={value[:20]!r}")
+            assert answer.status_code in (200, 400)  # 200: codes of digits (of no district)
+            assert answer.status_code == 200 or answer.get_json()["error"]["parameter"] == name
+            page = client.get("/work", query_string={"view": "escalation", name: value}, headers=admin)
+            assert_handled(page, f"/work?view=escalation&{name}={value[:20]!r}")
+        for body in (
+            {"action": value, "cases": [{"id": "SZ1", "version": 1}]},
+            {"action": "accept", "cases": [{"id": value, "version": 1}]},
+            {"action": "accept", "cases": [{"id": "SZ1", "version": value}]},
+            {"action": "accept", "cases": [value]},
+            {"action": "accept", "cases": value},
+            {value: "accept", "cases": []},
+        ):
+            answer = client.post("/api/work/bulk", json=body, headers=dispatcher)
+            assert_handled(answer, f"bulk {body!r:.60}")
+            assert answer.status_code in (200, 400)
+        for raw in (
+            value,
+            "{",
+            "[" * 5000 + "]" * 5000,
+            '{"action": "accept", "cases": [{"id": "SZ1", "version": 1e400}]}',
+        ):
+            answer = client.post(
+                "/api/work/bulk",
+                data=raw.encode("utf-8", "surrogatepass"),
+                content_type="application/json",
+                headers=dispatcher,
+            )
+            assert_handled(answer, f"bulk raw {raw[:20]!r}")
+            assert answer.status_code in (200, 400)

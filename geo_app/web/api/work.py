@@ -105,7 +105,10 @@ def escalation():
 @requires("dispatcher")
 def bulk_step():
     """Accept or dispatch many cases: each through service.act in its own transaction, each with its outcome."""
-    body = request.get_json(silent=True) if request.is_json else None
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except RecursionError:  # nested deeper than the JSON decoder goes: not a bulk request
+        body = None
     if not isinstance(body, dict):
         raise BadParameter(None, 'send JSON: {"action": "accept" or "dispatch", "cases": [{"id": …, "version": …}]}')
     check_params(body, BULK_FIELDS)
