@@ -1,11 +1,14 @@
 """The work list (工作台): the open cases waiting for a user's step, by role, soonest deadline first.
 
 The buckets are statuses, each with the cases of it the user's role acts on (or follows):
-dispatcher: reported (待受理), accepted (待立案), registered (待派遣); handler: dispatched (待处置, a 返工 comes back
-here) of their department; supervisor: handled (待核查) on their grids, and their own patrol reports while still
-open; admin: every open status. Reads go through the store's where/between/order/limit (the status, grid,
-district and class indexes; due_at orders), never whole tables; only a text search (`q`) reads the candidates' ids
-and descriptions, bounded by MAX_SCAN."""
+dispatcher: reported (待受理), accepted (待立案), registered (待派遣), and the dispatched cases with a pending 延期 or
+回退 request (待审批, bucket `requests`); handler: dispatched (待处置, a 返工 comes back here) of their department;
+supervisor: verifying (待核实) and handled (待核查) on their grids, and their own patrol reports while still open;
+admin: every open status. A dispatcher also sees how many reports wait for their 核实 (`following`: read only, a
+supervisor's step). Each line says whether the case is flagged for 督办 (`supervision`) and its pending request.
+Reads go through the store's where/between/order/limit (the status, grid, district and class indexes; due_at
+orders), never whole tables; only a text search (`q`) reads the candidates' ids and descriptions, bounded by
+MAX_SCAN."""
 
 from __future__ import annotations
 
@@ -39,7 +42,12 @@ COLUMNS = [
     "rework_count",
     "version",
     "demo",
+    "request",
+    "request_detail",
+    "supervised_at",
+    "supervision",
 ]
+REQUESTS = "requests"  # the dispatcher's bucket of dispatched cases with a pending request (待审批)
 CASE_NUMBER = re.compile(r"[A-Za-z0-9-]{6,40}")  # what a case number may look like (SZ…, DEMO…)
 
 
@@ -51,6 +59,7 @@ class Filters:
     source: list[str] | None = None
     status: list[str] | None = None
     overdue: bool = False
+    supervised: bool = False  # only the cases flagged for 督办
     due_within_h: float | None = None
     q: str | None = None
     limit: int = 50
@@ -67,13 +76,29 @@ def _groups(user) -> list[tuple[tuple[str, ...], dict]]:
             None, f"the work list is the case staff's (admin, dispatcher, handler, supervisor); {user.name} is {role}"
         )
     if role == "dispatcher":
-        return [(("reported", "accepted", "registered"), {})]
+        return [
+            (("reported", "accepted", "registered"), {}),
+            (("dispatched",), {"request": list(lifecycle.REQUESTS)}),  # 待审批: a 延期 or 回退 to decide
+        ]
     if role == "handler":
         return [(("dispatched",), {"department": user.department or ""})]
     if role == "supervisor":
         mine = ("reported", "accepted", "registered", "dispatched")
-        return [(("handled",), {"grid_code": list(user.grids)}), (mine, {"reporter": user.name, "source": "patrol"})]
+        return [
+            (("verifying", "handled"), {"grid_code": list(user.grids)}),
+            (mine, {"reporter": user.name, "source": "patrol"}),
+        ]
     return [(lifecycle.OPEN, {})]
+
+
+def _following(user) -> list[tuple[str, dict]]:
+    """What the user's role sees counted but does not act on: a dispatcher the reports waiting for their 核实."""
+    return [("verifying", {})] if getattr(user, "role", None) == "dispatcher" else []
+
+
+def bucket_name(user, status: str) -> str:
+    """A bucket's name (for its label): its status, or `requests` for a dispatcher's dispatched cases."""
+    return REQUESTS if status == "dispatched" and getattr(user, "role", None) == "dispatcher" else status
 
 
 def buckets(user) -> list[str]:
@@ -86,7 +111,7 @@ def may(user, case: dict) -> list[str]:
     """The steps `user` may take on `case` now (what service.act would allow)."""
     role = user.role
     steps = []
-    for name in lifecycle.allowed_actions(case["status"]):
+    for name in lifecycle.allowed_actions(case["status"], case):
         step = lifecycle.ACTIONS[name]
         if role == "admin":
             steps.append(name)
@@ -140,7 +165,10 @@ def _between(f: Filters, now: datetime) -> dict | None:
     if f.due_within_h is not None:
         within = lifecycle.stamp(workclock.add_working_hours(now, f.due_within_h))
         high = within if high is None else min(high, within)
-    return {"due_at": (None, high)} if high is not None else None
+    between = {"due_at": (None, high)} if high is not None else {}
+    if f.supervised:
+        between["supervised_at"] = (f"{lifecycle.YEARS[0]}", None)  # flagged: a time, never None
+    return between or None
 
 
 def _order(row: dict) -> tuple:
@@ -209,6 +237,11 @@ def work(store: Reader, user, f: Filters, project=None, now: datetime | None = N
                 )
         rows.sort(key=_order)
     total = sum(counts[s] for s in mine if s in chosen)
+    following = []  # counted with the filters, not with a search (q): it finds what the user acts on
+    for status, base in [] if q else _following(user):
+        where = _where(base, (status,), f)
+        count = store.count(CASES, where=where, between=between) if _live(where) else 0
+        following.append({"status": status, "bucket": status, "count": count})
     page = rows[f.offset : f.offset + f.limit]
     catalog = project.cases if project is not None else None
     cases = []
@@ -217,13 +250,18 @@ def work(store: Reader, user, f: Filters, project=None, now: datetime | None = N
         left = hours_left(row["due_at"], now)
         line["hours_left"] = left
         line["overdue"] = bool(row["due_at"]) and lifecycle.parse_stamp(row["due_at"]) < now
-        line["actions"] = may(user, row)
+        line["actions"] = may(user, line)
+        line["pending_request"] = lifecycle.pending_request(line)
+        line["supervision"] = lifecycle.supervision(line)
+        line.pop("request", None)
+        line.pop("request_detail", None)
         if catalog is not None and row["service_code"] in catalog:
             case_class = catalog[row["service_code"]]
             line["service_name_zh"], line["service_name_en"] = case_class.name_zh, case_class.name_en
         cases.append(line)
     return {
-        "buckets": [{"status": s, "count": counts[s]} for s in mine],
+        "buckets": [{"status": s, "bucket": bucket_name(user, s), "count": counts[s]} for s in mine],
+        "following": following,
         "total": total,
         "returned": len(cases),
         "limit": f.limit,

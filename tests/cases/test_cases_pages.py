@@ -64,7 +64,8 @@ def test_case_tiles_carry_only_public_fields_and_open_cases(client, store, backe
     found = [p for p in tile_of(client, place.lon, place.lat) if p.get("id") == case["id"]]
     assert len(found) == 1
     assert set(found[0]) == {"id", "service_code", "kind", "status", "grid_code", "rework_count", "overdue"}
-    assert found[0]["status"] == "reported" and found[0]["overdue"] is False and found[0]["grid_code"] == place.grid
+    # a public report waits for its on-site 核实: open, on the map
+    assert found[0]["status"] == "verifying" and found[0]["overdue"] is False and found[0]["grid_code"] == place.grid
     # nothing private or free text: not the description, the address, the reporter or the token
     raw = client.get(
         f"/tiles/cases/17/{TMS.tile(place.lon, place.lat, 17).x}/{TMS.tile(place.lon, place.lat, 17).y}.mvt"

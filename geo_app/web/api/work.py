@@ -15,7 +15,19 @@ from geo_app.web.auth import requires
 from geo_app.web.errors import check_params
 
 bp = Blueprint("work", __name__, url_prefix="/api")
-PARAMS = {"district", "grid", "class", "source", "status", "overdue", "due_within_h", "q", "limit", "offset"}
+PARAMS = {
+    "district",
+    "grid",
+    "class",
+    "source",
+    "status",
+    "overdue",
+    "supervised",
+    "due_within_h",
+    "q",
+    "limit",
+    "offset",
+}
 MAX_HOURS = 2000  # a year of working hours
 MAX_Q = 100
 
@@ -42,10 +54,11 @@ def filters(args, page: bool = False) -> work.Filters:
         f.source = parse_codes("source", args["source"], catalog.sources)
     if "status" in args:
         f.status = parse_codes("status", args["status"], work.lifecycle.OPEN)
-    if "overdue" in args:
-        if args["overdue"] not in ("true", "false"):
-            raise BadParameter("overdue", f"{shown(args['overdue'])} is not true or false")
-        f.overdue = args["overdue"] == "true"
+    for name in ("overdue", "supervised"):
+        if name in args:
+            if args[name] not in ("true", "false"):
+                raise BadParameter(name, f"{shown(args[name])} is not true or false")
+            setattr(f, name, args[name] == "true")
     if "due_within_h" in args:
         hours = parse_number("due_within_h", args["due_within_h"].strip())
         if not 0 <= hours <= MAX_HOURS:

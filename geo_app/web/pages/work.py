@@ -1,7 +1,8 @@
 """The work list page (/work, 工作台): the signed-in case worker's open cases (cases/work.py, the same filters as
 /api/work, kept in the URL), bucket tabs with their counts, each line linking to the case on /grid and with the
 steps the user may take done from the list (static/js/work.js posts them to /api/cases/<id>/actions); a step
-that needs a reason opens the case instead."""
+that needs a reason, a note or a photo opens the case instead. The 督办 flag and a pending request are shown on
+the lines, and a dispatcher sees how many reports wait for their 核实 (read only)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def work_page() -> str:
         demo=any(c.get("demo") for c in found["cases"]),
         next_offset=f.offset + f.limit if f.offset + f.limit < found["total"] else None,
         prev_offset=max(0, f.offset - f.limit) if f.offset else None,
-        # a step that needs a reason (不予立案, 返工) is never one click: it opens the case, whose panel asks for one
+        # a step that needs a reason (不予立案, 返工, 延期, ...) is never one click: it opens the case, whose panel asks
+        # for one and a confirmation; so does a step that needs a photo (核实) or a note (督办)
         with_reason=set(lifecycle.REASONS),
+        opens_case={*lifecycle.PHOTO_REQUIRED, *lifecycle.NOTE_REQUIRED},
         beijing=beijing,
     )
 
