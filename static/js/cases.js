@@ -184,8 +184,8 @@
       for (const b of row.querySelectorAll("button")) b.disabled = false;
     } }, strings["case.cancel"]);
     for (const b of row.querySelectorAll("button")) b.disabled = true;
-    box.replaceChildren(el("h3", {}, reasons ? `${name} · ${strings["case.why"]}` : name), choice, hours,
-      phraseChooser(c, [action], text, "case-reason-phrase"), text, el("div", { class: "row" }, confirm, cancel));
+    box.replaceChildren(...[el("h3", {}, reasons ? `${name} · ${strings["case.why"]}` : name), choice, hours,
+      phraseChooser(c, [action], text, "case-reason-phrase"), text, el("div", { class: "row" }, confirm, cancel)].filter(Boolean));
     box.hidden = false;
     (choice || text).focus();
   }
