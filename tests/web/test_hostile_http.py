@@ -364,6 +364,7 @@ ROUTES = {
         {},
     ),
     "cases.grid_queue": ("/api/grids/{code}/queue", {"code": "320508001001001"}, {}),
+    "cases.reply_phrases": ("/api/cases/phrases", {}, {"service_code": "C0101", "action": "confirm"}),
     "maps.work": ("/work", {}, {"status": "reported", "overdue": "false", "q": "井盖", "limit": "5"}),
     # anonymous here (401); fuzzed as a dispatcher below (test_no_bad_value_breaks_the_work_list)
     "work.work_list": (
@@ -376,6 +377,7 @@ ROUTES = {
             "source": "public",
             "status": "reported",
             "overdue": "false",
+            "supervised": "false",
             "due_within_h": "16",
             "q": "井盖",
             "limit": "5",
@@ -467,7 +469,7 @@ WRITES = {
         "POST",
         "/api/cases/{case_id}/actions",
         {"case_id": "x"},
-        {"action": "accept", "note": "n", "version": "1"},
+        {"action": "extend", "note": "n", "version": "1", "reason": "weather", "hours": "4"},
     ),
     "open311.post_request": (
         "POST",
