@@ -167,7 +167,8 @@ def why_not(action: str, case: dict) -> str:
             SUPERVISED: "it is not flagged for supervision (督办)",
             UNSUPERVISED: "it is already flagged for supervision (督办)",
         }[step.when]
-    return f"a {status} case cannot be {action}ed"
+    done = action[:-1] + "ied" if action.endswith("y") else action + ("d" if action.endswith("e") else "ed")
+    return f"a {status} case cannot be {done}"
 
 
 def target(action: str, case: dict) -> str:

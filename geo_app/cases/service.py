@@ -391,6 +391,8 @@ def _changes(action, case, target, user, now, note, reason, hours, department, c
         asked = lifecycle.pending_request(case)
         if case["request"] == "extend":
             granted = hours if hours is not None else asked["hours"]
+            if granted is None:
+                raise BadParameter("hours", "the request does not say its hours: give the working hours granted")
             if asked["hours"] is not None and granted > asked["hours"]:
                 raise BadParameter("hours", f"{granted:g} working hours: at most the {asked['hours']:g} asked for")
             values["extended_h"] = lifecycle.extended_hours(case) + granted
