@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = web.MAX_REQUEST_BYTES
     store, project = open_store(app.config["STORE"]), Project(Path(app.config["LAYERS_DIR"]))
+    service.check_phrases(project)  # a bad layers/case_phrases.toml (or case_classes.toml) stops the start
     if store.exists():
         migrate(store, project)  # schema changes are migrations applied at start-up, never a rebuild
         # after a calendar update or a bulk write: counted again once here, not in a visitor's request

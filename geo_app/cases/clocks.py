@@ -5,8 +5,8 @@
   layers/case_classes.toml, the catalog's default otherwise), counted in working hours (workclock.py);
 - `on_time` (green): the rest.
 
-The step's limit is the one its deadline was counted with (lifecycle.due): 立案 from the report (a `reported` or
-`accepted` case), 派遣 from 立案, 处置 from 派遣 (again after a 返工), 结案 from 处置. A level is a range of `due_at`
+The step's limit is the one its deadline was counted with (lifecycle.due): 核实 from the report (a `verifying`
+case), 立案 from the report or its 核实 (a `reported` or `accepted` case), 派遣 from 立案, 处置 from 派遣 (again after a 返工), 结案 from 处置. A level is a range of `due_at`
 per class (the soon window's length depends on the limit and the share), so the lists and counts of a level are
 store reads with where (status, service_code) and between (due_at), never a scan: `slices` gives them.
 
@@ -29,6 +29,8 @@ Range = tuple[str | None, str | None]  # due_at from (inclusive) to (exclusive),
 
 def limit_h(status: str, case_class: CaseClass, catalog: CaseCatalog) -> float | None:
     """The working hours of the limit a case in `status` is due by (None for a status without a deadline)."""
+    if status == "verifying":
+        return catalog.confirm_h
     if status in ("reported", "accepted"):
         return case_class.limits.register_h
     if status == "registered":
@@ -103,22 +105,25 @@ def soon_windows(status: str, catalog: CaseCatalog, codes=None) -> list[tuple[fl
     return sorted(groups.items(), key=lambda item: (item[0] is None, item[0] or 0))
 
 
-def slices(where: dict, levels, catalog: CaseCatalog, now: datetime, due: Range | None = None) -> list[tuple]:
+def slices(where: dict, levels, catalog: CaseCatalog, now: datetime, between: dict | None = None) -> list[tuple]:
     """(where, between) pairs, disjoint, whose cases are those of `where` (one status: where["status"] a text)
-    at any of `levels`, with due_at in `due` too. Overdue is one range; soon and on_time one per soon window."""
+    at any of `levels`, within `between` too (its due_at range narrows the levels'; its other ranges hold as they
+    are). Overdue is one range; soon and on_time one per soon window."""
     status = where["status"]
+    between = dict(between or {})
+    due = between.pop("due_at", None)
     out = []
     if "overdue" in levels:
         span = intersect(level_range("overdue", now, None), due)
         if span is not None:
-            out.append((where, {"due_at": span}))
+            out.append((where, {**between, "due_at": span}))
     rest = [name for name in ("soon", "on_time") if name in levels]
     if rest:
         for hours, codes in soon_windows(status, catalog, where.get("service_code")):
             for name in rest:
                 span = intersect(level_range(name, now, hours), due)
                 if span is not None:
-                    out.append(({**where, "service_code": codes}, {"due_at": span}))
+                    out.append(({**where, "service_code": codes}, {**between, "due_at": span}))
     return out
 
 

@@ -9,6 +9,7 @@ case's status does not allow or a stale version (Conflict, naming the allowed st
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 from datetime import UTC, datetime
@@ -19,10 +20,12 @@ from geo_app import crs as crs_mod
 from geo_app.cases import attributes as attr_mod
 from geo_app.cases import lifecycle, statistics, workclock
 from geo_app.cases import photos as photo_mod
-from geo_app.cases.tables import CASES, EVENT_SEQ, EVENTS, PHOTO_METADATA, PHOTOS
+from geo_app.cases.tables import CASES, EVENT_SEQ, EVENTS, PHOTO_METADATA, PHOTOS, STEP_COLUMNS
 from geo_app.checks import check_text
 from geo_app.errors import BadParameter, Conflict, Forbidden, NotFound, NotSignedIn
 from geo_app.project import Project
+from geo_app.project.case_classes import CaseCatalogError
+from geo_app.project.case_phrases import FILE as PHRASES_FILE
 from geo_app.store import Reader, Store
 
 MAX_DESCRIPTION = 4000  # as Open311 GeoReport v2 allows
@@ -138,25 +141,17 @@ def report(
     answers = attr_mod.check(case_class.attributes, attributes or {}, service_code)
     description = check_text("description", description, MAX_DESCRIPTION, lines=True)
     address = check_text("address", address, MAX_ADDRESS, lines=False) or None
-    photos = list(photos)
-    if len(photos) > photo_mod.MAX_PER_CASE:
-        raise BadParameter("photo", f"{len(photos)} photos: a report takes at most {photo_mod.MAX_PER_CASE}")
-    cleaned = []
-    for number, item in enumerate(photos, start=1):
-        name, data = item if isinstance(item, tuple) else (f"photo {number}", item)
-        try:
-            cleaned.append(photo_mod.clean(data, name))
-        except photo_mod.PhotoError as exc:
-            raise BadParameter("photo", str(exc)) from None
+    cleaned = _cleaned(photos, "a report")
     point, adcode, grid_code = locate(store, project, lon, lat, crs)
     _check_reporter(source, reporter, grid_code)
     now = _now()
+    status = lifecycle.first_status(source)  # a public, 12345 or 110 report is confirmed on site (核实) first
     row = {
         "id": None,
         "service_code": service_code,
         "kind": case_class.kind,
         "source": source,
-        "status": "reported",
+        "status": status,
         "description": description,
         "address": address,
         "adcode": adcode,
@@ -175,33 +170,65 @@ def report(
         "token": secrets.token_urlsafe(12),
         "demo": bool(demo),
         "attributes": attr_mod.stored(answers),
+        **dict.fromkeys(STEP_COLUMNS[CASES]),
     }
-    row["due_at"] = lifecycle.due("reported", case_class, catalog, row, now)
+    row["due_at"] = lifecycle.due(status, case_class, catalog, row, now)
     with store.transaction() as tx:
         row["id"] = _next_id(tx, now)
         tx.insert_records(CASES, [{**row, "geometry": point}])
         statistics.record(tx, catalog, None, {**row, "geometry": point})  # the point: its heat cell
-        event = _append_event(tx, row["id"], 1, "report", None, "reported", reporter, row["reported_at"], "")
-        pictures = [
-            {
-                "case_id": row["id"],
-                "photo_id": secrets.token_hex(8),
-                "content_type": p.content_type,
-                "width": p.width,
-                "height": p.height,
-                "created_at": row["reported_at"],
-                "data": p.data,
-            }
-            for p in cleaned
-        ]
-        if pictures:
-            tx.insert_records(PHOTOS, pictures)
+        event = _append_event(tx, row["id"], 1, "report", None, status, reporter, row["reported_at"], "")
+        pictures = _store_photos(tx, row["id"], cleaned, row["reported_at"], "report")
     # what get() would read back, without reading it
     return _assemble({**row, "lon": round(point.x, 7), "lat": round(point.y, 7)}, [event], pictures, project)
 
 
+def _cleaned(photos, what: str) -> list[photo_mod.Photo]:
+    """Photos (bytes, or (name, bytes)) checked and re-encoded (photos.clean); BadParameter `photo` otherwise."""
+    photos = list(photos)
+    if len(photos) > photo_mod.MAX_PER_CASE:
+        raise BadParameter("photo", f"{len(photos)} photos: {what} takes at most {photo_mod.MAX_PER_CASE}")
+    cleaned = []
+    for number, item in enumerate(photos, start=1):
+        name, data = item if isinstance(item, tuple) else (f"photo {number}", item)
+        try:
+            cleaned.append(photo_mod.clean(data, name))
+        except photo_mod.PhotoError as exc:
+            raise BadParameter("photo", str(exc)) from None
+    return cleaned
+
+
+def _store_photos(tx, case_id: str, cleaned: list[photo_mod.Photo], at: str, step: str) -> list[dict]:
+    pictures = [
+        {
+            "case_id": case_id,
+            "photo_id": secrets.token_hex(8),
+            "content_type": p.content_type,
+            "width": p.width,
+            "height": p.height,
+            "created_at": at,
+            "data": p.data,
+            "step": step,
+        }
+        for p in cleaned
+    ]
+    if pictures:
+        tx.insert_records(PHOTOS, pictures)
+    return pictures
+
+
 def _append_event(
-    tx, case_id: str, seq: int, action: str, source, target: str, user, at: str, note: str, reason: str | None = None
+    tx,
+    case_id: str,
+    seq: int,
+    action: str,
+    source,
+    target: str,
+    user,
+    at: str,
+    note: str,
+    reason: str | None = None,
+    hours: float | None = None,
 ) -> dict:
     event = {
         "case_id": case_id,
@@ -214,6 +241,7 @@ def _append_event(
         "at": at,
         "note": note,
         "reason": reason,
+        "hours": hours,
         "serial": int(tx.get_meta(EVENT_SEQ) or 0) + 1,
     }
     tx.set_meta(EVENT_SEQ, str(event["serial"]))
@@ -252,10 +280,15 @@ def act(
     version=None,
     department: str | None = None,
     reason: str | None = None,
+    hours=None,
+    photos=(),
 ) -> dict:
     """Take one step of the lifecycle as `user` (a User). `version`: the case version the user saw (a stale one
     is a Conflict); `department`: where dispatch sends the case (default: the class's department); `reason`: the
-    reason code reject, rework and reopen need (lifecycle.REASONS; `other` needs a note), kept in the history."""
+    reason code the steps of lifecycle.REASONS need (`other` needs a note), kept in the history; `hours`: the
+    working hours a 延期 asks for (extend) or a dispatcher grants (approve; default: the hours asked); `photos`:
+    the on-site photos of a 核实 (confirm needs at least one). Steps that change no status (a request, its
+    refusal, 督办) still name the version and move it on."""
     if action not in lifecycle.ACTIONS:
         raise BadParameter("action", f"{action!r} is not one of {', '.join(lifecycle.ACTIONS)}")
     step = lifecycle.ACTIONS[action]
@@ -263,6 +296,8 @@ def act(
         raise NotSignedIn("action", "log in first (the login page, or an API token)")
     note = check_text("note", note, MAX_NOTE, lines=True)
     reason = lifecycle.check_reason(action, reason, note)
+    if action in lifecycle.NOTE_REQUIRED and not note.strip():
+        raise BadParameter("note", f"{action} needs a note saying what it asks for")
     if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
         raise BadParameter("version", f"{version!r} is not a case version (a whole number from 1)")
     catalog = project.cases
@@ -270,14 +305,22 @@ def act(
         raise BadParameter("department", f"only dispatch names a department, not {action}")
     if department is not None and department not in catalog.departments:
         raise BadParameter("department", f"{department!r} is not one of {', '.join(catalog.departments)}")
+    hours = _check_hours(action, hours, catalog)
+    photos = list(photos)
+    if photos and action not in lifecycle.PHOTO_REQUIRED:
+        raise BadParameter("photo", f"only {', '.join(lifecycle.PHOTO_REQUIRED)} takes photos, not {action}")
+    if action in lifecycle.PHOTO_REQUIRED and not photos:
+        raise BadParameter("photo", f"{action} needs a photo taken on site")
     _check_role_only(step, user)
+    cleaned = _cleaned(photos, action)  # after the role check: decoding photos costs time
     now = _now()
+    at = lifecycle.stamp(now)
     with store.transaction() as tx:
         rows = tx.records(CASES, where={"id": case_id})
         if not rows:
             raise NotFound("case", f"no case {case_id!r}")
         case = _plain(rows)[0]
-        allowed = lifecycle.allowed_actions(case["status"])
+        allowed = lifecycle.allowed_actions(case["status"], case)
         if version is not None and version != case["version"]:
             raise Conflict(
                 "action",
@@ -285,40 +328,103 @@ def act(
                 f"{case['version']}, status {case['status']}): reload it and try again",
                 allowed,
             )
-        if case["status"] not in step.moves:
+        if action not in allowed:
             raise Conflict(
                 "action",
-                f"a {case['status']} case cannot be {action}ed; allowed: {', '.join(allowed) or 'nothing (final)'}",
+                f"{lifecycle.why_not(action, case)}; allowed: {', '.join(allowed) or 'nothing (final)'}",
                 allowed,
             )
         _check_actor(step, case, user)
-        target = step.moves[case["status"]]
-        values = {"status": target, "version": case["version"] + 1}
-        if action in ("rework", "reopen"):  # a step back: the times of the steps after its target go
-            values.update(dict.fromkeys(lifecycle.later_stamps(target)))
-        if step.stamp:
-            values[step.stamp] = lifecycle.stamp(now)
-        if action == "reopen" and target == "dispatched":  # handled again: 处置 counts from now, as after a 返工
-            values["dispatched_at"] = lifecycle.stamp(now)
-        if action == "dispatch":
-            values["department"] = department or catalog[case["service_code"]].department
-        if action == "rework":
-            values["rework_count"] = case["rework_count"] + 1
-        values["due_at"] = lifecycle.due(target, catalog[case["service_code"]], catalog, case, now)
+        target = lifecycle.target(action, case)
+        values, event_hours = _changes(action, case, target, user, now, note, reason, hours, department, catalog)
         if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):
             raise Conflict(
                 "action", f"case {case_id} changed while this step was taken: reload it and try again", allowed
             )
         statistics.record(tx, catalog, case, {**case, **values})
         seq = tx.count(EVENTS, where={"case_id": case_id}) + 1
-        _append_event(tx, case_id, seq, action, case["status"], target, user, lifecycle.stamp(now), note, reason)
+        _append_event(tx, case_id, seq, action, case["status"], target, user, at, note, reason, event_hours)
+        _store_photos(tx, case_id, cleaned, at, action)
     return get(store, case_id, project)
+
+
+def _check_hours(action: str, hours, catalog) -> float | None:
+    """The working hours of extend (required) and approve (optional), within (0, extension_max_h]."""
+    if hours is None:
+        if action == "extend":
+            raise BadParameter("hours", "extend needs the working hours asked for (hours)")
+        return None
+    if action not in lifecycle.HOURS:
+        raise BadParameter("hours", f"only {' and '.join(lifecycle.HOURS)} take hours, not {action}")
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours):
+        raise BadParameter("hours", f"{hours!r} is not a number of working hours")
+    if not 0 < hours <= catalog.extension_max_h:
+        raise BadParameter(
+            "hours", f"{hours:g} working hours: a 延期 is more than 0 and at most {catalog.extension_max_h:g}"
+        )
+    return float(hours)
+
+
+def _changes(action, case, target, user, now, note, reason, hours, department, catalog) -> tuple[dict, float | None]:
+    """The case's new values after a step (allowed and checked), and the hours its history line keeps."""
+    at = lifecycle.stamp(now)
+    values = {"status": target, "version": case["version"] + 1}
+    event_hours = None
+    if action in ("rework", "reopen") or (action == "approve" and target == "registered"):
+        values.update(dict.fromkeys(lifecycle.later_stamps(target)))  # a step back: the later steps' times go
+    step = lifecycle.ACTIONS[action]
+    if step.stamp:
+        values[step.stamp] = at
+    if target == "dispatched" and case["status"] != "dispatched":  # a fresh 处置: 延期 granted before lapse
+        values["extended_h"] = None
+    if action == "reopen" and target == "dispatched":  # handled again: 处置 counts from now, as after a 返工
+        values["dispatched_at"] = at
+    if action == "dispatch":
+        values["department"] = department or catalog[case["service_code"]].department
+    if action == "rework":
+        values["rework_count"] = case["rework_count"] + 1
+    if action in lifecycle.REQUESTS:  # pending until a dispatcher decides; the deadline runs on
+        detail = {"hours": hours, "reason": reason, "note": note, "actor": _name(user), "at": at}
+        values.update(request=action, request_detail=json.dumps(detail, ensure_ascii=False))
+        event_hours = hours
+    if action in ("approve", "refuse"):
+        values.update(request=None, request_detail=None)
+    if action == "approve":
+        asked = lifecycle.pending_request(case)
+        if case["request"] == "extend":
+            granted = hours if hours is not None else asked["hours"]
+            if granted is None:
+                raise BadParameter("hours", "the request does not say its hours: give the working hours granted")
+            if asked["hours"] is not None and granted > asked["hours"]:
+                raise BadParameter("hours", f"{granted:g} working hours: at most the {asked['hours']:g} asked for")
+            values["extended_h"] = lifecycle.extended_hours(case) + granted
+            event_hours = granted
+        elif hours is not None:
+            raise BadParameter("hours", "a return request takes no hours: approving it sends the case back to 派遣")
+        else:
+            values.update(returned_at=at, extended_h=None)
+    if action == "supervise":
+        values.update(
+            supervised_at=at, supervision=json.dumps({"note": note, "actor": _name(user)}, ensure_ascii=False)
+        )
+    if action == "unsupervise":
+        values.update(supervised_at=None, supervision=None)
+    after = {**case, **values}
+    case_class = catalog[case["service_code"]]
+    if target != case["status"]:
+        values["due_at"] = lifecycle.due(target, case_class, catalog, after, now)
+    elif "extended_h" in values and after.get("dispatched_at"):  # a 延期 granted: from 派遣, with every hour granted
+        values["due_at"] = lifecycle.due(
+            target, case_class, catalog, after, lifecycle.parse_stamp(after["dispatched_at"])
+        )
+    return values, event_hours
 
 
 def _check_role_only(step: lifecycle.Action, user) -> None:
     """The role check that needs no case (before the transaction)."""
     if _role(user) not in ("admin", step.role):
-        raise Forbidden("action", f"{step.name} needs the role {step.role} or admin; {user.name} is {_role(user)}")
+        roles = "admin" if step.role == "admin" else f"{step.role} or admin"
+        raise Forbidden("action", f"{step.name} needs the role {roles}; {user.name} is {_role(user)}")
 
 
 def _plain(records: list[dict]) -> list[dict]:
@@ -335,7 +441,12 @@ def _plain(records: list[dict]) -> list[dict]:
 
 def _described(case: dict, project: Project | None, now: datetime) -> dict:
     case["overdue"] = bool(case["due_at"]) and lifecycle.parse_stamp(case["due_at"]) < now
-    case["allowed_actions"] = lifecycle.allowed_actions(case["status"])
+    case["allowed_actions"] = lifecycle.allowed_actions(case["status"], case)
+    # the pending 延期 or 回退 request and the 督办 flag, read (their JSON columns are not shown as such)
+    case["pending_request"] = lifecycle.pending_request(case)
+    case["supervision"] = lifecycle.supervision(case)
+    case.pop("request", None)
+    case.pop("request_detail", None)
     if project is not None and case["service_code"] in project.cases:
         case_class = project.cases[case["service_code"]]
         case["service_name_zh"], case["service_name_en"] = case_class.name_zh, case_class.name_en
@@ -357,7 +468,10 @@ def get(store: Reader, case_id: str, project: Project | None = None) -> dict:
 def _assemble(case: dict, events: list[dict], pictures: list[dict], project: Project | None) -> dict:
     case = _described(case, project, _now())
     case["history"] = [{k: v for k, v in e.items() if k not in ("case_id", "lon", "lat")} for e in events]
-    case["photos"] = [{k: v for k, v in p.items() if k in PHOTO_METADATA and k != "case_id"} for p in pictures]
+    case["photos"] = [
+        {**{k: v for k, v in p.items() if k in PHOTO_METADATA and k != "case_id"}, "step": p.get("step") or "report"}
+        for p in pictures
+    ]
     return case
 
 
@@ -432,6 +546,29 @@ def queue(
     return cases, store.count(CASES, where=where), overdue
 
 
+def phrases(project: Project, service_code: str | None = None, action: str | None = None) -> list[dict]:
+    """The reply phrases (惯用语) that fit a class and a step (either, both or neither given), in the file's order."""
+    if service_code is not None and service_code not in project.cases:
+        raise BadParameter("service_code", f"{service_code!r} is not a case class; see /api/cases/classes")
+    if action is not None and action not in lifecycle.ACTIONS:
+        raise BadParameter("action", f"{action!r} is not one of {', '.join(lifecycle.ACTIONS)}")
+    return [
+        p.as_dict()
+        for p in project.phrases
+        if (action is None or p.action == action) and (service_code is None or p.fits(service_code))
+    ]
+
+
+def check_phrases(project: Project) -> None:
+    """Every reply phrase names a step of the lifecycle (CaseCatalogError otherwise: the start stops)."""
+    for number, phrase in enumerate(project.phrases, start=1):
+        if phrase.action not in lifecycle.ACTIONS:
+            raise CaseCatalogError(
+                f"{project.root / PHRASES_FILE} [[phrases]] #{number}: action {phrase.action!r} is not a step; "
+                f"steps: {', '.join(lifecycle.ACTIONS)}"
+            )
+
+
 def recount_deadlines(store: Store, project: Project) -> int:
     """Count the deadlines of the open cases again when the working clock changed (a calendar that knows another
     year's holidays): each was counted on the clock of the day its step was taken. Once per clock, at start-up;
@@ -442,7 +579,7 @@ def recount_deadlines(store: Store, project: Project) -> int:
     with store.transaction() as tx:
         if tx.get_meta(lifecycle.DUE_CLOCK_META) == workclock.CLOCK:
             return 0
-        columns = ["id", "status", "service_code", "due_at", *dict.fromkeys(lifecycle.ENTERED.values())]
+        columns = ["id", "status", "service_code", "due_at", *lifecycle.DUE_COLUMNS]
         for case in tx.records(CASES, where={"status": list(lifecycle.OPEN)}, columns=columns, geometry=False):
             if case["service_code"] not in project.cases:
                 continue

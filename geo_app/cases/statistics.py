@@ -5,6 +5,12 @@ the report's 办结), 结案率 = 结案 / 立案, 办结率 = 办结 / 受理 (
 处置 and the 核查 within their limits / 结案, 返工率 = cases sent back at least once / cases handled, and the median
 time of each step (受理, 立案, 派遣, 处置, 核查) in hours. A case counts in the month (Beijing time) it was reported.
 
+The steps around the lifecycle keep these honest: a report waiting for its on-site 核实 (verifying) is reported
+and open, not accepted; one dismissed at 核实 (never 受理'd) is not counted as 不予立案 (nor 办结), as it is not in
+受理 either; 受理 is timed from the 核实 of a confirmed report (the wait before it is the supervisor's), 派遣 from
+an approved 回退 (the latest time the case waited for dispatch), and a 处置 is on time within its limit plus the
+hours a 延期 granted it.
+
 How it stays fast at the city's 750,852 cases: a summary table `case_stats`, one row per (month, district, class,
 source) with the counters and a histogram of each step's duration, is kept in the same transaction as each case
 change (`record`), and rebuilt from the cases when it is older than the cases table (`fresh`). Statistics for a
@@ -58,6 +64,9 @@ CASE_COLUMNS = [
     "closed_at",
     "rework_count",
     "demo",
+    "verified_at",
+    "returned_at",
+    "extended_h",
 ]
 # The city-level platform (市级平台) is not a column of a case: the service counts the cases that came in through
 # the city's hotlines (12345, 110 link) as the city platform's. An assumption, said wherever the figure is shown.
@@ -152,7 +161,21 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
     """The contributions of a frame of cases (CASE_COLUMNS): the one rule for the bulk summary and for `record`."""
     times = {
         c: to_seconds(cases[c].to_numpy())
-        for c in ("reported_at", "accepted_at", "registered_at", "dispatched_at", "handled_at", "closed_at")
+        for c in (
+            "reported_at",
+            "accepted_at",
+            "registered_at",
+            "dispatched_at",
+            "handled_at",
+            "closed_at",
+            "verified_at",
+            "returned_at",
+        )
+    }
+    # a step is timed from when the case last waited for it: 受理 from a 核实, 派遣 from an approved 回退
+    starts = {
+        "reported_at": np.maximum(times["reported_at"], times["verified_at"]),
+        "registered_at": np.maximum(times["registered_at"], times["returned_at"]),
     }
     status = cases["status"].to_numpy()
     codes = cases["service_code"].to_numpy()
@@ -160,7 +183,8 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
         c: (catalog[c].limits.handle_h, catalog[c].limits.close_h) if c in catalog else (np.inf, np.inf)
         for c in set(codes)
     }
-    handle_limit = np.array([limits[c][0] for c in codes], dtype=float)
+    extended = pd.to_numeric(cases["extended_h"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    handle_limit = np.array([limits[c][0] for c in codes], dtype=float) + extended
     close_limit = np.array([limits[c][1] for c in codes], dtype=float)
     handled_in = working_seconds(times["handled_at"]) - working_seconds(times["dispatched_at"])
     verified_in = working_seconds(times["closed_at"]) - working_seconds(times["handled_at"])
@@ -171,7 +195,7 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
         "reported": np.ones(len(cases), bool),
         "accepted": times["accepted_at"] >= 0,
         "registered": times["registered_at"] >= 0,
-        "rejected": status == "rejected",
+        "rejected": (status == "rejected") & (times["accepted_at"] >= 0),  # not a report dismissed at 核实
         "closed": closed,
         "closed_on_time": closed & (handled_in <= handle_limit * 3600) & (verified_in <= close_limit * 3600),
         "handled": times["handled_at"] >= 0,
@@ -180,8 +204,9 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
     }
     buckets = np.full((len(cases), len(STEPS)), -1, dtype=np.int64)
     for column, (start, end) in enumerate(STEPS.values()):
-        both = (times[start] >= 0) & (times[end] >= 0)
-        buckets[both, column] = bucket_of(times[end][both] - times[start][both])
+        begun = starts.get(start, times[start])
+        both = (begun >= 0) & (times[end] >= 0)
+        buckets[both, column] = bucket_of(times[end][both] - begun[both])
     adcodes = cases["adcode"].to_numpy(dtype=object).copy()
     adcodes[pd.isna(adcodes)] = ""
     return Contributions(
@@ -221,10 +246,17 @@ def create_summary(tx: Transaction) -> None:
     tx.create(SUMMARY, SUMMARY_COLUMNS, indexes=("month", "adcode"))
 
 
+def _read_cases(reader: Reader, **where) -> pd.DataFrame:
+    """CASE_COLUMNS of the cases (those a store migrated from an older schema lacks as yet: missing)."""
+    present = set(reader.read(CASES, limit=0).columns)
+    cases = pd.DataFrame(reader.read(CASES, columns=[c for c in CASE_COLUMNS if c in present], **where))
+    return cases.reindex(columns=CASE_COLUMNS)
+
+
 def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
     """The summary and the heat cells (heat.py) again from every case (when they are older than the cases);
     returns the cases counted."""
-    cases = tx.read(CASES, columns=CASE_COLUMNS) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
+    cases = _read_cases(tx) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
     tx.replace(SUMMARY, summarise(pd.DataFrame(cases), catalog), indexes=("month", "adcode"))
     heat.rebuild(tx)
     tx.set_meta(CLOCK_META, CLOCK)
@@ -328,7 +360,7 @@ def summary_rows(store: Reader, selection: Selection, catalog: CaseCatalog) -> p
     """The summary rows of a selection: from the summary table, or from a grid's own cases."""
     if selection.grid_code is not None:
         cases = (
-            store.read(CASES, where={"grid_code": selection.grid_code}, columns=CASE_COLUMNS)
+            _read_cases(store, where={"grid_code": selection.grid_code})
             if CASES in store.tables()
             else pd.DataFrame(columns=CASE_COLUMNS)
         )

@@ -1,11 +1,14 @@
 """The work list (工作台): the open cases waiting for a user's step, by role, soonest deadline first.
 
 The buckets are statuses, each with the cases of it the user's role acts on (or follows):
-dispatcher: reported (待受理), accepted (待立案), registered (待派遣); handler: dispatched (待处置, a 返工 comes back
-here) of their department; supervisor: handled (待核查) on their grids, and their own patrol reports while still
-open; admin: every open status. Reads go through the store's where/between/order/limit (the status, grid,
-district and class indexes; due_at orders), never whole tables; only a text search (`q`) reads the candidates' ids
-and descriptions, bounded by MAX_SCAN."""
+dispatcher: reported (待受理), accepted (待立案), registered (待派遣), and the dispatched cases with a pending 延期 or
+回退 request (待审批, bucket `requests`); handler: dispatched (待处置, a 返工 comes back here) of their department;
+supervisor: verifying (待核实) and handled (待核查) on their grids, and their own patrol reports while still open;
+admin: every open status. A dispatcher also sees how many reports wait for their 核实 (`following`: read only, a
+supervisor's step). Each line says whether the case is flagged for 督办 (`supervision`) and its pending request.
+Reads go through the store's where/between/order/limit (the status, grid, district and class indexes; due_at
+orders), never whole tables; only a text search (`q`) reads the candidates' ids and descriptions, bounded by
+MAX_SCAN."""
 
 from __future__ import annotations
 
@@ -39,7 +42,12 @@ COLUMNS = [
     "rework_count",
     "version",
     "demo",
+    "request",
+    "request_detail",
+    "supervised_at",
+    "supervision",
 ]
+REQUESTS = "requests"  # the dispatcher's bucket of dispatched cases with a pending request (待审批)
 CASE_NUMBER = re.compile(r"[A-Za-z0-9-]{6,40}")  # what a case number may look like (SZ…, DEMO…)
 
 
@@ -53,6 +61,7 @@ class Filters:
     status: list[str] | None = None
     clock: list[str] | None = None  # clocks.LEVELS: overdue, soon, on_time
     overdue: bool = False
+    supervised: bool = False  # only the cases flagged for 督办
     due_within_h: float | None = None
     q: str | None = None
     limit: int = 50
@@ -69,13 +78,29 @@ def _groups(user) -> list[tuple[tuple[str, ...], dict]]:
             None, f"the work list is the case staff's (admin, dispatcher, handler, supervisor); {user.name} is {role}"
         )
     if role == "dispatcher":
-        return [(("reported", "accepted", "registered"), {})]
+        return [
+            (("reported", "accepted", "registered"), {}),
+            (("dispatched",), {"request": list(lifecycle.REQUESTS)}),  # 待审批: a 延期 or 回退 to decide
+        ]
     if role == "handler":
         return [(("dispatched",), {"department": user.department or ""})]
     if role == "supervisor":
         mine = ("reported", "accepted", "registered", "dispatched")
-        return [(("handled",), {"grid_code": list(user.grids)}), (mine, {"reporter": user.name, "source": "patrol"})]
+        return [
+            (("verifying", "handled"), {"grid_code": list(user.grids)}),
+            (mine, {"reporter": user.name, "source": "patrol"}),
+        ]
     return [(lifecycle.OPEN, {})]
+
+
+def _following(user) -> list[tuple[str, dict]]:
+    """What the user's role sees counted but does not act on: a dispatcher the reports waiting for their 核实."""
+    return [("verifying", {})] if getattr(user, "role", None) == "dispatcher" else []
+
+
+def bucket_name(user, status: str) -> str:
+    """A bucket's name (for its label): its status, or `requests` for a dispatcher's dispatched cases."""
+    return REQUESTS if status == "dispatched" and getattr(user, "role", None) == "dispatcher" else status
 
 
 def buckets(user) -> list[str]:
@@ -88,7 +113,7 @@ def may(user, case: dict) -> list[str]:
     """The steps `user` may take on `case` now (what service.act would allow)."""
     role = user.role
     steps = []
-    for name in lifecycle.allowed_actions(case["status"]):
+    for name in lifecycle.allowed_actions(case["status"], case):
         step = lifecycle.ACTIONS[name]
         if role == "admin":
             steps.append(name)
@@ -143,7 +168,10 @@ def _between(f: Filters, now: datetime) -> dict | None:
     if f.due_within_h is not None:
         within = lifecycle.stamp(workclock.add_working_hours(now, f.due_within_h))
         high = within if high is None else min(high, within)
-    return {"due_at": (None, high)} if high is not None else None
+    between = {"due_at": (None, high)} if high is not None else {}
+    if f.supervised:
+        between["supervised_at"] = (f"{lifecycle.YEARS[0]}", None)  # flagged: a time, never None
+    return between or None
 
 
 def _order(row: dict) -> tuple:
@@ -167,7 +195,6 @@ def work(store: Reader, user, f: Filters, project, now: datetime | None = None) 
         if outside:
             raise BadParameter("status", f"{outside[0]!r} is not one of your buckets: {', '.join(mine)}")
     between = _between(f, now)
-    due = between["due_at"] if between else None
     levels = tuple(f.clock) if f.clock else clocks.LEVELS
     chosen = set(f.status or mine)
     # one where per status (the groups are disjoint by status), under every filter but the status and the clock
@@ -209,8 +236,8 @@ def work(store: Reader, user, f: Filters, project, now: datetime | None = None) 
             counts[status] = everything
             if f.clock is None and status not in chosen:
                 continue
-            late = _count(store, clocks.slices(where, ("overdue",), catalog, now, due))
-            soon = _count(store, clocks.slices(where, ("soon",), catalog, now, due))
+            late = _count(store, clocks.slices(where, ("overdue",), catalog, now, between))
+            soon = _count(store, clocks.slices(where, ("soon",), catalog, now, between))
             lights = {"overdue": late, "soon": soon, "on_time": everything - late - soon}
             if f.clock is not None:
                 counts[status] = sum(lights[name] for name in f.clock)
@@ -233,6 +260,11 @@ def work(store: Reader, user, f: Filters, project, now: datetime | None = None) 
                 )
         rows.sort(key=_order)
     total = sum(counts[s] for s in mine if s in chosen)
+    following = []  # counted with the filters, not with a search (q): it finds what the user acts on
+    for status, base in [] if q else _following(user):
+        where = _where(base, (status,), f)
+        count = store.count(CASES, where=where, between=between) if _live(where) else 0
+        following.append({"status": status, "bucket": status, "count": count})
     page = rows[f.offset : f.offset + f.limit]
     points = _points(store, [row["id"] for row in page])
     cases = []
@@ -243,15 +275,20 @@ def work(store: Reader, user, f: Filters, project, now: datetime | None = None) 
         line.update(clocks.describe(row, catalog, now))
         line["due_at_beijing"] = beijing_iso(row["due_at"])
         line["lon"], line["lat"] = points.get(row["id"], (None, None))
-        line["actions"] = may(user, row)
+        line["actions"] = may(user, line)
+        line["pending_request"] = lifecycle.pending_request(line)
+        line["supervision"] = lifecycle.supervision(line)
+        line.pop("request", None)
+        line.pop("request_detail", None)
         if row["service_code"] in catalog:
             case_class = catalog[row["service_code"]]
             line["service_name_zh"], line["service_name_en"] = case_class.name_zh, case_class.name_en
         cases.append(line)
     return {
         "as_of": lifecycle.stamp(now),
-        "buckets": [{"status": s, "count": counts[s]} for s in mine],
+        "buckets": [{"status": s, "bucket": bucket_name(user, s), "count": counts[s]} for s in mine],
         "clocks": [{"clock": c, "count": by_clock[c]} for c in clocks.LEVELS],
+        "following": following,
         "total": total,
         "returned": len(cases),
         "limit": f.limit,
@@ -265,7 +302,7 @@ def _slices(where: dict, f: Filters, catalog, now: datetime) -> list[tuple]:
     between = _between(f, now)
     if f.clock is None:
         return [(where, between)]
-    return clocks.slices(where, f.clock, catalog, now, between["due_at"] if between else None)
+    return clocks.slices(where, f.clock, catalog, now, between)
 
 
 def _points(store: Reader, ids: list[str]) -> dict[str, tuple[float, float]]:

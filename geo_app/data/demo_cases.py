@@ -75,6 +75,8 @@ FRESH_SHARE, FRESH_MIN = 0.015, 45  # 300 beside the demo store's 20,000; 11,263
 SOON_SHARE = 0.2
 AS_OF_HOUR = 9  # the as-of moment: 09:00 Beijing time on the as-of day (the start of its working day)
 TIMELINESS = {"on_time": (0.05, 0.7), "soon": (0.82, 0.98), "overdue": (1.1, 3.0)}  # elapsed, in shares of the limit
+# the open statuses of the fresh cases: the core path's (no 待核实 ones, no pending requests nor 督办 flags)
+FRESH_STATUSES = ("reported", "accepted", "registered", "dispatched", "handled")
 
 
 @dataclass
@@ -270,7 +272,7 @@ def generate_fresh(
     source = _sources(rng, n, target)
     grid, lon, lat = _positions(rng, grids, n)
     # an even mix of (status, timeliness), shuffled
-    combos = [(s, k) for s in lifecycle.OPEN for k in TIMELINESS]
+    combos = [(s, k) for s in FRESH_STATUSES for k in TIMELINESS]
     picked = rng.permutation(np.arange(n) % len(combos))
     status = np.array([combos[i][0] for i in picked], dtype=object)
     timeliness = np.array([combos[i][1] for i in picked], dtype=object)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo_app.cases import heat, statistics
-from geo_app.cases.tables import CASES, EVENTS, create_tables
+from geo_app.cases.tables import CASES, EVENTS, STEP_COLUMNS, create_tables
 from geo_app.features import statistics as stats
 from geo_app.features.statistics import GRID_STATS_TABLE, STATS_TABLE
 from geo_app.project import Project
@@ -121,6 +121,17 @@ def _case_feed(tx: Transaction, project: Project) -> None:
         tx.add_index(CASES, ("due_at",))
 
 
+def _case_steps(tx: Transaction, project: Project) -> None:
+    """The steps around the lifecycle: 核实 (verified_at, the photos' step), 延期 and 回退 requests (the pending
+    request, the hours granted, returned_at; the history's hours), 督办 (supervised_at and its note). The cases made
+    before have none of them: no row is rewritten, and the statistics' summary stays as it is (a case without these
+    times counts as it did)."""
+    for table, columns in STEP_COLUMNS.items():
+        if table in tx.tables():
+            for column, kind in columns.items():
+                tx.add_column(table, column, kind)
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -134,6 +145,7 @@ MIGRATIONS = [
     (10, "sessions that end at logout", _session_epochs),
     (11, "reasons in the case history", _case_event_reasons),
     (12, "a serial per case event (the live feed) and the deadline index", _case_feed),
+    (13, "case steps: 核实, 延期 and 回退 requests, 督办", _case_steps),
 ]
 
 

@@ -11,6 +11,9 @@ import pandas as pd
 from geo_app.project.case_classes import FILE as CASE_CLASSES_FILE
 from geo_app.project.case_classes import CaseCatalog
 from geo_app.project.case_classes import load as load_case_catalog
+from geo_app.project.case_phrases import FILE as CASE_PHRASES_FILE
+from geo_app.project.case_phrases import Phrase
+from geo_app.project.case_phrases import load as load_case_phrases
 from geo_app.project.catalog import Catalog, load_catalog
 from geo_app.project.report import load_report
 from geo_app.project.standards import Standards, load_standards
@@ -39,6 +42,11 @@ class Project:
     def cases(self) -> CaseCatalog:
         """The case classes, departments and time limits (layers/case_classes.toml)."""
         return load_case_catalog(self.root / CASE_CLASSES_FILE)
+
+    @cached_property
+    def phrases(self) -> tuple[Phrase, ...]:
+        """The reply phrases (惯用语) per step and class (layers/case_phrases.toml)."""
+        return load_case_phrases(self.root / CASE_PHRASES_FILE, self.cases)
 
     @cached_property
     def report(self) -> pd.DataFrame:

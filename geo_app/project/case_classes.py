@@ -77,6 +77,9 @@ class CaseCatalog:
     dispatch_h: float
     dispatch_source: str
     about: dict  # standard, limits_standard, note
+    confirm_h: float  # 核实: from a public, 12345 or 110 report to the supervisor's on-site confirmation
+    confirm_source: str
+    extension_max_h: float  # the most working hours one 延期 request may ask for
     soon_share: float = DEFAULT_SOON_SHARE  # the classes' default
 
     def __contains__(self, code: str) -> bool:
@@ -198,6 +201,9 @@ def parse(data: dict, where: str) -> CaseCatalog:
         sources=sources,
         dispatch_h=_hours(about, "dispatch_h", f"{where} [catalog]"),
         dispatch_source=_text(about, "dispatch_source", f"{where} [catalog]"),
+        confirm_h=_hours(about, "confirm_h", f"{where} [catalog]"),
+        confirm_source=_text(about, "confirm_source", f"{where} [catalog]"),
+        extension_max_h=_hours(about, "extension_max_h", f"{where} [catalog]"),
         about={k: about.get(k) for k in ("standard", "limits_standard", "note")},
         soon_share=soon_share,
     )

@@ -1,9 +1,12 @@
 // Cases on the supervisor map (/grid): the open cases of the view from vector tiles (/tiles/cases, overdue ones
 // red), the chosen grid's queue (/api/grids/<code>/queue, overdue first), a case's detail with its history and
 // photos, and the steps the logged-in user's role allows, sent with the version the page saw: when someone else
-// changed the case first the answer is 409, said plainly, and the case is reloaded. 不予立案, 返工 and 重新打开
-// come last, never as the primary button, and ask for a reason and a confirmation before they are sent. The case shown is in the URL
-// (?case=<id>). Every text from a case (description, address, notes) goes in through textContent.
+// changed the case first the answer is 409, said plainly, and the case is reloaded. The steps that need a reason
+// (核实不属实, 不予立案, 延期 and 回退 requests, 不同意, 返工, 重新打开) come last, never as the primary button, and
+// ask for a reason (and a 延期 its hours) and a confirmation before they are sent; 督办 asks its note; 核实 needs a
+// photo taken on site. A pending 延期 or 回退 request and the 督办 flag are shown on the case; the note fields offer
+// the reply phrases (惯用语) of the case's class and step. The case shown is in the URL (?case=<id>). Every text
+// from a case (description, address, notes) goes in through textContent.
 "use strict";
 (function () {
   const { config, map, el, setParam, getJSON, tiles } = window.CityMap;
@@ -44,7 +47,9 @@
       const items = queue.cases.map((c) => el("li", { class: c.overdue ? "overdue" : "" },
         el("button", { type: "button", class: "link", "data-case": c.id, onclick: () => openCase(c.id, true) },
           el("span", { translate: "no" }, c.id), ` · ${className(c.service_code)} · ${cases.statuses[c.status]} · ${strings["case.due"]} ${time(c.due_at)}`),
-        c.overdue ? el("span", { class: "tag overdue" }, strings["case.overdue"]) : null));
+        c.overdue ? el("span", { class: "tag overdue" }, strings["case.overdue"]) : null,
+        c.supervision ? el("span", { class: "tag supervised" }, strings["case.supervised"]) : null,
+        c.pending_request ? el("span", { class: "tag pending" }, strings["case.pending"]) : null));
       queueBox.replaceChildren(
         el("h2", {}, `${strings["case.queue"]} (${queue.count}${queue.overdue ? ` · ${strings["case.overdue"]} ${queue.overdue}` : ""})`),
         items.length ? el("ol", { class: "results case-queue" }, ...items) : el("p", { class: "hint" }, strings["case.queue_empty"]));
@@ -68,6 +73,43 @@
     return value === null || value === undefined || value === "" ? [] : [el("dt", {}, label), el("dd", {}, value)];
   }
 
+  // ---- the reply phrases (惯用语) of a class, fetched once per class ----
+  const phraseLists = {};
+  function phrasesOf(code) {
+    if (!phraseLists[code]) {
+      phraseLists[code] = getJSON(`${cases.api.phrases}?service_code=${encodeURIComponent(code)}`)
+        .then((answer) => answer.phrases).catch(() => []);
+    }
+    return phraseLists[code];
+  }
+
+  // A list of the phrases of these steps that fills `target` (a note field): hidden when there are none.
+  function phraseChooser(c, actions, target, id) {
+    const select = el("select", { id, class: "case-phrases", "aria-label": strings["case.phrases"] },
+      el("option", { value: "" }, strings["case.phrases"]));
+    select.hidden = true;
+    phrasesOf(c.service_code).then((list) => {
+      for (const action of actions) {
+        const words = list.filter((p) => p.action === action).map((p) => (config.lang === "en" ? p.en : p.zh));
+        if (words.length) select.append(el("optgroup", { label: strings[`case.action.${action}`] }, ...words.map((w) => el("option", { value: w }, w))));
+      }
+      select.hidden = select.options.length <= 1;
+    });
+    select.addEventListener("change", () => {
+      if (!select.value) return;
+      target.value = target.value.trim() ? `${target.value.trim()} ${select.value}` : select.value;
+      target.dispatchEvent(new Event("input"));
+      select.value = "";
+    });
+    return select;
+  }
+
+  function hoursInput(id, label, value) {
+    const input = el("input", { id, type: "number", min: "0.5", step: "0.5", max: String(cases.extensionMaxH), inputmode: "decimal", "aria-label": label });
+    if (value) input.value = String(value);
+    return el("label", { class: "case-hours" }, `${label} `, input);
+  }
+
   function actionsFor(c) {
     if (!user) return el("p", { class: "hint" }, el("a", { href: `${cases.api.login}?next=${encodeURIComponent(location.pathname + location.search)}` }, strings["case.login_to_act"]));
     const mine = c.allowed_actions.filter((a) => mayTake(a, c));
@@ -79,44 +121,73 @@
         if (code === (c.department || (cases.classes.find((k) => k.code === c.service_code) || {}).department)) option.selected = true;
         return option;
       }));
-    // the usual step first and primary; the steps that need a reason (不予立案, 返工, 重新打开) last, set apart and
-    // never primary: they open a small form asking the reason and a confirmation before anything is sent
-    const ordered = [...mine.filter((a) => !careful(a)), ...mine.filter(careful)];
+    // 核实 needs a photo taken on site; approving a 延期 grants the hours asked, or fewer
+    const photo = el("input", { type: "file", accept: "image/*", capture: "environment", multiple: "", id: "case-photo" });
+    const asked = c.pending_request && c.pending_request.action === "extend" ? c.pending_request.hours : null;
+    const granted = mine.includes("approve") && asked ? hoursInput("case-hours-granted", strings["case.hours_granted"], asked) : null;
+    // the usual step first and primary; 督办 set apart; the steps that need a reason (核实不属实, 不予立案, 延期,
+    // 回退, 不同意, 返工, 重新打开) last, set apart and never primary: they open a small form asking the reason and
+    // a confirmation before anything is sent
+    const flags = (a) => a === "supervise" || a === "unsupervise";
+    const ordered = [...mine.filter((a) => !careful(a) && !flags(a)), ...mine.filter(flags), ...mine.filter(careful)];
     const confirmBox = el("div", { class: "case-confirm", id: "case-confirm", hidden: "" });
     const row = el("div", { class: "row" });
+    const message = el("p", { class: "status error", id: "case-step-message", role: "status", hidden: "" });
     row.append(...ordered.map((action, n) => el("button", { type: "button",
-      class: careful(action) ? `secondary${action === "reopen" ? "" : " danger"}` : n === 0 ? "primary" : "",
+      class: careful(action) ? `secondary${mild(action) ? "" : " danger"}` : flags(action) ? "secondary" : n === 0 ? "primary" : "",
       "data-action": action,
-      onclick: () => (careful(action) ? ask(c, action, row, confirmBox) : take(c, action, note.value, department.value)),
+      onclick: () => {
+        if (careful(action) || cases.noteRequired.includes(action)) return ask(c, action, row, confirmBox);
+        if (cases.photoRequired.includes(action) && !photo.files.length) {
+          message.textContent = strings["case.photo_needed"];
+          message.hidden = false;
+          return photo.focus();
+        }
+        const hours = action === "approve" && granted ? granted.querySelector("input").value : null;
+        return take(c, action, note.value, department.value, null, { hours, photos: action === "confirm" ? [...photo.files] : [] });
+      },
     }, strings[`case.action.${action}`])));
+    const usual = mine.filter((a) => !careful(a) && !cases.noteRequired.includes(a));
     return el("div", { class: "case-actions" }, el("h3", {}, strings["case.actions"]),
       mine.includes("dispatch") ? el("label", {}, `${strings["case.department"]} `, department) : null,
-      note, row, confirmBox);
+      mine.some((a) => cases.photoRequired.includes(a)) ? el("label", { class: "case-photo-input" }, `${strings["case.photo_onsite"]} `, photo) : null,
+      granted,
+      phraseChooser(c, usual, note, "case-phrase"), note, message, row, confirmBox);
   }
 
   const careful = (action) => action in cases.reasons;
+  const mild = (action) => action === "reopen" || action === "extend";  // a step back or a request, not a loss
 
-  // The reason (a code, and a text that "other" needs) and a confirmation of a careful step; cancel sends nothing.
+  // The reason (a code, and a text that "other" needs; a 延期 its hours) and a confirmation of a careful step, or
+  // the note 督办 needs; cancel sends nothing.
   function ask(c, action, row, box) {
     const name = strings[`case.action.${action}`];
-    const choice = el("select", { id: "case-reason", "aria-label": strings["case.why"], required: "" },
+    const reasons = cases.reasons[action];
+    const choice = reasons ? el("select", { id: "case-reason", "aria-label": strings["case.why"], required: "" },
       el("option", { value: "" }, strings["case.reason_choose"]),
-      ...cases.reasons[action].map((r) => el("option", { value: r.code }, r.name)));
-    const text = el("textarea", { id: "case-reason-note", rows: "2", maxlength: "1000", placeholder: strings["case.reason_note"], "aria-label": strings["case.reason_note"] });
-    const ready = () => Boolean(choice.value) && (choice.value !== "other" || Boolean(text.value.trim()));
-    const confirm = el("button", { type: "button", class: `secondary${action === "reopen" ? "" : " danger"}`, id: "case-confirm-send", disabled: "",
-      onclick: () => { if (ready()) take(c, action, text.value, null, choice.value); } }, `${strings["case.confirm"]}: ${name}`);
+      ...reasons.map((r) => el("option", { value: r.code }, r.name))) : null;
+    const hint = reasons ? strings["case.reason_note"] : strings["case.supervise_note"];
+    const text = el("textarea", { id: "case-reason-note", rows: "2", maxlength: "1000", placeholder: hint, "aria-label": hint });
+    const hours = action === "extend" ? hoursInput("case-hours", strings["case.hours_asked"], null) : null;
+    const hoursValue = () => (hours ? Number(hours.querySelector("input").value) : null);
+    const ready = () => (choice ? Boolean(choice.value) && (choice.value !== "other" || Boolean(text.value.trim())) : Boolean(text.value.trim()))
+      && (!hours || (hoursValue() > 0 && hoursValue() <= cases.extensionMaxH));
+    const confirm = el("button", { type: "button", class: `secondary${mild(action) || !reasons ? "" : " danger"}`, id: "case-confirm-send", disabled: "",
+      onclick: () => { if (ready()) take(c, action, text.value, null, choice ? choice.value : null, { hours: hours ? hours.querySelector("input").value : null }); } },
+      `${strings["case.confirm"]}: ${name}`);
     const update = () => { confirm.disabled = !ready(); };
-    choice.addEventListener("change", update);
+    if (choice) choice.addEventListener("change", update);
     text.addEventListener("input", update);
+    if (hours) hours.addEventListener("input", update);
     const cancel = el("button", { type: "button", id: "case-confirm-cancel", onclick: () => {
       box.hidden = true; box.replaceChildren();
       for (const b of row.querySelectorAll("button")) b.disabled = false;
     } }, strings["case.cancel"]);
     for (const b of row.querySelectorAll("button")) b.disabled = true;
-    box.replaceChildren(el("h3", {}, `${name} · ${strings["case.why"]}`), choice, text, el("div", { class: "row" }, confirm, cancel));
+    box.replaceChildren(...[el("h3", {}, reasons ? `${name} · ${strings["case.why"]}` : name), choice, hours,
+      phraseChooser(c, [action], text, "case-reason-phrase"), text, el("div", { class: "row" }, confirm, cancel)].filter(Boolean));
     box.hidden = false;
-    choice.focus();
+    (choice || text).focus();
   }
 
   function render(c, notice, isError) {
@@ -133,16 +204,33 @@
         " · ", el("span", { class: "when" }, time(e.at)),
         e.actor ? " · " : "",
         e.actor === "anonymous" ? strings["case.anonymous"] : e.actor ? el("span", { translate: "no" }, e.actor) : null,
+        e.hours ? ` · ${strings["case.hours"].replace("{h}", e.hours)}` : "",
         e.reason ? el("div", { class: "reason" }, `${strings["case.why"]}: ${strings[`case.reason.${e.action}.${e.reason}`] || e.reason}`) : null,
         e.note ? el("div", { class: "note" }, e.note) : null);
     });
-    const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener" },
-      el("img", { src: p.url, class: "case-photo", alt: strings["case.photos"], loading: "lazy" })));
+    const photos = c.photos.map((p) => el("a", { href: p.url, target: "_blank", rel: "noopener", "data-step": p.step },
+      el("img", { src: p.url, class: "case-photo", alt: p.step === "confirm" ? strings["case.photo_step"] : strings["case.photos"], loading: "lazy" }),
+      p.step === "confirm" ? el("span", { class: "photo-step" }, strings["case.photo_step"]) : null));
+    const request = c.pending_request;
+    const asking = request ? el("div", { class: "case-request", id: "case-request" },
+      el("strong", {}, request.action === "extend" ? strings["case.request_extend"].replace("{h}", request.hours) : strings["case.request_return"]),
+      ` · ${strings["case.pending"]} · `, el("span", { class: "when" }, time(request.at)),
+      request.actor ? " · " : "", request.actor ? el("span", { translate: "no" }, request.actor) : null,
+      request.reason ? el("div", { class: "reason" }, `${strings["case.why"]}: ${strings[`case.reason.${request.action}.${request.reason}`] || request.reason}`) : null,
+      request.note ? el("div", { class: "note" }, request.note) : null) : null;
+    const flag = c.supervision;
+    const supervised = flag ? el("div", { class: "case-supervision", id: "case-supervision" },
+      el("strong", {}, strings["case.supervised"]), " · ", el("span", { class: "when" }, time(flag.at)),
+      flag.actor ? " · " : "", flag.actor ? el("span", { translate: "no" }, flag.actor) : null,
+      flag.note ? el("div", { class: "note" }, flag.note) : null) : null;
     detailBox.replaceChildren(...[
       el("h2", {}, `${className(c.service_code)} · `, el("span", { translate: "no" }, c.id)),
       el("p", {}, el("span", { class: `tag status-${c.status}`, id: "case-status" }, cases.statuses[c.status]),
-        c.overdue ? el("span", { class: "tag overdue" }, strings["case.overdue"]) : null),
+        c.overdue ? el("span", { class: "tag overdue" }, strings["case.overdue"]) : null,
+        flag ? el("span", { class: "tag supervised", id: "case-supervised" }, strings["case.supervised"]) : null,
+        request ? el("span", { class: "tag pending" }, strings["case.pending"]) : null),
       notice ? el("p", { class: `status${isError ? " error" : ""}`, id: "case-message", role: "status" }, notice) : null,
+      supervised, asking,
       el("dl", { class: "kv" },
         ...row(strings["case.reported_at"], time(c.reported_at)),
         ...row(strings["case.due"], c.due_at ? time(c.due_at) : null),
@@ -181,13 +269,16 @@
   }
 
   // A step, naming the version the page saw; 409 (someone else first) reloads the case and says so.
-  async function take(c, action, note, department, reason) {
+  async function take(c, action, note, department, reason, extra) {
+    const { hours, photos } = extra || {};
     const form = new FormData();
     form.set("action", action);
     form.set("version", String(c.version));
     if (note.trim()) form.set("note", note.trim());
     if (reason) form.set("reason", reason);
     if (action === "dispatch") form.set("department", department);
+    if (hours) form.set("hours", String(hours));
+    for (const file of photos || []) form.append("photo", file);
     for (const b of detailBox.querySelectorAll(".case-actions button")) b.disabled = true;
     try {
       const changed = await send(cases.api.actions.replace("ID", encodeURIComponent(c.id)), form);

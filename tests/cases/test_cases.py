@@ -96,7 +96,8 @@ def test_a_case_goes_from_report_to_closure_each_step_by_its_role(client, people
         place.adcode,
     )
     assert case["reporter"] == "sup" and case["version"] == 1 and case["due_at"] > case["reported_at"]
-    assert case["allowed_actions"] == ["accept"] and len(case["photos"]) == 1
+    # a patrol report needs no 核实: it waits for 受理 (an admin may flag any open case for 督办)
+    assert case["allowed_actions"] == ["accept", "supervise"] and len(case["photos"]) == 1
     case = act(client, people["dispatcher"], case, "accept", version=str(case["version"]))
     case = act(client, people["dispatcher"], case, "register", note="立案")
     case = act(client, people["dispatcher"], case, "dispatch")
@@ -181,7 +182,7 @@ def test_an_admin_reopens_a_final_case_with_a_reason(client, people, store, proj
     case = report(client, people["admin"], place=people["place"], source="patrol")
     case = act(client, people["dispatcher"], case, "accept")
     refused = act(client, people["admin"], case, "reopen", reason="mistaken", expect=409)  # not final
-    assert refused["error"]["allowed_actions"] == ["register", "reject"]
+    assert refused["error"]["allowed_actions"] == ["register", "reject", "supervise"]
     case = act(client, people["dispatcher"], case, "reject", reason="not_found")
     assert case["allowed_actions"] == ["reopen"]
     for who in ("dispatcher", "supervisor", "handler"):
@@ -197,7 +198,8 @@ def test_an_admin_reopens_a_final_case_with_a_reason(client, people, store, proj
         "reopen",
         "mistaken",
     )
-    assert case["history"][-1]["from_status"] == "rejected" and case["allowed_actions"] == ["register", "reject"]
+    assert case["history"][-1]["from_status"] == "rejected"
+    assert case["allowed_actions"] == ["register", "reject", "supervise"]
     # a closed case goes back to the department: handled again, its 处置 and 结案 times cleared
     for action in ("register", "dispatch"):
         case = act(client, people["dispatcher"], case, action)
@@ -224,9 +226,19 @@ def _a_reason(action: str) -> str | None:
     return lifecycle.REASONS[action][0] if action in lifecycle.REASONS else None
 
 
+def _needs(action: str) -> dict:
+    """What a step needs besides a reason: a note (督办), a photo (核实), hours (延期)."""
+    return {
+        "note": "督办" if action in lifecycle.NOTE_REQUIRED else "",
+        "photos": [png()] if action in lifecycle.PHOTO_REQUIRED else (),
+        "hours": 4 if action == "extend" else None,
+    }
+
+
 def _walk_to(store, project, status, admin):
-    """A case in `status`, walked there by an admin."""
+    """A case in `status`, walked there by an admin (verifying: a public report; the others a patrol one)."""
     path = {
+        "verifying": [],
         "reported": [],
         "accepted": ["accept"],
         "rejected": ["accept", "reject"],
@@ -236,11 +248,12 @@ def _walk_to(store, project, status, admin):
         "closed": ["accept", "register", "dispatch", "handle", "verify"],
     }[status]
     place = grid_place(store)
+    source = "public" if status == "verifying" else "patrol"
     case = service.report(
-        store, project, service_code="E0101", lon=place.lon, lat=place.lat, source="patrol", reporter="fixture"
+        store, project, service_code="E0101", lon=place.lon, lat=place.lat, source=source, reporter="fixture"
     )
     for action in path:
-        case = service.act(store, project, case["id"], action, user=admin, reason=_a_reason(action))
+        case = service.act(store, project, case["id"], action, user=admin, reason=_a_reason(action), **_needs(action))
     assert case["status"] == status
     return case
 
@@ -252,7 +265,7 @@ def test_every_step_a_status_does_not_allow_is_refused_naming_the_allowed_ones(s
         allowed = lifecycle.allowed_actions(status)
         for action in set(lifecycle.ACTIONS) - set(allowed):
             with pytest.raises(Conflict) as refused:
-                service.act(store, project, case["id"], action, user=admin, reason=_a_reason(action))
+                service.act(store, project, case["id"], action, user=admin, reason=_a_reason(action), **_needs(action))
             assert refused.value.allowed == allowed, (status, action)
             assert service.get(store, case["id"])["version"] == case["version"]  # nothing changed
 
@@ -335,7 +348,7 @@ def test_a_stale_version_is_refused(client, people):
     act(client, people["dispatcher"], case, "accept", version="1")
     refused = act(client, people["dispatcher"], case, "register", version="1", expect=409)
     assert "changed since version 1" in refused["error"]["message"]
-    assert refused["error"]["allowed_actions"] == ["register", "reject"]
+    assert refused["error"]["allowed_actions"] == ["register", "reject", "supervise"]
     assert act(client, people["dispatcher"], case, "register", version="2")["version"] == 3
 
 
@@ -412,6 +425,9 @@ def test_outside_every_grid_is_still_a_case_outside_suzhou_is_refused(client, pe
     grids = store.read("grids", columns=["code", "adcode"])
     local = person(store, "local", "supervisor", grids=(grids[grids["adcode"] == corner.adcode]["code"].iloc[0],))
     stranger = person(store, "stranger", "supervisor", grids=(grids[grids["adcode"] != corner.adcode]["code"].iloc[0],))
+    # a public report in no grid is confirmed on site (核实) by a supervisor with a grid in its district
+    act(client, stranger, case, "confirm", photo=(io.BytesIO(png()), "site.png"), expect=403)
+    case = act(client, local, case, "confirm", photo=(io.BytesIO(png()), "site.png"))
     for action in ("accept", "register", "dispatch"):
         case = act(client, people["dispatcher"], case, action)
     case = act(client, people["admin"], case, "handle")

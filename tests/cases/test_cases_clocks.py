@@ -44,8 +44,8 @@ def test_the_catalog_gives_each_class_a_soon_share_with_a_default(project):
     assert catalog["E0101"].soon_share == 0.2  # the catalog's default
     assert catalog["C0101"].soon_share == 0.5  # its own: an open manhole warns from half its limit
     e0101 = catalog["E0101"]  # quick: 立案 1 h, 处置 4 h, 结案 2 h; 派遣 1 h for every class
-    assert [clocks.limit_h(s, e0101, catalog) for s in lifecycle.OPEN] == [1, 1, 1, 4, 2]
-    assert [clocks.soon_h(s, e0101, catalog) for s in lifecycle.OPEN] == [0.2, 0.2, 0.2, 0.8, 0.4]
+    assert [clocks.limit_h(s, e0101, catalog) for s in lifecycle.OPEN] == [catalog.confirm_h, 1, 1, 1, 4, 2]
+    assert [clocks.soon_h(s, e0101, catalog) for s in lifecycle.OPEN] == [0.2, 0.2, 0.2, 0.2, 0.8, 0.4]
     assert clocks.soon_h("closed", e0101, catalog) is None
 
 
@@ -364,7 +364,7 @@ def test_bulk_accept_goes_case_by_case_and_a_stale_one_spoils_nothing(client, pe
         assert stored(store, r["id"])["status"] == "accepted"
     stale = results[1]
     assert not stale["ok"] and stale["error"]["status"] == 409 and "version 1" in stale["error"]["message"]
-    assert stale["error"]["allowed_actions"] == ["register", "reject"]
+    assert stale["error"]["allowed_actions"] == ["register", "reject", "supervise"]
     assert stored(store, cases[1]["id"])["version"] == 2  # as the other dispatcher left it, not stepped twice
     history = client.get(f"/api/cases/{cases[1]['id']}", headers=bearer(people["admin"])).get_json()["history"]
     assert [e["action"] for e in history] == ["report", "accept"]

@@ -189,7 +189,9 @@ def test_fresh_cases_wait_in_every_open_status_on_time_due_soon_or_overdue(fresh
     assert len(fresh) == demo.fresh_count(demo.DEMO_CASES) == 300 and fresh["demo"].all()
     assert fresh["id"].str.startswith("DEMO20261208-").all() and fresh["token"].isna().all()
     mix = pd.crosstab(fresh["status"], _state(fresh))
-    assert set(mix.index) == set(lifecycle.OPEN) and set(mix.columns) == {"on_time", "soon", "overdue"}
+    # every open status of the core path (no 待核实: the fresh set stays as it was before 核实 existed)
+    assert set(mix.index) == set(demo.FRESH_STATUSES) == set(lifecycle.OPEN) - {"verifying"}
+    assert set(mix.columns) == {"on_time", "soon", "overdue"}
     assert (mix >= 15).all().all()  # an even mix: 20 of each
     moment = demo.as_of_seconds(AS_OF)
     assert (statistics.to_seconds(fresh["reported_at"]) <= moment).all()

@@ -64,7 +64,8 @@ def test_case_tiles_carry_only_public_fields_and_open_cases(client, store, backe
     found = [p for p in tile_of(client, place.lon, place.lat) if p.get("id") == case["id"]]
     assert len(found) == 1
     assert set(found[0]) == {"id", "service_code", "kind", "status", "grid_code", "rework_count", "overdue"}
-    assert found[0]["status"] == "reported" and found[0]["overdue"] is False and found[0]["grid_code"] == place.grid
+    # a public report waits for its on-site 核实: open, on the map
+    assert found[0]["status"] == "verifying" and found[0]["overdue"] is False and found[0]["grid_code"] == place.grid
     # nothing private or free text: not the description, the address, the reporter or the token
     raw = client.get(
         f"/tiles/cases/17/{TMS.tile(place.lon, place.lat, 17).x}/{TMS.tile(place.lon, place.lat, 17).y}.mvt"
@@ -177,7 +178,7 @@ def case_server(tmp_path_factory, built_store_path, project):
     users.add(store, "zhao", "supervisor", TEST_PASSWORD, grids=(place.grid,))
     users.add(store, "sun", "dispatcher", TEST_PASSWORD)
     users.add(store, "qian", "handler", TEST_PASSWORD, department=project.cases["C0101"].department)
-    tokens = {"sun2": person(store, "sun2", "dispatcher")}
+    tokens = {"sun2": person(store, "sun2", "dispatcher"), "zhao": users.new_token(store, "zhao")}
     demo.load(store, project, 2000)
     store.close()
     server = LiveServer(
@@ -203,6 +204,41 @@ def public_report(server, service_code: str, description: str = "") -> str:
     )
     with urllib.request.urlopen(request) as answer:
         return json.loads(answer.read())[0]["service_request_id"]
+
+
+def confirmed(server, case_id: str, version: int = 1) -> dict:
+    """The case confirmed on site (核实) with a photo through the API by zhao, the supervisor of its grid."""
+    boundary = "case-steps-boundary"
+    fields = (("action", "confirm"), ("version", str(version)))
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields
+    )
+    body += (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="site.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        server.url + f"/api/cases/{case_id}/actions",
+        method="POST",
+        data=body,
+        headers={**bearer(server.tokens["zhao"]), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request) as answer:
+        case = json.loads(answer.read())
+    assert case["status"] == "reported", case
+    return case
+
+
+def confirmed_report(server, service_code: str, description: str = "") -> str:
+    """A public report (Open311) confirmed on site: waiting for a dispatcher's 受理."""
+    case_id = public_report(server, service_code, description)
+    confirmed(server, case_id)
+    return case_id
 
 
 class Phone:
@@ -363,7 +399,7 @@ def test_done_when_a_case_goes_from_a_phone_report_to_closure(browser, case_serv
 
 
 def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
-    case_id = public_report(case_server, "E0101")
+    case_id = confirmed_report(case_server, "E0101")
     dispatcher = Phone(browser, case_server, "sun")
     dispatcher.goto(f"/grid?case={case_id}")
     dispatcher.page.wait_for_selector('.case-actions button[data-action="accept"]')
@@ -371,7 +407,7 @@ def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
     request = urllib.request.Request(
         case_server.url + f"/api/cases/{case_id}/actions",
         method="POST",
-        data=b"action=accept&version=1",
+        data=b"action=accept&version=2",
         headers=bearer(case_server.tokens["sun2"]),
     )
     assert json.loads(urllib.request.urlopen(request).read())["status"] == "accepted"
@@ -384,11 +420,11 @@ def test_a_step_someone_else_took_first_is_said_plainly(browser, case_server):
 
 
 def test_after_accepting_register_comes_first_and_rejecting_asks_a_reason_and_a_confirmation(browser, case_server):
-    case_id = public_report(case_server, "E0101")
+    case_id = confirmed_report(case_server, "E0101")
     accept = urllib.request.Request(
         case_server.url + f"/api/cases/{case_id}/actions",
         method="POST",
-        data=b"action=accept&version=1",
+        data=b"action=accept&version=2",
         headers=bearer(case_server.tokens["sun2"]),
     )
     assert json.loads(urllib.request.urlopen(accept).read())["status"] == "accepted"
@@ -415,7 +451,7 @@ def test_after_accepting_register_comes_first_and_rejecting_asks_a_reason_and_a_
     page.click("#case-confirm-cancel")
     assert page.is_hidden("#case-confirm") and page.is_enabled('.case-actions button[data-action="reject"]')
     case = api(case_server, f"/api/cases/{case_id}")
-    assert (case["status"], case["version"]) == ("accepted", 2)
+    assert (case["status"], case["version"]) == ("accepted", 3)
     dispatcher.shot("reject-asked-phone")
     # `other` needs words; then it is sent with its reason, and the history says it
     page.click('.case-actions button[data-action="reject"]')
@@ -441,7 +477,7 @@ def test_an_open311_request_appears_on_the_grid_map(browser, case_server):
     page.wait_for_function("() => CityMap.groups.cases && CityMap.groups.cases.ready")
     drawn = page.evaluate("() => CityMap.tiles.drawn(CityMap.groups.cases).map(d => d.properties)")
     mine = [d for d in drawn if d.get("id") == case_id]
-    assert mine and mine[0]["status"] == "reported" and mine[0]["service_code"] == "E0502"
+    assert mine and mine[0]["status"] == "verifying" and mine[0]["service_code"] == "E0502"  # 待核实
     # a tap on it opens its detail (anonymous: no actions, a login link; no reporter)
     point = page.evaluate(
         """id => { const d = CityMap.tiles.drawn(CityMap.groups.cases).find(x => x.properties.id === id);
@@ -559,7 +595,7 @@ def test_a_facility_with_wrong_data_is_reported_from_its_popup(browser, case_ser
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_case_pages_in_both_languages(browser, case_server, size, lang):
     place = case_server.place
-    case_id = public_report(case_server, "E0101", "树下有垃圾")
+    case_id = confirmed_report(case_server, "E0101", "树下有垃圾")
     dispatcher = Phone(browser, case_server, "sun", size=size)
     dispatcher.goto(f"/grid?lang={lang}&case={case_id}&grid={place.grid}")
     page = dispatcher.page
@@ -584,7 +620,7 @@ def test_case_pages_in_both_languages(browser, case_server, size, lang):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_a_dispatcher_accepts_a_fresh_case_from_the_work_list(browser, case_server, size):
-    case_id = public_report(case_server, "E0101", "工作台测试")
+    case_id = confirmed_report(case_server, "E0101", "工作台测试")
     dispatcher = Phone(browser, case_server, "sun", size=size)
     dispatcher.goto(f"/work?status=reported&q={case_id}")
     page = dispatcher.page
@@ -633,3 +669,64 @@ def test_a_public_report_appears_on_an_open_work_list_and_a_followed_case_moves_
     assert not dispatcher.errors and not public.errors
     dispatcher.close()
     public.close()
+
+
+def test_a_supervisor_confirms_a_public_report_on_site_then_the_dispatcher_has_it_to_accept(browser, case_server):
+    """核实: an Open311 report waits under 待核实 on the grid supervisor's work list, not the dispatcher's (who sees
+    only how many wait); the supervisor opens it, is told a photo is needed, picks a reply phrase, attaches the
+    photo and confirms; then it is under the dispatcher's 待受理, to accept."""
+    case_id = public_report(case_server, "E0101", "核实测试 路边垃圾")
+    dispatcher = Phone(browser, case_server, "sun")
+    dispatcher.goto(f"/work?q={case_id}")
+    assert dispatcher.page.locator(f'.work-line[data-case="{case_id}"]').count() == 0
+    dispatcher.goto("/work")
+    assert "待监督员现场核实" in dispatcher.page.text_content(".work-tabs .following")
+
+    supervisor = Phone(browser, case_server, "zhao")
+    page = supervisor.page
+    supervisor.goto(f"/work?status=verifying&q={case_id}")
+    line = f'.work-line[data-case="{case_id}"]'
+    page.wait_for_selector(line)
+    assert page.get_attribute(".work-tabs a[aria-current=page]", "data-status") == "verifying"
+    assert "待核实" in page.text_content(".work-tabs a[aria-current=page]")
+    assert page.locator(f'{line} button[data-action="confirm"]').count() == 0  # a photo: never one click
+    supervisor.shot("to-confirm-phone")
+    with page.expect_navigation():
+        page.click(f'{line} a[data-opens="confirm"]')
+    page.wait_for_selector(f'#case-detail[data-case="{case_id}"] .case-actions button[data-action="confirm"]')
+    assert page.text_content("#case-status") == "待核实"
+    # 核实属实 first and primary; 核实不属实 last, red, never primary
+    assert offered(page) == ["confirm", "dismiss"]
+    classes = page.eval_on_selector_all(".case-actions button[data-action]", "bs => bs.map(b => b.className)")
+    assert classes[0] == "primary" and "danger" in classes[1]
+    # without a photo nothing is sent
+    page.click('.case-actions button[data-action="confirm"]')
+    page.wait_for_selector("#case-step-message:not([hidden])")
+    assert page.text_content("#case-step-message") == "核实需要一张现场照片"
+    assert api(case_server, f"/api/cases/{case_id}")["status"] == "verifying"
+    # a reply phrase fills the note; the photo goes with the step
+    page.wait_for_selector("#case-phrase:not([hidden]) option >> nth=1", state="attached")
+    phrase = page.eval_on_selector("#case-phrase", "s => s.options[1].value")
+    page.select_option("#case-phrase", index=1)
+    assert page.input_value("#case-note") == phrase and "核实" in phrase
+    page.set_input_files("#case-photo", files=[{"name": "site.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    page.click('.case-actions button[data-action="confirm"]')
+    page.wait_for_selector('#case-detail[data-status="reported"]')
+    assert page.text_content("#case-message").startswith("已完成")
+    assert page.text_content("#case-status") == "待受理" and offered(page) == []
+    assert page.locator('.case-photos a[data-step="confirm"] .photo-step').count() == 1
+    supervisor.shot("confirmed-phone")
+    case = api(case_server, f"/api/cases/{case_id}")
+    assert (case["history"][-1]["action"], case["history"][-1]["note"], case["photos"][0]["step"]) == (
+        "confirm",
+        None,  # the public reads no notes
+        "confirm",
+    )
+
+    dispatcher.goto(f"/work?status=reported&q={case_id}")
+    dispatcher.page.wait_for_selector(line)
+    assert "待受理" in dispatcher.page.text_content(".work-tabs a[aria-current=page]")
+    assert dispatcher.page.locator(f'{line} button[data-action="accept"]').count() == 1
+    dispatcher.shot("confirmed-to-accept-phone")
+    supervisor.close()
+    dispatcher.close()

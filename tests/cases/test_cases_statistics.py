@@ -13,7 +13,7 @@ from geo_app.cases import lifecycle, statistics
 from geo_app.cases.tables import CASES
 from geo_app.data import demo_cases as demo
 from tests.cases_support import DEMO_CASES as N
-from tests.cases_support import H1
+from tests.cases_support import H1, png
 from tests.conftest import BOTH_BACKENDS
 from tests.workclock_reference import add_working_hours
 
@@ -229,11 +229,49 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
         description="井盖缺失 <b>",
         reporter=None,
     )
-    # with a 返工 and an admin's reopen of the closed case (which clears its 处置 and 结案 times)
-    steps = ("accept", "register", "dispatch", "handle", "rework", "handle", "verify", "reopen", "handle", "verify")
+    # 核实 on site, a 延期 granted, a 回退 approved and dispatched again, a 返工, an admin's reopen of the closed case
+    # (which clears its 处置 and 结案 times), 督办 set and lifted
+    steps = (
+        "confirm",
+        "accept",
+        "register",
+        "dispatch",
+        "extend",
+        "approve",
+        "return",
+        "approve",
+        "dispatch",
+        "handle",
+        "rework",
+        "handle",
+        "verify",
+        "reopen",
+        "supervise",
+        "handle",
+        "verify",
+        "unsupervise",
+    )
     for action in steps:
         reason = lifecycle.REASONS[action][0] if action in lifecycle.REASONS else None
-        case = service.act(loaded, project, case["id"], action, user=admin, reason=reason)
+        needs = {
+            "photos": [png()] if action == "confirm" else (),
+            "hours": 2 if action == "extend" else None,
+            "note": "督办" if action == "supervise" else "",
+        }
+        case = service.act(loaded, project, case["id"], action, user=admin, reason=reason, **needs)
+    assert case["status"] == "closed" and case["verified_at"] and case["returned_at"]
+    # and a public report dismissed at 核实: reported, never accepted, so neither 不予立案 nor 办结
+    dismissed = service.report(
+        loaded, project, service_code="E0101", lon=place.lon, lat=place.lat, source="12345", reporter="hotline"
+    )
+    before = statistics.figures(loaded.read(statistics.SUMMARY))
+    service.act(loaded, project, dismissed["id"], "dismiss", user=admin, reason="not_found")
+    after = statistics.figures(loaded.read(statistics.SUMMARY))
+    assert (after["reported"], after["rejected"], after["concluded"]) == (
+        before["reported"],
+        before["rejected"],
+        before["concluded"],
+    )
     assert loaded.table_version(statistics.SUMMARY) >= loaded.table_version(CASES)
     kept = loaded.read(statistics.SUMMARY)
     with loaded.transaction() as tx:
@@ -247,7 +285,7 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
     )
     total = statistics.figures(rebuilt)
     assert (
-        total["reported"] == N + 1
+        total["reported"] == N + 2
         and total["reworked"]
         == statistics.figures(statistics.summarise(pd.DataFrame(loaded.read(CASES)), project.cases))["reworked"]
     )
@@ -273,6 +311,8 @@ def test_a_store_without_cases_takes_its_first_case(store, project):
         description="first",
         reporter=None,
     )
-    service.act(store, project, case["id"], "accept", user=users.get(store, "first-admin"))
+    first_admin = users.get(store, "first-admin")
+    service.act(store, project, case["id"], "confirm", user=first_admin, photos=[png()])  # 核实 on site first
+    service.act(store, project, case["id"], "accept", user=first_admin)
     total = statistics.figures(store.read(statistics.SUMMARY))
     assert total["reported"] == total["accepted"] == 1 and total["median_hours"]["accept"] is not None

@@ -31,7 +31,8 @@ def ids(found) -> list[str]:
 def test_each_role_sees_the_cases_waiting_for_its_step(client, people):
     new = report(client, people["supervisor"], place=people["place"])
     seen = work(client, people["dispatcher"])
-    assert [b["status"] for b in seen["buckets"]] == ["reported", "accepted", "registered"]
+    assert [b["status"] for b in seen["buckets"]] == ["reported", "accepted", "registered", "dispatched"]
+    assert [b["bucket"] for b in seen["buckets"]][-1] == "requests"  # the dispatched ones with a request: 待审批
     line = next(c for c in seen["cases"] if c["id"] == new["id"])
     assert line["status"] == "reported" and line["actions"] == ["accept"] and line["overdue"] is False
     assert line["hours_left"] > 0 and line["grid_code"] == people["place"].grid and line["service_name_zh"]
@@ -45,14 +46,14 @@ def test_each_role_sees_the_cases_waiting_for_its_step(client, people):
     assert new["id"] not in ids(work(client, people["dispatcher"]))
     handler = work(client, people["handler"])
     assert [b["status"] for b in handler["buckets"]] == ["dispatched"]
-    assert next(c for c in handler["cases"] if c["id"] == new["id"])["actions"] == ["handle"]
+    assert next(c for c in handler["cases"] if c["id"] == new["id"])["actions"] == ["handle", "extend", "return"]
     assert new["id"] not in ids(work(client, people["other_handler"]))
     case = act(client, people["handler"], case, "handle")
     line = next(c for c in work(client, people["supervisor"])["cases"] if c["id"] == new["id"])
     assert line["status"] == "handled" and line["actions"] == ["verify", "rework"]
     assert new["id"] not in ids(work(client, people["other_supervisor"]))
     admin = work(client, people["admin"], q=new["id"])
-    assert ids(admin) == [new["id"]] and admin["cases"][0]["actions"] == ["verify", "rework"]
+    assert ids(admin) == [new["id"]] and admin["cases"][0]["actions"] == ["verify", "rework", "supervise"]
     assert [b["status"] for b in admin["buckets"]] == list(lifecycle.OPEN)
     case = act(client, people["supervisor"], case, "rework", reason="not_done")
     assert new["id"] in ids(work(client, people["handler"]))  # 返工 comes back to the handler

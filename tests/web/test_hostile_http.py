@@ -364,6 +364,9 @@ ROUTES = {
         {},
     ),
     "cases.grid_queue": ("/api/grids/{code}/queue", {"code": "320508001001001"}, {}),
+    # anonymous here: a case followed (or 401 without one); the stream's own tests are tests/cases/test_cases_live.py
+    "events.events": ("/api/work/events", {}, {"case": "SZ202612080000001", "last_event_id": "3"}),
+    "cases.reply_phrases": ("/api/cases/phrases", {}, {"service_code": "C0101", "action": "confirm"}),
     "maps.work": (
         "/work",
         {},
@@ -390,6 +393,7 @@ ROUTES = {
             "source": "public",
             "status": "reported",
             "overdue": "false",
+            "supervised": "false",
             "due_within_h": "16",
             "q": "井盖",
             "limit": "5",
@@ -483,7 +487,7 @@ WRITES = {
         "POST",
         "/api/cases/{case_id}/actions",
         {"case_id": "x"},
-        {"action": "accept", "note": "n", "version": "1"},
+        {"action": "extend", "note": "n", "version": "1", "reason": "weather", "hours": "4"},
     ),
     # JSON; a planner is refused first: fuzzed as a dispatcher in tests/cases/test_cases_clocks.py
     "work.bulk_step": ("POST", "/api/work/bulk", {}, {"action": "accept"}),
@@ -524,6 +528,7 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
             "cases.case_photo",
             "open311.get_request",
             "open311.get_token",
+            "events.events",
         )
         else 401
         if endpoint in ("work.work_list", "maps.work", "work.escalation")

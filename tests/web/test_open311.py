@@ -5,13 +5,14 @@ request's arguments are accepted; errors are the specification's <errors><error>
 
 from __future__ import annotations
 
+import io
 from xml.etree import ElementTree
 
 import pytest
 
 from geo_app import create_app
 from geo_app.cases.tables import CASES
-from tests.cases_support import anonymous_csrf, bearer, grid_place, person, reports_limited_client
+from tests.cases_support import anonymous_csrf, bearer, grid_place, person, png, reports_limited_client
 from tests.conftest import BOTH_BACKENDS, LAYERS
 
 pytestmark = BOTH_BACKENDS
@@ -116,7 +117,13 @@ def test_an_anonymous_post_as_in_the_example_creates_a_public_case(client, store
     assert {c.tag for c in created[0]} == POSTED_ELEMENTS
     case_id = created[0].findtext("service_request_id")
     row = store.read(CASES, where={"id": case_id}).iloc[0]
-    assert (row["source"], row["reporter"], row["grid_code"], row["status"]) == ("public", None, place.grid, "reported")
+    # a public report is confirmed on site (核实) by the grid's supervisor before a dispatcher accepts it
+    assert (row["source"], row["reporter"], row["grid_code"], row["status"]) == (
+        "public",
+        None,
+        place.grid,
+        "verifying",
+    )
     assert row["description"] == "A large sinkhole is destroying the street"
     stored = " ".join(str(v) for v in row.drop("geometry").tolist())
     assert "smit333" not in stored and "111111111" not in stored  # personal data is not kept
@@ -137,7 +144,7 @@ def test_get_requests_and_one_request_have_the_examples_elements(client, store):
     listed = as_json(client.get(f"{V2}/requests.json"))  # the last 90 days
     mine = {r["service_request_id"]: r for r in listed}
     assert {first, second} <= set(mine) and set(mine[first]) == REQUEST_ELEMENTS
-    assert mine[first]["status"] == "open" and mine[first]["status_notes"] == "待受理"
+    assert mine[first]["status"] == "open" and mine[first]["status_notes"] == "待核实"
     assert mine[first]["lat"] == pytest.approx(place.lat) and mine[first]["long"] == pytest.approx(place.lon)
     assert mine[first]["requested_datetime"].endswith("Z") and mine[first]["expected_datetime"]
     only = as_json(client.get(f"{V2}/requests.json", query_string={"service_code": "C0201"}))
@@ -168,13 +175,14 @@ def test_a_closed_case_is_closed_in_open311(client, store):
     place = grid_place(store)
     case_id = as_json(client.post(f"{V2}/requests.json", data=example_post(place)))[0]["service_request_id"]
     admin = person(store, "adm", "admin")
-    for version, action in enumerate(("accept", "register", "dispatch", "handle", "verify"), 1):
-        assert (
-            client.post(
-                f"/api/cases/{case_id}/actions", data={"action": action, "version": str(version)}, headers=bearer(admin)
-            ).status_code
-            == 200
+    for version, action in enumerate(("confirm", "accept", "register", "dispatch", "handle", "verify"), 1):
+        photo = {"photo": (io.BytesIO(png()), "site.png")} if action == "confirm" else {}
+        answer = client.post(
+            f"/api/cases/{case_id}/actions",
+            data={"action": action, "version": str(version), **photo},
+            headers=bearer(admin),
         )
+        assert answer.status_code == 200, answer.get_json()
     request = as_json(client.get(f"{V2}/requests/{case_id}.json", query_string={"lang": "en"}))[0]
     assert (request["status"], request["status_notes"]) == ("closed", "Closed")
     assert request["updated_datetime"] >= request["requested_datetime"] and request["agency_responsible"]

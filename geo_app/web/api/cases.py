@@ -11,7 +11,7 @@ from geo_app import crs, texts
 from geo_app.auth import users
 from geo_app.cases import attributes, lifecycle, photos, service, workclock
 from geo_app.cases.lifecycle import parse_time
-from geo_app.checks import parse_whole
+from geo_app.checks import parse_number, parse_whole
 from geo_app.errors import BadParameter, Forbidden, NotFound
 from geo_app.features.query import parse_bbox, parse_crs
 from geo_app.web import context
@@ -22,8 +22,8 @@ from geo_app.web.errors import check_params, error_body, refuse_repeats
 bp = Blueprint("cases", __name__, url_prefix="/api")
 SEARCH_PARAMS = {"bbox", "status", "service_code", "grid_code", "adcode", "since", "until", "limit", "offset"}
 REPORT_FIELDS = {"service_code", "lon", "lat", "crs", "description", "address", "source", "csrf_token"}
-ACTION_FIELDS = {"action", "note", "reason", "version", "department", "csrf_token"}
-MAX_REPORT_BYTES = photos.MAX_PER_CASE * photos.MAX_BYTES + 64 * 1024
+ACTION_FIELDS = {"action", "note", "reason", "version", "department", "hours", "csrf_token"}
+MAX_REPORT_BYTES = photos.MAX_PER_CASE * photos.MAX_BYTES + 64 * 1024  # a report's, or a step's (核实) photos
 
 
 def _user():
@@ -59,6 +59,9 @@ def shown(case: dict) -> dict:
             case["attributes"] = attributes.public(catalog[case["service_code"]].attributes, case["attributes"])
         for event in case.get("history", []):
             event["actor"] = event["note"] = None
+        for part in ("pending_request", "supervision"):  # who asked or flagged, and their words: staff only
+            if case.get(part):
+                case[part] = {**case[part], "actor": None, "note": None}
     return case
 
 
@@ -75,16 +78,28 @@ def classes():
                 {"code": s, **texts.both(f"case.status.{s}"), "final": s in lifecycle.FINAL} for s in lifecycle.STATUSES
             ],
             "actions": [
-                {"action": a.name, "from": source, "to": target, "role": a.role}
+                {"action": a.name, "from": source, "to": target, "role": a.role, "when": a.when}
                 for a in lifecycle.ACTIONS.values()
                 for source, target in a.moves.items()
+            ]
+            + [
+                {"action": name, "from": source, "to": target, "role": lifecycle.ACTIONS[name].role, "when": when}
+                for name, source, target, when in lifecycle.CONDITIONAL_MOVES
             ],
+            "to_confirm": list(lifecycle.TO_CONFIRM),
+            "requests": list(lifecycle.REQUESTS),
+            "note_required": list(lifecycle.NOTE_REQUIRED),
+            "photo_required": list(lifecycle.PHOTO_REQUIRED),
+            "hours": list(lifecycle.HOURS),
             "reasons": {
                 action: [{"code": code, **texts.both(f"case.reason.{action}.{code}")} for code in codes]
                 for action, codes in lifecycle.REASONS.items()
             },
             "dispatch_h": catalog.dispatch_h,
             "dispatch_source": catalog.dispatch_source,
+            "confirm_h": catalog.confirm_h,
+            "confirm_source": catalog.confirm_source,
+            "extension_max_h": catalog.extension_max_h,
             "about": catalog.about,
             "working_calendar": workclock.WORKING_CALENDAR,
         }
@@ -186,10 +201,34 @@ def one_case(case_id: str):
     return jsonify(case)
 
 
+@bp.get("/cases/phrases")
+def reply_phrases():
+    """The reply phrases (惯用语) of a class (`service_code`) and a step (`action`), both languages."""
+    check_params(request.args, {"service_code", "action"})
+    found = service.phrases(
+        context.project(),
+        service_code=(request.args.get("service_code") or "").strip() or None,
+        action=(request.args.get("action") or "").strip() or None,
+    )
+    return jsonify({"phrases": found, "count": len(found)})
+
+
 @bp.post("/cases/<case_id>/actions")
 @requires("dispatcher", "handler", "supervisor")
 def case_action(case_id: str):
+    if (request.content_length or 0) > MAX_REPORT_BYTES:
+        return error_body(
+            413,
+            f"the step has {request.content_length:,} bytes, more than the {MAX_REPORT_BYTES:,}"
+            f" a step with {photos.MAX_PER_CASE} photos may have",
+        )
     check_params(request.form, ACTION_FIELDS)
+    unknown_files = sorted(set(request.files) - {"photo"})
+    if unknown_files:
+        raise BadParameter(unknown_files[0], "unknown file field; photos are sent as `photo`")
+    pictures = [
+        (repr(f.filename or "photo")[:80], f.read(photos.MAX_BYTES + 1)) for f in request.files.getlist("photo")
+    ]
     form = request.form
     if not (form.get("version") or "").strip():
         raise BadParameter(
@@ -209,6 +248,8 @@ def case_action(case_id: str):
         version=version,
         department=form.get("department") or None,
         reason=form.get("reason") or None,
+        hours=parse_number("hours", form["hours"].strip()) if (form.get("hours") or "").strip() else None,
+        photos=pictures,
     )
     return jsonify(shown(case))
 

@@ -30,6 +30,7 @@ PARAMS = {
     "status",
     "clock",
     "overdue",
+    "supervised",
     "due_within_h",
     "q",
     "limit",
@@ -66,10 +67,11 @@ def filters(args, page: bool = False) -> work.Filters:
         f.status = parse_codes("status", args["status"], work.lifecycle.OPEN)
     if "clock" in args:
         f.clock = list(dict.fromkeys(parse_codes("clock", args["clock"], clocks.LEVELS)))  # each light once
-    if "overdue" in args:
-        if args["overdue"] not in ("true", "false"):
-            raise BadParameter("overdue", f"{shown(args['overdue'])} is not true or false")
-        f.overdue = args["overdue"] == "true"
+    for name in ("overdue", "supervised"):
+        if name in args:
+            if args[name] not in ("true", "false"):
+                raise BadParameter(name, f"{shown(args[name])} is not true or false")
+            setattr(f, name, args[name] == "true")
     if "due_within_h" in args:
         hours = parse_number("due_within_h", args["due_within_h"].strip())
         if not 0 <= hours <= MAX_HOURS:

@@ -63,6 +63,10 @@ def page_config() -> dict:
             action: [{"code": code, "name": i18n.t(f"case.reason.{action}.{code}")} for code in codes]
             for action, codes in lifecycle.REASONS.items()
         },
+        "noteRequired": list(lifecycle.NOTE_REQUIRED),  # 督办: a form asking the note
+        "photoRequired": list(lifecycle.PHOTO_REQUIRED),  # 核实: a photo taken on site
+        "hours": list(lifecycle.HOURS),  # 延期 asked, and granted
+        "extensionMaxH": catalog.extension_max_h,
         "user": None
         if user is None
         else {"name": user.name, "role": user.role, "grids": list(user.grids), "department": user.department},
@@ -71,6 +75,7 @@ def page_config() -> dict:
             "case": url_for("cases.one_case", case_id="ID"),
             "actions": url_for("cases.case_action", case_id="ID"),
             "queue": url_for("cases.grid_queue", code="CODE"),
+            "phrases": url_for("cases.reply_phrases"),
             "token": url_for("open311.get_token", token="TOKEN", fmt="json"),
             "request": url_for("open311.get_request", case_id="ID", fmt="json"),
             "login": url_for("auth.login"),

@@ -4,7 +4,9 @@ clock light and text, linking to the case on /grid and with the steps the user m
 (static/js/work.js posts them to /api/cases/<id>/actions); a step that needs a reason opens the case instead.
 A dispatcher selects lines and accepts or dispatches them at once (/api/work/bulk, static/js/work_bulk.js), and
 a map beside the list shows the page's cases coloured by clock (static/js/work_map.js). An admin has a second
-view, the escalation table (view=escalation: overdue and due-soon cases per department and step)."""
+view, the escalation table (view=escalation: overdue and due-soon cases per department and step).
+A step that needs a note or a photo opens the case too; the 督办 flag and a pending request are shown on the lines,
+and a dispatcher sees how many reports wait for their 核实 (read only)."""
 
 from __future__ import annotations
 
@@ -80,9 +82,11 @@ def work_page() -> str:
         demo=any(c.get("demo") for c in found["cases"]),
         next_offset=f.offset + f.limit if f.offset + f.limit < found["total"] else None,
         prev_offset=max(0, f.offset - f.limit) if f.offset else None,
-        # a step that needs a reason (不予立案, 返工) is never one click: it opens the case, whose panel asks for one
+        # a step that needs a reason (不予立案, 返工, 延期, ...) is never one click: it opens the case, whose panel asks
+        # for one and a confirmation; so does a step that needs a photo (核实) or a note (督办)
         with_reason=set(lifecycle.REASONS),
         bulk_actions=bulk_actions,
+        opens_case={*lifecycle.PHOTO_REQUIRED, *lifecycle.NOTE_REQUIRED},
         beijing=beijing,
         map_config=_map_config(found["cases"], basemap),
         leaflet_js=f"{PREFIX}/leaflet/leaflet.js",
