@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo_app import texts
 from geo_app.cases import heat
 from geo_app.cases.tables import CASES, EVENTS
-from geo_app.cases.workclock import BEIJING_S, CLOCK, working_seconds
+from geo_app.cases.workclock import BEIJING_S, CLOCK, WORKING_CALENDAR, working_seconds
 from geo_app.project.case_classes import CaseCatalog
 from geo_app.store import Reader, Transaction
 from geo_app.store.frames import TYPES_ATTR
@@ -80,6 +81,63 @@ REPORT_FIGURES = {
 REPORT_PERIOD = "2018H1"
 
 _EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a figure counts (its words: case.figure.<code> and case.definition.<code> in the catalogue): a rate's
+    numerator and denominator (figures), the clock it counts time with (`clock`: elapsed clock time; `working`: the
+    working clock of workclock.py) and the class limits it compares with."""
+
+    unit: str
+    numerator: str | None = None
+    denominator: str | None = None
+    time: str | None = None
+    limits: tuple[str, ...] = ()
+
+
+# every figure of `figures` (and reported_per_km2, which the API adds for districts), in the order the exports give
+FIGURES = {
+    "reported": Figure("cases"),
+    "accepted": Figure("cases"),
+    "registered": Figure("cases"),
+    "rejected": Figure("cases"),
+    "closed": Figure("cases"),
+    "concluded": Figure("cases"),
+    "handled": Figure("cases"),
+    "reworked": Figure("cases"),
+    "closed_on_time": Figure("cases", time="working", limits=("handle_h", "close_h")),
+    "demo": Figure("cases"),
+    "closing_rate_pct": Figure("%", "closed", "registered"),
+    "conclusion_rate_pct": Figure("%", "concluded", "accepted"),
+    "on_time_rate_pct": Figure("%", "closed_on_time", "closed", time="working", limits=("handle_h", "close_h")),
+    "rework_rate_pct": Figure("%", "reworked", "handled"),
+    "median_hours": Figure("h", time="clock"),
+    "reported_per_km2": Figure("cases/km²", "reported", "area_km2"),
+}
+
+
+def definitions() -> dict:
+    """What each figure counts, in both languages: the statistics' `definitions` (API, exports, pages)."""
+    out = {}
+    for code, figure in FIGURES.items():
+        out[code] = {
+            **texts.both(f"case.figure.{code}"),
+            **texts.both(f"case.definition.{code}", "definition"),
+            "unit": figure.unit,
+            "numerator": figure.numerator,
+            "denominator": figure.denominator,
+            "time": figure.time,
+            **(texts.both(f"case.time.{figure.time}", "time") if figure.time else {}),
+            "limits": list(figure.limits),
+        }
+    out["median_hours"]["steps"] = {
+        step: {**texts.both(f"case.step.{step}"), **texts.both(f"case.definition.step.{step}", "definition")}
+        for step in STEPS
+    }
+    out["period"] = {**texts.both("case.figure.period"), **texts.both("case.definition.period", "definition")}
+    out["working_calendar"] = dict(WORKING_CALENDAR)
+    return out
 
 
 # ---- times -------------------------------------------------------------------------------------------------------
