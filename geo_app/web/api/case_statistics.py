@@ -209,7 +209,7 @@ def statistics_table(found: dict, args, lang: str) -> exports.Table:
     """An answer of the statistics as an export's table: a line per group and the total, with its notes."""
     by = found["by"]
     columns = [
-        exports.Column("key", texts.text(f"export.column.key_{by}", lang)),
+        exports.Column("key", texts.text(f"export.column.key.{by}", lang)),
         exports.Column("name", texts.text("export.column.name", lang)),
     ]
     for code, figure in statistics.FIGURES.items():
