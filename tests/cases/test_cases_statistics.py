@@ -429,3 +429,102 @@ def test_a_summary_of_the_old_layout_is_rebuilt(loaded, project):
     assert loaded.meta(statistics.FORMAT_META) == statistics.FORMAT
     summary = loaded.read(statistics.SUMMARY)
     assert "hist_accept" not in summary.columns and statistics.figures(summary)["reported"] == N + 1
+
+
+def _catalogue_keys(value) -> set[str]:
+    """The catalogue keys the definitions, the exports and the pages use for the statistics."""
+    from geo_app.web.api import work_export
+
+    keys = {f"case.figure.{code}" for code in statistics.FIGURES} | {"case.figure.period", "case.definition.period"}
+    keys |= {f"case.definition.{code}" for code in statistics.FIGURES}
+    keys |= {f"case.time.{f.time}" for f in statistics.FIGURES.values() if f.time}
+    keys |= {f"case.definition.step.{step}" for step in statistics.STEPS} | {f"case.step.{s}" for s in statistics.STEPS}
+    keys |= {f"export.column.key.{by}" for by in (*statistics.GROUPINGS, "none")}
+    keys |= {f"export.column.{key}" for key, _ in work_export.COLUMNS}
+    return keys
+
+
+def test_every_figure_is_defined_in_both_languages(client):
+    """The statistics JSON says what each figure counts (numerator, denominator, clock, the limits compared), in
+    Chinese and English; every catalogue key the definitions and the exports use has both languages."""
+    from geo_app.texts import CATALOGUE, LANGUAGES
+
+    for key in _catalogue_keys(None):
+        assert key in CATALOGUE and all(CATALOGUE[key][lang].strip() for lang in LANGUAGES), key
+    answer = client.get("/api/cases/statistics").get_json()
+    definitions = answer["definitions"]
+    shown = set(answer["total"]) | {"reported_per_km2"}
+    assert shown <= set(definitions), shown - set(definitions)
+    for code in shown:
+        entry = definitions[code]
+        assert entry["name_zh"] and entry["name_en"] and entry["definition_zh"] and entry["definition_en"], code
+    rates = {c: (d["numerator"], d["denominator"]) for c, d in definitions.items() if c.endswith("_rate_pct")}
+    assert rates == {
+        "closing_rate_pct": ("closed", "registered"),
+        "conclusion_rate_pct": ("concluded", "accepted"),
+        "on_time_rate_pct": ("closed_on_time", "closed"),
+        "rework_rate_pct": ("reworked", "handled"),
+    }
+    on_time = definitions["on_time_rate_pct"]
+    assert (
+        on_time["time"] == "working" and on_time["limits"] == ["handle_h", "close_h"] and "工作时" in on_time["time_zh"]
+    )
+    assert definitions["median_hours"]["time"] == "clock" and "自然时" in definitions["median_hours"]["time_zh"]
+    assert "首次派遣" in definitions["median_hours"]["steps"]["dispatch"]["definition_zh"]
+    assert definitions["working_calendar"]["years"][0] == 2004
+
+
+def _section(html: str) -> str:
+    section = html[html.index('id="case-statistics"') :]
+    return section[: section.index("</section>")]
+
+
+def test_districts_take_the_period_district_and_class_from_the_url(client, project):
+    """/districts?period=2018Q2 is no longer ignored: the figures are the quarter's, the controls show it, and the
+    links (data, exports) carry it; a district and a class narrow them the same way."""
+    demo.load(client.application.extensions["geo_app"]["store"], project, N)
+    quarter = client.get("/api/cases/statistics?period=2018Q2").get_json()
+    page = client.get("/districts?period=2018Q2").get_data(as_text=True)
+    section = _section(page)
+    assert "2018年第2季度" in section and 'id="case-report"' not in section  # no report beside another period
+    for group in quarter["groups"]:
+        assert f'<td class="num">{group["reported"]:,}</td>' in section
+    assert '<option value="2018Q2" selected>' in page
+    assert "period=2018Q2" in re.search(r'id="case-export-xlsx" href="([^"]+)"', section)[1]
+    one = client.get("/api/cases/statistics?period=2018-04&district=320508&class=E0101").get_json()["groups"][0]
+    page = client.get("/districts?period=2018-04&district=320508&class=E0101&lang=en").get_data(as_text=True)
+    section = _section(page)
+    assert "2018-04 · E0101" in section and f"<dd>{one['reported']:,}</dd>" in section
+    for selected in ('value="2018-04" selected', 'value="320508" selected', 'value="E0101" selected'):
+        assert selected in page
+    link = re.search(r'id="case-export-csv" href="([^"]+)"', section)[1].replace("&amp;", "&")
+    assert all(p in link for p in ("period=2018-04", "district=320508", "class=E0101", "lang=en"))
+    exported = client.get(link)
+    assert exported.status_code == 200 and "Reported" in exported.get_data(as_text=True)
+    # the district's own page takes the period and the class
+    own = _section(client.get("/districts/320508?period=2018-04&class=E0101&lang=zh").get_data(as_text=True))
+    assert f"<dd>{one['reported']:,}</dd>" in own and "2018年4月" in own
+    # the choropleth of cases per km² is the period's
+    panel = client.get("/districts?stat=cases_per_km2&period=2018-03&lang=zh").get_data(as_text=True)
+    assert "数字城管案件密度(2018年3月,示例)" in panel
+
+
+@pytest.mark.parametrize(
+    "url, parameter",
+    [
+        ("/districts?period=2018Q5", "period"),
+        ("/districts?period=<script>", "period"),
+        ("/districts?district=nowhere", "district"),
+        ("/districts?district=320581", "district"),  # 常熟市: not one of the platforms' districts
+        ("/districts?class=X9999", "class"),
+        ("/districts?stat=toilets_per_km2&class=X9999", "class"),  # never ignored, whatever the statistic
+        ("/districts?stat=cases_per_km2&period=2018-13", "period"),
+        ("/districts/320508?period=H1", "period"),
+        ("/districts/320508?class=nothing", "class"),
+        ("/districts/320508?district=320506", "district"),
+    ],
+)
+def test_a_bad_page_parameter_is_a_400_naming_it(client, url, parameter):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert f"{parameter}:" in response.get_data(as_text=True)
