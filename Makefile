@@ -47,7 +47,8 @@ store: $(VENV)/.runtime
 
 run: store vendor
 	@echo "serving on http://127.0.0.1:$(PORT) with $(WORKERS) worker processes (store: $$($(BIN)/python -c 'import os; from geo_app.store import open_store; print(open_store(os.environ["GEO_APP_STORE"]))'))"
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'geo_app:create_app()'
+	$(BIN)/gunicorn -k asgi --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - \
+	  --control-socket $(abspath instance)/gunicorn-$(PORT).ctl 'geo_app:create_asgi()'
 
 test: $(VENV)/.dev lint vendor browser postgis-server
 	$(BIN)/python -m pytest

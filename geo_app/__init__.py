@@ -13,6 +13,7 @@ from geo_app.planning.coverage import CoverageCache
 from geo_app.project import Project
 from geo_app.settings import DEFAULTS
 from geo_app.store import open_store
+from geo_app.web.asgi import Service
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,3 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     return app
+
+
+def create_asgi(test_config: dict | None = None) -> Service:
+    """The service as an ASGI application, what `make run` serves: gunicorn -k asgi 'geo_app:create_asgi()'."""
+    return Service(create_app(test_config))

@@ -1,5 +1,5 @@
-"""A real HTTP server (waitress, in its own process) on a copy of the built store, for clients that need one:
-GDAL's OAPIF driver and the browser tests."""
+"""A real HTTP server (gunicorn with its asgi worker, as `make run` serves, in its own process) on a copy of the
+built store, for clients that need one: GDAL's OAPIF driver, the browser tests and the live event streams."""
 
 from __future__ import annotations
 
@@ -55,36 +55,24 @@ def wait_until(condition, seconds: float = 120, what: str = "the condition", int
 
 
 class LiveServer:
-    """The app on loopback: waitress with 4 threads, or gunicorn with `workers` processes of 4 threads (the
-    benchmarks'). `settings` become GEO_APP_ environment variables."""
+    """The app on loopback: gunicorn's asgi worker, `workers` processes (1 unless given; the benchmarks use more),
+    each running the Flask app in web/asgi.py's thread pool. `settings` become GEO_APP_ environment variables."""
 
     def __init__(self, store_path: Path, *, workers: int | None = None, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, GEO_APP_STORE=str(store_path), **{f"GEO_APP_{k}": str(v) for k, v in settings.items()})
-        if workers:
-            command = [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "--workers",
-                str(workers),
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "geo_app:create_app()",
-            ]
-        else:
-            command = [
-                sys.executable,
-                "-m",
-                "waitress",
-                "--host",
-                "127.0.0.1",
-                f"--port={self.port}",
-                "--threads=4",
-                "--call",
-                "geo_app:create_app",
-            ]
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-k",
+            "asgi",
+            "--workers",
+            str(workers or 1),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--no-control-socket",  # the host's one socket is a developer's `make run`'s, not a test server's
+            "geo_app:create_asgi()",
+        ]
         # the server's log goes to a file: a pipe nobody reads fills up and then blocks every request that logs
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)

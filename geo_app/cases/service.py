@@ -19,7 +19,7 @@ from geo_app import crs as crs_mod
 from geo_app.cases import attributes as attr_mod
 from geo_app.cases import lifecycle, statistics, workclock
 from geo_app.cases import photos as photo_mod
-from geo_app.cases.tables import CASES, EVENTS, PHOTO_METADATA, PHOTOS
+from geo_app.cases.tables import CASES, EVENT_SEQ, EVENTS, PHOTO_METADATA, PHOTOS
 from geo_app.checks import check_text
 from geo_app.errors import BadParameter, Conflict, Forbidden, NotFound, NotSignedIn
 from geo_app.project import Project
@@ -214,7 +214,9 @@ def _append_event(
         "at": at,
         "note": note,
         "reason": reason,
+        "serial": int(tx.get_meta(EVENT_SEQ) or 0) + 1,
     }
+    tx.set_meta(EVENT_SEQ, str(event["serial"]))
     tx.insert_records(EVENTS, [event])
     return event
 

@@ -43,6 +43,9 @@ EVENT_COLUMNS = {
     "at": "text",
     "note": "text",
     "reason": "text",  # the reason code of reject, rework and reopen (lifecycle.REASONS), None for the others
+    # the event's place in the store's whole history (the `case_event_seq` high-water mark): the live feed's order
+    # and the event stream's Last-Event-ID; None for events written before the feed (migration 12) or in bulk
+    "serial": "integer",
 }
 PHOTO_COLUMNS = {
     "case_id": "text",
@@ -54,10 +57,12 @@ PHOTO_COLUMNS = {
     "data": "blob",
 }
 PHOTO_METADATA = [c for c in PHOTO_COLUMNS if c != "data"]
-CASE_INDEXES = ("id", "status", "grid_code", "adcode", "service_code", "reported_at", "token")
+CASE_INDEXES = ("id", "status", "grid_code", "adcode", "service_code", "reported_at", "token", "due_at")
+EVENT_INDEXES = ("case_id", "serial")
+EVENT_SEQ = "case_event_seq"  # store meta: the last serial handed out (a high-water mark: never lowered)
 
 
 def create_tables(tx: Transaction) -> None:
     tx.create(CASES, CASE_COLUMNS, geometry=True, indexes=CASE_INDEXES)
-    tx.create(EVENTS, EVENT_COLUMNS, indexes=("case_id",))
+    tx.create(EVENTS, EVENT_COLUMNS, indexes=EVENT_INDEXES)
     tx.create(PHOTOS, PHOTO_COLUMNS, indexes=("case_id",))

@@ -111,6 +111,16 @@ def _case_event_reasons(tx: Transaction, project: Project) -> None:
         tx.add_column(EVENTS, "reason", "text")
 
 
+def _case_feed(tx: Transaction, project: Project) -> None:
+    """Events get a serial, the order of the live feed (events before it have none); the work lists' deadline order
+    gets an index."""
+    if EVENTS in tx.tables():
+        tx.add_column(EVENTS, "serial", "integer")
+        tx.add_index(EVENTS, ("serial",))
+    if CASES in tx.tables():
+        tx.add_index(CASES, ("due_at",))
+
+
 MIGRATIONS = [
     (1, "saved scenarios and their sites", _scenarios),
     (2, "grid comparisons precomputed in grid_stats", _grid_comparisons),
@@ -123,6 +133,7 @@ MIGRATIONS = [
     (9, "case heat cells", _case_cells),
     (10, "sessions that end at logout", _session_epochs),
     (11, "reasons in the case history", _case_event_reasons),
+    (12, "a serial per case event (the live feed) and the deadline index", _case_feed),
 ]
 
 

@@ -145,6 +145,10 @@ class Transaction(Reader):
         no rows are rewritten (used by migrations on big tables)."""
 
     @abstractmethod
+    def add_index(self, name: str, columns: tuple) -> None:
+        """Index columns of an existing table unless they are (used by migrations)."""
+
+    @abstractmethod
     def update(self, name: str, where: dict, values: dict) -> int:
         """Set columns on the matching rows; returns how many matched."""
 
@@ -180,6 +184,11 @@ class Store(Reader):
     @abstractmethod
     def version(self) -> int:
         """A counter bumped by every write transaction, seen by every process."""
+
+    @abstractmethod
+    def wait_for_change(self, version: int, timeout_s: float) -> int:
+        """The store's version once it is no longer `version`, or after `timeout_s` (then it may be the same):
+        how a process learns of other processes' writes without asking in a loop of its own."""
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Transaction]:

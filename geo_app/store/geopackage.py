@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,6 +274,9 @@ class _Reading:
         return out
 
 
+CHANGE_POLL_S = 0.25
+
+
 class GeoPackageStore(_Reading, Store):
     backup_suffix = "gpkg"
 
@@ -329,6 +333,13 @@ class GeoPackageStore(_Reading, Store):
 
     def version(self) -> int:
         return int(self.meta("version") or 0)
+
+    def wait_for_change(self, version: int, timeout_s: float) -> int:
+        # SQLite tells no other process of a commit: the file's version is read every CHANGE_POLL_S
+        deadline = time.monotonic() + timeout_s
+        while (now := self.version()) == version and time.monotonic() < deadline:
+            time.sleep(min(CHANGE_POLL_S, max(0.0, deadline - time.monotonic())))
+        return now
 
     def extent(self, name: str) -> tuple | None:
         row = self.con.execute(
@@ -436,6 +447,9 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
             self.con.execute(
                 f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")'
             )
+
+    def add_index(self, name, columns) -> None:
+        self._index(name, columns)
 
     def add_column(self, name, column, kind) -> None:
         if column in self._layout(name)[0]:

@@ -208,6 +208,9 @@ class _Reading:
         return [r[0] for r in rows]
 
 
+CHANGE_CHANNEL = "geo_app_store_version"  # NOTIFY-ed with the new version by every write transaction
+
+
 class PostGISStore(_Reading, Store):
     backup_suffix = "dump"
 
@@ -240,6 +243,8 @@ class PostGISStore(_Reading, Store):
         self._pool = None
         self._pid = None
         self._lock = threading.Lock()
+        self._listening = threading.Lock()
+        self._listener = None  # (pid, connection) of wait_for_change
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.location!r})"
@@ -322,15 +327,40 @@ class PostGISStore(_Reading, Store):
                     tx = PostGISTransaction(con, self.layouts)
                     yield tx
                     tx.finish()
+                    # delivered on commit, to every process listening (wait_for_change)
+                    con.execute("SELECT pg_notify(%s, %s)", (CHANGE_CHANNEL, tx.get_meta("version")))
             except psycopg.errors.LockNotAvailable:
                 raise StoreBusy(
                     f"the store is busy with another write for over {self.busy_timeout_s:g} s; try again"
                 ) from None
 
+    def wait_for_change(self, version: int, timeout_s: float) -> int:
+        import psycopg
+
+        with self._listening:  # one listening connection per process, for its one waiter (the case feed)
+            try:
+                if self._listener is None or self._listener[0] != os.getpid() or self._listener[1].closed:
+                    con = psycopg.connect(self.url, autocommit=True)
+                    con.execute(f"LISTEN {CHANGE_CHANNEL}")
+                    self._listener = (os.getpid(), con)
+                con = self._listener[1]
+                # listening before reading: a commit after this read is queued on the connection, not missed
+                now = self.version()
+                if now == version:
+                    for _ in con.notifies(timeout=timeout_s, stop_after=1):
+                        pass
+                    now = self.version()
+                return now
+            except psycopg.OperationalError as exc:
+                self._listener = None
+                raise StoreError(f"cannot listen to the store {self.location}: {exc}") from None
+
     def close(self) -> None:
         if self._pool is not None and self._pid == os.getpid():
             self._pool.close()
-        self._pool, self._pid = None, None
+        if self._listener is not None and self._listener[0] == os.getpid():
+            self._listener[1].close()
+        self._pool, self._pid, self._listener = None, None, None
 
     def _tool(self, name: str) -> str:
         found = shutil.which(name) or next(
@@ -447,6 +477,9 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
             self._run(
                 f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")'
             )
+
+    def add_index(self, name, columns) -> None:
+        self._index(name, columns)
 
     def add_column(self, name, column, kind) -> None:
         if column in self._layout(name)[0]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
-from geo_app.web import auth, caching, case_tiles, errors, headers, home, ogc, open311, tiles
+from geo_app.web import auth, caching, case_tiles, errors, events, headers, home, ogc, open311, tiles
 from geo_app.web.api import bp as api_bp
 from geo_app.web.api import case_statistics, cases, coverage, districts, facilities, grids, layers, plan, report  # noqa: F401 (their routes register on api_bp)
 from geo_app.web.api import work as work_api
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
         case_tiles.bp,
         work_api.bp,
         work_export_api.bp,
+        events.bp,
     ):
         app.register_blueprint(blueprint)
     cases.limit_reports(app, "cases.report", exempt_when=lambda: current_user.is_authenticated)

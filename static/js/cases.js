@@ -161,6 +161,7 @@
       const c = await getJSON(`${cases.api.case.replace("ID", encodeURIComponent(id))}?crs=${encodeURIComponent(config.crs)}`);
       setParam("case", c.id);
       render(c, notice, isError);
+      follow(c.id);
       const panel = detailBox.closest("details.panel");
       if (panel) panel.open = true;
       detailBox.scrollIntoView({ block: "nearest" });
@@ -197,6 +198,32 @@
       else render(c, error.message, true);
     }
   }
+
+  // ---- live (live.js): staff follow their work (the map's cases, the queue, the case shown), anyone else the case
+  // shown. A case being answered (a reason asked, a field in use) is not redrawn under the user's hands: it says
+  // that the case changed, and a step sent on the old version is refused with 409 and reloaded as always.
+  const badge = document.getElementById("live-state");
+  let live = null, liveCase = null;
+  async function onLive(events) {
+    redraw();
+    const shown = detailBox.dataset.case;
+    if (!shown || !events.some((e) => e.reset || e.case_id === shown)) return;
+    let fresh = null;
+    try { fresh = await getJSON(`${cases.api.case.replace("ID", encodeURIComponent(shown))}?crs=${encodeURIComponent(config.crs)}`); } catch (e) { return; }
+    if (detailBox.dataset.case !== shown || String(fresh.version) === detailBox.dataset.version) return;  // the page's own step
+    if (!detailBox.contains(document.activeElement) && !detailBox.querySelector("#case-reason")) { render(fresh); return; }
+    if (!document.getElementById("case-live-note")) {
+      detailBox.prepend(el("p", { class: "status", id: "case-live-note", role: "status" }, strings["live.changed"]));
+    }
+  }
+  function follow(id) {
+    if (user) { live = live || window.CityLive(cases.api.events, onLive, badge); return; }
+    if (!id || id === liveCase) return;
+    if (live) live.close();
+    liveCase = id;
+    live = window.CityLive(`${cases.api.events}?case=${encodeURIComponent(id)}`, onLive, badge);
+  }
+  if (user) follow(null);
 
   document.addEventListener("case-reported", (event) => { redraw(); openCase(event.detail.id, false); });
   const asked = new URL(window.location.href).searchParams.get("case");

@@ -1,11 +1,36 @@
 // The work list (/work): a line's step buttons post the step with the case's version and the page's CSRF token
 // (POST /api/cases/<id>/actions); the page is then loaded again, so the line moves to its new bucket.
+// Live (live.js): when cases of the user's work change, the page's own URL is fetched again and its regions
+// (data-live-region: the tabs, the list, the paging) are replaced; the lines of the changed cases are marked.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.getElementById("work");
   if (!page) return;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  let refreshing = false;
+  async function refresh(events) {
+    // not while a step is being sent from a line: that line reloads the page itself
+    if (refreshing || page.querySelector(".work-line button:disabled")) { setTimeout(() => refresh(events), 1000); return; }
+    refreshing = true;
+    try {
+      const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const region of page.querySelectorAll("[data-live-region]")) {
+        const other = fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`);
+        if (other) region.replaceWith(document.adoptNode(other));
+      }
+      const changed = new Set(events.map((e) => e.case_id));
+      for (const line of page.querySelectorAll(".work-line")) {
+        if (changed.has(line.dataset.case)) line.classList.add("live-changed");
+      }
+    } finally {
+      refreshing = false;
+    }
+  }
+  window.CityLive(page.dataset.eventsUrl, refresh, document.getElementById("live-state"));
   page.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
     if (!button) return;

@@ -601,3 +601,35 @@ def test_a_dispatcher_accepts_a_fresh_case_from_the_work_list(browser, case_serv
     page.wait_for_selector(f'{line}[data-status="accepted"]')
     assert "待立案" in page.text_content(line) and page.locator(f'{line} button[data-action="register"]').count() == 1
     dispatcher.close()
+
+
+def test_a_public_report_appears_on_an_open_work_list_and_a_followed_case_moves_without_reload(browser, case_server):
+    grid = case_server.place.grid
+    dispatcher = Phone(browser, case_server, "sun", size="desktop")
+    dispatcher.goto(f"/work?status=reported&grid={grid}")
+    page = dispatcher.page
+    page.wait_for_selector("#live-state:not([hidden]):not(.off)")
+    page.evaluate("() => { window.sameDocument = true; }")  # gone if the page were loaded again
+    case_id = public_report(case_server, "E0101", "实时测试")
+    line = f'.work-line[data-case="{case_id}"]'
+    page.wait_for_selector(f"{line}.live-changed", timeout=20_000)
+    assert page.evaluate("() => window.sameDocument === true")
+    assert "待受理" in page.text_content(".work-tabs a[aria-current=page]")
+    dispatcher.shot("work-live-desktop")
+    # the public, following the case on its page, sees it accepted without reloading
+    public = Phone(browser, case_server)
+    public.goto(f"/grid?case={case_id}")
+    public.page.wait_for_selector("#case-status")
+    public.page.wait_for_selector("#live-state:not([hidden]):not(.off)")
+    assert public.page.text_content("#case-status") == "待受理"
+    public.page.evaluate("() => { window.sameDocument = true; }")
+    with page.expect_navigation():
+        page.click(f'{line} button[data-action="accept"]')
+    public.page.wait_for_function(
+        "() => document.querySelector('#case-status').textContent === '待立案'", timeout=20_000
+    )
+    assert public.page.evaluate("() => window.sameDocument === true")
+    public.shot("follow-live-phone")
+    assert not dispatcher.errors and not public.errors
+    dispatcher.close()
+    public.close()

@@ -74,6 +74,7 @@ def page_config() -> dict:
             "token": url_for("open311.get_token", token="TOKEN", fmt="json"),
             "request": url_for("open311.get_request", case_id="ID", fmt="json"),
             "login": url_for("auth.login"),
+            "events": url_for("events.events"),
         },
         # where a reporter follows their case: the grid map opens it (status, deadline, history without names)
         "follow": url_for("maps.grid", case="ID"),
