@@ -35,8 +35,6 @@ from geo_app.store.frames import TYPES_ATTR
 
 SUMMARY = "case_stats"
 CLOCK_META = "case_stats.clock"  # the working clock the summary's on-time counts were made with
-FORMAT_META = "case_stats.format"  # the summary's layout: a summary of another layout is rebuilt (fresh)
-FORMAT = "durations-1"  # every duration kept (the summaries before kept histograms with buckets 25 % wide)
 KEYS = ("month", "adcode", "service_code", "source")
 COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked", "demo")
 # the time of a case's first 派遣: its dispatch event's (a 返工 or an admin's reopening stamps dispatched_at again);
@@ -319,7 +317,6 @@ def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
     tx.replace(SUMMARY, summarise(cases, catalog), indexes=("month", "adcode"))
     heat.rebuild(tx)
     tx.set_meta(CLOCK_META, CLOCK)
-    tx.set_meta(FORMAT_META, FORMAT)
     return len(cases)
 
 
@@ -343,7 +340,7 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
     create_summary(tx)
     if before is None and after is not None:
         heat.record(tx, after)
-    if not set(SUMMARY_COLUMNS) <= set(tx.read(SUMMARY, limit=0).columns):
+    if not _current_layout(tx):
         return
     rows = [(case, sign) for case, sign in ((before, -1), (after, 1)) if case]
     first = None  # the case's dispatch event (none yet while it is being dispatched: then its dispatched_at)
@@ -371,27 +368,33 @@ def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: di
         )
 
 
-def _stale(reader: Reader, clock: str | None, layout: str | None) -> bool:
-    """A write changed the cases without record() (the summary's version is then older), a summary is missing, it
-    has another layout (`layout`, the stored FORMAT), or the summary was built with another working clock (`clock`,
-    the stored one: an older calendar; 按期结案率 counts working hours). The heat cells change with the summary
-    (record, rebuild), not on every case change."""
+def _current_layout(reader: Reader) -> bool:
+    """The summary has this layout (every column of SUMMARY_COLUMNS): a summary made before, with histograms (or by
+    an older process of a deployment, or restored from an older backup), has not."""
+    return set(SUMMARY_COLUMNS) <= set(reader.read(SUMMARY, limit=0).columns)
+
+
+def _stale(reader: Reader, clock: str | None) -> bool:
+    """A write changed the cases without record() (the summary's version is then older), a summary is missing or
+    has another layout (_current_layout), or the summary was built with another working clock (`clock`, the stored
+    one: an older calendar; 按期结案率 counts working hours). The heat cells change with the summary (record,
+    rebuild), not on every case change."""
     tables = reader.tables()
     return (
         SUMMARY not in tables
         or heat.CELLS not in tables
         or reader.table_version(SUMMARY) < reader.table_version(CASES)
         or clock != CLOCK
-        or layout != FORMAT
+        or not _current_layout(reader)
     )
 
 
 def fresh(store, catalog: CaseCatalog) -> None:
     """Rebuild the summary and the heat cells when they are stale (_stale)."""
-    if CASES not in store.tables() or not _stale(store, store.meta(CLOCK_META), store.meta(FORMAT_META)):
+    if CASES not in store.tables() or not _stale(store, store.meta(CLOCK_META)):
         return
     with store.transaction() as tx:
-        if _stale(tx, tx.get_meta(CLOCK_META), tx.get_meta(FORMAT_META)):
+        if _stale(tx, tx.get_meta(CLOCK_META)):
             rebuild(tx, catalog)
 
 
