@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from geo_app.cases import lifecycle, workclock
+from geo_app.cases import clocks, lifecycle, workclock
 from geo_app.cases.tables import CASES
 from geo_app.errors import BadParameter, Forbidden, NotSignedIn, TooExpensive
 from geo_app.store import Reader
@@ -49,7 +49,9 @@ class Filters:
     grid: list[str] | None = None
     service_code: list[str] | None = None
     source: list[str] | None = None
+    department: list[str] | None = None
     status: list[str] | None = None
+    clock: list[str] | None = None  # clocks.LEVELS: overdue, soon, on_time
     overdue: bool = False
     due_within_h: float | None = None
     q: str | None = None
@@ -119,6 +121,7 @@ def _where(base: dict, statuses, f: Filters) -> dict:
         ("grid_code", f.grid),
         ("service_code", f.service_code),
         ("source", f.source),
+        ("department", f.department),
     ):
         if values is None:
             continue
@@ -147,9 +150,16 @@ def _order(row: dict) -> tuple:
     return (row["due_at"] is None, row["due_at"] or "", row["id"])
 
 
-def work(store: Reader, user, f: Filters, project=None, now: datetime | None = None) -> dict:
-    """The user's work list: {buckets: [{status, count}], total, cases (a page), limit, offset}."""
+def _count(store: Reader, parts) -> int:
+    return sum(store.count(CASES, where=w, between=b) for w, b in parts)
+
+
+def work(store: Reader, user, f: Filters, project, now: datetime | None = None) -> dict:
+    """The user's work list: {buckets: [{status, count}], clocks: [{clock, count}], total, cases (a page), limit,
+    offset, as_of}. The buckets count under every filter but the status, the clocks under every filter but the
+    clock; each line has its clock (clocks.describe), its deadline in Beijing time and its point (lon, lat)."""
     now = now or datetime.now(UTC).replace(microsecond=0)
+    catalog = project.cases
     groups = _groups(user)
     mine = buckets(user)
     if f.status is not None:
@@ -157,23 +167,23 @@ def work(store: Reader, user, f: Filters, project=None, now: datetime | None = N
         if outside:
             raise BadParameter("status", f"{outside[0]!r} is not one of your buckets: {', '.join(mine)}")
     between = _between(f, now)
-    # every bucket with the other filters (for the tabs' counts); the page with the status filter too
-    all_wheres = [_where(base, statuses, f) for statuses, base in groups]
+    due = between["due_at"] if between else None
+    levels = tuple(f.clock) if f.clock else clocks.LEVELS
     chosen = set(f.status or mine)
-    wheres = []
+    # one where per status (the groups are disjoint by status), under every filter but the status and the clock
+    wheres = {}
     for statuses, base in groups:
-        kept = [s for s in statuses if s in chosen]
-        if kept:
-            wheres.append(_where(base, kept, f))
+        for status in statuses:
+            wheres[status] = {**_where(base, statuses, f), "status": status}
     q = (f.q or "").strip()
     by_number = bool(q) and CASE_NUMBER.fullmatch(q) is not None and store.count(CASES, where={"id": q}) > 0
     if by_number:  # a case number: that case, if it is in the list
-        all_wheres = [{**w, "id": q} for w in all_wheres]
-        wheres = [{**w, "id": q} for w in wheres]
+        wheres = {s: {**w, "id": q} for s, w in wheres.items()}
+    wheres = {s: w for s, w in wheres.items() if _live(w)}
     counts = dict.fromkeys(mine, 0)
+    by_clock = dict.fromkeys(clocks.LEVELS, 0)
     if q and not by_number:  # text in the description: read the candidates, bounded
-        live = [w for w in all_wheres if _live(w)]
-        scanned = sum(store.count(CASES, where=w, between=between) for w in live)
+        scanned = sum(store.count(CASES, where=w, between=between) for w in wheres.values())
         if scanned > MAX_SCAN:
             raise TooExpensive(
                 "q",
@@ -182,26 +192,40 @@ def work(store: Reader, user, f: Filters, project=None, now: datetime | None = N
             )
         needle = q.casefold()
         found = [
-            row
-            for w in live
+            {**row, "clock": clocks.describe(row, catalog, now)["clock"]}
+            for w in wheres.values()
             for row in store.records(CASES, where=w, between=between, columns=COLUMNS, geometry=False)
             if needle in (row["description"] or "").casefold()
         ]
         for row in found:
-            counts[row["status"]] += 1
-        rows = sorted((r for r in found if r["status"] in chosen), key=_order)
+            if row["clock"] in levels:
+                counts[row["status"]] += 1
+            if row["status"] in chosen and row["clock"] in by_clock:
+                by_clock[row["clock"]] += 1
+        rows = sorted((r for r in found if r["status"] in chosen and r["clock"] in levels), key=_order)
     else:
-        for where in all_wheres:
-            if _live(where):
-                for status in where["status"]:
-                    counts[status] = store.count(CASES, where={**where, "status": status}, between=between)
+        for status, where in wheres.items():
+            everything = store.count(CASES, where=where, between=between)
+            counts[status] = everything
+            if f.clock is None and status not in chosen:
+                continue
+            late = _count(store, clocks.slices(where, ("overdue",), catalog, now, due))
+            soon = _count(store, clocks.slices(where, ("soon",), catalog, now, due))
+            lights = {"overdue": late, "soon": soon, "on_time": everything - late - soon}
+            if f.clock is not None:
+                counts[status] = sum(lights[name] for name in f.clock)
+            if status in chosen:
+                for name, n in lights.items():
+                    by_clock[name] += n
         rows = []
-        for where in wheres:
-            if _live(where):
+        for status, where in wheres.items():
+            if status not in chosen:
+                continue
+            for part, span in _slices(where, f, catalog, now):
                 rows += store.records(
                     CASES,
-                    where=where,
-                    between=between,
+                    where=part,
+                    between=span,
                     columns=COLUMNS,
                     order_by="due_at",
                     limit=f.offset + f.limit,
@@ -210,23 +234,52 @@ def work(store: Reader, user, f: Filters, project=None, now: datetime | None = N
         rows.sort(key=_order)
     total = sum(counts[s] for s in mine if s in chosen)
     page = rows[f.offset : f.offset + f.limit]
-    catalog = project.cases if project is not None else None
+    points = _points(store, [row["id"] for row in page])
     cases = []
     for row in page:
         line = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-        left = hours_left(row["due_at"], now)
-        line["hours_left"] = left
+        line["hours_left"] = hours_left(row["due_at"], now)
         line["overdue"] = bool(row["due_at"]) and lifecycle.parse_stamp(row["due_at"]) < now
+        line.update(clocks.describe(row, catalog, now))
+        line["due_at_beijing"] = beijing_iso(row["due_at"])
+        line["lon"], line["lat"] = points.get(row["id"], (None, None))
         line["actions"] = may(user, row)
-        if catalog is not None and row["service_code"] in catalog:
+        if row["service_code"] in catalog:
             case_class = catalog[row["service_code"]]
             line["service_name_zh"], line["service_name_en"] = case_class.name_zh, case_class.name_en
         cases.append(line)
     return {
+        "as_of": lifecycle.stamp(now),
         "buckets": [{"status": s, "count": counts[s]} for s in mine],
+        "clocks": [{"clock": c, "count": by_clock[c]} for c in clocks.LEVELS],
         "total": total,
         "returned": len(cases),
         "limit": f.limit,
         "offset": f.offset,
         "cases": cases,
     }
+
+
+def _slices(where: dict, f: Filters, catalog, now: datetime) -> list[tuple]:
+    """The (where, between) reads of one status's cases at the chosen clock levels (without a clock filter: one)."""
+    between = _between(f, now)
+    if f.clock is None:
+        return [(where, between)]
+    return clocks.slices(where, f.clock, catalog, now, between["due_at"] if between else None)
+
+
+def _points(store: Reader, ids: list[str]) -> dict[str, tuple[float, float]]:
+    """The points (WGS-84 lon, lat) of the page's cases: one read of their geometries, bounded by the page."""
+    if not ids:
+        return {}
+    out = {}
+    for row in store.records(CASES, where={"id": ids}, columns=["id"], geometry=True):
+        point = row.get("geometry")
+        if point is not None and not point.is_empty:
+            out[row["id"]] = (round(point.x, 7), round(point.y, 7))
+    return out
+
+
+def beijing_iso(stamp: str | None) -> str | None:
+    """A stored UTC time in Beijing time, ISO 8601 with its offset (2026-01-05T09:30:00+08:00)."""
+    return lifecycle.parse_stamp(stamp).astimezone(workclock.BEIJING).isoformat() if stamp else None

@@ -1,6 +1,7 @@
 """The case classes (layers/case_classes.toml): 部件 and 事件 after GB/T 30428.2, the department that handles each,
-and the time limit of each step (working hours). Checked when loaded: a bad file is a CaseCatalogError naming the
-file, the key and the reason, so the service does not start with it."""
+the time limit of each step (working hours) and the last share of it in which a case is due soon (即将超期;
+`soon_share`: the catalog's default or the class's own). Checked when loaded: a bad file is a CaseCatalogError naming
+the file, the key and the reason, so the service does not start with it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ _CODE = re.compile(r"^[CE][0-9]{4}$")
 _KEY = re.compile(r"^[a-z0-9_]{1,40}$")
 SOURCES = ("patrol", "public", "12345", "110")
 LIMIT_KEYS = ("register_h", "handle_h", "close_h")
+DEFAULT_SOON_SHARE = 0.2  # when the [catalog] table names none
 
 
 class CaseCatalogError(ValueError):
@@ -44,6 +46,8 @@ class CaseClass:
     department: str
     limits: Limits
     attributes: tuple[Attribute, ...] = ()  # what a report of this class is asked besides (Open311 attributes)
+    # 即将超期 (due soon): the last share of a step's limit, in working hours, before its deadline
+    soon_share: float = DEFAULT_SOON_SHARE
 
     def as_dict(self) -> dict:
         return {
@@ -60,6 +64,7 @@ class CaseClass:
             "close_h": self.limits.close_h,
             "limits_source": self.limits.source,
             "limits_approximate": self.limits.approximate,
+            "soon_share": self.soon_share,
             "attributes": [a.as_dict(order) for order, a in enumerate(self.attributes, start=1)],
         }
 
@@ -72,6 +77,7 @@ class CaseCatalog:
     dispatch_h: float
     dispatch_source: str
     about: dict  # standard, limits_standard, note
+    soon_share: float = DEFAULT_SOON_SHARE  # the classes' default
 
     def __contains__(self, code: str) -> bool:
         return code in self.classes
@@ -92,6 +98,15 @@ def _hours(table: dict, key: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 2000:
         raise CaseCatalogError(
             f"{where}: '{key}' must be a number of working hours above 0 (at most 2000), not {value!r}"
+        )
+    return float(value)
+
+
+def _share(table: dict, key: str, where: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise CaseCatalogError(
+            f"{where}: '{key}' must be a share of the step's limit above 0 and below 1, not {value!r}"
         )
     return float(value)
 
@@ -134,6 +149,7 @@ def parse(data: dict, where: str) -> CaseCatalog:
     limit_sets = {
         name: _limits(table, f"{where} [limits.{name}]") for name, table in (data.get("limits") or {}).items()
     }
+    soon_share = _share(about, "soon_share", f"{where} [catalog]", DEFAULT_SOON_SHARE)
     classes: dict[str, CaseClass] = {}
     entries = data.get("classes")
     if not isinstance(entries, list) or not entries:
@@ -174,6 +190,7 @@ def parse(data: dict, where: str) -> CaseCatalog:
             department=department,
             limits=limits,
             attributes=parse_attributes(entry.get("attributes"), place, CaseCatalogError),
+            soon_share=_share(entry, "soon_share", place, soon_share),
         )
     return CaseCatalog(
         classes=classes,
@@ -182,6 +199,7 @@ def parse(data: dict, where: str) -> CaseCatalog:
         dispatch_h=_hours(about, "dispatch_h", f"{where} [catalog]"),
         dispatch_source=_text(about, "dispatch_source", f"{where} [catalog]"),
         about={k: about.get(k) for k in ("standard", "limits_standard", "note")},
+        soon_share=soon_share,
     )
 
 

@@ -18,6 +18,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
       if (!response.ok) return;
       const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      // what the user has ticked for a bulk step stays ticked where the case is still listed
+      const ticked = new Set([...page.querySelectorAll(".work-check:checked")].map((b) => b.closest(".work-line").dataset.case));
       for (const region of page.querySelectorAll("[data-live-region]")) {
         const other = fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`);
         if (other) region.replaceWith(document.adoptNode(other));
@@ -25,7 +27,12 @@ document.addEventListener("DOMContentLoaded", () => {
       const changed = new Set(events.map((e) => e.case_id));
       for (const line of page.querySelectorAll(".work-line")) {
         if (changed.has(line.dataset.case)) line.classList.add("live-changed");
+        const box = line.querySelector(".work-check");
+        if (box && ticked.has(line.dataset.case)) box.checked = true;
       }
+      page.querySelector(".work-check")?.dispatchEvent(new Event("change", { bubbles: true }));
+      const config = fresh.getElementById("work-config");
+      if (config) document.dispatchEvent(new CustomEvent("work-refreshed", { detail: JSON.parse(config.textContent) }));
     } finally {
       refreshing = false;
     }

@@ -326,9 +326,21 @@ def _accept_case(client, store):
     return client.post(f"/api/cases/{case['id']}/actions", data={"action": "accept", "version": "1"})
 
 
+def _bulk_accept(client, store):
+    from geo_app.cases import service
+
+    grid = store.read("grids", limit=1).iloc[0].geometry.representative_point()
+    project = client.application.extensions["geo_app"]["project"]
+    case = service.report(
+        store, project, service_code="E0101", lon=grid.x, lat=grid.y, source="patrol", reporter="fixture"
+    )
+    return client.post("/api/work/bulk", json={"action": "accept", "cases": [{"id": case["id"], "version": 1}]})
+
+
 # route -> (request, {role: expected status}); anonymous is always 401
 MATRIX = {
     "cases.case_action": [(_accept_case, {"admin": 200, "dispatcher": 200})],
+    "work.bulk_step": [(_bulk_accept, {"admin": 200, "dispatcher": 200})],
     "api.scenario_save": [(_save, {"admin": 201, "planner": 201})],
     "api.scenario_delete": [
         (_delete_own, {"admin": 200, "planner": 200}),

@@ -150,6 +150,10 @@ def pages(client):
         use_token(client, "dispatcher")
         out["/work as dispatcher"] = get("/work", lang)
         out["/work as dispatcher, filtered"] = get("/work?status=accepted&overdue=true&q=x&class=C0101", lang)
+        out["/work as dispatcher, one light"] = get("/work?clock=soon&department=sanitation", lang)
+        use_token(client, "admin")
+        out["/work as admin"] = get("/work", lang)
+        out["/work escalation"] = get("/work?view=escalation", lang)
         client.environ_base.pop("HTTP_AUTHORIZATION")
         return out
 

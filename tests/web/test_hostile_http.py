@@ -368,7 +368,21 @@ ROUTES = {
         {},
     ),
     "cases.grid_queue": ("/api/grids/{code}/queue", {"code": "320508001001001"}, {}),
-    "maps.work": ("/work", {}, {"status": "reported", "overdue": "false", "q": "井盖", "limit": "5"}),
+    "maps.work": (
+        "/work",
+        {},
+        {
+            "status": "reported",
+            "overdue": "false",
+            "q": "井盖",
+            "limit": "5",
+            "clock": "soon",
+            "department": "roads",
+            "view": "list",
+        },
+    ),
+    # anonymous here (401); fuzzed as an admin in tests/cases/test_cases_clocks.py
+    "work.escalation": ("/api/work/escalation", {}, {"district": "320508"}),
     # anonymous here (401); fuzzed as a dispatcher below (test_no_bad_value_breaks_the_work_list)
     "work.work_list": (
         "/api/work",
@@ -384,6 +398,8 @@ ROUTES = {
             "q": "井盖",
             "limit": "5",
             "offset": "0",
+            "clock": "overdue,soon",
+            "department": "sanitation",
         },
     ),
     # anonymous here (401); fuzzed as a dispatcher below
@@ -484,6 +500,8 @@ WRITES = {
         {"case_id": "x"},
         {"action": "accept", "note": "n", "version": "1"},
     ),
+    # JSON; a planner is refused first: fuzzed as a dispatcher in tests/cases/test_cases_clocks.py
+    "work.bulk_step": ("POST", "/api/work/bulk", {}, {"action": "accept"}),
     "open311.post_request": (
         "POST",
         "/open311/v2/requests.{fmt}",
@@ -523,7 +541,7 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
             "open311.get_token",
         )
         else 401
-        if endpoint in ("work.work_list", "maps.work", "work_export.work_export")
+        if endpoint in ("work.work_list", "maps.work", "work.escalation", "work_export.work_export")
         else 200
     )
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
