@@ -117,7 +117,7 @@ def test_the_work_list_exports_text_as_text_and_times_in_beijing_time(client, ho
     assert set(rows) == set(hostile_cases)
     first = rows[hostile_cases[0]]
     assert first["状态"] == "待受理" and first["上报时间(北京时间)"] == "2018-03-05 09:00:00"
-    assert first["区"] and first["超期"] == "是"  # its 立案 limit passed in 2018
+    assert first["区"] and first["超期"] == "是" and first["时限状态"] == "超期"  # its 立案 limit passed in 2018
     # the formula is text: it starts with ' and is never run
     assert [rows[i]["问题描述"] for i in hostile_cases] == [f"'{text}" for text in HOSTILE]
     said = dict((line[0], line[1]) for line in notes)

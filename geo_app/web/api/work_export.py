@@ -28,12 +28,14 @@ COLUMNS = [  # (key of a line, kind); the headers are export.column.<key>
     ("adcode", "text"),
     ("district", "text"),
     ("grid_code", "text"),
+    ("department", "text"),
     ("description", "text"),
     ("address", "text"),
     ("reported_at", "time"),
     ("due_at", "time"),
     ("hours_left", "float"),
     ("overdue", "text"),
+    ("clock", "text"),
     ("rework_count", "int"),
 ]
 
@@ -58,7 +60,7 @@ def work_export(fmt: str):
 
 def table(found: dict, args, lang: str) -> exports.Table:
     project = context.project()
-    units, sources = project.units.units, project.cases.sources
+    units, sources, departments = project.units.units, project.cases.sources, project.cases.departments
     lines = []
     for case in found["cases"]:
         unit = units.get(case.get("adcode"))
@@ -71,6 +73,10 @@ def table(found: dict, args, lang: str) -> exports.Table:
                 "source": source[f"name_{lang}"] if source else case.get("source"),
                 "district": (unit.name_en if lang == "en" else unit.name_zh) if unit else None,
                 "overdue": texts.text("export.yes" if case.get("overdue") else "export.no", lang),
+                "department": departments[case["department"]][f"name_{lang}"]
+                if case.get("department") in departments
+                else case.get("department"),
+                "clock": texts.text(f"page.work.clock.{case['clock']}", lang) if case.get("clock") else None,
             }
         )
     columns = [exports.Column(key, texts.text(f"export.column.{key}", lang), kind) for key, kind in COLUMNS]
