@@ -2,8 +2,12 @@
 
 上报 reported, 受理 accepted, 立案 registered, 不予立案 rejected, 结案 closed, 办结 concluded (closed or rejected:
 the report's 办结), 结案率 = 结案 / 立案, 办结率 = 办结 / 受理 (the report's rate), 按期结案率 = closed with the last
-处置 and the 核查 within their limits / 结案, 返工率 = cases sent back at least once / cases handled, and the median
-time of each step (受理, 立案, 派遣, 处置, 核查) in hours. A case counts in the month (Beijing time) it was reported.
+处置 within the class's 处置 limit (working hours from the last 派遣 or 返工) and the 核查 within its 结案 limit (working
+hours from the last 处置) / 结案, 返工率 = cases sent back at least once / cases handled at least once (a case sent
+back and not yet handled again is in both), and the exact median time of each step (受理, 立案, 派遣 from 立案 to the
+first 派遣, 处置, 核查) in clock hours (elapsed time, not working hours). A case counts in the month (Beijing time)
+it was reported. FIGURES says each figure's numerator, denominator and clock; the texts are in the catalogue
+(case.definition.<figure>).
 
 The steps around the lifecycle keep these honest: a report waiting for its on-site 核实 (verifying) is reported
 and open, not accepted; one dismissed at 核实 (never 受理'd) is not counted as 不予立案 (nor 办结), as it is not in
@@ -12,24 +16,25 @@ an approved 回退 (the latest time the case waited for dispatch), and a 处置 
 hours a 延期 granted it.
 
 How it stays fast at the city's 750,852 cases: a summary table `case_stats`, one row per (month, district, class,
-source) with the counters and a histogram of each step's duration, is kept in the same transaction as each case
+source) with the counters and the durations of each step, is kept in the same transaction as each case
 change (`record`), and rebuilt from the cases when it is older than the cases table (`fresh`). Statistics for a
 half-year of all districts then read a few thousand summary rows instead of 750,852 cases. A grid's statistics
-are computed from its own cases (read through the grid_code index). Medians come from the histograms (buckets
-25 % wide, interpolated within the bucket), so they are within a few per cent of the exact median.
+are computed from its own cases (read through the grid_code index). Each summary row keeps every duration of each
+step (sorted int32 seconds, a blob: about 15 MB for a half-year of 750,852 cases), so every median is exact: numpy's
+median of the durations of the cases counted.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from geo_app import texts
 from geo_app.cases import heat
-from geo_app.cases.tables import CASES
-from geo_app.cases.workclock import BEIJING_S, CLOCK, working_seconds
+from geo_app.cases.tables import CASES, EVENTS
+from geo_app.cases.workclock import BEIJING_S, CLOCK, WORKING_CALENDAR, working_seconds
 from geo_app.project.case_classes import CaseCatalog
 from geo_app.store import Reader, Transaction
 from geo_app.store.frames import TYPES_ATTR
@@ -38,19 +43,23 @@ SUMMARY = "case_stats"
 CLOCK_META = "case_stats.clock"  # the working clock the summary's on-time counts were made with
 KEYS = ("month", "adcode", "service_code", "source")
 COUNTERS = ("reported", "accepted", "registered", "rejected", "closed", "closed_on_time", "handled", "reworked", "demo")
-STEPS = {  # step: (start column, end column)
+# the time of a case's first 派遣: its dispatch event's (a 返工 or an admin's reopening stamps dispatched_at again);
+# not a column of the cases table, added to the frame by with_first_dispatch
+FIRST_DISPATCH = "first_dispatched_at"
+STEPS = {  # step: (start column, end column); durations are clock time (elapsed), not working hours
     "accept": ("reported_at", "accepted_at"),
     "register": ("accepted_at", "registered_at"),
-    "dispatch": ("registered_at", "dispatched_at"),
-    "handle": ("dispatched_at", "handled_at"),
+    "dispatch": ("registered_at", FIRST_DISPATCH),  # 立案 to the first 派遣
+    "handle": ("dispatched_at", "handled_at"),  # the last 派遣 (or 返工) to the last 处置: what its deadline counts
     "verify": ("handled_at", "closed_at"),
 }
 SUMMARY_COLUMNS = {
     **{k: "text" for k in KEYS},
     **{c: "integer" for c in COUNTERS},
-    **{f"hist_{s}": "blob" for s in STEPS},
+    **{f"dur_{s}": "blob" for s in STEPS},
 }
 CASE_COLUMNS = [
+    "id",
     "service_code",
     "source",
     "status",
@@ -81,6 +90,63 @@ REPORT_PERIOD = "2018H1"
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 
+@dataclass(frozen=True)
+class Figure:
+    """What a figure counts (its words: case.figure.<code> and case.definition.<code> in the catalogue): a rate's
+    numerator and denominator (figures), the clock it counts time with (`clock`: elapsed clock time; `working`: the
+    working clock of workclock.py) and the class limits it compares with."""
+
+    unit: str
+    numerator: str | None = None
+    denominator: str | None = None
+    time: str | None = None
+    limits: tuple[str, ...] = ()
+
+
+# every figure of `figures` (and reported_per_km2, which the API adds for districts), in the order the exports give
+FIGURES = {
+    "reported": Figure("cases"),
+    "accepted": Figure("cases"),
+    "registered": Figure("cases"),
+    "rejected": Figure("cases"),
+    "closed": Figure("cases"),
+    "concluded": Figure("cases"),
+    "handled": Figure("cases"),
+    "reworked": Figure("cases"),
+    "closed_on_time": Figure("cases", time="working", limits=("handle_h", "close_h")),
+    "demo": Figure("cases"),
+    "closing_rate_pct": Figure("%", "closed", "registered"),
+    "conclusion_rate_pct": Figure("%", "concluded", "accepted"),
+    "on_time_rate_pct": Figure("%", "closed_on_time", "closed", time="working", limits=("handle_h", "close_h")),
+    "rework_rate_pct": Figure("%", "reworked", "handled"),
+    "median_hours": Figure("h", time="clock"),
+    "reported_per_km2": Figure("cases/km²", "reported", "area_km2"),
+}
+
+
+def definitions() -> dict:
+    """What each figure counts, in both languages: the statistics' `definitions` (API, exports, pages)."""
+    out = {}
+    for code, figure in FIGURES.items():
+        out[code] = {
+            **texts.both(f"case.figure.{code}"),
+            **texts.both(f"case.definition.{code}", "definition"),
+            "unit": figure.unit,
+            "numerator": figure.numerator,
+            "denominator": figure.denominator,
+            "time": figure.time,
+            **(texts.both(f"case.time.{figure.time}", "time") if figure.time else {}),
+            "limits": list(figure.limits),
+        }
+    out["median_hours"]["steps"] = {
+        step: {**texts.both(f"case.step.{step}"), **texts.both(f"case.definition.step.{step}", "definition")}
+        for step in STEPS
+    }
+    out["period"] = {**texts.both("case.figure.period"), **texts.both("case.definition.period", "definition")}
+    out["working_calendar"] = dict(WORKING_CALENDAR)
+    return out
+
+
 # ---- times -------------------------------------------------------------------------------------------------------
 
 
@@ -107,41 +173,54 @@ def beijing_month(seconds: np.ndarray) -> np.ndarray:
     return np.datetime_as_string((np.asarray(seconds) + BEIJING_S).astype("datetime64[s]"), unit="M").astype(object)
 
 
-# ---- duration histograms ---------------------------------------------------------------------------------------
-BUCKET_RATIO = 1.25  # bucket b >= 1 holds durations in [1.25**(b-1), 1.25**b) minutes; bucket 0 under a minute
-BUCKETS = 64  # the last bucket holds everything from 1.25**62 minutes (over two years) on
-_COUNT = np.dtype("<i4")  # a histogram is stored as BUCKETS little-endian int32 counts (a blob)
+# ---- durations ----------------------------------------------------------------------------------------------------
+_DURATION = np.dtype("<i4")  # a step's durations in a summary row: sorted little-endian int32 seconds (a blob)
+MAX_SECONDS = np.iinfo(_DURATION).max  # 68 years: longer durations count as this long
 
 
-def bucket_of(seconds: np.ndarray) -> np.ndarray:
-    minutes = np.maximum(np.asarray(seconds, dtype=float), 0) / 60
-    with np.errstate(divide="ignore"):
-        index = np.where(minutes < 1, 0, 1 + np.floor(np.log(np.maximum(minutes, 1)) / math.log(BUCKET_RATIO)))
-    return np.minimum(index, BUCKETS - 1).astype(np.int64)
+def durations(blob) -> np.ndarray:
+    """A stored blob of durations (None or empty for none) as int64 seconds, sorted."""
+    if blob is None or isinstance(blob, float) or not len(blob):
+        return np.zeros(0, np.int64)
+    return np.frombuffer(bytes(blob), dtype=_DURATION).astype(np.int64)
 
 
-def histograms(blobs) -> np.ndarray:
-    """Stored histograms (blobs, None for none) as a matrix of counts, one row each."""
-    empty = bytes(BUCKETS * _COUNT.itemsize)
-    joined = b"".join(bytes(b) if b is not None and len(b) else empty for b in blobs)
-    return np.frombuffer(joined, dtype=_COUNT).reshape(-1, BUCKETS).astype(np.int64)
+def _blob(seconds: np.ndarray) -> bytes:
+    return np.sort(np.asarray(seconds, dtype=np.int64)).astype(_DURATION).tobytes()
 
 
-def _blobs(matrix: np.ndarray) -> list[bytes]:
-    return [row.tobytes() for row in np.asarray(matrix, dtype=_COUNT)]
+def median_hours(blobs) -> float | None:
+    """The exact median duration (hours) of the durations in the blobs: numpy's median (the mean of the middle two
+    of an even count)."""
+    parts = [durations(b) for b in blobs]
+    values = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    return float(np.median(values)) / 3600 if len(values) else None
 
 
-def median_hours(histogram: np.ndarray) -> float | None:
-    """The median duration (hours) of a histogram (counts per bucket), interpolated geometrically in its bucket."""
-    total = int(histogram.sum())
-    if total <= 0:
-        return None
-    seen = np.cumsum(histogram)
-    bucket = int(np.searchsorted(seen, total / 2))
-    share = (total / 2 - (seen[bucket] - histogram[bucket])) / histogram[bucket]
-    if bucket == 0:
-        return float(share) / 60
-    return float(BUCKET_RATIO ** (bucket - 1 + share)) / 60
+def first_dispatches(reader: Reader, case_ids=None) -> pd.Series:
+    """Case id -> the time of its dispatch event (the first 派遣; a case has one), for every case or the given ones."""
+    if EVENTS not in reader.tables():
+        return pd.Series(dtype=object)
+    if case_ids is None:
+        events = pd.DataFrame(reader.read(EVENTS, where={"action": "dispatch"}, columns=["case_id", "at"]))
+    else:
+        ids = list(dict.fromkeys(case_ids))
+        parts = [
+            pd.DataFrame(
+                reader.read(
+                    EVENTS, where={"case_id": ids[i : i + 10_000], "action": "dispatch"}, columns=["case_id", "at"]
+                )
+            )
+            for i in range(0, len(ids), 10_000)
+        ]
+        events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["case_id", "at"])
+    return events.groupby("case_id")["at"].min() if len(events) else pd.Series(dtype=object)
+
+
+def with_first_dispatch(cases: pd.DataFrame, firsts: pd.Series) -> pd.DataFrame:
+    """The cases with FIRST_DISPATCH: their dispatch event's time, else (no history) their dispatched_at."""
+    found = cases["id"].map(firsts) if len(firsts) and "id" in cases else pd.Series(None, index=cases.index)
+    return cases.assign(**{FIRST_DISPATCH: found.where(found.notna(), cases["dispatched_at"])})
 
 
 # ---- the summary -------------------------------------------------------------------------------------------------
@@ -149,16 +228,19 @@ def median_hours(histogram: np.ndarray) -> float | None:
 
 @dataclass(frozen=True)
 class Contributions:
-    """What each case adds to the summary: its key, its counters (one column per COUNTERS) and the histogram
-    bucket of each step it went through (one column per STEPS, -1 where it has not)."""
+    """What each case adds to the summary: its key, its counters (one column per COUNTERS) and the duration in
+    seconds of each step it went through (one column per STEPS, -1 where it has not)."""
 
     keys: dict[str, np.ndarray]
     counts: np.ndarray
-    buckets: np.ndarray
+    seconds: np.ndarray
 
 
 def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
-    """The contributions of a frame of cases (CASE_COLUMNS): the one rule for the bulk summary and for `record`."""
+    """The contributions of a frame of cases (CASE_COLUMNS, and FIRST_DISPATCH where known: with_first_dispatch):
+    the one rule for the bulk summary and for `record`."""
+    if FIRST_DISPATCH not in cases:
+        cases = cases.assign(**{FIRST_DISPATCH: cases["dispatched_at"]})
     times = {
         c: to_seconds(cases[c].to_numpy())
         for c in (
@@ -169,14 +251,12 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
             "handled_at",
             "closed_at",
             "verified_at",
-            "returned_at",
         )
     }
-    # a step is timed from when the case last waited for it: 受理 from a 核实, 派遣 from an approved 回退
-    starts = {
-        "reported_at": np.maximum(times["reported_at"], times["verified_at"]),
-        "registered_at": np.maximum(times["registered_at"], times["returned_at"]),
-    }
+    # 受理 is timed from the 核实 of a report that needed one (it waited for the dispatcher from then); 派遣 from 立案
+    # to the first 派遣, also for a case returned (回退) and dispatched again
+    starts = {"reported_at": np.maximum(times["reported_at"], times["verified_at"])}
+    times[FIRST_DISPATCH] = to_seconds(cases[FIRST_DISPATCH].to_numpy())
     status = cases["status"].to_numpy()
     codes = cases["service_code"].to_numpy()
     limits = {
@@ -198,15 +278,16 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
         "rejected": (status == "rejected") & (times["accepted_at"] >= 0),  # not a report dismissed at 核实
         "closed": closed,
         "closed_on_time": closed & (handled_in <= handle_limit * 3600) & (verified_in <= close_limit * 3600),
-        "handled": times["handled_at"] >= 0,
+        # handled at least once: a 返工 clears handled_at until the case is handled again, and it was handled
+        "handled": (times["handled_at"] >= 0) | (rework > 0),
         "reworked": rework > 0,
         "demo": demo,
     }
-    buckets = np.full((len(cases), len(STEPS)), -1, dtype=np.int64)
+    seconds = np.full((len(cases), len(STEPS)), -1, dtype=np.int64)
     for column, (start, end) in enumerate(STEPS.values()):
         begun = starts.get(start, times[start])
         both = (begun >= 0) & (times[end] >= 0)
-        buckets[both, column] = bucket_of(times[end][both] - begun[both])
+        seconds[both, column] = np.clip(times[end][both] - begun[both], 0, MAX_SECONDS)
     adcodes = cases["adcode"].to_numpy(dtype=object).copy()
     adcodes[pd.isna(adcodes)] = ""
     return Contributions(
@@ -217,17 +298,18 @@ def contributions(cases: pd.DataFrame, catalog: CaseCatalog) -> Contributions:
             "source": cases["source"].to_numpy(dtype=object),
         },
         counts=np.column_stack([counters[c] for c in COUNTERS]).astype(np.int64).reshape(len(cases), len(COUNTERS)),
-        buckets=buckets,
+        seconds=seconds,
     )
 
 
 def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
-    """Summary rows (KEYS, COUNTERS, a histogram per step) of a frame of cases (CASE_COLUMNS)."""
+    """Summary rows (KEYS, COUNTERS, the sorted durations of each step) of a frame of cases (CASE_COLUMNS, and
+    FIRST_DISPATCH: with_first_dispatch)."""
     if cases.empty:
         out = pd.DataFrame(
             {name: pd.Series(dtype=np.int64 if kind == "integer" else object) for name, kind in SUMMARY_COLUMNS.items()}
         )
-        out.attrs[TYPES_ATTR] = dict(SUMMARY_COLUMNS)  # the store keeps the histograms' type without rows
+        out.attrs[TYPES_ATTR] = dict(SUMMARY_COLUMNS)  # the store keeps the durations' type without rows
         return out
     part = contributions(cases, catalog)
     frame = pd.DataFrame({**part.keys, **dict(zip(COUNTERS, part.counts.T))})
@@ -235,10 +317,13 @@ def summarise(cases: pd.DataFrame, catalog: CaseCatalog) -> pd.DataFrame:
     out = grouped[list(COUNTERS)].sum().reset_index()
     group = grouped.ngroup().to_numpy()  # the row of `out` each case adds to
     for column, step in enumerate(STEPS):
-        done = part.buckets[:, column] >= 0
-        matrix = np.zeros((len(out), BUCKETS), np.int64)
-        np.add.at(matrix, (group[done], part.buckets[done, column]), 1)
-        out[f"hist_{step}"] = pd.Series(_blobs(matrix), dtype=object, index=out.index)
+        done = part.seconds[:, column] >= 0
+        owner, values = group[done], part.seconds[done, column]
+        order = np.lexsort((values, owner))  # by row, then by duration
+        owner, values = owner[order], values[order].astype(_DURATION)
+        cuts = np.searchsorted(owner, np.arange(len(out) + 1))
+        blobs = [values[cuts[i] : cuts[i + 1]].tobytes() for i in range(len(out))]
+        out[f"dur_{step}"] = pd.Series(blobs, dtype=object, index=out.index)
     return out[list(SUMMARY_COLUMNS)]
 
 
@@ -257,55 +342,79 @@ def rebuild(tx: Transaction, catalog: CaseCatalog) -> int:
     """The summary and the heat cells (heat.py) again from every case (when they are older than the cases);
     returns the cases counted."""
     cases = _read_cases(tx) if CASES in tx.tables() else pd.DataFrame(columns=CASE_COLUMNS)
-    tx.replace(SUMMARY, summarise(pd.DataFrame(cases), catalog), indexes=("month", "adcode"))
+    cases = with_first_dispatch(cases, first_dispatches(tx))
+    tx.replace(SUMMARY, summarise(cases, catalog), indexes=("month", "adcode"))
     heat.rebuild(tx)
     tx.set_meta(CLOCK_META, CLOCK)
     return len(cases)
+
+
+def _changed(blob, seconds: int, sign: int) -> bytes:
+    """A row's sorted durations with one duration added (sign 1) or taken out (sign -1)."""
+    values = durations(blob)
+    at = int(np.searchsorted(values, seconds))
+    if sign > 0:
+        values = np.insert(values, at, seconds)
+    elif at < len(values) and values[at] == seconds:
+        values = np.delete(values, at)
+    return values.astype(_DURATION).tobytes()
 
 
 def record(tx: Transaction, catalog: CaseCatalog, before: dict | None, after: dict | None) -> None:
     """Keep the summary right in the transaction that changes a case: `before` and `after` are the case's rows
     (None for a new case). Call it from every write of the cases table; without it the summary is rebuilt.
     A new case is also counted in its heat cell (heat.record: its row carries its point under "geometry"; only a
-    new case changes the cells, place and month never change)."""
+    new case changes the cells, place and month never change). A summary of an older layout (histograms) is left
+    to `fresh`, which rebuilds it (its version is then older than the cases')."""
     create_summary(tx)
     if before is None and after is not None:
         heat.record(tx, after)
-    for case, sign in ((before, -1), (after, 1)):
-        if not case:
-            continue
-        part = contributions(pd.DataFrame([case], columns=CASE_COLUMNS), catalog)
+    if not _current_layout(tx):
+        return
+    rows = [(case, sign) for case, sign in ((before, -1), (after, 1)) if case]
+    first = None  # the case's dispatch event (none yet while it is being dispatched: then its dispatched_at)
+    if any(case.get("dispatched_at") for case, _ in rows):
+        first = first_dispatches(tx, [rows[0][0]["id"]]).get(rows[0][0]["id"])
+    for case, sign in rows:
+        frame = pd.DataFrame([case], columns=CASE_COLUMNS)
+        frame[FIRST_DISPATCH] = first or case.get("dispatched_at")
+        part = contributions(frame, catalog)
         key = {k: part.keys[k][0] for k in KEYS}
         counts = dict(zip(COUNTERS, (sign * part.counts[0]).tolist()))
-        shapes = {}
-        for column, step in enumerate(STEPS):
-            shapes[f"hist_{step}"] = np.zeros(BUCKETS, np.int64)
-            if part.buckets[0, column] >= 0:
-                shapes[f"hist_{step}"][part.buckets[0, column]] = sign
+        taken = {f"dur_{step}": int(part.seconds[0, i]) for i, step in enumerate(STEPS) if part.seconds[0, i] >= 0}
         stored = tx.records(SUMMARY, where=key)
         if not stored:
-            tx.insert_records(SUMMARY, [{**key, **counts, **{c: _blobs([h])[0] for c, h in shapes.items()}}])
+            blobs = {f"dur_{s}": _blob([taken[f"dur_{s}"]] if f"dur_{s}" in taken and sign > 0 else []) for s in STEPS}
+            tx.insert_records(SUMMARY, [{**key, **counts, **blobs}])
             continue
         tx.update(
             SUMMARY,
             key,
             {
                 **{c: int(stored[0][c]) + n for c, n in counts.items()},
-                **{c: _blobs([histograms([stored[0][c]])[0] + h])[0] for c, h in shapes.items()},
+                **{c: _changed(stored[0][c], seconds, sign) for c, seconds in taken.items()},
             },
         )
 
 
+def _current_layout(reader: Reader) -> bool:
+    """The summary has this layout (every column of SUMMARY_COLUMNS): a summary made before, with histograms (or by
+    an older process of a deployment, or restored from an older backup), has not."""
+    return set(SUMMARY_COLUMNS) <= set(reader.read(SUMMARY, limit=0).columns)
+
+
 def _stale(reader: Reader, clock: str | None) -> bool:
-    """A write changed the cases without record() (the summary's version is then older), a summary is missing, or
-    the summary was built with another working clock (`clock`, the stored one: an older calendar; 按期结案率 counts
-    working hours). The heat cells change with the summary (record, rebuild), not on every case change."""
+    """A write changed the cases without record() (the summary's version is then older), a summary is missing or
+    has another layout (_current_layout), or the summary was built with another working clock (`clock`, the stored
+    one: an older calendar; 按期结案率 counts working hours). The heat cells change with the summary (record,
+    rebuild), not on every case change."""
     tables = reader.tables()
     return (
         SUMMARY not in tables
         or heat.CELLS not in tables
         or reader.table_version(SUMMARY) < reader.table_version(CASES)
         or clock != CLOCK
+        or not _current_layout(reader)
     )
 
 
@@ -336,12 +445,13 @@ def figures(rows: pd.DataFrame) -> dict:
         "conclusion_rate_pct": _rate(concluded, total["accepted"]),
         "on_time_rate_pct": _rate(total["closed_on_time"], total["closed"]),
         "rework_rate_pct": _rate(total["reworked"], total["handled"]),
-        "median_hours": {step: _round(median_hours(histograms(rows[f"hist_{step}"]).sum(axis=0))) for step in STEPS},
+        "median_hours": {step: _round(median_hours(rows[f"dur_{step}"])) for step in STEPS},
     }
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
+    """Hours to 4 decimals (0.36 s: the stored times are to the second), so that a short median is exact too."""
+    return None if value is None else round(value, 4)
 
 
 @dataclass(frozen=True)
@@ -364,7 +474,8 @@ def summary_rows(store: Reader, selection: Selection, catalog: CaseCatalog) -> p
             if CASES in store.tables()
             else pd.DataFrame(columns=CASE_COLUMNS)
         )
-        rows = summarise(pd.DataFrame(cases), catalog)
+        cases = pd.DataFrame(cases)
+        rows = summarise(with_first_dispatch(cases, first_dispatches(store, cases["id"])), catalog)
     elif SUMMARY in store.tables():
         rows = pd.DataFrame(store.read(SUMMARY, where={"month": list(selection.months)}))
     else:

@@ -11,6 +11,7 @@ from geo_app.web import auth, caching, case_tiles, errors, events, headers, home
 from geo_app.web.api import bp as api_bp
 from geo_app.web.api import case_statistics, cases, coverage, districts, facilities, grids, layers, plan, report  # noqa: F401 (their routes register on api_bp)
 from geo_app.web.api import work as work_api
+from geo_app.web.api import work_export as work_export_api
 from geo_app.web.pages import bp as pages_bp
 from geo_app.web.pages import views  # noqa: F401 (the page routes register on pages_bp)
 from geo_app.web.pages.assets import bp as vendor_bp
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
         case_statistics.bp,
         case_tiles.bp,
         work_api.bp,
+        work_export_api.bp,
         events.bp,
     ):
         app.register_blueprint(blueprint)

@@ -40,6 +40,10 @@ def t(key: str, **values) -> str:
     return texts.text(key, lang(), **values)
 
 
+def _t(key: str, language: str | None, **values) -> str:
+    return texts.text(key, language or lang(), **values)
+
+
 def unit(name) -> str:
     """A unit (from the statistics or the report) in the page language; symbols such as km², % and m as they are."""
     if name is None or name != name:
@@ -47,14 +51,21 @@ def unit(name) -> str:
     return t(UNITS[name]) if name in UNITS else name
 
 
-def period(text: str) -> str:
-    """A report period (2018H1, 2018, 2018-2020/yr, 2018-06/2019-06) in the page language."""
+def period(text: str, language: str | None = None) -> str:
+    """A report or statistics period (2018H1, 2018, 2018Q2, 2018-04, 2018-2020/yr, 2018-06/2019-06) in the page
+    language (or in `language`)."""
     if m := re.fullmatch(r"(\d{4})(H[12])?", text):
-        return t("period.half", year=m[1], half=t(HALVES[m[2]])) if m[2] else t("period.year", year=m[1])
+        if m[2]:
+            return _t("period.half", language, year=m[1], half=_t(HALVES[m[2]], language))
+        return _t("period.year", language, year=m[1])
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", text):
+        return _t("period.quarter", language, year=m[1], quarter=int(m[2]))
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return _t("period.month", language, year=m[1], month=int(m[2]))
     if m := re.fullmatch(r"(\d{4})-(\d{4})/yr", text):
-        return t("period.per_year", first=m[1], last=m[2])
+        return _t("period.per_year", language, first=m[1], last=m[2])
     if m := re.fullmatch(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", text):
-        return t("period.months", from_year=m[1], from_month=int(m[2]), to_year=m[3], to_month=int(m[4]))
+        return _t("period.months", language, from_year=m[1], from_month=int(m[2]), to_year=m[3], to_month=int(m[4]))
     return text
 
 

@@ -189,7 +189,7 @@ def test_ogc_links_ignore_the_host_header(client, app, url):
     assert all(h.startswith("https://map.example.cn/ogc") for h in ogc_hrefs(body) if "opengis.net" not in h)
 
 
-@pytest.mark.parametrize("url", ["/api/districts.csv", "/api/report.csv"])
+@pytest.mark.parametrize("url", ["/api/districts.csv", "/api/report.csv", "/api/cases/statistics.csv"])
 def test_csv_says_its_charset_once(client, url):
     assert client.get(url).headers["Content-Type"] == "text/csv; charset=utf-8"
 
@@ -256,8 +256,12 @@ ROUTES = {
         },
     ),
     "maps.grid": ("/grid", {}, {"district": "320508", "grid": "320508001001001", "basemap": "none"}),
-    "maps.districts": ("/districts", {}, {"stat": "toilets_per_km2", "basemap": "none"}),
-    "maps.district": ("/districts/{code}", {"code": "320508"}, {"lang": "en"}),
+    "maps.districts": (
+        "/districts",
+        {},
+        {"stat": "toilets_per_km2", "basemap": "none", "period": "2018Q2", "district": "320508", "class": "E0101"},
+    ),
+    "maps.district": ("/districts/{code}", {"code": "320508"}, {"lang": "en", "period": "2018-04", "class": "E0101"}),
     "maps.plan": ("/plan", {}, {"type": "toilets", "districts": "320508", "basemap": "none"}),
     "vendor.vendor_file": ("/vendor/{package}/{filename}", {"package": "leaflet", "filename": "leaflet.js"}, {}),
     "api.facilities": (
@@ -402,6 +406,12 @@ ROUTES = {
             "department": "sanitation",
         },
     ),
+    # anonymous here (401); fuzzed as a dispatcher below
+    "work_export.work_export": (
+        "/api/work.csv",
+        {},
+        {"district": "320508", "class": "E0101", "status": "reported", "overdue": "false", "q": "井盖", "lang": "en"},
+    ),
     "open311.services": (
         "/open311/v2/services.{fmt}",
         {"fmt": "xml"},
@@ -442,6 +452,11 @@ ROUTES = {
             "source": "patrol",
             "by": "class",
         },
+    ),
+    "cases_statistics.case_statistics_export": (
+        "/api/cases/statistics.xlsx",
+        {},
+        {"scope": "urban", "period": "2018Q2", "district": "320508", "class": "E0101", "by": "source", "lang": "en"},
     ),
     "cases_statistics.case_heat": (
         "/api/cases/heat",
@@ -531,7 +546,7 @@ def test_the_fuzzed_request_works_before_it_is_spoilt(fuzz_client, endpoint):
             "events.events",
         )
         else 401
-        if endpoint in ("work.work_list", "maps.work", "work.escalation")
+        if endpoint in ("work.work_list", "maps.work", "work.escalation", "work_export.work_export")
         else 200
     )
     assert response.status_code == expected, response.get_data(as_text=True)[:300]
@@ -586,7 +601,7 @@ def dispatcher_client(fuzz_client):
     return client
 
 
-@pytest.mark.parametrize("endpoint", ["work.work_list", "maps.work"])
+@pytest.mark.parametrize("endpoint", ["work.work_list", "maps.work", "work_export.work_export"])
 def test_no_bad_value_breaks_the_work_list(dispatcher_client, endpoint):
     template, _, query = ROUTES[endpoint]
     assert dispatcher_client.get(template, query_string=query).status_code == 200

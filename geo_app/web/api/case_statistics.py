@@ -1,13 +1,14 @@
 """/api/cases/statistics: case indicators per district, class, source or month, for a scope and a period, with the
-report's own figures beside them when (and only when) the scope and the period are the report's; /api/cases/heat:
-cases per 1 km cell for a heat layer (heat.py)."""
+report's own figures beside them when (and only when) the scope and the period are the report's, and what each
+figure counts (`definitions`, both languages); /api/cases/statistics.csv and .xlsx: the same as a spreadsheet
+(exports.py); /api/cases/heat: cases per 1 km cell for a heat layer (heat.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from geo_app import crs, texts
 from geo_app.cases import heat, statistics
@@ -16,7 +17,8 @@ from geo_app.errors import BadParameter, NotFound
 from geo_app.features.query import parse_bbox, parse_crs
 from geo_app.features.statistics import STATS_TABLE
 from geo_app.project.case_classes import SOURCES
-from geo_app.web import context
+from geo_app.web import context, i18n
+from geo_app.web.api import exports
 from geo_app.web.errors import check_params
 
 bp = Blueprint("cases_statistics", __name__)
@@ -29,21 +31,6 @@ _GRID = re.compile(r"^[0-9]{15}$")
 DEMO_NOTICE = (
     "示例数据 Demo data: the cases are generated for demonstration (calibrated to the report's totals), not official."
 )
-DEFINITIONS = {
-    "reported": "上报: cases reported",
-    "accepted": "受理: cases accepted",
-    "registered": "立案: cases registered",
-    "rejected": "不予立案: cases rejected",
-    "closed": "结案: cases closed",
-    "concluded": "办结: closed or rejected",
-    "closing_rate_pct": "结案率 = 结案 / 立案",
-    "conclusion_rate_pct": "办结率 = 办结 / 受理 (the report's rate)",
-    "on_time_rate_pct": "按期结案率 = closed with the last 处置 and the 核查 within the class's limits / 结案",
-    "rework_rate_pct": "返工率 = cases sent back (返工) at least once / cases handled",
-    "median_hours": "median hours of each step, from the histograms of the summary (within a few per cent)",
-    "reported_per_km2": "上报 per km² of the district's area (hot spots)",
-    "period": "cases count in the month (Beijing time) they were reported",
-}
 
 
 def months_of(period: str) -> tuple[str, ...]:
@@ -137,7 +124,7 @@ def answer(args) -> dict:
         "groups": groups,
         "report": report_beside(total, scope) if whole_scope and period == REPORT_PERIOD else [],
         "steps": {step: texts.both(f"case.step.{step}") for step in STEPS},
-        "definitions": DEFINITIONS,
+        "definitions": statistics.definitions(),
         "data_notice": DEMO_NOTICE if total["demo"] else None,
     }
 
@@ -194,6 +181,125 @@ def _add_names(groups: list[dict], by: str, project) -> None:
 @bp.get("/api/cases/statistics")
 def case_statistics():
     return jsonify(answer(request.args))
+
+
+@bp.get("/api/cases/statistics.csv", defaults={"fmt": "csv"})
+@bp.get("/api/cases/statistics.xlsx", defaults={"fmt": "xlsx"})
+def case_statistics_export(fmt: str):
+    """The statistics as a spreadsheet: the groups and the total, headers in the language of `lang`, the notes
+    (source, period, scope, definitions, the report's figures when beside) with them."""
+    args = request.args.copy()
+    lang = exports.language(args)
+    args.pop("lang", None)
+    scope, period, selection, by = parse(args)
+    project = context.project()
+    bound = {
+        "district": len(selection.adcodes or ()),
+        "class": len(project.cases.classes),
+        "source": len(SOURCES),
+        "month": len(selection.months),
+        "none": 0,
+    }[by]
+    exports.check_rows(bound + 1, "the statistics", "by=none, district, source or month")
+    found = answer(args)
+    return exports.response(statistics_table(found, args, lang), fmt, lang, f"case_statistics_{period}_{by}")
+
+
+def statistics_table(found: dict, args, lang: str) -> exports.Table:
+    """An answer of the statistics as an export's table: a line per group and the total, with its notes."""
+    by = found["by"]
+    columns = [
+        exports.Column("key", texts.text(f"export.column.key.{by}", lang)),
+        exports.Column("name", texts.text("export.column.name", lang)),
+    ]
+    for code, figure in statistics.FIGURES.items():
+        name = texts.text(f"case.figure.{code}", lang)
+        if figure.unit == "cases":
+            columns.append(exports.Column(code, name, "int"))
+        elif figure.unit == "%":
+            columns.append(exports.Column(code, texts.text("export.column.percent", lang, name=name), "float"))
+    for step in STEPS:
+        step_name = texts.text(f"case.step.{step}", lang)
+        columns.append(
+            exports.Column(f"median_{step}", texts.text("export.column.median", lang, step=step_name), "float")
+        )
+    if by == "district":
+        columns.append(exports.Column("reported_per_km2", texts.text("export.column.per_km2", lang), "float"))
+    scope_name = found["scope"][f"name_{lang}"]
+    lines = [
+        {**g, "name": g[f"name_{lang}"], **{f"median_{s}": g["median_hours"][s] for s in STEPS}}
+        for g in found["groups"]
+    ]
+    total = found["total"]
+    lines.append(
+        {
+            **total,
+            "key": texts.text("export.total", lang),
+            "name": scope_name,
+            **{f"median_{s}": total["median_hours"][s] for s in STEPS},
+        }
+    )
+    url = url_for("cases_statistics.case_statistics", **args)
+    months = found["months"]
+    notes = [
+        (texts.text("export.meta.title", lang), texts.text("export.statistics", lang)),
+        (texts.text("export.meta.source", lang), texts.text("export.meta.source_statistics", lang, url=url)),
+        (
+            texts.text("export.meta.period", lang),
+            texts.text(
+                "export.meta.period_value",
+                lang,
+                period=i18n.period(found["period"], lang),
+                first=months[0],
+                last=months[-1],
+            ),
+        ),
+        (texts.text("export.meta.scope", lang), f"{scope_name} · {found['scope'][f'note_{lang}']}"),
+        (
+            texts.text("export.meta.filters", lang),
+            ", ".join(f"{k}={v}" for k, v in found["filters"].items()) or texts.text("export.none", lang),
+        ),
+        (texts.text("export.meta.exported", lang), exports.now_beijing()),
+        (texts.text("export.meta.times", lang), texts.text("export.meta.times_value", lang)),
+        (
+            texts.text("export.meta.working_clock", lang),
+            f"{texts.text('case.time.working', lang)}; {statistics.WORKING_CALENDAR['source']}",
+        ),
+    ]
+    if found["data_notice"]:
+        notes.append((texts.text("export.meta.demo", lang), texts.text("page.districts.cases.notice", lang)))
+    for figure in found["report"]:
+        value = f"{figure['report_value']:,g}"
+        notes.append(
+            (
+                texts.text("export.meta.report", lang),
+                texts.text(
+                    "export.meta.report_value",
+                    lang,
+                    indicator=figure[f"indicator_{lang}"],
+                    report=value,
+                    computed=f"{figure['computed']:,g}" if figure["computed"] is not None else "–",
+                    section=f"{figure['id']}, {figure['section']}",
+                ),
+            )
+        )
+    definitions = found["definitions"]
+    for code, figure in statistics.FIGURES.items():
+        if code == "reported_per_km2" and by != "district":
+            continue
+        entry = definitions[code]
+        text = entry[f"definition_{lang}"]
+        if figure.time:
+            text += f" [{texts.text('export.meta.clock', lang)}: {entry[f'time_{lang}']}]"
+        notes.append((texts.text("export.meta.definition", lang, name=entry[f"name_{lang}"]), text))
+    for step, entry in definitions["median_hours"]["steps"].items():
+        header = next(c.header for c in columns if c.key == f"median_{step}")
+        notes.append((texts.text("export.meta.definition", lang, name=header), entry[f"definition_{lang}"]))
+    period = definitions["period"]
+    notes.append(
+        (texts.text("export.meta.definition", lang, name=period[f"name_{lang}"]), period[f"definition_{lang}"])
+    )
+    return exports.Table(texts.text("export.statistics_sheet", lang), columns, lines, notes)
 
 
 HEAT_PARAMS = {"period", "class", "bbox", "crs"}

@@ -11,8 +11,9 @@ from geo_app.web import context, i18n
 from geo_app.web.pages.assets import heat_url
 
 
-def page_values(case_class: str | None, output_crs: str) -> dict:
-    """What the page needs for the toggle, its legend and its script (the class is already checked)."""
+def page_values(case_class: str | None, output_crs: str, period: str = REPORT_PERIOD) -> dict:
+    """What the page needs for the toggle, its legend and its script (the class and the period are already
+    checked)."""
     cases = context.project().cases
     if case_class:
         name = cases[case_class].name_en if i18n.lang() == "en" else cases[case_class].name_zh
@@ -22,10 +23,10 @@ def page_values(case_class: str | None, output_crs: str) -> dict:
     return {
         "heat_js": heat_url(),
         "heat_class": class_label,
-        "heat_period": i18n.period(REPORT_PERIOD),
+        "heat_period": i18n.period(period),
         "heat_config": {
             "api": url_for("cases_statistics.case_heat"),
-            "params": {"period": REPORT_PERIOD, "crs": output_crs, **({"class": case_class} if case_class else {})},
+            "params": {"period": period, "crs": output_crs, **({"class": case_class} if case_class else {})},
             "empty": i18n.t("page.districts.heat.empty"),
         },
     }

@@ -71,7 +71,8 @@ def classify(values: np.ndarray) -> tuple[np.ndarray, list[float]]:
 def districts_page() -> str:
     basemap = chosen_basemap()
     project = context.project()
-    columns = {**describe_columns(project.catalog, project.standards), case_view.STAT: case_view.COLUMN}
+    choice = case_view.chosen(request.args)
+    columns = {**describe_columns(project.catalog, project.standards), case_view.STAT: case_view.column(choice)}
     stat = request.args.get("stat", DEFAULT_STAT)
     if stat not in choosable(columns):
         raise BadParameter("stat", f"{stat!r} is not one of {', '.join(choosable(columns))}")
@@ -83,8 +84,8 @@ def districts_page() -> str:
     )
     heat = {}
     if stat == case_view.STAT:
-        districts[stat] = districts["adcode"].map(case_view.densities(request.args.get("class"))).astype(float)
-        heat = heat_view.page_values(request.args.get("class") or None, basemap.crs)
+        districts[stat] = districts["adcode"].map(case_view.densities(choice)).astype(float)
+        heat = heat_view.page_values(choice.case_class, basemap.crs, choice.period)
     districts["geometry"] = districts.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
     values = districts[stat].astype(float).to_numpy()
     classes, bounds = classify(values)
@@ -135,7 +136,7 @@ def districts_page() -> str:
         table_columns=TABLE_COLUMNS,
         progress=progress(project.report),
         page="districts",
-        **case_view.page_values(),
+        **case_view.page_values(choice),
         **heat,
     )
 
@@ -159,6 +160,7 @@ def district_page(code: str) -> str:
     except KeyError:
         raise NotFound("code", f"unknown district {code!r}") from None
     unit = project.units.units[code]
+    choice = case_view.chosen(request.args, district=code)
     table = with_integer_counts(context.store().read(STATS_TABLE))
     row = table[table["code"] == code].iloc[0].to_dict()
     columns = describe_columns(project.catalog, project.standards)
@@ -173,7 +175,7 @@ def district_page(code: str) -> str:
         pairs=pairs,
         page="districts",
         groups=project.units.groups,
-        **case_view.page_values(code),
+        **case_view.page_values(choice, code),
     )
     outline = context.store().read("districts")
     outline = outline[outline["adcode"] == code]
