@@ -70,7 +70,10 @@ class LiveServer:
             str(workers or 1),
             "--bind",
             f"127.0.0.1:{self.port}",
-            "--no-control-socket",  # the host's one socket is a developer's `make run`'s, not a test server's
+            "--no-control-socket",
+            # a stop waits this long for open event streams (their browsers reconnect elsewhere with Last-Event-ID)
+            "--graceful-timeout",
+            "3",  # the host's one socket is a developer's `make run`'s, not a test server's
             "geo_app:create_asgi()",
         ]
         # the server's log goes to a file: a pipe nobody reads fills up and then blocks every request that logs

@@ -44,7 +44,11 @@ document.addEventListener("DOMContentLoaded", () => {
   draw(config.points);
   // the list loaded again by a live update (work.js): the page's cases again, the view left where the user has it
   document.addEventListener("work-refreshed", (event) => {
-    draw(event.detail.points);
+    const points = event.detail.points, shown = !box.hidden;
+    draw(points);
+    box.hidden = points.length === 0;
+    document.getElementById("work-body").classList.toggle("no-map", box.hidden);
+    if (!box.hidden && !shown) { map.invalidateSize({ pan: false }); fit(); }
     if (chosen && markers.has(chosen)) select(chosen, "live");
   });
 

@@ -19,7 +19,7 @@ from geo_app.cases.tables import CASES
 from geo_app.data import demo_cases as demo
 from geo_app.store import open_store
 from tests.browser_kit import SIZES, english_words
-from tests.cases.test_cases_pages import Phone, api
+from tests.cases.test_cases_pages import Phone, api, confirmed
 from tests.cases_support import bearer, grid_place, person
 from tests.conftest import TEST_PASSWORD, copy_store_file
 from tests.live import LiveServer
@@ -56,7 +56,7 @@ def work_server(tmp_path_factory, built_store_path, project):
     place = grid_place(store)
     users.add(store, "sun", "dispatcher", TEST_PASSWORD)
     users.add(store, "wang", "admin", TEST_PASSWORD)
-    tokens = {"sun2": person(store, "sun2", "dispatcher")}
+    tokens = {"sun2": person(store, "sun2", "dispatcher"), "wang": users.new_token(store, "wang")}
     today = datetime.now(workclock.BEIJING).date()
     demo.load(store, project, 2000, as_of=today)
     spread_lights(store, project, f"DEMO{today:%Y%m%d}-")
@@ -75,7 +75,8 @@ def work_server(tmp_path_factory, built_store_path, project):
 
 
 def report_near(server, service_code: str, description: str, step: int) -> str:
-    """A public Open311 report a little way from the server's grid place (so that the points do not overlap)."""
+    """A public Open311 report a little way from the server's grid place (so that the points do not overlap),
+    confirmed on site (核实, by the admin): waiting for a dispatcher's 受理."""
     fields = {
         "service_code": service_code,
         "lat": server.place.lat + 0.0012 * (step % 3 - 1),
@@ -86,7 +87,9 @@ def report_near(server, service_code: str, description: str, step: int) -> str:
         server.url + "/open311/v2/requests.json", method="POST", data=urllib.parse.urlencode(fields).encode()
     )
     with urllib.request.urlopen(request) as answer:
-        return json.loads(answer.read())[0]["service_request_id"]
+        case_id = json.loads(answer.read())[0]["service_request_id"]
+    confirmed(server, case_id, token=server.tokens["wang"])
+    return case_id
 
 
 def accept_as(server, token: str, case_id: str) -> None:
