@@ -95,3 +95,17 @@ def test_architecture_names_every_package_and_root_module():
         if f"geo_app/{module.name}" not in text:
             missing.append(module.name)
     assert not missing, f"docs/architecture.md does not name: {missing}"
+
+
+def test_no_file_keeps_a_merge_conflict():
+    """A merge left unresolved in a tracked text file (docs, code, templates) is caught before it ships."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    markers = re.compile(r"^(<{7} |>{7} |={7}$)", re.M)
+    left = []
+    for name in tracked:
+        if name.endswith((".py", ".md", ".html", ".js", ".css", ".toml", ".txt", ".cfg", "Makefile")):
+            text = (ROOT / name).read_text(encoding="utf-8", errors="replace")
+            left += [name for _ in markers.finditer(text)][:1]
+    assert left == []
