@@ -648,6 +648,7 @@ def test_a_public_report_appears_on_an_open_work_list_and_a_followed_case_moves_
     page.wait_for_selector("#live-state:not([hidden]):not(.off)")
     page.evaluate("() => { window.sameDocument = true; }")  # gone if the page were loaded again
     case_id = public_report(case_server, "E0101", "实时测试")
+    confirmed(case_server, case_id)  # 核实 on site: now the dispatcher's to accept
     line = f'.work-line[data-case="{case_id}"]'
     page.wait_for_selector(f"{line}.live-changed", timeout=20_000)
     assert page.evaluate("() => window.sameDocument === true")
