@@ -74,7 +74,18 @@ PHOTO_COLUMNS = {
     "step": "text",  # the step it came with: report, or confirm (核实, on site; migration 13); None: report
 }
 PHOTO_METADATA = [c for c in PHOTO_COLUMNS if c != "data"]
-CASE_INDEXES = ("id", "status", "grid_code", "adcode", "service_code", "reported_at", "token", "due_at")
+# (status, due_at): a work list's counts and pages are a status and a range of deadlines (clocks.py)
+CASE_INDEXES = (
+    "id",
+    "status",
+    "grid_code",
+    "adcode",
+    "service_code",
+    "reported_at",
+    "token",
+    "due_at",
+    ("status", "due_at"),
+)
 EVENT_INDEXES = ("case_id", "serial")
 EVENT_SEQ = "case_event_seq"  # store meta: the last serial handed out (a high-water mark: never lowered)
 

@@ -106,8 +106,8 @@ class Reader(ABC):
         """The store version at which this table last changed (0 if never)."""
 
     @abstractmethod
-    def indexes(self, name: str) -> list[str]:
-        """Columns of the table that have an index (besides the spatial one)."""
+    def indexes(self, name: str) -> list:
+        """The table's indexes (besides the spatial one): a column's name, or a tuple for an index over several."""
 
     def mvt(
         self, name: str, z: int, x: int, y: int, *, columns: list[str], edge: float, tolerance: float
@@ -146,7 +146,8 @@ class Transaction(Reader):
 
     @abstractmethod
     def add_index(self, name: str, columns: tuple) -> None:
-        """Index columns of an existing table unless they are (used by migrations)."""
+        """Index columns of an existing table unless they are (used by migrations): each item a column, or a tuple
+        of columns for one index over them in that order."""
 
     @abstractmethod
     def update(self, name: str, where: dict, values: dict) -> int:

@@ -26,6 +26,13 @@ def checked_name(name: str, what: str = "table") -> str:
     return name
 
 
+def index_parts(columns: str | tuple[str, ...]) -> tuple[str, str]:
+    """An index of one column or, given a tuple, of several in that order (equality on the first, a range on the
+    next: status then due_at): its name's suffix and its quoted column list."""
+    names = [checked_name(c, "column") for c in ((columns,) if isinstance(columns, str) else columns)]
+    return "_".join(names), ", ".join(f'"{n}"' for n in names)
+
+
 @dataclass
 class Columns:
     """A frame taken apart: typed attribute columns as Python lists, and the geometries (or None)."""

@@ -33,6 +33,7 @@ from geo_app.store.frames import (
     check_type,
     checked_name,
     geometry_kind,
+    index_parts,
     put_together,
     take_apart,
     where_items,
@@ -265,12 +266,12 @@ class _Reading:
         row = self.con.execute("SELECT version FROM store_tables WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row else 0
 
-    def indexes(self, name: str) -> list[str]:
+    def indexes(self, name: str) -> list:
         out = []
         for _, index, *_ in self.con.execute(f"PRAGMA index_list({_q(name)})"):
-            columns = [r[2] for r in self.con.execute(f'PRAGMA index_info("{index}")')]
-            if index.startswith("idx_") and len(columns) == 1:
-                out.append(columns[0])
+            columns = [r[2] for r in sorted(self.con.execute(f'PRAGMA index_info("{index}")'))]
+            if index.startswith("idx_"):
+                out.append(columns[0] if len(columns) == 1 else tuple(columns))
         return out
 
 
@@ -443,10 +444,9 @@ class GeoPackageTransaction(Appending, Bookkeeping, _Reading, Transaction):
                 self.con.execute(statement + "END;")
 
     def _index(self, name: str, indexes) -> None:
-        for column in indexes:
-            self.con.execute(
-                f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")'
-            )
+        for columns in indexes:
+            suffix, listed = index_parts(columns)
+            self.con.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{suffix}" ON {_q(name)} ({listed})')
 
     def add_index(self, name, columns) -> None:
         self._index(name, columns)

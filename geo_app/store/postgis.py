@@ -32,6 +32,7 @@ from geo_app.store.frames import (
     box_geometry,
     check_type,
     checked_name,
+    index_parts,
     put_together,
     take_apart,
     where_items,
@@ -198,14 +199,18 @@ class _Reading:
         rows = self._run("SELECT version FROM store_tables WHERE name = %s", (name,))
         return int(rows[0][0]) if rows else 0
 
-    def indexes(self, name: str) -> list[str]:
+    def indexes(self, name: str) -> list:
         rows = self._run(
-            "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_attribute a"
-            " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s)"
-            " AND c.relname LIKE 'idx\\_%%' ORDER BY c.relname",
+            "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, position) ON true"
+            " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
+            " WHERE i.indrelid = to_regclass(%s) AND c.relname LIKE 'idx\\_%%' ORDER BY c.relname, k.position",
             (_q(name),),
         )
-        return [r[0] for r in rows]
+        found: dict[str, list[str]] = {}
+        for index, column in rows:
+            found.setdefault(index, []).append(column)
+        return [columns[0] if len(columns) == 1 else tuple(columns) for columns in found.values()]
 
 
 CHANGE_CHANNEL = "geo_app_store_version"  # NOTIFY-ed with the new version by every write transaction
@@ -473,10 +478,9 @@ class PostGISTransaction(Appending, Bookkeeping, _Reading, Transaction):
         self._run("INSERT INTO store_contents (table_name, spatial) VALUES (%s, %s)", (name, spatial))
 
     def _index(self, name, indexes) -> None:
-        for column in indexes:
-            self._run(
-                f'CREATE INDEX IF NOT EXISTS "idx_{name}_{checked_name(column, "column")}" ON {_q(name)} ("{column}")'
-            )
+        for columns in indexes:
+            suffix, listed = index_parts(columns)
+            self._run(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{suffix}" ON {_q(name)} ({listed})')
 
     def add_index(self, name, columns) -> None:
         self._index(name, columns)

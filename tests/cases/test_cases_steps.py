@@ -548,7 +548,7 @@ def test_migration_13_gives_an_old_store_the_steps_keeping_its_cases(store_path,
     before = store.read(CASES).sort_values("id").reset_index(drop=True)
     assert "request" not in before.columns
     client = create_app({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True}).test_client()
-    assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0] == 13
+    assert int(store.meta("schema_version")) == migrations.MIGRATIONS[-1][0] >= 13
     after = store.read(CASES).sort_values("id").reset_index(drop=True)
     for column in STEP_COLUMNS[CASES]:
         assert after[column].isna().all(), column

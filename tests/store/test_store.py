@@ -174,6 +174,9 @@ def test_copy_between_backends_keeps_every_row(store, tmp_path):
     assert copied["toilets"] == store.count("toilets") and set(target.tables()) == set(store.tables())
     assert target.read("grids", order_by="code").geometry.equals(store.read("grids", order_by="code").geometry)
     assert target.indexes("grids") and target.meta("schema_version") == store.meta("schema_version")
+    assert set(target.indexes("cases")) == set(store.indexes("cases")) and ("status", "due_at") in target.indexes(
+        "cases"
+    )
     with pytest.raises(StoreError, match="already has"):
         copy_store(store, target)
 
