@@ -242,6 +242,8 @@
       actionsFor(c),
       el("details", { class: "case-history", open: "" }, el("summary", {}, `${strings["case.history_heading"]} (${c.history.length})`), el("ol", {}, ...history)),
     ].filter(Boolean));
+    // a step's outcome where the eye is (on a phone the map covers the top of the screen)
+    if (notice) document.getElementById("case-message")?.scrollIntoView({ block: "nearest" });
   }
 
   async function openCase(id, pan, notice, isError, drawnAt) {

@@ -25,10 +25,34 @@ document.addEventListener("DOMContentLoaded", () => {
         if (other) region.replaceWith(document.adoptNode(other));
       }
       const changed = new Set(events.map((e) => e.case_id));
+      const listed = new Set();
       for (const line of page.querySelectorAll(".work-line")) {
+        listed.add(line.dataset.case);
         if (changed.has(line.dataset.case)) line.classList.add("live-changed");
         const box = line.querySelector(".work-check");
         if (box && ticked.has(line.dataset.case)) box.checked = true;
+      }
+      // what changed into this user's buckets but is not on this page (a later page, another tab), and what was
+      // ticked but has moved on: said, not silently dropped
+      const buckets = new Set([...page.querySelectorAll(".work-tabs a[data-status]")].map((a) => a.dataset.status));
+      const elsewhere = [...new Set(events.filter((e) => buckets.has(e.to_status) && !listed.has(e.case_id)).map((e) => e.case_id))];
+      const gone = [...ticked].filter((id) => !listed.has(id)).length;
+      const note = document.getElementById("live-note");
+      if (note && (elsewhere.length || gone)) {
+        const parts = [];
+        if (gone) parts.push(document.createTextNode(note.dataset.gone.replace("{n}", gone) + " "));
+        if (elsewhere.length) {
+          parts.push(document.createTextNode(note.dataset.elsewhere.replace("{n}", elsewhere.length) + " "));
+          for (const id of elsewhere.slice(0, 5)) {
+            const link = document.createElement("a");
+            link.href = `?q=${encodeURIComponent(id)}`;
+            link.textContent = id;
+            link.translate = false;
+            parts.push(link, document.createTextNode(" "));
+          }
+        }
+        note.replaceChildren(...parts);
+        note.hidden = false;
       }
       page.querySelector(".work-check")?.dispatchEvent(new Event("change", { bubbles: true }));
       const config = fresh.getElementById("work-config");

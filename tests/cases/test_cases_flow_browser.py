@@ -96,8 +96,15 @@ def test_a_public_report_through_every_step_each_person_on_their_own_list(browse
     assert "待处置" in handler.page.text_content(".work-tabs")
     step_on_list(handler, case_id, "handle", "dispatched")
 
-    # the supervisor finds it under 待核查 and verifies it
-    step_on_list(supervisor, case_id, "verify", "handled")
+    # the supervisor finds it under 待核查 and verifies it: 结案 is final, so the line opens the case (never one click)
+    supervisor.goto(f"/work?status=handled&q={case_id}")
+    street.wait_for_selector(line)
+    assert street.locator(f'{line} button[data-action="verify"]').count() == 0
+    with street.expect_navigation():
+        street.click(f'{line} a[data-opens="verify"]')
+    street.wait_for_selector('.case-actions button[data-action="verify"]')
+    street.click('.case-actions button[data-action="verify"]')
+    street.wait_for_selector('#case-detail[data-status="closed"]')
     case = api(day, f"/api/cases/{case_id}")
     assert case["status"] == "closed"
     assert [e["action"] for e in case["history"]] == [

@@ -160,3 +160,13 @@ def test_deadlines_read_in_beijing_time_and_overdue_says_by_how_much(client, peo
         as_text=True
     )
     assert "2026-01-05 09:30" in html and "已超期" in html and "剩余 -" not in html
+
+
+def test_the_filter_form_s_empty_fields_are_no_filter(client, people):
+    """The 筛选 form sends every field, filled in or not: an empty one filters nothing (a filled bad one is a 400)."""
+    new = report(client, people["supervisor"], place=people["place"])
+    empty = dict.fromkeys(("q", "district", "grid", "class", "source", "department", "due_within_h"), "")
+    assert new["id"] in ids(work(client, people["dispatcher"], **empty))
+    page = client.get("/work", query_string={**empty, "q": new["id"]}, headers=bearer(people["dispatcher"]))
+    assert page.status_code == 200 and f'data-case="{new["id"]}"' in page.get_data(as_text=True)
+    assert work(client, people["dispatcher"], expect=400, district="姑苏区")["error"]["parameter"] == "district"

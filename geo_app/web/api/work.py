@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from geo_app.cases import bulk, clocks, work
 from geo_app.checks import check_text, parse_number, parse_whole, shown
@@ -49,7 +50,10 @@ def digit_codes(name: str, text: str) -> list[str]:
 
 
 def filters(args, page: bool = False) -> work.Filters:
-    """The /api/work filters of a request (the page's URL has the same ones, and the page's language), checked."""
+    """The /api/work filters of a request (the page's URL has the same ones, and the page's language), checked. An
+    empty value is no filter: the page's 筛选 form sends every field, filled in or not."""
+    pairs = args.items(multi=True) if isinstance(args, MultiDict) else args.items()
+    args = MultiDict([(k, v) for k, v in pairs if v.strip()])
     check_params(args, PARAMS | {"lang"} if page else PARAMS)
     catalog = context.project().cases
     f = work.Filters()

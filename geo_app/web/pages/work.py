@@ -26,7 +26,17 @@ from geo_app.web.pages.page import _has_demo as has_demo
 
 DEFAULT_LIMIT = 50
 VIEWS = ("list", "escalation")
-FILTERS = {"q", "district", "grid", "class", "source", "department", "overdue", "due_within_h"}  # the form's
+FILTERS = {
+    "q",
+    "district",
+    "grid",
+    "class",
+    "source",
+    "department",
+    "overdue",
+    "supervised",
+    "due_within_h",
+}  # the form's
 # what the page's scripts say, in the page's language
 SCRIPT_TEXTS = (
     "page.work.clock.overdue",
@@ -74,7 +84,7 @@ def work_page() -> str:
         kept=kept,
         kept_clock=kept_clock,
         kept_api={k: v for k, v in args.items() if k != "lang"},
-        filtered=bool(set(args) & FILTERS),
+        filtered=any(args.get(name, "").strip() for name in FILTERS),
         page_view="list",
         args=request.args,
         classes=catalog.classes,
@@ -87,7 +97,8 @@ def work_page() -> str:
         # for one and a confirmation; so does a step that needs a photo (核实) or a note (督办)
         with_reason=set(lifecycle.REASONS),
         bulk_actions=bulk_actions,
-        opens_case={*lifecycle.PHOTO_REQUIRED, *lifecycle.NOTE_REQUIRED},
+        # 核查通过,结案 is final: the supervisor closes a case from its panel, with the handler's photos in view
+        opens_case={*lifecycle.PHOTO_REQUIRED, *lifecycle.NOTE_REQUIRED, "verify"},
         beijing=beijing,
         map_config=_map_config(found["cases"], basemap),
         leaflet_js=f"{PREFIX}/leaflet/leaflet.js",
