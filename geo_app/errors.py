@@ -60,6 +60,12 @@ class TooExpensive(DomainError):
     cause = "too_expensive"
 
 
+class TooMany(DomainError):
+    """More at once than one client may hold (open event streams): the client's own, not the service's, limit."""
+
+    cause = "too_many"
+
+
 class Unsolvable(DomainError):
     """A well-formed request that cannot be done as asked (a siting problem without a solution)."""
 

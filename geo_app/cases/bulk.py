@@ -3,7 +3,8 @@
 Each case is acted on by service.act, as if alone: its own store transaction, the version the user saw (a case
 someone else moved since is a Conflict for that case only), the user's role checked. A refusal of one case
 neither undoes nor hides the others: the outcome of each is returned, in the order given. A dispatch sends each
-case to the department it carries (its class's, service.act's default)."""
+case to its class's department (service.act's default); a case returned (回退) is not dispatched in bulk: the
+department it goes to next is chosen in its panel."""
 
 from __future__ import annotations
 
@@ -84,6 +85,11 @@ def act_each(store: Store, project: Project, user, action: str, items: list[Item
             outcomes.append(Outcome(item.index, item.id, error=item.problem))
             continue
         try:
+            if action == "dispatch" and (service.get(store, item.id).get("returned_at") or None):
+                raise BadParameter(
+                    "department",
+                    "the case was returned (回退) as not its department's: choose where it goes next in its panel",
+                )
             case = service.act(store, project, item.id, action, user=user, version=item.version)
         except DomainError as refused:
             outcomes.append(Outcome(item.index, item.id, error=refused))

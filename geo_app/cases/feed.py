@@ -116,6 +116,7 @@ class CaseFeed:
         self.last = 0  # the last serial read (the feed holds the events after `first - 1` up to it)
         self.first = 1
         self._subscribers: set[Callable[[], None]] = set()
+        self._held: dict[str, int] = {}  # open subscriptions per client (a user, or an address for anonymous ones)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = None
@@ -124,17 +125,26 @@ class CaseFeed:
     def subscribers(self) -> int:
         return len(self._subscribers)
 
-    def subscribe(self, wake: Callable[[], None]) -> int:
+    def held(self, client: str) -> int:
+        """The subscriptions `client` holds open in this process."""
+        return self._held.get(client, 0)
+
+    def subscribe(self, wake: Callable[[], None], client: str = "") -> int:
         """Call `wake` (from the feed's thread: it must only hand over) whenever events arrive; returns the serial
         the feed has read up to, from which `after` can be asked."""
         self._start()
         with self._lock:
             self._subscribers.add(wake)
+            self._held[client] = self._held.get(client, 0) + 1
             return self.last
 
-    def unsubscribe(self, wake: Callable[[], None]) -> None:
+    def unsubscribe(self, wake: Callable[[], None], client: str = "") -> None:
         with self._lock:
-            self._subscribers.discard(wake)
+            if wake in self._subscribers:
+                self._subscribers.discard(wake)
+                self._held[client] -= 1
+                if not self._held[client]:
+                    del self._held[client]
 
     def after(self, serial: int) -> list[dict] | None:
         """The events after `serial` the feed holds; None when some of them are no longer held (too far behind)."""

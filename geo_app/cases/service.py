@@ -348,6 +348,9 @@ def act(
     return get(store, case_id, project)
 
 
+MIN_HOURS = 0.1  # the shortest 延期 (6 working minutes): less means nothing on a working clock
+
+
 def _check_hours(action: str, hours, catalog) -> float | None:
     """The working hours of extend (required) and approve (optional), within (0, extension_max_h]."""
     if hours is None:
@@ -358,11 +361,11 @@ def _check_hours(action: str, hours, catalog) -> float | None:
         raise BadParameter("hours", f"only {' and '.join(lifecycle.HOURS)} take hours, not {action}")
     if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours):
         raise BadParameter("hours", f"{hours!r} is not a number of working hours")
-    if not 0 < hours <= catalog.extension_max_h:
+    if not MIN_HOURS <= hours <= catalog.extension_max_h:
         raise BadParameter(
-            "hours", f"{hours:g} working hours: a 延期 is more than 0 and at most {catalog.extension_max_h:g}"
+            "hours", f"{hours:g} working hours: a 延期 is {MIN_HOURS:g} to {catalog.extension_max_h:g} working hours"
         )
-    return float(hours)
+    return round(float(hours), 2)
 
 
 def _changes(action, case, target, user, now, note, reason, hours, department, catalog) -> tuple[dict, float | None]:

@@ -5,7 +5,7 @@
 - an event stream (web/events.py) is answered by the Flask view (who may, from where, every refusal) and then held
   here, on the event loop: a wake-up from the process's case feed, the events the subscriber may see, a comment
   every HEARTBEAT_S so proxies keep the connection, and an end after STREAM_S (the browser reconnects with its
-  Last-Event-ID and is checked again: a logout or a changed role takes effect)."""
+  Last-Event-ID and is checked again: a logout, a disabled user or a changed role takes effect within a minute)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from geo_app.web import events
 
 WSGI_THREADS = 8
 HEARTBEAT_S = 20.0
-STREAM_S = 600.0
+STREAM_S = 60.0  # then the browser asks again and is checked again: a logout or a disabled user stops within it
 EVENTS_PATH = "/api/work/events"
 
 
@@ -54,7 +54,7 @@ class Service:
         def wake():  # called from the feed's thread
             loop.call_soon_threadsafe(woken.set)
 
-        feed.subscribe(wake)
+        feed.subscribe(wake, sub.client)
         gone = asyncio.ensure_future(_disconnected(receive))
         try:
             await _body(send, events.opening(sub) + f"retry: {events.RETRY_MS}\n\n")
@@ -84,7 +84,7 @@ class Service:
         except OSError:  # the client went away while we wrote
             pass
         finally:
-            feed.unsubscribe(wake)
+            feed.unsubscribe(wake, sub.client)
             gone.cancel()
 
 

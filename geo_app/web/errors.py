@@ -15,6 +15,7 @@ from geo_app.errors import (
     NotFound,
     NotSignedIn,
     TooExpensive,
+    TooMany,
     Unavailable,
     Unsolvable,
 )
@@ -28,6 +29,7 @@ STATUS: dict[type[DomainError], int] = {
     Conflict: 409,
     TooExpensive: 422,
     Unsolvable: 422,
+    TooMany: 429,
     Failed: 500,
     Unavailable: 503,  # the store (StoreError), every siting run slot (Busy): not the request's fault
 }

@@ -21,13 +21,16 @@ from flask_login import current_user
 
 from geo_app.cases import feed, service
 from geo_app.checks import parse_whole, shown
-from geo_app.errors import BadParameter, Unavailable
+from geo_app.errors import BadParameter, TooMany, Unavailable
 from geo_app.web import context
 from geo_app.web.errors import check_params
 
 bp = Blueprint("events", __name__, url_prefix="/api")
 SCOPE_KEY = "geo_app.events"  # where the view leaves the Subscription in the ASGI scope
 MAX_STREAMS = 2000  # open streams per process (each a callback and a few KB on the event loop)
+# open streams per client and process: a user (a person's tabs and phone), or an address for those who follow a
+# case without a login; beyond it a 429, so that no one client holds the slots everyone's live updates need
+MAX_PER_CLIENT = 20
 RETRY_MS = 3000  # the browser reconnects after this when a stream ends
 RETRY_WSGI_MS = 5000
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # nginx: pass each event on at once
@@ -38,6 +41,7 @@ MAX_SERIAL = 2**62
 class Subscription:
     scope: feed.Scope
     after: int  # the serial the stream has sent up to
+    client: str = ""  # whose stream it is (MAX_PER_CLIENT)
     first: list[dict] = field(default_factory=list)  # what to send before the live events (the backlog)
     reset: bool = False  # the backlog was too long: the page should load its list again
 
@@ -87,10 +91,13 @@ def events():
     the_feed = feed_of(current_app)
     if the_feed.subscribers >= MAX_STREAMS:
         raise Unavailable(None, f"this server holds {MAX_STREAMS} event streams already; try again shortly")
+    client = f"user:{current_user.name}" if current_user.is_authenticated else f"address:{request.remote_addr}"
+    if the_feed.held(client) >= MAX_PER_CLIENT:
+        raise TooMany(None, f"{MAX_PER_CLIENT} event streams are open for you already: close one (a tab) first")
     store = context.store()
     last = _last_event_id(args)
     now = feed.latest(store)
-    sub = Subscription(scope=scope, after=now)
+    sub = Subscription(scope=scope, after=now, client=client)
     if last is not None and last < now:
         missed, complete = feed.backlog(store, last)
         if complete:

@@ -214,3 +214,12 @@ def test_a_plain_wsgi_server_answers_with_a_retry(client, people):
     response = client.get("/api/work/events", headers=bearer(people["dispatcher"]))
     assert f"retry: {events_view.RETRY_WSGI_MS}" in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_one_client_may_hold_only_so_many_streams(client, people, monkeypatch):
+    """The slots are everyone's: a user (or an address following a case) beyond MAX_PER_CLIENT gets a 429."""
+    app_feed = events_view.feed_of(client.application)
+    for _ in range(events_view.MAX_PER_CLIENT):
+        app_feed.subscribe(lambda: None, "user:disp")
+    assert stream(client, people["dispatcher"], expect=429)["error"]["status"] == 429
+    assert stream(client, people["handler"])[0]["event"] == "ready"  # another user is not held back

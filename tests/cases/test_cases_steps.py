@@ -270,6 +270,8 @@ def test_a_handler_asks_for_more_time_and_the_dispatcher_grants_it(client, peopl
         ({"hours": "4"}, "reason"),
         ({"reason": "weather", "hours": "0"}, "hours"),
         ({"reason": "weather", "hours": "41"}, "hours"),  # more than extension_max_h
+        ({"reason": "weather", "hours": "1e-308"}, "hours"),  # less than a tenth of a working hour means nothing
+        ({"reason": "weather", "hours": "0.05"}, "hours"),
         ({"reason": "weather", "hours": "four"}, "hours"),
         ({"reason": "other", "hours": "4"}, "note"),
     ):

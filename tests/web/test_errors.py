@@ -22,6 +22,7 @@ from geo_app.errors import (
     NotFound,
     NotSignedIn,
     TooExpensive,
+    TooMany,
     Unavailable,
     Unsolvable,
 )
@@ -46,6 +47,7 @@ CAUSES = {
     "a run too large": (RunTooLarge("memory_limit", mb=20), 422, 400),
     "unsolvable": (Unsolvable("problem", "no site reaches the demand"), 422, 400),
     "no siting solution": (SitingError("infeasible"), 422, 400),
+    "too many": (TooMany(None, "20 event streams are open for you already"), 429, 400),
     "unavailable": (Unavailable("problem", "every run slot is busy"), 503, 503),
     "runs busy": (Busy("problem", "all 2 siting runs are busy"), 503, 503),
     "store": (StoreError("cannot reach the store"), 503, 503),
