@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from a2wsgi import WSGIMiddleware
 from flask import Flask
@@ -28,7 +29,9 @@ class Service:
         self.wsgi = WSGIMiddleware(app, workers=threads)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] != EVENTS_PATH or scope["method"] != "GET":
+        # the path as Flask routes it (repeated slashes are one), so no variant of it escapes being held
+        path = re.sub("/{2,}", "/", scope.get("path", "")) if scope["type"] == "http" else ""
+        if path != EVENTS_PATH or scope["method"] != "GET":
             await self.wsgi(scope, receive, send)
             return
         start = {}

@@ -223,3 +223,40 @@ def test_one_client_may_hold_only_so_many_streams(client, people, monkeypatch):
         app_feed.subscribe(lambda: None, "user:disp")
     assert stream(client, people["dispatcher"], expect=429)["error"]["status"] == 429
     assert stream(client, people["handler"])[0]["event"] == "ready"  # another user is not held back
+
+
+def test_the_asgi_service_holds_the_stream_under_any_spelling_of_its_path(client, people, store_path):
+    """`//api/work/events` reaches the same view through Flask; the ASGI layer must hold it too (and start it with
+    `ready`), not pass on the view's empty body and close, which would have the browser ask again every 3 s."""
+    import asyncio
+
+    from geo_app import create_asgi
+    from tests.conftest import LAYERS
+
+    case_id = report(client, people["supervisor"], place=people["place"])["id"]
+    service = create_asgi({"STORE": str(store_path), "LAYERS_DIR": str(LAYERS), "TESTING": True})
+
+    async def run(path: str) -> bytes:
+        scope = {"type": "http", "path": path, "method": "GET", "query_string": f"case={case_id}".encode(),
+                 "headers": [], "http_version": "1.1", "scheme": "http", "server": ("127.0.0.1", 80),
+                 "client": ("127.0.0.1", 1)}  # fmt: skip
+        asked = []
+
+        async def receive():  # the request, then the client goes away
+            asked.append(1)
+            if len(asked) > 1:
+                await asyncio.sleep(0.2)
+                return {"type": "http.disconnect"}
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        body = []
+
+        async def send(message):
+            body.append(message.get("body", b""))
+
+        await asyncio.wait_for(service(scope, receive, send), 30)
+        return b"".join(body)
+
+    for path in ("/api/work/events", "//api/work/events"):
+        assert b"event: ready" in asyncio.run(run(path)), path
+    assert b"event: ready" not in asyncio.run(run("/api//work/events"))  # Flask redirects this one: not a stream

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from geo_app import crs
 from geo_app.cases import bulk, clocks, lifecycle, work, workclock
-from geo_app.errors import BadParameter
+from geo_app.errors import BadParameter, Forbidden
 from geo_app.web import context, i18n
 from geo_app.web.api.work import digit_codes, filters
 from geo_app.web.pages.assets import PREFIX
@@ -60,9 +60,10 @@ SCRIPT_TEXTS = (
 
 def work_page() -> str:
     view = request.args.get("view", "list")
-    if view not in VIEWS or (view == "escalation" and current_user.role != "admin"):
-        allowed = VIEWS if current_user.role == "admin" else ("list",)
-        raise BadParameter("view", f"{view!r} is not one of {', '.join(allowed)}")
+    if view not in VIEWS:
+        raise BadParameter("view", f"{view!r} is not one of {', '.join(VIEWS)}")
+    if view == "escalation" and current_user.role != "admin":
+        raise Forbidden("view", f"the escalation table is the admin's; {current_user.name} is {current_user.role}")
     if view == "escalation":
         return escalation_page()
     args = {k: v for k, v in request.args.items() if k not in ("view", "basemap")}
