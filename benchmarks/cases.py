@@ -71,6 +71,20 @@ def _row(title: str, samples: list[float], aim_s: float | None, *, p95: bool = F
     return f"| {title} | {'p95 ' if p95 else ''}{value * 1000:,.1f} ms{met} | {aim} |"
 
 
+def bench_server(store: str, workers: int) -> LiveServer:
+    """The server, started before anything is added to the store (it brings the schema up to date first), with the
+    rate limits lifted: they would refuse 100 reporters from one address."""
+    return LiveServer(
+        store,
+        workers=workers,
+        DEFAULT_BASEMAP="none",
+        RATE_LIMIT_WRITES=UNLIMITED,
+        RATE_LIMIT_ANONYMOUS=UNLIMITED,
+        RATE_LIMIT_REPORTS=UNLIMITED,
+        RATE_LIMIT_LOGIN=UNLIMITED,
+    )
+
+
 def _report_form(place: tuple[float, float]) -> bytes:
     from urllib.parse import urlencode
 
@@ -102,26 +116,30 @@ def _tiles(store) -> list[str]:
 
 
 def _concurrent(url: str, tokens: list[str], place, seconds: float) -> dict:
-    """Each reporter posts reports back to back for `seconds`; returns the answers counted by status."""
+    """Each reporter posts reports back to back for `seconds`; returns the answers counted by status, their
+    latencies, and when each created case's 201 came back (by case id)."""
     counts: dict[int, int] = {}
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
     latencies: list[float] = []
+    answered: dict[str, float] = {}
 
     def reporter(token: str) -> None:
         while time.monotonic() < stop_at:
             started = time.perf_counter()
-            status, _ = _request(url + "/api/cases", data=_report_form(place), token=token)
+            status, body = _request(url + "/api/cases", data=_report_form(place), token=token)
             with lock:
                 counts[status] = counts.get(status, 0) + 1
                 latencies.append(time.perf_counter() - started)
+                if status == 201:
+                    answered[json.loads(body)["id"]] = time.perf_counter()
 
     threads = [threading.Thread(target=reporter, args=(t,)) for t in tokens]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return {"counts": counts, "latencies": latencies}
+    return {"counts": counts, "latencies": latencies, "answered": answered}
 
 
 def main() -> None:
@@ -132,16 +150,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
-    # the server first: it brings the store's schema up to date (migrations) before users are added to it
-    # (rate limits lifted: they would refuse 100 reporters from one address)
-    server = LiveServer(
-        args.store,
-        workers=args.workers,
-        DEFAULT_BASEMAP="none",
-        RATE_LIMIT_WRITES=UNLIMITED,
-        RATE_LIMIT_ANONYMOUS=UNLIMITED,
-        RATE_LIMIT_REPORTS=UNLIMITED,
-    )
+    server = bench_server(args.store, args.workers)
     store = open_store(args.store)
     total_cases = store.count(CASES)
     names = [f"bench-reporter-{i}" for i in range(args.reporters)]

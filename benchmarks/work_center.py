@@ -27,11 +27,10 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from benchmarks.cases import UNLIMITED, _report_form, _request, _row
+from benchmarks.cases import _concurrent, _report_form, _request, _row, bench_server
 from geo_app.auth import users
 from geo_app.cases.tables import CASES
 from geo_app.store import open_store
-from tests.live import LiveServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,32 +85,6 @@ class Stream:
         self.sock.close()
 
 
-def _reporters(url: str, tokens: list[str], place, seconds: float) -> dict[str, float]:
-    """Reports back to back from each reporter for `seconds`: the time each 201 came back, by case id."""
-    answered: dict[str, float] = {}
-    errors: dict = {}
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def reporter(token: str) -> None:
-        while time.monotonic() < stop_at:
-            status, body = _request(url + "/api/cases", data=_report_form(place), token=token)
-            with lock:
-                if status == 201:
-                    answered[json.loads(body)["id"]] = time.perf_counter()
-                else:
-                    errors[status] = errors.get(status, 0) + 1
-
-    threads = [threading.Thread(target=reporter, args=(t,)) for t in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        print(f"report errors: {errors}")
-    return answered
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default=os.environ.get("GEO_APP_STORE", str(ROOT / "instance" / "suzhou.gpkg")))
@@ -121,15 +94,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
-    server = LiveServer(
-        args.store,
-        workers=args.workers,
-        DEFAULT_BASEMAP="none",
-        RATE_LIMIT_WRITES=UNLIMITED,
-        RATE_LIMIT_ANONYMOUS=UNLIMITED,
-        RATE_LIMIT_REPORTS=UNLIMITED,
-        RATE_LIMIT_LOGIN=UNLIMITED,
-    )
+    server = bench_server(args.store, args.workers)
     store = open_store(args.store)
     try:
         total = store.count(CASES)
@@ -164,7 +129,11 @@ def main() -> None:
         # an event within 2 s of its report while the reporters post
         listener = Stream(server.url, dispatcher)
         listener.ready.wait(30)
-        answered = _reporters(server.url, tokens, place, args.seconds)
+        result = _concurrent(server.url, tokens, place, args.seconds)
+        answered = result["answered"]
+        errors = {k: n for k, n in result["counts"].items() if k != 201}
+        if errors:
+            print(f"report errors: {errors}")
         time.sleep(5)  # the last events
         lags = sorted(listener.arrived[c] - t for c, t in answered.items() if c in listener.arrived)
         missing = [c for c in answered if c not in listener.arrived]

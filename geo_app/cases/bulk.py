@@ -3,15 +3,15 @@
 Each case is acted on by service.act, as if alone: its own store transaction, the version the user saw (a case
 someone else moved since is a Conflict for that case only), the user's role checked. A refusal of one case
 neither undoes nor hides the others: the outcome of each is returned, in the order given. A dispatch sends each
-case to its class's department (service.act's default); a case returned (回退) is not dispatched in bulk: the
-department it goes to next is chosen in its panel."""
+case to its class's department (service.act's default); a case returned (回退) needs its next department named,
+so service.act refuses it here (it is chosen in the case's panel)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from geo_app.cases import service
+from geo_app.cases.work import CASE_NUMBER
 from geo_app.checks import shown
 from geo_app.errors import BadParameter, DomainError, Forbidden, NotSignedIn
 from geo_app.project import Project
@@ -19,7 +19,6 @@ from geo_app.store import Store
 
 ACTIONS = ("accept", "dispatch")  # the steps a list may take in bulk: none needs a reason or a choice
 MAX_CASES = 200  # one page of the work list at its largest
-CASE_ID = re.compile(r"[A-Za-z0-9-]{1,40}")
 
 
 @dataclass
@@ -60,7 +59,7 @@ def check_request(user, action, cases) -> list[Item]:
             items.append(Item(index, None, None, BadParameter(where, 'give {"id": …, "version": …} and no more')))
             continue
         case_id, version = given.get("id"), given.get("version")
-        if not isinstance(case_id, str) or not CASE_ID.fullmatch(case_id):
+        if not isinstance(case_id, str) or not CASE_NUMBER.fullmatch(case_id):
             items.append(Item(index, None, None, BadParameter(f"{where}.id", "is not a case number")))
             continue
         if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 10**9:
@@ -85,11 +84,6 @@ def act_each(store: Store, project: Project, user, action: str, items: list[Item
             outcomes.append(Outcome(item.index, item.id, error=item.problem))
             continue
         try:
-            if action == "dispatch" and (service.get(store, item.id).get("returned_at") or None):
-                raise BadParameter(
-                    "department",
-                    "the case was returned (回退) as not its department's: choose where it goes next in its panel",
-                )
             case = service.act(store, project, item.id, action, user=user, version=item.version)
         except DomainError as refused:
             outcomes.append(Outcome(item.index, item.id, error=refused))

@@ -335,6 +335,11 @@ def act(
                 allowed,
             )
         _check_actor(step, case, user)
+        if action == "dispatch" and department is None and case.get("returned_at"):
+            raise BadParameter(
+                "department",
+                "the case was returned (回退) as not its department's: name the department it goes to next",
+            )
         target = lifecycle.target(action, case)
         values, event_hours = _changes(action, case, target, user, now, note, reason, hours, department, catalog)
         if not tx.update(CASES, {"id": case_id, "version": case["version"]}, values):

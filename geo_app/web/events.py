@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 
-from geo_app.cases import feed, service
+from geo_app.cases import feed, service, work
 from geo_app.checks import parse_whole, shown
 from geo_app.errors import BadParameter, TooMany, Unavailable
 from geo_app.web import context
@@ -69,7 +69,7 @@ def opening(sub: Subscription) -> str:
 def _scope(args) -> feed.Scope:
     if "case" in args:
         case_id = args["case"].strip()
-        if not (0 < len(case_id) <= 40 and case_id.isascii() and case_id.replace("-", "").isalnum()):
+        if not work.CASE_NUMBER.fullmatch(case_id):
             raise BadParameter("case", f"{shown(case_id)} is not a case number")
         service.get(context.store(), case_id)  # NotFound for an unknown case
         return feed.Scope(case_id=case_id)

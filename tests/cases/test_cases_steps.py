@@ -378,7 +378,14 @@ def test_a_wrong_dispatch_is_returned_refused_or_approved_and_the_clock_follows(
         ("approve", "dispatched", "registered", "dispatcher", None),
     ]
     assert all(e["actor"] and e["at"] for e in case["history"]) and case["history"][-3]["note"] == "井盖属本单位"
-    # dispatched again, elsewhere, it is that department's to handle
+    # dispatched again, elsewhere, it is that department's to handle; where it goes is named (no default: the class's
+    # department is the one that returned it), also in a bulk step
+    assert act(client, dispatcher, case, "dispatch", expect=400)["error"]["parameter"] == "department"
+    bulk = client.post(
+        "/api/work/bulk", json={"action": "dispatch", "cases": [{"id": case["id"], "version": case["version"]}]},
+        headers=bearer(dispatcher),
+    ).get_json()  # fmt: skip
+    assert bulk["results"][0]["error"]["parameter"] == "department"
     case = act(client, dispatcher, case, "dispatch", department="sanitation")
     act(client, handler, case, "handle", expect=403)
     assert act(client, people["other_handler"], case, "handle")["status"] == "handled"
