@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import geopandas as gpd
 import numpy as np
@@ -242,10 +242,13 @@ def today() -> date:
     return datetime.now(workclock.BEIJING).date()
 
 
-def as_of_seconds(as_of: date) -> int:
-    """The as-of moment in UTC seconds: AS_OF_HOUR o'clock Beijing time on the as-of day."""
+def as_of_seconds(as_of: date, now: datetime | None = None) -> int:
+    """The as-of moment in UTC seconds: AS_OF_HOUR o'clock Beijing time on the as-of day, or `now` when it is later
+    on that day (a store made at 14:00 shows the mix as of 14:00, not cases that ran out since the morning)."""
     midnight = np.datetime64(as_of.isoformat(), "s").astype(np.int64)
-    return int(midnight + AS_OF_HOUR * 3600 - workclock.BEIJING_S)
+    morning = int(midnight + AS_OF_HOUR * 3600 - workclock.BEIJING_S)
+    later = int(now.timestamp()) if now is not None else morning
+    return later if morning < later < morning + (24 - AS_OF_HOUR) * 3600 else morning
 
 
 def fresh_ids(as_of: date, n: int) -> np.ndarray:
@@ -253,9 +256,15 @@ def fresh_ids(as_of: date, n: int) -> np.ndarray:
 
 
 def generate_fresh(
-    grids: gpd.GeoDataFrame, catalog: CaseCatalog, target: dict, n: int, as_of: date, seed: int = SEED
+    grids: gpd.GeoDataFrame,
+    catalog: CaseCatalog,
+    target: dict,
+    n: int,
+    as_of: date,
+    seed: int = SEED,
+    now: datetime | None = None,
 ) -> Generated:
-    """n open cases waiting at the as-of moment (as_of_seconds), in every open status, each on time, due soon or
+    """n open cases waiting at the as-of moment (as_of_seconds: `now`, when it falls later on the as-of day), in every open status, each on time, due soon or
     overdue by the working clock (TIMELINESS: the working time elapsed since its step began, as a share of the
     step's limit); the same seed, n and as-of give the same cases. Sources, classes and grids as generate()."""
     if n < 1:
@@ -284,8 +293,8 @@ def generate_fresh(
     low = np.array([TIMELINESS[k][0] for k in timeliness])
     high = np.array([TIMELINESS[k][1] for k in timeliness])
     elapsed = np.round(limit_h * 3600 * (low + rng.random(n) * (high - low))).astype(np.int64)
-    now = workclock.working_seconds(as_of_seconds(as_of))
-    waiting_since = now - elapsed  # working seconds: the step each case waits on began then
+    moment = workclock.working_seconds(as_of_seconds(as_of, now))
+    waiting_since = moment - elapsed  # working seconds: the step each case waits on began then
     # the steps before it, backwards, with the durations generate() uses
     accept = _lognormal(rng, np.array([ACCEPT_H[s][0] for s in source]), 0.8, n)
     register = _lognormal(rng, *REGISTER_H, n)
@@ -508,7 +517,7 @@ def load(
     fresh = 0
     if as_of is not None:
         fresh = fresh_count(n)
-        cases = combined(cases, generate_fresh(grids, catalog, target, fresh, as_of, seed))
+        cases = combined(cases, generate_fresh(grids, catalog, target, fresh, as_of, seed, datetime.now(UTC)))
     generated = time.perf_counter() - started
     progress(
         f"generated {n:,} cases"

@@ -166,8 +166,9 @@ def fresh(grids, project):
     return demo.case_frame(cases, grids, project.cases, slice(0, n))
 
 
-def _state(fresh: pd.DataFrame) -> pd.Series:
-    """on_time, soon (the last SOON_SHARE of the step's limit) or overdue at the as-of moment, by the work clock."""
+def _state(fresh: pd.DataFrame, moment: int | None = None) -> pd.Series:
+    """on_time, soon (the last SOON_SHARE of the step's limit) or overdue at the as-of moment (or `moment`, UTC
+    seconds), by the work clock."""
     start = np.select(
         [
             fresh["status"].isin(["reported", "accepted"]),
@@ -178,7 +179,7 @@ def _state(fresh: pd.DataFrame) -> pd.Series:
         fresh["handled_at"],
     )
     began, due = (workclock.working_seconds(statistics.to_seconds(v)) for v in (start, fresh["due_at"]))
-    left = due - workclock.working_seconds(demo.as_of_seconds(AS_OF))
+    left = due - workclock.working_seconds(demo.as_of_seconds(AS_OF) if moment is None else moment)
     return pd.Series(
         np.where(left < 0, "overdue", np.where(left <= demo.SOON_SHARE * (due - began), "soon", "on_time")),
         index=fresh.index,
@@ -225,3 +226,21 @@ def test_loading_as_of_a_day_keeps_the_calibrated_set_and_adds_the_fresh_one(sto
     assert first_half.sum() == 400 and (cases.index[first_half].str.startswith(demo.ID_PREFIX)).all()
     events = store.read(EVENTS)
     assert (events.groupby("case_id").size().loc[cases.index] == cases["version"]).all()
+
+
+def test_a_store_made_later_in_the_day_shows_the_mix_as_of_then(grids, project):
+    """Made at 14:30 Beijing time on the as-of day, the fresh cases are on time, due soon or overdue at 14:30, not
+    at 09:00 (by 14:30 the short limits of a 09:00 mix have all run out); outside that day the morning counts."""
+    from datetime import datetime
+
+    afternoon = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 14, 30, tzinfo=workclock.BEIJING)
+    moment = demo.as_of_seconds(AS_OF, afternoon)
+    assert moment == int(afternoon.timestamp()) and demo.as_of_seconds(AS_OF, afternoon.replace(day=9)) == (
+        demo.as_of_seconds(AS_OF)
+    )
+    n = demo.fresh_count(demo.DEMO_CASES)
+    cases = demo.generate_fresh(grids, project.cases, demo.calibration(project.report), n, AS_OF, now=afternoon)
+    later = demo.case_frame(cases, grids, project.cases, slice(0, n))
+    mix = pd.crosstab(later["status"], _state(later, moment))
+    assert set(mix.columns) == {"on_time", "soon", "overdue"} and (mix >= 15).all().all()
+    assert (statistics.to_seconds(later["reported_at"]) <= moment).all()
