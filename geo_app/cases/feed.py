@@ -119,6 +119,7 @@ class CaseFeed:
         self._held: dict[str, int] = {}  # open subscriptions per client (a user, or an address for anonymous ones)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
         self._pid = None
 
     @property
@@ -164,16 +165,20 @@ class CaseFeed:
             self._thread = threading.Thread(target=self._follow, name="case-feed", daemon=True)
             self._thread.start()
 
+    def stop(self) -> None:
+        """The feed's thread ends (within WAIT_S): for a feed whose store goes away before its process does."""
+        self._stopped.set()
+
     def _follow(self) -> None:
         version = self.store.version()
-        while True:
+        while not self._stopped.is_set():
             try:
                 version = self.store.wait_for_change(version, WAIT_S)
                 while latest(self.store) > self.last and self._take(_read(self.store, self.last, READ_MAX)):
                     pass
             except Exception:  # a store error (restart, network): said, then tried again
                 log.exception("the case feed could not read the store; trying again in %g s", RETRY_S)
-                threading.Event().wait(RETRY_S)
+                self._stopped.wait(RETRY_S)
 
     def _take(self, events: list[dict]) -> bool:
         if not events:

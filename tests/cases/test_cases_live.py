@@ -141,6 +141,7 @@ def test_the_feed_wakes_its_subscribers_when_another_process_writes(client, peop
         assert case_feed.after(start - 10) is None  # older than the feed holds
     finally:
         case_feed.unsubscribe(woken.set)
+        case_feed.stop()  # its store is gone with the test
         own.close()
 
 
@@ -219,8 +220,8 @@ def test_a_plain_wsgi_server_answers_with_a_retry(client, people):
 def test_one_client_may_hold_only_so_many_streams(client, people, monkeypatch):
     """The slots are everyone's: a user (or an address following a case) beyond MAX_PER_CLIENT gets a 429."""
     app_feed = events_view.feed_of(client.application)
-    for _ in range(events_view.MAX_PER_CLIENT):
-        app_feed.subscribe(lambda: None, "user:disp")
+    # the dispatcher holds the most (counted without starting the feed's thread: no stream runs under the test client)
+    monkeypatch.setitem(app_feed._held, "user:disp", events_view.MAX_PER_CLIENT)
     assert stream(client, people["dispatcher"], expect=429)["error"]["status"] == 429
     assert stream(client, people["handler"])[0]["event"] == "ready"  # another user is not held back
 
@@ -260,3 +261,4 @@ def test_the_asgi_service_holds_the_stream_under_any_spelling_of_its_path(client
     for path in ("/api/work/events", "//api/work/events"):
         assert b"event: ready" in asyncio.run(run(path)), path
     assert b"event: ready" not in asyncio.run(run("/api//work/events"))  # Flask redirects this one: not a stream
+    events_view.feed_of(service.app).stop()  # its store is gone with the test

@@ -276,12 +276,14 @@ def test_service_writes_keep_the_summary_as_a_rebuild_would(loaded, project):
         "verify",
         "unsupervise",
     )
-    for action in steps:
+    for number, action in enumerate(steps):
         reason = lifecycle.REASONS[action][0] if action in lifecycle.REASONS else None
         needs = {
             "photos": [png()] if action == "confirm" else (),
             "hours": 2 if action == "extend" else None,
             "note": "督办" if action == "supervise" else "",
+            # dispatched again after the 回退: to a department named (the one that returned it is no default)
+            "department": "roads" if action == "dispatch" and "return" in steps[:number] else None,
         }
         case = service.act(loaded, project, case["id"], action, user=admin, reason=reason, **needs)
     assert case["status"] == "closed" and case["verified_at"] and case["returned_at"]
